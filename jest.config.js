@@ -1,0 +1,15 @@
+'use strict';
+/** Jest runs every test from the root, straight from the TypeScript sources. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }],
+  },
+  moduleNameMapper: {
+    '^@thriftpoll/codegen$': '<rootDir>/codegen/src',
+    '^@thriftpoll/(netpoll|protocol|transport|rpc)$': '<rootDir>/packages/$1/src',
+  },
+  testTimeout: 30000,
+};

@@ -1,0 +1,23 @@
+{
+  "variables": {
+    "asan%": "<!(node -p \"process.env.THRIFTPOLL_ASAN === '1' ? 1 : 0\")"
+  },
+  "targets": [
+    {
+      "target_name": "thriftpoll_native",
+      "sources": [
+        "src/addon.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "conditions": [
+        ["asan==1", {
+          "cflags_cc": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"],
+          "ldflags": ["-fsanitize=address"]
+        }]
+      ]
+    }
+  ]
+}

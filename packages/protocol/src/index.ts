@@ -1,0 +1,5 @@
+export * from './types';
+export * from './sink';
+export * from './protocol';
+export * from './errors';
+export * from './service';
