@@ -1,0 +1,113 @@
+/**
+ * Errors the RPC runtime raises itself. Errors the peer defines travel unchanged: IDL-declared exceptions are
+ * thrown as their generated classes and `TApplicationException` as itself (both extend `ThriftError` from
+ * `@thriftpoll/protocol`). Everything else a call can fail with is a `TransportError` with a `code`:
+ *
+ *   code             class            meaning                                                  retrySafe
+ *   ECONNREFUSED     TransportError   the address refused the connection                       yes
+ *   ECONNTIMEOUT     TimeoutError     no connection within connectTimeout                      yes
+ *   EDIAL            TransportError   any other dial failure (ENOENT socket path, EHOSTUNREACH) yes
+ *   ENOADDRESS       TransportError   no address to call (empty list, all removed)              yes
+ *   ECONNRESET       TransportError   the connection died while the call was pending           no
+ *   ECLOSED          TransportError   the client or server was closed before the call ran      yes
+ *   ETIMEDOUT        TimeoutError     the call ran past its timeout or deadline                no
+ *   EOVERLOAD        OverloadError    a server or client limit refused the call                yes
+ *   EPROTO           TransportError   the peer's reply was not valid Thrift / wrong transport  no
+ *   EMSGSIZE         TransportError   a message over maxMessageSize (either direction)         no
+ *
+ * `retrySafe` is true when the server certainly did not execute the call, so retrying cannot run it twice.
+ */
+
+/** Codes of {@link TransportError}. */
+export type TransportErrorCode =
+  | 'ECONNREFUSED'
+  | 'ECONNTIMEOUT'
+  | 'EDIAL'
+  | 'ENOADDRESS'
+  | 'ECONNRESET'
+  | 'ECLOSED'
+  | 'ETIMEDOUT'
+  | 'EOVERLOAD'
+  | 'EPROTO'
+  | 'EMSGSIZE';
+
+const RETRY_SAFE: ReadonlySet<TransportErrorCode> = new Set<TransportErrorCode>([
+  'ECONNREFUSED',
+  'ECONNTIMEOUT',
+  'EDIAL',
+  'ENOADDRESS',
+  'ECLOSED',
+  'EOVERLOAD',
+]);
+
+export interface TransportErrorOptions {
+  /** The peer address involved, e.g. `127.0.0.1:9090` or a socket path. */
+  address?: string;
+  /** Overrides the code's default (see the table above). */
+  retrySafe?: boolean;
+  cause?: unknown;
+}
+
+/** A call or connection failed below the Thrift layer. `code` says how; the message says what was seen. */
+export class TransportError extends Error {
+  readonly code: TransportErrorCode;
+  /** The peer address involved, when known. */
+  readonly address: string | undefined;
+  /** True when the server certainly did not execute the call (safe to retry even for non-idempotent methods). */
+  readonly retrySafe: boolean;
+
+  constructor(code: TransportErrorCode, message: string, options: TransportErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.address = options.address;
+    this.retrySafe = options.retrySafe ?? RETRY_SAFE.has(code);
+  }
+}
+
+/** A call ran past its timeout (`ETIMEDOUT`), or a connection could not be made in time (`ECONNTIMEOUT`). */
+export class TimeoutError extends TransportError {
+  /** The limit that passed, in milliseconds. */
+  readonly timeout: number;
+
+  constructor(code: 'ETIMEDOUT' | 'ECONNTIMEOUT', timeout: number, message: string, options: TransportErrorOptions = {}) {
+    super(code, message, options);
+    this.timeout = timeout;
+  }
+}
+
+/** Which limit refused a call. */
+export type OverloadLimit =
+  | 'maxConnections'
+  | 'maxConcurrentRequests'
+  | 'maxConcurrentRequestsPerConnection'
+  | 'maxPendingPerConnection'
+  | 'maxWaitingPerAddress'
+  | 'maxMessageSize'
+  | 'shuttingDown';
+
+/**
+ * A limit refused the call before it ran (`EOVERLOAD`, always retrySafe). `side` says whose limit: the server's
+ * (it answered with an overload reply) or this client's.
+ */
+export class OverloadError extends TransportError {
+  readonly side: 'server' | 'client';
+  /** The limit, when known (a server reply names it). */
+  readonly limit: OverloadLimit | undefined;
+
+  constructor(side: 'server' | 'client', limit: OverloadLimit | undefined, message: string, options: TransportErrorOptions = {}) {
+    super('EOVERLOAD', message, options);
+    this.side = side;
+    this.limit = limit;
+  }
+}
+
+/** An invalid option or argument given to the runtime's factories; thrown synchronously where it enters. */
+export class RpcOptionError extends TypeError {
+  readonly code = 'ERR_RPC_OPTION';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'RpcOptionError';
+  }
+}
