@@ -1,0 +1,124 @@
+'use strict';
+/**
+ * The servers and clients the benchmarks know, how to start each one, and whether it exists in this
+ * checkout. Other areas' entry points are npm scripts of the root package.json; until a script exists its
+ * benchmarks report "not available: <why>" instead of failing.
+ *
+ *   id           what                                   wire            started with
+ *   engine-echo  thriftpoll engine raw echo (#2)        raw             npm run echo-raw:server -- --host H --port N
+ *   net-echo     Node `net` raw echo (peer)             raw             node test/bench/net-echo/server.js
+ *   rpc-echo     thriftpoll RPC EchoServer (#6)         thrift-framed   npm run echo:server -- ... --transport framed --protocol binary
+ *   apache-echo  Apache npm `thrift` EchoServer (peer)  thrift-framed   node test/bench/apache-echo/server.js
+ *
+ *   rpc-client     thriftpoll typed client (#6)   npm run echo:client -- --host H --port N ...
+ *   apache-client  Apache npm `thrift` client     node test/bench/apache-echo/client.js
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { startServer } = require('./server');
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const BENCH = path.resolve(__dirname, '..');
+
+/** The root package.json's scripts (re-read each time: other engineers add theirs while we work). */
+function rootScripts() {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts || {};
+  } catch {
+    return {};
+  }
+}
+
+/** { ok: true } when the npm script exists, else { ok: false, why }. */
+function scriptAvailability(script, owner) {
+  if (rootScripts()[script]) return { ok: true };
+  return { ok: false, why: `no "${script}" script in package.json yet (${owner} is not in this checkout)` };
+}
+
+function thriftAvailability() {
+  try {
+    require.resolve('thrift', { paths: [ROOT] });
+    return { ok: true };
+  } catch {
+    return { ok: false, why: "Apache's npm `thrift` package is not installed (run npm install at the root)" };
+  }
+}
+
+function npmCommand(script, args) {
+  return { command: 'npm', args: ['run', '-s', script, '--', ...args], cwd: ROOT };
+}
+
+function nodeCommand(file, args) {
+  return { command: process.execPath, args: [path.join(BENCH, file), ...args], cwd: ROOT };
+}
+
+/**
+ * Servers. `start({ host, port, cpus })` resolves with a ServerHandle once the server printed `listening`.
+ * `wire` is the loadgen mode that speaks to it.
+ */
+const SERVERS = {
+  'engine-echo': {
+    label: 'thriftpoll engine',
+    wire: 'raw',
+    availability: () => scriptAvailability('echo-raw:server', "the engine's echo example examples/echo-raw"),
+    command: ({ host, port }) => npmCommand('echo-raw:server', ['--host', host, '--port', String(port)]),
+  },
+  'net-echo': {
+    label: 'Node net',
+    wire: 'raw',
+    availability: () => ({ ok: true }),
+    command: ({ host, port }) => nodeCommand('net-echo/server.js', ['--host', host, '--port', String(port)]),
+  },
+  'rpc-echo': {
+    label: 'thriftpoll RPC',
+    wire: 'thrift-framed',
+    availability: () => scriptAvailability('echo:server', 'the RPC echo server of packages/rpc'),
+    command: ({ host, port }) => npmCommand('echo:server',
+      ['--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary']),
+  },
+  'apache-echo': {
+    label: 'Apache thrift',
+    wire: 'thrift-framed',
+    availability: thriftAvailability,
+    command: ({ host, port }) => nodeCommand('apache-echo/server.js',
+      ['--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary']),
+  },
+};
+
+/**
+ * Load-driving clients (JavaScript, run as child processes). Each prints one JSON line with at least
+ * qps, p50_us, p99_us and errors.
+ */
+const CLIENTS = {
+  'rpc-client': {
+    label: 'thriftpoll client',
+    availability: () => scriptAvailability('echo:client', 'the typed RPC client of packages/rpc'),
+    // The echo:client contract of issue #6 has no warm-up flag: its figures cover the whole run.
+    command: ({ host, port, concurrency, duration, size }) => npmCommand('echo:client', ['--host', host,
+      '--port', String(port), '--transport', 'framed', '--protocol', 'binary', '--concurrency', String(concurrency),
+      '--duration', String(duration), '--size', String(size)]),
+  },
+  'apache-client': {
+    label: 'Apache thrift client',
+    availability: thriftAvailability,
+    command: ({ host, port, concurrency, duration, warmup, size }) => nodeCommand('apache-echo/client.js', [
+      '--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary', '--concurrency',
+      String(concurrency), '--duration', String(duration), '--warmup', String(warmup), '--size', String(size)]),
+  },
+};
+
+/** The in-process micro-benchmarks other areas provide, run as `node test/bench/<dir>/run.js`. */
+const MICRO = [
+  { id: 'protocol', issue: '#3', what: 'Binary/Compact encode and decode vs Apache' },
+  { id: 'transport', issue: '#4', what: 'framing overhead per message per transport' },
+  { id: 'codegen', issue: '#5', what: 'IDL compile time and generated codec speed' },
+].map((m) => ({ ...m, entry: path.join(BENCH, m.id, 'run.js') }));
+
+/** Starts server `id` on host:port (pinned to `cpus` when given). */
+function startCatalogServer(id, { host, port, cpus }) {
+  const def = SERVERS[id];
+  const { command, args, cwd } = def.command({ host, port });
+  return startServer({ name: def.label, command, args, cwd, cpus });
+}
+
+module.exports = { ROOT, BENCH, SERVERS, CLIENTS, MICRO, rootScripts, startCatalogServer };

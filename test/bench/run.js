@@ -1,0 +1,588 @@
+'use strict';
+/**
+ * `npm run bench`: every benchmark of thriftpoll that this checkout can run, in one go.
+ *
+ * Builds the C load generator, then runs the scenarios below. Each server is started on a free loopback
+ * port, awaited until it prints `listening`, driven by the load generator, sampled from /proc (CPU time at
+ * the edges of the measured window, resident memory), and stopped with SIGTERM. Every figure is put next to
+ * its peer measured in the same run (Node `net`, Apache `thrift`) as a ratio.
+ *
+ *   engine   raw echo ping-pong, C connections x S bytes: thriftpoll engine vs Node net          (issue #2)
+ *   idle     the same with 1,000 connections of which 80% are idle                               (issue #2)
+ *   memory   10,000 idle connections held open: server RSS per connection                        (issue #2)
+ *   rpc      1 KiB EchoServer.echo, framed binary: thriftpoll RPC vs Apache thrift vs Node net
+ *            raw echo, at concurrency 10, 100 and 1000 (table + SVG chart)                       (issue #6)
+ *   client   thriftpoll typed client vs Apache's client against the same server                  (issue #6)
+ *   micro    the in-process micro-benchmarks test/bench/{protocol,transport,codegen}/run.js      (#3 #4 #5)
+ *
+ * A scenario whose server or entry point does not exist yet prints "not available: <why>"; one that exists
+ * and breaks (does not start, exits, answers wrongly, reports errors) fails the run (exit status 1). Missing
+ * targets do not fail the run: figures from a shared machine are indicative.
+ *
+ * Results go to test/bench/out/: results.json, results.md and rpc-concurrency.svg.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+const os = require('node:os');
+const { runCli, UsageError } = require('./lib/args');
+const { buildLoadgen, loadgenVersion, OUT_DIR } = require('./lib/loadgen');
+const { measurePoint, measureIdleMemory } = require('./lib/measure');
+const { freePort, onLines, delay } = require('./lib/server');
+const { SERVERS, CLIENTS, MICRO, ROOT, startCatalogServer } = require('./lib/catalog');
+const { machineInfo, treeCpuMicros } = require('./lib/proc');
+const { markdownTable, fmtInt, fmtFixed, fmtBytes, fmtRatio, ratio } = require('./lib/table');
+const { lineChartSvg } = require('./lib/svg');
+
+const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'micro'];
+
+const spec = {
+  duration: { type: 'number', min: 0.2, max: 3600, value: 'SEC', help: 'measured seconds per point (default 10; 1 with --quick)' },
+  warmup: { type: 'number', min: 0, max: 600, value: 'SEC', help: 'warm-up seconds before each point, not counted (default 2; 0.5 with --quick)' },
+  quick: { type: 'boolean', default: false, help: 'short smoke run: 1 s points, 2,000 held connections' },
+  only: { type: 'string', value: 'LIST', help: `comma-separated scenarios to run: ${SCENARIO_IDS.join(',')} (default all)` },
+  connections: { type: 'integer', default: 100, min: 1, max: 20000, value: 'C', help: 'engine scenario: connections, one request in flight each' },
+  size: { type: 'integer', default: 1024, min: 0, max: 16 * 1024 * 1024, value: 'BYTES', help: 'payload (raw) or msg (rpc) bytes' },
+  concurrency: { type: 'string', default: '10,100,1000', value: 'LIST', help: 'rpc scenario: concurrency points (connections x 1 call each)' },
+  'memory-connections': { type: 'integer', min: 1, max: 18000, value: 'N', help: 'memory scenario: idle connections held (default 10000; 2000 with --quick)' },
+  threads: { type: 'integer', default: 1, min: 1, max: 2, value: '1|2', help: 'load generator threads' },
+  taskset: { type: 'boolean', default: false, help: 'pin servers to CPU 0 and load generators/clients to CPU 1 (see --cpus)' },
+  cpus: { type: 'string', value: 'S:L', help: 'with pinning: server CPU list S and load CPU list L, e.g. 0:1 or 0-1:2-3 (implies --taskset)' },
+  out: { type: 'string', value: 'DIR', help: 'where results go (default test/bench/out)' },
+};
+
+const USAGE = `usage: npm run bench -- [options]      (or: node test/bench/run.js [options])
+
+Runs the thriftpoll benchmarks available in this checkout; see docs/benchmarks.md.`;
+
+/** Validates and completes the options. Throws an Error with a precise message for bad combinations. */
+function resolveConfig(o) {
+  const quick = o.quick;
+  const only = o.only ? o.only.split(',').map((s) => s.trim()).filter(Boolean) : SCENARIO_IDS;
+  for (const s of only) {
+    if (!SCENARIO_IDS.includes(s)) throw new UsageError(`--only: unknown scenario '${s}'; known: ${SCENARIO_IDS.join(', ')}`);
+  }
+  const concurrency = o.concurrency.split(',').map((s) => Number(s.trim()));
+  for (const c of concurrency) {
+    if (!Number.isInteger(c) || c < 1 || c > 15000) throw new UsageError(`--concurrency: '${o.concurrency}' must list integers in [1, 15000]`);
+  }
+  let pin = null;
+  if (o.taskset || o.cpus) {
+    const text = o.cpus || '0:1';
+    const m = /^([0-9,-]+):([0-9,-]+)$/.exec(text);
+    if (!m) throw new UsageError(`--cpus expects SERVER_CPUS:LOAD_CPUS such as 0:1; got '${text}'`);
+    if (!o.cpus && os.cpus().length < 2) throw new UsageError('--taskset needs at least 2 CPUs to keep servers and load apart');
+    const probe = spawnSync('taskset', ['-c', m[1], 'true']);
+    if (probe.error || probe.status !== 0) {
+      throw new UsageError(`--taskset: cannot run 'taskset -c ${m[1]} true'${probe.error ? ` (${probe.error.message})` : ''}; install util-linux or drop --taskset`);
+    }
+    pin = { server: m[1], load: m[2] };
+  }
+  return {
+    host: '127.0.0.1',
+    quick,
+    only,
+    duration: o.duration ?? (quick ? 1 : 10),
+    warmup: o.warmup ?? (quick ? 0.5 : 2),
+    connections: o.connections,
+    size: o.size,
+    concurrency,
+    headlineConcurrency: concurrency.reduce((best, c) => (Math.abs(c - 100) < Math.abs(best - 100) ? c : best)),
+    memoryConnections: o.memoryConnections ?? (quick ? 2000 : 10000),
+    threads: o.threads,
+    pin,
+    outDir: o.out ? path.resolve(o.out) : OUT_DIR,
+  };
+}
+
+/** Collects what one scenario found: its points, what was missing, what broke, and notes. */
+class ScenarioResult {
+  constructor(id, title) {
+    this.id = id;
+    this.title = title;
+    this.points = [];
+    this.unavailable = [];
+    this.failures = [];
+    this.notes = [];
+    this.comparisons = [];
+    this.table = '';
+  }
+  get status() {
+    if (this.failures.length) return 'failed';
+    if (this.points.length === 0 && this.unavailable.length) return 'not available';
+    if (this.unavailable.length) return 'partial';
+    return 'ok';
+  }
+  notAvailable(who, why) {
+    this.unavailable.push({ who, why });
+    log(`  not available: ${who}: ${why}`);
+  }
+  fail(who, err) {
+    const message = err instanceof Error ? err.message : String(err);
+    this.failures.push({ who, message });
+    log(`  FAILED: ${who}: ${message}`);
+  }
+  note(text) {
+    if (!this.notes.includes(text)) this.notes.push(text);
+  }
+  toJSON() {
+    const { id, title, points, unavailable, failures, notes, comparisons } = this;
+    return { id, title, status: this.status, points, comparisons, unavailable, failures, notes };
+  }
+}
+
+function log(line) {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Checks a loadgen point for errors and for a saturated load generator. Throws on errors. */
+function checkPoint(result, label, point) {
+  if (point.errors > 0) {
+    throw new Error(`${point.errors} error(s) under load (${JSON.stringify(point.errors_by_kind)}); first: ${point.first_error || 'n/a'}`);
+  }
+  if (point.requests === 0) throw new Error('no request completed in the measured window');
+  if (point.loadgen_cpu_pct > 90 * point.threads) {
+    result.note(`${label}: the load generator used ${point.loadgen_cpu_pct}% CPU; it may be the bottleneck ` +
+      '(try --threads 2, or --taskset on a machine with spare cores).');
+  }
+}
+
+function describePoint(p) {
+  return `${fmtInt(p.qps)} req/s, p50 ${fmtFixed(p.p50_us)} us, p99 ${fmtFixed(p.p99_us)} us, ` +
+    `server CPU ${fmtFixed(p.cpu_us_per_req, 2)} us/req (${fmtFixed(p.server_cpu_pct)}%), loadgen CPU ${fmtFixed(p.loadgen_cpu_pct)}%`;
+}
+
+/**
+ * Starts server `id`, runs fn(handle) and always stops it. Returns fn's value, or undefined when the
+ * server is not available (recorded) or broke (recorded as a failure).
+ */
+async function withServer(ctx, result, id, fn) {
+  const def = SERVERS[id];
+  const availability = def.availability();
+  if (!availability.ok) {
+    result.notAvailable(def.label, availability.why);
+    return undefined;
+  }
+  let handle;
+  try {
+    const port = await freePort(ctx.host);
+    handle = await startCatalogServer(id, { host: ctx.host, port, cpus: ctx.pin && ctx.pin.server });
+    handle.port = port;
+    return await fn(handle);
+  } catch (err) {
+    result.fail(def.label, err);
+    return undefined;
+  } finally {
+    if (handle) {
+      const how = await handle.stop();
+      if (how === 'killed') result.note(`${def.label} did not exit within 5 s of SIGTERM and was killed.`);
+    }
+  }
+}
+
+/** Runs one loadgen point against a started server and records it. */
+async function runPoint(ctx, result, id, handle, load, extra = {}) {
+  const def = SERVERS[id];
+  const point = await measurePoint(handle, {
+    host: ctx.host, port: handle.port, mode: def.wire, size: ctx.size, duration: ctx.duration, warmup: ctx.warmup,
+    threads: ctx.threads, ...load,
+  }, { loadgenCpus: ctx.pin && ctx.pin.load, binary: ctx.loadgen });
+  const record = { server: id, label: def.label, ...extra, ...point };
+  log(`  ${def.label}${extra.concurrency ? ` @${extra.concurrency}` : ''}: ${describePoint(point)}`);
+  checkPoint(result, def.label, point);
+  result.points.push(record);
+  return record;
+}
+
+/** A ratio against a target, for the report. kind: 'min' (ratio >= target) or 'max' (ratio <= target) or 'below' (< target). */
+function compare(result, what, a, b, metric, target, kind) {
+  const r = ratio(a, b);
+  const met = r === null ? null : kind === 'min' ? r >= target : kind === 'max' ? r <= target : r < target;
+  const sign = kind === 'min' ? '>=' : kind === 'max' ? '<=' : '<';
+  const c = { what, metric, ratio: r === null ? null : Math.round(r * 1000) / 1000, target: `${sign} ${target}x`, met };
+  result.comparisons.push(c);
+  return c;
+}
+
+function comparisonLines(comparisons) {
+  return comparisons.map((c) => `- ${c.what}: ${c.metric} ${c.ratio === null ? 'n/a' : `${c.ratio.toFixed(2)}x`} ` +
+    `(target ${c.target}: ${c.met === null ? 'n/a' : c.met ? 'met' : 'missed'})`);
+}
+
+const LATENCY_COLUMNS = [
+  { title: 'QPS', align: 'right' },
+  { title: 'p50 us', align: 'right' },
+  { title: 'p99 us', align: 'right' },
+  { title: 'p999 us', align: 'right' },
+  { title: 'server CPU us/req', align: 'right' },
+  { title: 'server CPU %', align: 'right' },
+  { title: 'loadgen CPU %', align: 'right' },
+  { title: 'errors', align: 'right' },
+];
+function latencyCells(p) {
+  return [fmtInt(p.qps), fmtFixed(p.p50_us), fmtFixed(p.p99_us), fmtFixed(p.p999_us), fmtFixed(p.cpu_us_per_req, 2),
+    fmtFixed(p.server_cpu_pct), fmtFixed(p.loadgen_cpu_pct), fmtInt(p.errors)];
+}
+
+/** The engine-vs-net comparison shared by the engine and idle scenarios. */
+function engineVersusNet(result, engine, net, what) {
+  if (!engine || !net) return;
+  compare(result, what, engine.qps, net.qps, 'QPS', 1.3, 'min');
+  compare(result, what, engine.cpu_us_per_req, net.cpu_us_per_req, 'server CPU per request', 0.7, 'max');
+  compare(result, what, engine.p99_us, net.p99_us, 'p99', 1, 'below');
+}
+
+async function scenarioRawEcho(ctx, result, { connections, idle }) {
+  const points = {};
+  for (const id of ['engine-echo', 'net-echo']) {
+    await withServer(ctx, result, id, async (h) => {
+      points[id] = await runPoint(ctx, result, id, h, { connections, idle }, { connections, idle });
+    });
+  }
+  result.table = markdownTable([{ title: 'server' }, { title: 'active conns', align: 'right' }, { title: 'idle conns', align: 'right' },
+    ...LATENCY_COLUMNS], result.points.map((p) => [p.label, fmtInt(p.connections), fmtInt(p.idle), ...latencyCells(p)]));
+  engineVersusNet(result, points['engine-echo'], points['net-echo'], 'thriftpoll engine vs Node net');
+}
+
+async function scenarioEngine(ctx, result) {
+  await scenarioRawEcho(ctx, result, { connections: ctx.connections, idle: 0 });
+}
+
+async function scenarioIdle(ctx, result) {
+  await scenarioRawEcho(ctx, result, { connections: 200, idle: 800 });
+}
+
+async function scenarioMemory(ctx, result) {
+  const points = {};
+  for (const id of ['engine-echo', 'net-echo']) {
+    await withServer(ctx, result, id, async (h) => {
+      const m = await measureIdleMemory(h, {
+        host: ctx.host, port: h.port, connections: ctx.memoryConnections, loadgenCpus: ctx.pin && ctx.pin.load,
+        binary: ctx.loadgen,
+      });
+      const record = { server: id, label: SERVERS[id].label, ...m };
+      log(`  ${record.label}: ${fmtBytes(m.rss_per_conn_bytes)} per connection (${fmtInt(m.connections)} held, ` +
+        `RSS ${fmtBytes(m.baseline_rss_bytes)} -> ${fmtBytes(m.held_rss_bytes)})`);
+      result.points.push(record);
+      points[id] = record;
+    });
+  }
+  result.table = markdownTable([{ title: 'server' }, { title: 'connections', align: 'right' }, { title: 'RSS before', align: 'right' },
+    { title: 'RSS held', align: 'right' }, { title: 'RSS per connection', align: 'right' }],
+  result.points.map((p) => [p.label, fmtInt(p.connections), fmtBytes(p.baseline_rss_bytes), fmtBytes(p.held_rss_bytes),
+    fmtBytes(p.rss_per_conn_bytes)]));
+  const e = points['engine-echo'];
+  const n = points['net-echo'];
+  if (e && n) compare(result, 'thriftpoll engine vs Node net', e.rss_per_conn_bytes, n.rss_per_conn_bytes, 'RSS per idle connection', 1, 'max');
+  result.note('RSS includes garbage not yet collected; figures are per connection of the growth, not of the heap.');
+}
+
+async function scenarioRpc(ctx, result) {
+  for (const id of ['rpc-echo', 'apache-echo', 'net-echo']) {
+    await withServer(ctx, result, id, async (h) => {
+      for (const c of ctx.concurrency) {
+        await runPoint(ctx, result, id, h, { connections: c }, { concurrency: c });
+      }
+    });
+  }
+  result.table = markdownTable([{ title: 'concurrency', align: 'right' }, { title: 'server' }, ...LATENCY_COLUMNS],
+    [...result.points].sort((a, b) => a.concurrency - b.concurrency)
+      .map((p) => [fmtInt(p.concurrency), p.label, ...latencyCells(p)]));
+  const at = (id) => result.points.find((p) => p.server === id && p.concurrency === ctx.headlineConcurrency);
+  const tp = at('rpc-echo');
+  const ap = at('apache-echo');
+  const net = at('net-echo');
+  if (tp && ap) {
+    compare(result, `thriftpoll RPC vs Apache thrift @${ctx.headlineConcurrency}`, tp.qps, ap.qps, 'QPS', 4, 'min');
+    compare(result, `thriftpoll RPC vs Apache thrift @${ctx.headlineConcurrency}`, tp.p99_us, ap.p99_us, 'p99', 1, 'below');
+    compare(result, `thriftpoll RPC vs Apache thrift @${ctx.headlineConcurrency}`, tp.cpu_us_per_req, ap.cpu_us_per_req, 'server CPU per request', 1, 'max');
+  }
+  if (tp && net) {
+    compare(result, `thriftpoll RPC vs Node net raw echo @${ctx.headlineConcurrency}`, tp.qps, net.qps, 'QPS', 1.3, 'min');
+    compare(result, `thriftpoll RPC vs Node net raw echo @${ctx.headlineConcurrency}`, tp.p99_us, net.p99_us, 'p99', 1, 'below');
+  }
+  result.note(`Node net answers a raw ${ctx.size}-byte echo (no Thrift); the RPC servers decode and encode a framed ` +
+    `binary EchoServer.echo call with a ${ctx.size}-byte msg.`);
+  writeRpcChart(ctx, result);
+}
+
+function writeRpcChart(ctx, result) {
+  const series = (metric) => ['rpc-echo', 'apache-echo', 'net-echo']
+    .filter((id) => result.points.some((p) => p.server === id))
+    .map((id) => ({
+      name: SERVERS[id].label + (id === 'net-echo' ? ' (raw echo)' : ''),
+      color: { 'rpc-echo': '#1f6feb', 'apache-echo': '#d1242f', 'net-echo': '#1a7f37' }[id],
+      points: result.points.filter((p) => p.server === id).map((p) => ({ x: p.concurrency, y: metric(p) })),
+    }));
+  if (!result.points.length) return;
+  const missing = result.unavailable.map((u) => `${u.who}: not available (${u.why})`);
+  const info = machineInfo();
+  const svg = lineChartSvg({
+    title: `EchoServer.echo, ${ctx.size}-byte msg, framed binary: throughput and p99 vs concurrency`,
+    subtitle: `${ctx.duration} s per point after ${ctx.warmup} s warm-up; ${info.cores} x ${info.cpuModel}; ` +
+      `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC${ctx.pin ? `; pinned ${ctx.pin.server}:${ctx.pin.load}` : ''}`,
+    xLabel: 'concurrent calls (connections x 1 in flight)',
+    xValues: ctx.concurrency,
+    panels: [
+      { title: 'Throughput', yLabel: 'requests per second', series: series((p) => p.qps) },
+      { title: 'p99 latency', yLabel: 'p99 latency (ms)', format: (v) => (v >= 10 ? v.toFixed(0) : v.toFixed(2)), series: series((p) => p.p99_us / 1000) },
+    ],
+    notes: [...missing, 'Driven by the C load generator (test/bench/loadgen); figures from a shared 2-core machine are indicative.'],
+  });
+  const file = path.join(ctx.outDir, 'rpc-concurrency.svg');
+  fs.writeFileSync(file, svg);
+  result.chart = path.relative(ROOT, file);
+  log(`  chart: ${result.chart}`);
+}
+
+/** Runs a JS load client to completion and returns its JSON line. */
+function runClient(ctx, id, params) {
+  const def = CLIENTS[id];
+  const { command, args, cwd } = def.command(params);
+  let cmd = command;
+  let argv = args;
+  if (ctx.pin) {
+    argv = ['-c', ctx.pin.load, cmd, ...argv];
+    cmd = 'taskset';
+  }
+  const limitMs = (params.duration + params.warmup) * 1000 + 120000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let last;
+    const lines = [];
+    onLines(child.stdout, (line) => {
+      lines.push(line);
+      if (line.startsWith('{')) {
+        try {
+          last = JSON.parse(line);
+        } catch {
+          // not the report
+        }
+      }
+    });
+    onLines(child.stderr, (line) => lines.push(line));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }, limitMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${def.label}: ${err.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0 && last && typeof last.qps === 'number') resolve(last);
+      else {
+        reject(new Error(`${def.label} ${signal ? `was killed (${signal})` : `exited with status ${code}`}` +
+          `${last ? '' : ' without a JSON report'}\n${lines.slice(-15).join('\n')}`));
+      }
+    });
+  });
+}
+
+async function scenarioClient(ctx, result) {
+  const serverId = SERVERS['rpc-echo'].availability().ok ? 'rpc-echo' : 'apache-echo';
+  if (serverId !== 'rpc-echo') {
+    result.note(`The thriftpoll RPC server is not available, so the clients call the ${SERVERS[serverId].label} server.`);
+  }
+  const concurrency = ctx.headlineConcurrency;
+  await withServer(ctx, result, serverId, async (h) => {
+    for (const id of ['rpc-client', 'apache-client']) {
+      const def = CLIENTS[id];
+      const availability = def.availability();
+      if (!availability.ok) {
+        result.notAvailable(def.label, availability.why);
+        continue;
+      }
+      try {
+        const cpuBefore = treeCpuMicros(h.pid);
+        const r = await runClient(ctx, id, { host: ctx.host, port: h.port, concurrency, duration: ctx.duration, warmup: ctx.warmup, size: ctx.size });
+        h.assertAlive();
+        const serverCpu = treeCpuMicros(h.pid) - cpuBefore;
+        const record = { client: id, label: def.label, server: serverId, server_label: SERVERS[serverId].label, concurrency, ...r,
+          server_cpu_us_whole_run: serverCpu };
+        log(`  ${def.label} -> ${SERVERS[serverId].label} @${concurrency}: ${fmtInt(r.qps)} req/s, p50 ${fmtFixed(r.p50_us)} us, ` +
+          `p99 ${fmtFixed(r.p99_us)} us, client CPU ${fmtFixed(r.cpu_us_per_req, 2)} us/req, errors ${r.errors}`);
+        if (r.errors > 0) throw new Error(`${r.errors} error(s); first: ${r.first_error || 'n/a'}`);
+        if (!(r.qps > 0)) throw new Error('no call completed');
+        result.points.push(record);
+      } catch (err) {
+        result.fail(def.label, err);
+      }
+    }
+  });
+  result.table = markdownTable([{ title: 'client' }, { title: 'server' }, { title: 'concurrency', align: 'right' },
+    { title: 'QPS', align: 'right' }, { title: 'p50 us', align: 'right' }, { title: 'p99 us', align: 'right' },
+    { title: 'client CPU us/req', align: 'right' }, { title: 'errors', align: 'right' }],
+  result.points.map((p) => [p.label, p.server_label, fmtInt(p.concurrency), fmtInt(p.qps), fmtFixed(p.p50_us), fmtFixed(p.p99_us),
+    fmtFixed(p.cpu_us_per_req, 2), fmtInt(p.errors)]));
+  const tp = result.points.find((p) => p.client === 'rpc-client');
+  const ap = result.points.find((p) => p.client === 'apache-client');
+  if (tp && ap) compare(result, `thriftpoll client vs Apache client @${concurrency}`, tp.qps, ap.qps, 'QPS', 3, 'min');
+  if (tp && tp.warmup_s === undefined) result.note('The thriftpoll client reports over its whole run (no warm-up excluded).');
+}
+
+async function scenarioMicro(ctx, result) {
+  const rows = [];
+  for (const m of MICRO) {
+    if (!fs.existsSync(m.entry)) {
+      result.notAvailable(`${m.id} (${m.issue})`, `${path.relative(ROOT, m.entry)} does not exist yet`);
+      continue;
+    }
+    log(`  ${m.id}: node ${path.relative(ROOT, m.entry)}`);
+    try {
+      const lines = await runMicro(ctx, m);
+      for (const json of lines) {
+        rows.push({ bench: m.id, ...json });
+        result.points.push({ bench: m.id, ...json });
+      }
+    } catch (err) {
+      result.fail(`${m.id} (${m.issue})`, err);
+    }
+  }
+  if (!rows.length) return;
+  const keys = [];
+  for (const r of rows) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
+  const hasRatio = keys.includes('thriftpoll_ops') && keys.includes('apache_ops');
+  const columns = keys.map((k) => ({ title: k, align: rows.some((r) => typeof r[k] === 'number') ? 'right' : 'left' }));
+  if (hasRatio) columns.push({ title: 'thriftpoll/apache', align: 'right' });
+  result.table = markdownTable(columns, rows.map((r) => {
+    const cells = keys.map((k) => (r[k] === undefined ? '' : typeof r[k] === 'number' ? (Number.isInteger(r[k]) ? fmtInt(r[k]) : fmtFixed(r[k], 2)) : typeof r[k] === 'string' ? r[k] : JSON.stringify(r[k])));
+    if (hasRatio) cells.push(fmtRatio(r.thriftpoll_ops, r.apache_ops));
+    return cells;
+  }));
+}
+
+/** Runs one micro-benchmark entry, echoing its output; resolves with the JSON objects it printed. */
+function runMicro(ctx, m) {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, ...(ctx.quick ? { THRIFTPOLL_BENCH_QUICK: '1' } : {}) };
+    const child = spawn(process.execPath, [m.entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const found = [];
+    const tail = [];
+    const onLine = (line) => {
+      log(`    [${m.id}] ${line}`);
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      const t = line.trim();
+      if (t.startsWith('{') && t.endsWith('}')) {
+        try {
+          const json = JSON.parse(t);
+          if (json && typeof json === 'object' && !Array.isArray(json)) found.push(json);
+        } catch {
+          // a line that only looks like JSON
+        }
+      }
+    };
+    onLines(child.stdout, onLine);
+    onLines(child.stderr, onLine);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30 * 60 * 1000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(found);
+      else reject(new Error(`${path.relative(ROOT, m.entry)} ${signal ? `was killed (${signal})` : `exited with status ${code}`}`));
+    });
+  });
+}
+
+const SCENARIOS = [
+  { id: 'engine', title: 'Engine: raw echo ping-pong (issue #2)', run: scenarioEngine,
+    describe: (c) => `${c.connections} connections x 1 request in flight, ${c.size}-byte payloads, ${c.duration} s after ${c.warmup} s warm-up` },
+  { id: 'idle', title: 'Engine: 1,000 connections, 80% idle (issue #2)', run: scenarioIdle,
+    describe: (c) => `200 active + 800 silent connections, ${c.size}-byte payloads, ${c.duration} s after ${c.warmup} s warm-up` },
+  { id: 'memory', title: 'Engine: memory held by idle connections (issue #2)', run: scenarioMemory,
+    describe: (c) => `${c.memoryConnections} silent connections held open; server RSS growth per connection` },
+  { id: 'rpc', title: 'RPC server: EchoServer.echo (issue #6)', run: scenarioRpc,
+    describe: (c) => `framed binary, ${c.size}-byte msg, concurrency ${c.concurrency.join('/')}, ${c.duration} s per point after ${c.warmup} s warm-up` },
+  { id: 'client', title: 'RPC client: typed client vs Apache client (issue #6)', run: scenarioClient,
+    describe: (c) => `concurrency ${c.headlineConcurrency}, ${c.size}-byte msg, ${c.duration} s` },
+  { id: 'micro', title: 'Micro-benchmarks (issues #3, #4, #5)', run: scenarioMicro, describe: () => 'in-process, as each area defines them' },
+];
+
+function renderMarkdown(ctx, meta, results) {
+  const out = [];
+  out.push('# thriftpoll benchmark results', '');
+  out.push(`${meta.date} - ${meta.machine.cores} x ${meta.machine.cpuModel}, ${fmtBytes(meta.machine.memoryBytes)}, ` +
+    `Node ${meta.machine.node}, ${meta.machine.kernel}; load average at start ${meta.machine.loadavg.join(' ')}; ` +
+    `git ${meta.git}; loadgen ${meta.loadgen}, ${ctx.threads} thread(s); ${ctx.pin ? `servers pinned to CPU ${ctx.pin.server}, load to CPU ${ctx.pin.load}` : 'nothing pinned'}.`);
+  out.push('', 'Figures from a machine shared with other work are indicative; compare ratios within one run.', '');
+  for (const r of results) {
+    const s = SCENARIOS.find((x) => x.id === r.id);
+    out.push(`## ${r.title}`, '', `${s.describe(ctx)}. Status: **${r.status}**.`, '');
+    if (r.table) out.push(r.table, '');
+    if (r.comparisons.length) out.push(...comparisonLines(r.comparisons), '');
+    if (r.chart) out.push(`![${r.title}](rpc-concurrency.svg)`, '');
+    for (const u of r.unavailable) out.push(`- not available: ${u.who}: ${u.why}`);
+    for (const f of r.failures) out.push(`- FAILED: ${f.who}: ${f.message.split('\n')[0]}`);
+    for (const n of r.notes) out.push(`- ${n}`);
+    out.push('');
+  }
+  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+}
+
+function gitDescribe() {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' });
+  return `${r.stdout.trim()}${dirty.stdout && dirty.stdout.trim() ? '+dirty' : ''}`;
+}
+
+async function main(options) {
+  const ctx = resolveConfig(options);
+  process.on('SIGINT', () => process.exit(130)); // so the exit hook stops the servers
+  process.on('SIGTERM', () => process.exit(143));
+  fs.mkdirSync(ctx.outDir, { recursive: true });
+  const machine = machineInfo();
+  log(`thriftpoll benchmarks: ${machine.cores} x ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadavg.join(' ')}`);
+  if (machine.loadavg[0] > 0.5) log('  note: other work is running; figures will be noisy (compare ratios within this run).');
+
+  const build = buildLoadgen();
+  if (build.warnings) {
+    throw new Error(`the load generator compiled with warnings (it must not):\n${build.warnings}`);
+  }
+  ctx.loadgen = build.binary;
+  const meta = { date: new Date().toISOString(), machine, git: gitDescribe(), loadgen: loadgenVersion(build.binary) };
+  log(`load generator: ${path.relative(ROOT, build.binary)} (${build.rebuilt ? 'built' : 'up to date'}, version ${meta.loadgen})`);
+
+  const results = [];
+  for (const s of SCENARIOS) {
+    if (!ctx.only.includes(s.id)) continue;
+    log(`\n== ${s.title}\n   ${s.describe(ctx)}`);
+    const result = new ScenarioResult(s.id, s.title);
+    try {
+      await s.run(ctx, result);
+    } catch (err) {
+      result.fail(s.id, err);
+    }
+    for (const line of comparisonLines(result.comparisons)) log(`  ${line.slice(2)}`);
+    for (const n of result.notes) log(`  note: ${n}`);
+    results.push(result);
+    await delay(200); // let sockets of the last server leave TIME_WAIT churn before the next scenario
+  }
+
+  const config = { ...ctx, loadgen: path.relative(ROOT, ctx.loadgen), outDir: path.relative(ROOT, ctx.outDir) || '.' };
+  const json = { meta, config, scenarios: results.map((r) => r.toJSON()) };
+  fs.writeFileSync(path.join(ctx.outDir, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
+  const md = renderMarkdown(ctx, meta, results);
+  fs.writeFileSync(path.join(ctx.outDir, 'results.md'), md);
+  log(`\n${md}`);
+  log(`results: ${path.relative(ROOT, path.join(ctx.outDir, 'results.json'))}, ${path.relative(ROOT, path.join(ctx.outDir, 'results.md'))}`);
+
+  const failed = results.filter((r) => r.status === 'failed');
+  if (failed.length) {
+    log(`\nFAILED: ${failed.map((r) => r.id).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+runCli({ spec, usage: USAGE, main: (o) => main(o).catch((err) => {
+  process.stderr.write(`bench: ${err.message}${err instanceof UsageError ? '\n(see --help)' : ''}\n`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+}) });
