@@ -1,5 +1,4 @@
-import { formatAddress, parseAddress, parseEndpoints } from '../../packages/rpc/src/address';
-import { RpcOptionError } from '../../packages/rpc/src/errors';
+import { formatAddress, parseAddress, parseEndpoints, RpcOptionError } from '@thriftpoll/rpc';
 
 describe('parseAddress', () => {
   test.each([

@@ -1,7 +1,4 @@
-import { parseEndpoints } from '../../packages/rpc/src/address';
-import { RoundRobinBalancer, WeightedRandomBalancer } from '../../packages/rpc/src/balancer';
-import { HealthTracker } from '../../packages/rpc/src/health';
-import { TransportError } from '../../packages/rpc/src/errors';
+import { parseEndpoints, RoundRobinBalancer, WeightedRandomBalancer, HealthTracker, RpcError } from '@thriftpoll/rpc';
 
 const endpoints = parseEndpoints([
   { address: 'h:1', weight: 1 },
@@ -52,7 +49,7 @@ describe('WeightedRandomBalancer', () => {
 });
 
 describe('HealthTracker', () => {
-  const refused = new TransportError('ECONNREFUSED', 'refused');
+  const refused = new RpcError('ECONNREFUSED', 'refused');
 
   test('skips a failed address for the cooldown, then probes it, backing off on repeated failure', () => {
     let now = 1000;

@@ -1,4 +1,4 @@
-import { compose, type Middleware } from '../../packages/rpc/src/middleware';
+import { compose, type Middleware } from '@thriftpoll/rpc';
 
 interface Ctx {
   trail: string[];

@@ -1,9 +1,13 @@
-import { parseEndpoints, type Endpoint } from '../../packages/rpc/src/address';
-import { OverloadError, TransportError } from '../../packages/rpc/src/errors';
-import { LongPool } from '../../packages/rpc/src/long-pool';
-import { MuxPool } from '../../packages/rpc/src/mux-pool';
-import type { PoolConnection } from '../../packages/rpc/src/pool';
-import { ShortPool } from '../../packages/rpc/src/short-pool';
+import {
+  parseEndpoints,
+  type Endpoint,
+  RpcOverloadError,
+  RpcError,
+  LongPool,
+  MuxPool,
+  ShortPool,
+  type PoolConnection,
+} from '@thriftpoll/rpc';
 import { waitFor } from './helpers/wait';
 
 class FakeConnection implements PoolConnection {
@@ -23,7 +27,7 @@ class FakeConnection implements PoolConnection {
 
 function fakeConnector() {
   const dialed: FakeConnection[] = [];
-  let fail: TransportError | undefined;
+  let fail: RpcError | undefined;
   let gate: Promise<void> | undefined;
   const connector = async (endpoint: Endpoint): Promise<FakeConnection> => {
     if (gate) await gate;
@@ -35,7 +39,7 @@ function fakeConnector() {
   return {
     connector,
     dialed,
-    failWith(error: TransportError | undefined) {
+    failWith(error: RpcError | undefined) {
       fail = error;
     },
     hold(): () => void {
@@ -155,7 +159,7 @@ describe('LongPool', () => {
     const order: number[] = [];
     const w1 = pool.acquire(a).then((c) => (order.push(1), c));
     const w2 = pool.acquire(a).then((c) => (order.push(2), c));
-    await expect(pool.acquire(a)).rejects.toBeInstanceOf(OverloadError);
+    await expect(pool.acquire(a)).rejects.toBeInstanceOf(RpcOverloadError);
     expect(pool.stats()).toMatchObject({ open: 1, waiting: 2 });
     pool.release(a, c1, true);
     expect(await w1).toBe(c1);
@@ -182,7 +186,7 @@ describe('LongPool', () => {
   test('a failed dial frees its slot and is reported to the caller', async () => {
     const dialer = fakeConnector();
     const pool = new LongPool(dialer.connector, { maxActivePerAddress: 1 });
-    dialer.failWith(new TransportError('ECONNREFUSED', 'refused'));
+    dialer.failWith(new RpcError('ECONNREFUSED', 'refused'));
     await expect(pool.acquire(a)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     expect(pool.stats()).toMatchObject({ open: 0, dialing: 0 });
     dialer.failWith(undefined);
@@ -253,7 +257,7 @@ describe('MuxPool', () => {
   test('a failed dial rejects every call that joined it; the next call dials again', async () => {
     const dialer = fakeConnector();
     const pool = new MuxPool(dialer.connector);
-    dialer.failWith(new TransportError('ECONNREFUSED', 'refused'));
+    dialer.failWith(new RpcError('ECONNREFUSED', 'refused'));
     const results = await Promise.allSettled([pool.acquire(a), pool.acquire(a)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     dialer.failWith(undefined);

@@ -1,16 +1,15 @@
-import { OverloadError, TimeoutError, TransportError } from '../../packages/rpc/src/errors';
-import { RetryPolicy } from '../../packages/rpc/src/retry';
+import { RpcOverloadError, RpcTimeoutError, RpcError, RetryPolicy } from '@thriftpoll/rpc';
 
-const refused = new TransportError('ECONNREFUSED', 'refused');
-const reset = new TransportError('ECONNRESET', 'reset');
-const timeout = new TimeoutError('ETIMEDOUT', 100, 'timed out');
+const refused = new RpcError('ECONNREFUSED', 'refused');
+const reset = new RpcError('ECONNRESET', 'reset');
+const timeout = new RpcTimeoutError('ETIMEDOUT', 100, 'timed out');
 
 describe('RetryPolicy', () => {
   test('retries only retry-safe errors by default, within maxAttempts', () => {
     const policy = new RetryPolicy({ maxAttempts: 3 });
     policy.recordCall();
     expect(policy.shouldRetry(refused, 1)).toBe(true);
-    expect(policy.shouldRetry(new OverloadError('server', 'maxConcurrentRequests', 'busy'), 2)).toBe(true);
+    expect(policy.shouldRetry(new RpcOverloadError('server', 'maxConcurrentRequests', 'busy'), 2)).toBe(true);
     expect(policy.shouldRetry(refused, 3)).toBe(false);
     expect(policy.shouldRetry(reset, 1)).toBe(false);
     expect(policy.shouldRetry(timeout, 1)).toBe(false);
@@ -21,7 +20,7 @@ describe('RetryPolicy', () => {
     const policy = new RetryPolicy({ idempotent: true });
     expect(policy.shouldRetry(reset, 1)).toBe(true);
     expect(policy.shouldRetry(timeout, 1)).toBe(true);
-    expect(policy.shouldRetry(new TransportError('EPROTO', 'bad reply'), 1)).toBe(false);
+    expect(policy.shouldRetry(new RpcError('EPROTO', 'bad reply'), 1)).toBe(false);
   });
 
   test('retryOn overrides the decision', () => {

@@ -1,25 +1,26 @@
 /**
  * Errors the RPC runtime raises itself. Errors the peer defines travel unchanged: IDL-declared exceptions are
  * thrown as their generated classes and `TApplicationException` as itself (both extend `ThriftError` from
- * `@thriftpoll/protocol`). Everything else a call can fail with is a `TransportError` with a `code`:
+ * `@thriftpoll/protocol`). Everything else a call can fail with is an `RpcError` with a `code`:
  *
- *   code             class            meaning                                                  retrySafe
- *   ECONNREFUSED     TransportError   the address refused the connection                       yes
- *   ECONNTIMEOUT     TimeoutError     no connection within connectTimeout                      yes
- *   EDIAL            TransportError   any other dial failure (ENOENT socket path, EHOSTUNREACH) yes
- *   ENOADDRESS       TransportError   no address to call (empty list, all removed)              yes
- *   ECONNRESET       TransportError   the connection died while the call was pending           no
- *   ECLOSED          TransportError   the client or server was closed before the call ran      yes
- *   ETIMEDOUT        TimeoutError     the call ran past its timeout or deadline                no
- *   EOVERLOAD        OverloadError    a server or client limit refused the call                yes
- *   EPROTO           TransportError   the peer's reply was not valid Thrift / wrong transport  no
- *   EMSGSIZE         TransportError   a message over maxMessageSize (either direction)         no
+ *   code          class             meaning                                                    retrySafe
+ *   ECONNREFUSED  RpcError          the address refused the connection                         yes
+ *   ECONNTIMEOUT  RpcTimeoutError   no connection within connectTimeout                        yes
+ *   EDIAL         RpcError          any other dial failure (ENOENT socket path, EHOSTUNREACH)  yes
+ *   ENOADDRESS    RpcError          no address to call                                         yes
+ *   ECONNRESET    RpcError          the connection died while the call was pending             no
+ *   ECLOSED       RpcError          the client or server was closed before the call ran        yes
+ *   ETIMEDOUT     RpcTimeoutError   the call ran past its timeout or deadline                  no
+ *   EOVERLOAD     RpcOverloadError  a server or client limit refused the call                  yes
+ *   EPROTO        RpcError          the reply was not valid Thrift, or not in the transport    no
+ *                                   expected (the transport layer's error is the `cause`)
+ *   EMSGSIZE      RpcError          a message over a size limit (either direction)             no
  *
  * `retrySafe` is true when the server certainly did not execute the call, so retrying cannot run it twice.
  */
 
-/** Codes of {@link TransportError}. */
-export type TransportErrorCode =
+/** Codes of {@link RpcError}. */
+export type RpcErrorCode =
   | 'ECONNREFUSED'
   | 'ECONNTIMEOUT'
   | 'EDIAL'
@@ -31,7 +32,7 @@ export type TransportErrorCode =
   | 'EPROTO'
   | 'EMSGSIZE';
 
-const RETRY_SAFE: ReadonlySet<TransportErrorCode> = new Set<TransportErrorCode>([
+const RETRY_SAFE: ReadonlySet<RpcErrorCode> = new Set<RpcErrorCode>([
   'ECONNREFUSED',
   'ECONNTIMEOUT',
   'EDIAL',
@@ -40,7 +41,7 @@ const RETRY_SAFE: ReadonlySet<TransportErrorCode> = new Set<TransportErrorCode>(
   'EOVERLOAD',
 ]);
 
-export interface TransportErrorOptions {
+export interface RpcErrorOptions {
   /** The peer address involved, e.g. `127.0.0.1:9090` or a socket path. */
   address?: string;
   /** Overrides the code's default (see the table above). */
@@ -48,15 +49,15 @@ export interface TransportErrorOptions {
   cause?: unknown;
 }
 
-/** A call or connection failed below the Thrift layer. `code` says how; the message says what was seen. */
-export class TransportError extends Error {
-  readonly code: TransportErrorCode;
+/** A call or connection failed outside the Thrift layer. `code` says how; the message says what was seen. */
+export class RpcError extends Error {
+  readonly code: RpcErrorCode;
   /** The peer address involved, when known. */
   readonly address: string | undefined;
   /** True when the server certainly did not execute the call (safe to retry even for non-idempotent methods). */
   readonly retrySafe: boolean;
 
-  constructor(code: TransportErrorCode, message: string, options: TransportErrorOptions = {}) {
+  constructor(code: RpcErrorCode, message: string, options: RpcErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -66,11 +67,11 @@ export class TransportError extends Error {
 }
 
 /** A call ran past its timeout (`ETIMEDOUT`), or a connection could not be made in time (`ECONNTIMEOUT`). */
-export class TimeoutError extends TransportError {
+export class RpcTimeoutError extends RpcError {
   /** The limit that passed, in milliseconds. */
   readonly timeout: number;
 
-  constructor(code: 'ETIMEDOUT' | 'ECONNTIMEOUT', timeout: number, message: string, options: TransportErrorOptions = {}) {
+  constructor(code: 'ETIMEDOUT' | 'ECONNTIMEOUT', timeout: number, message: string, options: RpcErrorOptions = {}) {
     super(code, message, options);
     this.timeout = timeout;
   }
@@ -90,12 +91,12 @@ export type OverloadLimit =
  * A limit refused the call before it ran (`EOVERLOAD`, always retrySafe). `side` says whose limit: the server's
  * (it answered with an overload reply) or this client's.
  */
-export class OverloadError extends TransportError {
+export class RpcOverloadError extends RpcError {
   readonly side: 'server' | 'client';
   /** The limit, when known (a server reply names it). */
   readonly limit: OverloadLimit | undefined;
 
-  constructor(side: 'server' | 'client', limit: OverloadLimit | undefined, message: string, options: TransportErrorOptions = {}) {
+  constructor(side: 'server' | 'client', limit: OverloadLimit | undefined, message: string, options: RpcErrorOptions = {}) {
     super('EOVERLOAD', message, options);
     this.side = side;
     this.limit = limit;

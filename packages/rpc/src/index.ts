@@ -1,1 +1,48 @@
-export {};
+/**
+ * @thriftpoll/rpc — Thrift servers and typed clients on the thriftpoll engine.
+ *
+ * Start with `createServer` and `createClient`; see docs/rpc.md.
+ */
+export * from './errors';
+export { formatAddress, parseAddress, parseEndpoints } from './address';
+export type { Address, AddressLike, Endpoint, WeightedAddress } from './address';
+export { compose } from './middleware';
+export type { Chain, Middleware, Next } from './middleware';
+export { RoundRobinBalancer, WeightedRandomBalancer, createBalancer } from './balancer';
+export type { BalancerName, LoadBalancer } from './balancer';
+export { HealthTracker } from './health';
+export type { HealthOptions } from './health';
+export { RetryPolicy } from './retry';
+export type { RetryOptions } from './retry';
+export type { ConnectionPool, Connector, PoolConnection, PoolStats } from './pool';
+export { LongPool } from './long-pool';
+export type { LongPoolOptions } from './long-pool';
+export { MuxPool } from './mux-pool';
+export type { MuxPoolOptions } from './mux-pool';
+export { ShortPool } from './short-pool';
+export { ServiceRegistry, plainMethodName } from './registry';
+export type { RegisteredMethod, ServiceBinding, UnresolvedMethod } from './registry';
+export {
+  Arg,
+  CodeFirstError,
+  Exception,
+  Field,
+  Method,
+  Service,
+  Struct,
+  Union,
+  isCodeFirstService,
+  serviceDescriptor,
+  structCodec,
+} from './code-first';
+export type {
+  ArgDeclaration,
+  ArgsWithoutContext,
+  CodeFirstClient,
+  FieldOptions,
+  MethodOptions,
+  ServiceOptions,
+  StructClass,
+  ThriftType,
+  ThrowsDeclaration,
+} from './code-first';

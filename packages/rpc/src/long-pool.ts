@@ -1,5 +1,5 @@
 import type { Endpoint } from './address';
-import { OverloadError, TransportError } from './errors';
+import { RpcOverloadError, RpcError } from './errors';
 import type { ConnectionPool, Connector, PoolConnection, PoolStats } from './pool';
 import { intOption, msOption } from './validate';
 
@@ -96,7 +96,7 @@ export class LongPool<C extends PoolConnection> implements ConnectionPool<C> {
     if (pool.open < this.maxActivePerAddress) return this.dial(endpoint, pool);
     if (pool.waiters.length >= this.maxWaitingPerAddress) {
       return Promise.reject(
-        new OverloadError(
+        new RpcOverloadError(
           'client',
           'maxWaitingPerAddress',
           `${pool.waiters.length} calls already wait for a connection to ${endpoint.key} ` +
@@ -253,8 +253,8 @@ export class LongPool<C extends PoolConnection> implements ConnectionPool<C> {
   }
 }
 
-function closedError(endpoint: { key: string }): TransportError {
-  return new TransportError('ECLOSED', `the client's connection pool is closed; no call to ${endpoint.key} was made`, {
+function closedError(endpoint: { key: string }): RpcError {
+  return new RpcError('ECLOSED', `the client's connection pool is closed; no call to ${endpoint.key} was made`, {
     address: endpoint.key,
   });
 }

@@ -1,5 +1,5 @@
 import type { Endpoint } from './address';
-import { OverloadError, TransportError } from './errors';
+import { RpcOverloadError, RpcError } from './errors';
 import type { ConnectionPool, Connector, PoolConnection, PoolStats } from './pool';
 import { intOption } from './validate';
 
@@ -66,7 +66,7 @@ export class MuxPool<C extends PoolConnection> implements ConnectionPool<C> {
     if (firstEmpty !== undefined) return this.dial(endpoint, firstEmpty);
     if (firstDialing !== undefined) return firstDialing.dialing as Promise<C>;
     return Promise.reject(
-      new OverloadError(
+      new RpcOverloadError(
         'client',
         'maxPendingPerConnection',
         `all ${full} connections to ${endpoint.key} have ${this.maxPending} calls in flight (mux.maxPendingPerConnection)`,
@@ -150,8 +150,8 @@ export class MuxPool<C extends PoolConnection> implements ConnectionPool<C> {
   }
 }
 
-function closedError(endpoint: Endpoint): TransportError {
-  return new TransportError('ECLOSED', `the client's connection pool is closed; no call to ${endpoint.key} was made`, {
+function closedError(endpoint: Endpoint): RpcError {
+  return new RpcError('ECLOSED', `the client's connection pool is closed; no call to ${endpoint.key} was made`, {
     address: endpoint.key,
   });
 }

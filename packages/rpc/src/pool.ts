@@ -10,7 +10,7 @@ export interface PoolConnection {
 }
 
 /**
- * Opens a connection to an endpoint, honouring the client's connect timeout. Rejects with a `TransportError`
+ * Opens a connection to an endpoint, honouring the client's connect timeout. Rejects with a `RpcError`
  * (ECONNREFUSED, ECONNTIMEOUT, EDIAL).
  */
 export type Connector<C extends PoolConnection> = (endpoint: Endpoint) => Promise<C>;

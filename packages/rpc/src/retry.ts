@@ -1,4 +1,4 @@
-import { RpcOptionError, TransportError } from './errors';
+import { RpcOptionError, RpcError } from './errors';
 import { boolOption, checkKnownKeys, functionOption, intOption, msOption, numberOption, objectOption } from './validate';
 
 /**
@@ -94,7 +94,7 @@ export class RetryPolicy {
 
   private qualifies(error: unknown, attempt: number): boolean {
     if (this.retryOn !== undefined) return this.retryOn(error, attempt);
-    if (!(error instanceof TransportError)) return false;
+    if (!(error instanceof RpcError)) return false;
     if (error.retrySafe) return true;
     return this.idempotent && (error.code === 'ETIMEDOUT' || error.code === 'ECONNRESET');
   }

@@ -1,5 +1,5 @@
 import type { Endpoint } from './address';
-import { TransportError } from './errors';
+import { RpcError } from './errors';
 import type { ConnectionPool, Connector, PoolConnection, PoolStats } from './pool';
 
 /**
@@ -54,6 +54,6 @@ export class ShortPool<C extends PoolConnection> implements ConnectionPool<C> {
   }
 }
 
-function closedError(endpoint: Endpoint): TransportError {
-  return new TransportError('ECLOSED', `the client is closed; no call to ${endpoint.key} was made`, { address: endpoint.key });
+function closedError(endpoint: Endpoint): RpcError {
+  return new RpcError('ECLOSED', `the client is closed; no call to ${endpoint.key} was made`, { address: endpoint.key });
 }

@@ -1,0 +1,97 @@
+import type { Reader } from '@thriftpoll/netpoll';
+import type { Address } from './address';
+
+/**
+ * The network surface the RPC runtime runs on: one interface, two implementations — the native netpoll engine
+ * (`netpoll-engine.ts`, the default) and Node's `net` sockets (`socket-engine.ts`, for platforms without the
+ * addon and as the comparison baseline). Everything above (sessions, pools, servers, clients) sees only this.
+ */
+
+/**
+ * Output of a connection: the protocol `ByteSink` contract (reserve/commit) plus netpoll's malloc family, so a
+ * transport can reserve a length prefix and fill it in later, and the runtime can roll back a message whose
+ * encoding failed half-way.
+ *
+ *   [ flushed ][ written since the last flush: mallocLen() bytes ]
+ *                ^ mallocAck(n) keeps the first n of these and discards the rest
+ */
+export interface NetWriter {
+  /** A writable region of at least `size` bytes at the write position (valid until the next reserve/malloc). */
+  reserve(size: number): Uint8Array;
+  /** Appends the first `size` bytes of the last reserved region to the output. */
+  commit(size: number): void;
+  /** Appends `size` bytes and returns them, writable until flush() (e.g. a length prefix filled in later). */
+  malloc(size: number): Uint8Array;
+  /** Bytes written since the last flush. */
+  mallocLen(): number;
+  /** Keeps the first `size` bytes written since the last flush and discards the rest (a rollback). */
+  mallocAck(size: number): void;
+  /**
+   * Sends everything written. Resolves once the bytes are handed to the kernel, or — when the peer reads slower
+   * than we write — once the unsent backlog is back under the connection's cap (backpressure). Rejects if the
+   * connection fails. Never call write methods while relying on a previous flush() to be pending: writes may
+   * continue, they join the next flush.
+   */
+  flush(): Promise<void>;
+}
+
+/** Called when a connection has input (at least the wake-at threshold); see NetConnection.setOnRequest. */
+export type RequestHandler = (connection: NetConnection) => void | Promise<void>;
+
+/** Why a connection closed: undefined for an orderly close (either side), else the error (ECONNRESET ...). */
+export type CloseCallback = (error: Error | undefined) => void;
+
+/** One connection, server side (accepted) or client side (dialed). */
+export interface NetConnection {
+  /** Input received and not yet consumed (netpoll's Reader over a LinkBuffer). */
+  readonly reader: Reader;
+  readonly writer: NetWriter;
+  /** `host:port`, `[v6]:port` or the socket path. */
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  /** False once the peer hung up or the connection closed. Input received before the hang-up is still readable. */
+  isActive(): boolean;
+  /**
+   * Sets the input handler. It runs when input arrives (and at least the wake-at threshold is buffered); if it
+   * returns a promise it is not called again for this connection until that settles, then again if input
+   * remains. A throw or rejection closes the connection.
+   */
+  setOnRequest(handler: RequestHandler): void;
+  /** Do not call the input handler until `bytes` are buffered (0 or 1: on any input). */
+  wakeAt(bytes: number): void;
+  /** Runs `callback` once when the connection closes, for any reason. Runs at once if already closed. */
+  addCloseCallback(callback: CloseCallback): void;
+  /**
+   * Tells the engine whether the connection has work in flight, so that a graceful shutdown of the listener
+   * closes idle connections at once and busy ones once they turn idle.
+   */
+  setBusy(busy: boolean): void;
+  /** Closes the connection at once; unsent output is discarded. Idempotent. */
+  close(): void;
+}
+
+/** A listening endpoint. */
+export interface NetListener {
+  /** The bound address (the real port when 0 was asked for). */
+  readonly address: Address;
+  /** Stops accepting; open connections are left to their owner. Resolves once the listener is closed. */
+  stopAccepting(): Promise<void>;
+}
+
+/** Options every engine understands for a listener. */
+export interface ListenOptions {
+  /** Pending connections queued by the kernel. Default 1024. */
+  backlog?: number;
+}
+
+/** A network engine: how servers listen and clients dial. */
+export interface NetEngine {
+  readonly name: 'netpoll' | 'net';
+  /** Listens on `address`; `onConnection` runs for every accepted connection, before any input is delivered. */
+  listen(address: Address, onConnection: (connection: NetConnection) => void, options?: ListenOptions): Promise<NetListener>;
+  /**
+   * Dials `address`, failing after `timeout` ms with RpcTimeoutError ECONNTIMEOUT; refused with RpcError
+   * ECONNREFUSED; other failures (no such socket path, unreachable host) RpcError EDIAL.
+   */
+  dial(address: Address, timeout: number | undefined): Promise<NetConnection>;
+}

@@ -1,0 +1,276 @@
+import * as net from 'node:net';
+import { LinkBuffer, type Reader } from '@thriftpoll/netpoll';
+import { formatAddress, type Address } from './address';
+import { RpcError, RpcTimeoutError } from './errors';
+import type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
+
+const BLOCK_SIZE = 16 * 1024;
+/** Past this many unsent bytes, flush() waits for the socket to drain (backpressure). */
+const HIGH_WATER_MARK = 4 * 1024 * 1024;
+
+/**
+ * NetWriter over a Node socket: bytes go into fixed blocks that never move (so malloc'd regions stay writable
+ * until flush), and flush() hands the blocks to the socket in one corked batch.
+ *
+ *   blocks: [sealed][sealed][current: written | free]
+ */
+class SocketWriter implements NetWriter {
+  private sealed: Buffer[] = [];
+  private sealedLength = 0;
+  private block: Buffer = Buffer.allocUnsafe(BLOCK_SIZE);
+  private position = 0;
+
+  constructor(private readonly socket: net.Socket) {}
+
+  reserve(size: number): Uint8Array {
+    if (this.block.length - this.position < size) this.seal(size);
+    return this.block.subarray(this.position);
+  }
+
+  commit(size: number): void {
+    if (!(size >= 0 && this.position + size <= this.block.length)) {
+      throw new RangeError(`commit(${size}) exceeds the ${this.block.length - this.position} bytes reserved`);
+    }
+    this.position += size;
+  }
+
+  malloc(size: number): Uint8Array {
+    const region = this.reserve(size).subarray(0, size);
+    this.position += size;
+    return region;
+  }
+
+  mallocLen(): number {
+    return this.sealedLength + this.position;
+  }
+
+  mallocAck(size: number): void {
+    const total = this.mallocLen();
+    if (!(size >= 0 && size <= total)) throw new RangeError(`mallocAck(${size}): only ${total} bytes are written`);
+    let drop = total - size;
+    while (drop > 0) {
+      if (this.position >= drop) {
+        this.position -= drop;
+        return;
+      }
+      drop -= this.position;
+      const previous = this.sealed.pop() as Buffer;
+      this.sealedLength -= previous.length;
+      // Resume writing at the end of the previous block's bytes (its spare tail was given up when it was sealed).
+      this.block = Buffer.allocUnsafe(Math.max(BLOCK_SIZE, previous.length));
+      previous.copy(this.block);
+      this.position = previous.length;
+    }
+  }
+
+  flush(): Promise<void> {
+    if (this.sealedLength + this.position === 0) return Promise.resolve();
+    if (this.socket.destroyed) {
+      this.discard();
+      return Promise.reject(new RpcError('ECLOSED', 'write on a closed connection'));
+    }
+    this.socket.cork();
+    for (const chunk of this.sealed) this.socket.write(chunk);
+    if (this.position > 0) {
+      this.socket.write(this.block.subarray(0, this.position));
+      // The written block now belongs to the socket until sent: start a fresh one.
+      this.block = Buffer.allocUnsafe(BLOCK_SIZE);
+      this.position = 0;
+    }
+    this.sealed = [];
+    this.sealedLength = 0;
+    this.socket.uncork();
+    if (this.socket.writableLength <= HIGH_WATER_MARK) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onDrain = (): void => {
+        this.socket.off('close', onClose);
+        resolve();
+      };
+      const onClose = (): void => {
+        this.socket.off('drain', onDrain);
+        reject(new RpcError('ECONNRESET', 'the connection closed with output unsent'));
+      };
+      this.socket.once('drain', onDrain);
+      this.socket.once('close', onClose);
+    });
+  }
+
+  discard(): void {
+    this.sealed = [];
+    this.sealedLength = 0;
+    this.position = 0;
+  }
+
+  private seal(size: number): void {
+    if (this.position > 0) {
+      const written = this.block.subarray(0, this.position);
+      this.sealed.push(written);
+      this.sealedLength += written.length;
+    }
+    this.block = Buffer.allocUnsafe(Math.max(BLOCK_SIZE, size));
+    this.position = 0;
+  }
+}
+
+function socketAddress(host: string | undefined, port: number | undefined, fallback: string): string {
+  if (host === undefined || port === undefined) return fallback;
+  return formatAddress({ host, port });
+}
+
+/** NetConnection over a Node `net.Socket`. */
+class SocketConnection implements NetConnection {
+  readonly reader: LinkBuffer = new LinkBuffer();
+  readonly writer: SocketWriter;
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  private handler: RequestHandler | undefined;
+  private threshold = 1;
+  private running = false;
+  private peerEnded = false;
+  private closed = false;
+  private closeError: Error | undefined;
+  private readonly closeCallbacks: CloseCallback[] = [];
+
+  constructor(private readonly socket: net.Socket, path: string | undefined) {
+    this.writer = new SocketWriter(socket);
+    socket.setNoDelay(true);
+    this.remoteAddress = path ?? socketAddress(socket.remoteAddress, socket.remotePort, 'unknown');
+    this.localAddress = path ?? socketAddress(socket.localAddress, socket.localPort, 'unknown');
+    socket.on('data', (chunk: Buffer) => {
+      this.reader.append(chunk);
+      this.deliver();
+    });
+    socket.on('end', () => {
+      this.peerEnded = true;
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.closeError = new RpcError(error.code === 'EPIPE' ? 'ECONNRESET' : 'ECONNRESET', `connection to ${this.remoteAddress} failed: ${error.message}`, {
+        address: this.remoteAddress,
+        cause: error,
+      });
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.writer.discard();
+      for (const callback of this.closeCallbacks.splice(0)) callback(this.closeError);
+    });
+  }
+
+  isActive(): boolean {
+    return !this.closed && !this.peerEnded && !this.socket.destroyed;
+  }
+
+  setOnRequest(handler: RequestHandler): void {
+    this.handler = handler;
+    if (this.reader.len() > 0) this.deliver();
+  }
+
+  wakeAt(bytes: number): void {
+    this.threshold = Math.max(1, bytes);
+  }
+
+  addCloseCallback(callback: CloseCallback): void {
+    if (this.closed) callback(this.closeError);
+    else this.closeCallbacks.push(callback);
+  }
+
+  setBusy(): void {
+    // Node's net has no engine-level shutdown; the RPC server tracks busy connections itself.
+  }
+
+  close(): void {
+    if (!this.socket.destroyed) this.socket.destroy();
+  }
+
+  private deliver(): void {
+    while (!this.running && this.handler !== undefined && !this.closed && this.reader.len() >= this.threshold) {
+      let outcome: void | Promise<void>;
+      const before = this.reader.len();
+      try {
+        outcome = this.handler(this);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      if (outcome instanceof Promise) {
+        this.running = true;
+        outcome.then(
+          () => {
+            this.running = false;
+            this.deliver();
+          },
+          (error: unknown) => {
+            this.running = false;
+            this.fail(error);
+          },
+        );
+        return;
+      }
+      // A handler that consumed nothing waits for more input (it raised the threshold, or cannot progress).
+      if (this.reader.len() === before) return;
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.closeError = error instanceof Error ? error : new Error(String(error));
+    this.close();
+  }
+}
+
+function dialError(error: NodeJS.ErrnoException, key: string): RpcError {
+  if (error.code === 'ECONNREFUSED') return new RpcError('ECONNREFUSED', `connection to ${key} refused`, { address: key, cause: error });
+  return new RpcError('EDIAL', `cannot connect to ${key}: ${error.message}`, { address: key, cause: error });
+}
+
+/** The Node `net` engine. */
+export const socketEngine: NetEngine = {
+  name: 'net',
+
+  listen(address: Address, onConnection: (connection: NetConnection) => void, options: ListenOptions = {}): Promise<NetListener> {
+    const path = 'path' in address ? address.path : undefined;
+    const server = net.createServer({ noDelay: true }, (socket) => onConnection(new SocketConnection(socket, path)));
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      const listenOptions: net.ListenOptions = 'path' in address ? { path: address.path } : { host: address.host, port: address.port };
+      server.listen({ ...listenOptions, backlog: options.backlog ?? 1024 }, () => {
+        server.off('error', reject);
+        server.on('error', () => undefined);
+        const bound = server.address();
+        const boundAddress: Address = typeof bound === 'object' && bound !== null ? { host: bound.address, port: bound.port } : address;
+        resolve({
+          address: boundAddress,
+          stopAccepting: () => new Promise((done) => server.close(() => done())),
+        });
+      });
+    });
+  },
+
+  dial(address: Address, timeout: number | undefined): Promise<NetConnection> {
+    const key = formatAddress(address);
+    const path = 'path' in address ? address.path : undefined;
+    return new Promise((resolve, reject) => {
+      const socket = 'path' in address ? net.connect({ path: address.path }) : net.connect({ host: address.host, port: address.port });
+      let timer: NodeJS.Timeout | undefined;
+      const onError = (error: NodeJS.ErrnoException): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        reject(dialError(error, key));
+      };
+      socket.once('error', onError);
+      if (timeout !== undefined) {
+        timer = setTimeout(() => {
+          socket.off('error', onError);
+          socket.on('error', () => undefined);
+          socket.destroy();
+          reject(new RpcTimeoutError('ECONNTIMEOUT', timeout, `no connection to ${key} within ${timeout} ms (connectTimeout)`, { address: key }));
+        }, timeout);
+      }
+      socket.once('connect', () => {
+        if (timer !== undefined) clearTimeout(timer);
+        socket.off('error', onError);
+        resolve(new SocketConnection(socket, path));
+      });
+    });
+  },
+};
+
+export type { Reader };
