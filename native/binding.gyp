@@ -6,12 +6,17 @@
     {
       "target_name": "thriftpoll_native",
       "sources": [
-        "src/addon.cc"
+        "src/addon.cc",
+        "src/address.cc",
+        "src/binding.cc",
+        "src/block_pool.cc",
+        "src/engine.cc",
+        "src/poller.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"],
       "conditions": [
         ["asan==1", {
           "cflags_cc": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"],

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <napi.h>
+#include <uv.h>
+
+#include <memory>
+
+#include "engine.h"
+
+namespace thriftpoll {
+
+class EngineWrap : public Napi::ObjectWrap<EngineWrap>, public Notifier {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit EngineWrap(const Napi::CallbackInfo& info);
+  ~EngineWrap() override;
+  void Wake() override;
+
+ private:
+  enum ArrayIndex { kEvents = 0, kCommands = 1, kDescriptors = 2, kScratch = 3 };
+
+  void Dispatch();
+  void Destroy(bool fromCleanupHook);
+  void ApplyCommands(uint32_t count);
+  bool Alive(const Napi::CallbackInfo& info);
+
+  Napi::Value DrainJs(const Napi::CallbackInfo& info);
+  Napi::Value CommitJs(const Napi::CallbackInfo& info);
+  Napi::Value FlushJs(const Napi::CallbackInfo& info);
+  Napi::Value ListenJs(const Napi::CallbackInfo& info);
+  Napi::Value CloseListenerJs(const Napi::CallbackInfo& info);
+  Napi::Value DialJs(const Napi::CallbackInfo& info);
+  Napi::Value CloseJs(const Napi::CallbackInfo& info);
+  Napi::Value DisposeJs(const Napi::CallbackInfo& info);
+  Napi::Value SetWakeAtJs(const Napi::CallbackInfo& info);
+  Napi::Value SetReadCapJs(const Napi::CallbackInfo& info);
+  Napi::Value SetNoDelayJs(const Napi::CallbackInfo& info);
+  Napi::Value SetKeepAliveJs(const Napi::CallbackInfo& info);
+  Napi::Value AddressesJs(const Napi::CallbackInfo& info);
+  Napi::Value AllocBlockJs(const Napi::CallbackInfo& info);
+  Napi::Value FreeBlockJs(const Napi::CallbackInfo& info);
+  Napi::Value SlabBufferJs(const Napi::CallbackInfo& info);
+  Napi::Value StatsJs(const Napi::CallbackInfo& info);
+  Napi::Value SetRefJs(const Napi::CallbackInfo& info);
+  Napi::Value DestroyJs(const Napi::CallbackInfo& info);
+
+  std::unique_ptr<Engine> engine_;
+  Napi::FunctionReference dispatch_;
+  std::unique_ptr<Napi::AsyncContext> asyncContext_;
+  Napi::Reference<Napi::Float64Array> arrays_[4];
+  double* arrayData_[4] = {nullptr, nullptr, nullptr, nullptr};
+  size_t arrayLength_[4] = {0, 0, 0, 0};
+  uv_async_t* async_ = nullptr;
+  uv_poll_t* poll_ = nullptr;
+  napi_env env_ = nullptr;
+  bool hooked_ = false;
+  bool dispatching_ = false;
+};
+
+}  // namespace thriftpoll

@@ -1,0 +1,866 @@
+#include "engine.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+
+namespace thriftpoll {
+
+namespace {
+
+constexpr int kAcceptBurst = 64;       // accepts per readiness event, so one listener cannot starve the rest
+constexpr int kReadRounds = 16;        // readv calls per readiness event (level-triggered: the rest comes back)
+constexpr int kMaxIov = 64;
+constexpr uint32_t kSmallTailRoom = 4096;  // below this much room left in the tail block, also read into a fresh one
+constexpr uint32_t kBackoffFirstMs = 50;
+constexpr uint32_t kBackoffMaxMs = 1000;
+
+int SocketError(int fd) {
+  int value = 0;
+  socklen_t length = sizeof value;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length) != 0) return errno;
+  return value;
+}
+
+bool IsTransientAcceptError(int error) {
+  // The connection died between SYN and accept, or a firewall said no: nothing to back off from.
+  return error == ECONNABORTED || error == EPROTO || error == EPERM || error == EINTR;
+}
+
+}  // namespace
+
+Engine::Engine(const EngineOptions& options, Notifier* notifier)
+    : options_(options), notifier_(notifier), pool_(options.blockSize, options.slabSize, options.retainBytes) {}
+
+Engine::~Engine() { Stop(); }
+
+int Engine::Start() {
+  uint32_t count = options_.inlineMode ? 1 : std::max<uint32_t>(1, options_.pollers);
+  for (uint32_t i = 0; i < count; i++) {
+    auto poller = std::make_unique<Poller>(this, !options_.inlineMode, i);
+    int error = poller->Init();
+    if (error != 0) return error;
+    pollers_.push_back(std::move(poller));
+  }
+  for (auto& poller : pollers_) poller->Start();
+  started_ = true;
+  return 0;
+}
+
+void Engine::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& poller : pollers_) poller->Stop();
+  for (auto& poller : pollers_) poller->DropDeferred();
+  // Single-threaded from here on: free everything directly, whatever its reference count says.
+  tearingDown_ = true;
+  for (auto& entry : listeners_) {
+    Listener* listener = entry.second;
+    if (listener->fd >= 0) close(listener->fd);
+    if (listener->timerFd >= 0) close(listener->timerFd);
+    if (listener->unixPath != 0) unlink(listener->path);
+    delete listener;
+  }
+  listeners_.clear();
+  liveListeners_ = 0;
+  pollers_.clear();  // the pollers' deferred references are no-ops now
+  std::vector<Conn*> conns(all_.begin(), all_.end());
+  all_.clear();
+  for (Conn* conn : conns) {
+    if (conn->fd >= 0) close(conn->fd);
+    conn->fd = -1;
+    for (const Block& block : conn->inBlocks) pool_.Release(block);
+    conn->inBlocks.clear();
+    DropOutputLocked(conn);
+    delete conn;
+  }
+  conns_.clear();
+  ready_.clear();
+  notices_.clear();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// References
+
+void Engine::Unref(Conn* conn) {
+  if (tearingDown_) return;
+  if (conn->refs.fetch_sub(1) == 1) FreeConn(conn);
+}
+
+void Engine::Unref(Listener* listener) {
+  if (tearingDown_) return;
+  if (listener->refs.fetch_sub(1) == 1) FreeListener(listener);
+}
+
+void Engine::FreeConn(Conn* conn) {
+  if (conn->fd >= 0) close(conn->fd);
+  conn->fd = -1;
+  for (const Block& block : conn->inBlocks) pool_.Release(block);
+  conn->inBlocks.clear();
+  DropOutputLocked(conn);
+  {
+    std::lock_guard<std::mutex> lock(allMu_);
+    all_.erase(conn);
+  }
+  delete conn;
+}
+
+void Engine::FreeListener(Listener* listener) { delete listener; }
+
+Conn* Engine::NewConn(int fd, Poller* poller) {
+  Conn* conn = new Conn();
+  conn->id = nextConnId_.fetch_add(1);
+  conn->fd = fd;
+  conn->poller = poller;
+  conn->readCap = options_.readCap;
+  conn->refs = 2;  // the table, the poller registration
+  std::lock_guard<std::mutex> lock(allMu_);
+  all_.insert(conn);
+  return conn;
+}
+
+Poller* Engine::NextPoller() {
+  uint32_t index = acceptRobin_.fetch_add(1) % pollers_.size();
+  return pollers_[index].get();
+}
+
+Conn* Engine::Find(uint64_t id) {
+  auto it = conns_.find(id);
+  return it == conns_.end() ? nullptr : it->second;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Readiness (under conn->mu)
+
+uint32_t Engine::DesiredMask(const Conn* conn) const {
+  if (conn->closed || conn->fd < 0) return 0;
+  if (conn->connecting) return EPOLLOUT;
+  if (conn->error != 0 || conn->hup || conn->connectError != 0) return 0;
+  uint32_t mask = 0;
+  if (!conn->eof && !conn->throttled) mask |= EPOLLIN | EPOLLRDHUP;
+  if (!conn->out.empty()) mask |= EPOLLOUT;
+  return mask;
+}
+
+void Engine::UpdateMask(Conn* conn) {
+  uint32_t desired = DesiredMask(conn);
+  if (desired == conn->mask) return;
+  int error = conn->poller->Control(conn->fd, conn, conn->mask, desired);
+  if (error == 0 || desired == 0) {
+    conn->mask = desired;
+  } else if (conn->error == 0) {
+    conn->error = error;
+  }
+}
+
+void Engine::MarkReady(Conn* conn, std::vector<Conn*>* ready) {
+  if (conn->queued) return;
+  conn->queued = true;
+  conn->refs.fetch_add(1);
+  ready->push_back(conn);
+}
+
+bool Engine::ShouldThrottle(const Conn* conn) const {
+  uint64_t unreleased = conn->inEnd - conn->released;
+  uint64_t limit = conn->readCap;
+  if (conn->wakeAt > conn->released) limit = std::max(limit, conn->wakeAt - conn->released);
+  return unreleased >= limit;
+}
+
+void Engine::ReadInput(Conn* conn, std::vector<Conn*>* ready) {
+  const uint32_t blockSize = pool_.blockSize();
+  bool progressed = false;
+  for (int round = 0;; round++) {
+    if (ShouldThrottle(conn)) {
+      conn->throttled = true;
+      break;
+    }
+    if (!conn->hup && round >= kReadRounds) break;
+    iovec iov[2];
+    int count = 0;
+    uint32_t tailRoom = 0;
+    if (!conn->inBlocks.empty()) {
+      uint64_t tailStart = conn->inBase + (conn->inBlocks.size() - 1) * static_cast<uint64_t>(blockSize);
+      uint32_t tailUsed = static_cast<uint32_t>(conn->inEnd - tailStart);
+      tailRoom = blockSize - tailUsed;
+      if (tailRoom > 0) iov[count++] = {conn->inBlocks.back().data + tailUsed, tailRoom};
+    }
+    Block fresh;
+    if (tailRoom < kSmallTailRoom) {
+      fresh = pool_.Acquire();
+      if (!fresh.valid()) {
+        if (count == 0) {
+          conn->error = ENOMEM;
+          MarkReady(conn, ready);
+          break;
+        }
+      } else {
+        iov[count++] = {fresh.data, blockSize};
+      }
+    }
+    size_t capacity = 0;
+    for (int i = 0; i < count; i++) capacity += iov[i].iov_len;
+    ssize_t n = readv(conn->fd, iov, count);
+    if (n > 0) {
+      size_t intoTail = std::min<size_t>(static_cast<size_t>(n), tailRoom);
+      if (static_cast<size_t>(n) > intoTail) {
+        if (conn->inBlocks.empty()) conn->inBase = conn->inEnd;
+        conn->inBlocks.push_back(fresh);
+      } else {
+        pool_.Release(fresh);
+      }
+      conn->inEnd += static_cast<uint64_t>(n);
+      progressed = true;
+      if (static_cast<size_t>(n) < capacity && !conn->hup) break;  // the socket is drained for now
+      continue;
+    }
+    pool_.Release(fresh);
+    if (n == 0) {
+      conn->eof = true;
+      MarkReady(conn, ready);
+      break;
+    }
+    int error = errno;
+    if (error == EINTR) continue;
+    if (error == EAGAIN || error == EWOULDBLOCK) {
+      // After a hang-up nothing more can arrive, so an empty socket means the end of the stream.
+      if (conn->hup) {
+        conn->eof = true;
+        MarkReady(conn, ready);
+      }
+      break;
+    }
+    conn->error = error;
+    MarkReady(conn, ready);
+    break;
+  }
+  if (progressed && conn->inEnd >= conn->wakeAt) MarkReady(conn, ready);
+}
+
+int Engine::WriteOutput(Conn* conn) {
+  for (;;) {
+    // Empty segments only carry a block's ownership: release it once everything before it has been sent.
+    while (!conn->out.empty() && conn->out.front().length == 0) {
+      if (conn->out.front().own) pool_.Release(conn->out.front().block);
+      conn->out.pop_front();
+    }
+    if (conn->out.empty()) return 0;
+    iovec iov[kMaxIov];
+    int count = 0;
+    size_t total = 0;
+    for (const OutSegment& segment : conn->out) {
+      if (count == kMaxIov) break;
+      iov[count++] = {segment.data, segment.length};
+      total += segment.length;
+    }
+    msghdr message{};
+    message.msg_iov = iov;
+    message.msg_iovlen = count;
+    ssize_t n = sendmsg(conn->fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      int error = errno;
+      if (error == EINTR) continue;
+      if (error == EAGAIN || error == EWOULDBLOCK) return 0;
+      return error;
+    }
+    conn->outSent += static_cast<uint64_t>(n);
+    size_t left = static_cast<size_t>(n);
+    while (!conn->out.empty()) {
+      OutSegment& head = conn->out.front();
+      if (head.length > left) {
+        head.data += left;
+        head.length -= static_cast<uint32_t>(left);
+        break;
+      }
+      left -= head.length;
+      if (head.own) pool_.Release(head.block);
+      conn->out.pop_front();
+    }
+    if (static_cast<size_t>(n) < total) return 0;  // the socket buffer is full
+  }
+}
+
+void Engine::DropOutputLocked(Conn* conn) {
+  for (const OutSegment& segment : conn->out) {
+    if (segment.own) pool_.Release(segment.block);
+  }
+  conn->out.clear();
+}
+
+void Engine::ReleaseInputLocked(Conn* conn, uint64_t position) {
+  position = std::min(position, conn->delivered);
+  if (position <= conn->released) return;
+  conn->released = position;
+  const uint64_t blockSize = pool_.blockSize();
+  while (!conn->inBlocks.empty()) {
+    bool last = conn->inBlocks.size() == 1;
+    uint64_t blockEnd = conn->inBase + blockSize;
+    if (!last && blockEnd <= conn->released) {
+      pool_.Release(conn->inBlocks.front());
+      conn->inBlocks.pop_front();
+      conn->inBase = blockEnd;
+      continue;
+    }
+    if (last && conn->released == conn->inEnd) {
+      // Everything received is released: the connection holds no input memory while idle.
+      pool_.Release(conn->inBlocks.front());
+      conn->inBlocks.pop_front();
+      conn->inBase = conn->inEnd;
+    }
+    break;
+  }
+}
+
+void Engine::Unthrottle(Conn* conn, std::vector<Conn*>* ready) {
+  if (!conn->throttled || ShouldThrottle(conn)) return;
+  conn->throttled = false;
+  if (conn->closed || conn->error != 0 || conn->eof) return;
+  if (conn->hup) {
+    // Not in epoll any more (a hang-up would be reported forever): read what is left right here.
+    ReadInput(conn, ready);
+  } else {
+    UpdateMask(conn);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Poller side
+
+void Engine::HandleEvent(Poller* poller, Pollable* item, uint32_t events, std::vector<Conn*>* ready) {
+  switch (item->kind) {
+    case PollKind::kListener:
+      Accept(poller, static_cast<Listener*>(item), ready);
+      return;
+    case PollKind::kListenerTimer:
+      ResumeListener(static_cast<ListenerTimer*>(item)->listener);
+      return;
+    case PollKind::kWakeup:
+      return;
+    case PollKind::kConn:
+      break;
+  }
+  Conn* conn = static_cast<Conn*>(item);
+  std::lock_guard<std::mutex> lock(conn->mu);
+  if (conn->closed) return;
+  if (conn->connecting) {
+    conn->connecting = false;
+    conn->connectDone = true;
+    conn->connectError = SocketError(conn->fd);
+    if (conn->connectError == 0 && (events & EPOLLHUP) != 0) conn->connectError = ECONNREFUSED;
+    if (conn->connectError == 0) {
+      conn->local.length = sizeof conn->local.storage;
+      getsockname(conn->fd, reinterpret_cast<sockaddr*>(&conn->local.storage), &conn->local.length);
+    }
+    UpdateMask(conn);
+    MarkReady(conn, ready);
+    return;
+  }
+  if ((events & EPOLLHUP) != 0) conn->hup = true;
+  if ((events & EPOLLOUT) != 0 || (conn->hup && !conn->out.empty())) {
+    if (!conn->out.empty() && conn->error == 0) {
+      int error = WriteOutput(conn);
+      if (error != 0) conn->error = error;
+      conn->writeEvent = true;
+      MarkReady(conn, ready);
+    }
+  }
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0 && !conn->eof && conn->error == 0 &&
+      !conn->throttled) {
+    ReadInput(conn, ready);
+  }
+  if ((events & EPOLLERR) != 0 && conn->error == 0) {
+    int error = SocketError(conn->fd);
+    if (error != 0) {
+      conn->error = error;
+      MarkReady(conn, ready);
+    }
+  }
+  UpdateMask(conn);
+}
+
+void Engine::PushReady(std::vector<Conn*>* ready) {
+  {
+    std::lock_guard<std::mutex> lock(readyMu_);
+    ready_.insert(ready_.end(), ready->begin(), ready->end());
+  }
+  ready->clear();
+  if (!inInline_) notifier_->Wake();
+}
+
+void Engine::Notice(double kind, double id, double a, double b) {
+  {
+    std::lock_guard<std::mutex> lock(readyMu_);
+    notices_.insert(notices_.end(), {kind, id, a, b, 0});
+  }
+  if (!inInline_) notifier_->Wake();
+}
+
+void Engine::Accept(Poller* /*poller*/, Listener* listener, std::vector<Conn*>* ready) {
+  std::lock_guard<std::mutex> lock(listener->mu);
+  if (listener->closed || listener->paused) return;
+  for (int i = 0; i < kAcceptBurst; i++) {
+    SocketAddress remote;
+    remote.length = sizeof remote.storage;
+    int fd = accept4(listener->fd, reinterpret_cast<sockaddr*>(&remote.storage), &remote.length,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      int error = errno;
+      if (error == EAGAIN || error == EWOULDBLOCK) break;
+      if (IsTransientAcceptError(error)) continue;
+      // Out of descriptors or memory: stop watching the listener for a while instead of spinning on it
+      // (level-triggered epoll would report the pending connection again at once).
+      listener->backoffMs =
+          listener->backoffMs == 0 ? kBackoffFirstMs : std::min(kBackoffMaxMs, listener->backoffMs * 2);
+      listener->paused = true;
+      listener->poller->Control(listener->fd, listener, listener->mask, 0);
+      listener->mask = 0;
+      itimerspec spec{};
+      spec.it_value.tv_sec = listener->backoffMs / 1000;
+      spec.it_value.tv_nsec = static_cast<long>(listener->backoffMs % 1000) * 1000000L;
+      timerfd_settime(listener->timerFd, 0, &spec, nullptr);
+      Notice(kAcceptError, listener->id, error, listener->backoffMs);
+      return;
+    }
+    listener->backoffMs = 0;
+    Conn* conn = NewConn(fd, NextPoller());
+    conn->listenerId = listener->id;
+    conn->remote = remote;
+    conn->local.length = sizeof conn->local.storage;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&conn->local.storage), &conn->local.length);
+    sa_family_t family = conn->local.storage.ss_family;
+    if (listener->noDelay && (family == AF_INET || family == AF_INET6)) {
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    std::lock_guard<std::mutex> connLock(conn->mu);
+    conn->acceptPending = true;
+    UpdateMask(conn);
+    MarkReady(conn, ready);
+  }
+}
+
+void Engine::ResumeListener(Listener* listener) {
+  std::lock_guard<std::mutex> lock(listener->mu);
+  uint64_t expirations;
+  ssize_t ignored = read(listener->timerFd, &expirations, sizeof expirations);
+  (void)ignored;
+  if (listener->closed || !listener->paused) return;
+  listener->paused = false;
+  if (listener->poller->Control(listener->fd, listener, 0, EPOLLIN) == 0) listener->mask = EPOLLIN;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// JavaScript thread
+
+int Engine::InlineFd() const { return options_.inlineMode && !pollers_.empty() ? pollers_[0]->epollFd() : -1; }
+
+void Engine::RunInline() {
+  if (!options_.inlineMode || pollers_.empty()) return;
+  inInline_ = true;
+  // A full batch means more may be ready; a few rounds keep one busy socket from hiding the rest.
+  for (int round = 0; round < 4; round++) {
+    if (pollers_[0]->RunOnce(0) < 256) break;
+  }
+  inInline_ = false;
+}
+
+bool Engine::HasWork() {
+  std::lock_guard<std::mutex> lock(readyMu_);
+  return !ready_.empty() || !notices_.empty();
+}
+
+int Engine::Listen(const SocketAddress& address, int backlog, bool reusePort, bool ipv6Only, bool noDelay,
+                   uint32_t* id, SocketAddress* bound) {
+  int family = address.storage.ss_family;
+  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  int one = 1;
+  if (family != AF_UNIX) {
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reusePort && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+      int error = errno;
+      close(fd);
+      return error;
+    }
+    if (family == AF_INET6) {
+      int value = ipv6Only ? 1 : 0;
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &value, sizeof value);
+    }
+  }
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0 ||
+      listen(fd, backlog) != 0) {
+    int error = errno;
+    close(fd);
+    return error;
+  }
+  bound->length = sizeof bound->storage;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound->storage), &bound->length);
+  int timerFd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (timerFd < 0) {
+    int error = errno;
+    close(fd);
+    return error;
+  }
+  Listener* listener = new Listener();
+  listener->id = nextListenerId_++;
+  listener->fd = fd;
+  listener->timerFd = timerFd;
+  listener->poller = NextPoller();
+  listener->noDelay = noDelay;
+  listener->refs = 2;  // the table, the poller registration
+  if (family == AF_UNIX) {
+    const sockaddr_un* un = reinterpret_cast<const sockaddr_un*>(&address.storage);
+    if (un->sun_path[0] != '\0') {
+      listener->unixPath = 1;
+      std::copy(std::begin(un->sun_path), std::end(un->sun_path), listener->path);
+      listener->path[sizeof listener->path - 1] = '\0';
+    }
+  }
+  int error = listener->poller->Control(timerFd, &listener->timer, 0, EPOLLIN);
+  if (error == 0) {
+    std::lock_guard<std::mutex> lock(listener->mu);
+    error = listener->poller->Control(fd, listener, 0, EPOLLIN);
+    if (error == 0) listener->mask = EPOLLIN;
+  }
+  if (error != 0) {
+    listener->poller->Control(timerFd, &listener->timer, EPOLLIN, 0);
+    close(fd);
+    close(timerFd);
+    if (listener->unixPath != 0) unlink(listener->path);
+    delete listener;
+    return error;
+  }
+  listeners_.emplace(listener->id, listener);
+  liveListeners_++;
+  *id = listener->id;
+  return 0;
+}
+
+void Engine::CloseListener(uint32_t id) {
+  auto it = listeners_.find(id);
+  if (it == listeners_.end()) return;
+  Listener* listener = it->second;
+  listeners_.erase(it);
+  liveListeners_--;
+  {
+    std::lock_guard<std::mutex> lock(listener->mu);
+    listener->closed = true;
+    listener->poller->Control(listener->fd, listener, listener->mask, 0);
+    listener->mask = 0;
+    listener->poller->Control(listener->timerFd, &listener->timer, EPOLLIN, 0);
+    close(listener->fd);
+    close(listener->timerFd);
+    listener->fd = -1;
+    listener->timerFd = -1;
+    if (listener->unixPath != 0) unlink(listener->path);
+  }
+  listener->poller->Defer(listener);
+  Unref(listener);
+}
+
+int Engine::Dial(const SocketAddress& address, uint64_t* id) {
+  int family = address.storage.ss_family;
+  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  int result = connect(fd, reinterpret_cast<const sockaddr*>(&address.storage), address.length);
+  int error = result == 0 ? 0 : errno;
+  if (result != 0 && error != EINPROGRESS) {
+    close(fd);
+    return error;
+  }
+  Conn* conn = NewConn(fd, NextPoller());
+  conn->remote = address;
+  std::vector<Conn*> ready;
+  {
+    std::lock_guard<std::mutex> lock(conn->mu);
+    if (result == 0) {
+      conn->connectDone = true;
+      conn->local.length = sizeof conn->local.storage;
+      getsockname(fd, reinterpret_cast<sockaddr*>(&conn->local.storage), &conn->local.length);
+      MarkReady(conn, &ready);
+    } else {
+      conn->connecting = true;
+    }
+    UpdateMask(conn);
+  }
+  conns_.emplace(conn->id, conn);
+  if (!ready.empty()) PushReady(&ready);
+  *id = conn->id;
+  return 0;
+}
+
+size_t Engine::Drain(double* records, size_t capacity) {
+  size_t count = 0;
+  auto emit = [&](double kind, double id, double a, double b, double c) {
+    double* record = records + count * kEventWidth;
+    record[0] = kind;
+    record[1] = id;
+    record[2] = a;
+    record[3] = b;
+    record[4] = c;
+    count++;
+  };
+  {
+    std::lock_guard<std::mutex> lock(readyMu_);
+    size_t take = std::min(capacity, notices_.size() / kEventWidth);
+    std::copy(notices_.begin(), notices_.begin() + take * kEventWidth, records);
+    notices_.erase(notices_.begin(), notices_.begin() + take * kEventWidth);
+    count += take;
+  }
+  pool_.TakeRetired(&retiredScratch_);
+  while (!retiredScratch_.empty() && count < capacity) {
+    emit(kRetire, retiredScratch_.back(), 0, 0, 0);
+    retiredScratch_.pop_back();
+  }
+  const uint64_t blockSize = pool_.blockSize();
+  while (count < capacity) {
+    Conn* conn;
+    {
+      std::lock_guard<std::mutex> lock(readyMu_);
+      if (ready_.empty()) break;
+      conn = ready_.front();
+      ready_.pop_front();
+    }
+    std::unique_lock<std::mutex> lock(conn->mu);
+    if (conn->closed) {
+      conn->queued = false;
+      lock.unlock();
+      Unref(conn);
+      continue;
+    }
+    const double id = static_cast<double>(conn->id);
+    bool complete = true;
+    if (conn->acceptPending) {
+      conns_.emplace(conn->id, conn);
+      emit(kAccept, id, conn->listenerId, 0, 0);
+      conn->acceptPending = false;
+    }
+    if (conn->connectDone && count < capacity) {
+      emit(kConnect, id, conn->connectError, 0, 0);
+      conn->connectDone = false;
+    }
+    bool flushAll = conn->eof || conn->error != 0;
+    if (conn->delivered < conn->inEnd && (conn->inEnd >= conn->wakeAt || flushAll)) {
+      while (conn->delivered < conn->inEnd) {
+        if (count >= capacity) break;
+        uint64_t relative = conn->delivered - conn->inBase;
+        size_t index = static_cast<size_t>(relative / blockSize);
+        uint64_t offset = relative % blockSize;
+        const Block& block = conn->inBlocks[index];
+        uint64_t blockEnd = conn->inBase + (index + 1) * blockSize;
+        uint64_t end = std::min(conn->inEnd, blockEnd);
+        emit(kData, id, SlabId(block.slab), static_cast<double>(block.offset + offset),
+             static_cast<double>(end - conn->delivered));
+        conn->delivered = end;
+      }
+      if (conn->delivered < conn->inEnd) complete = false;
+    }
+    if (conn->writeEvent) {
+      if (count < capacity) {
+        emit(kWrite, id, static_cast<double>(conn->outSent), static_cast<double>(conn->outQueued - conn->outSent),
+             0);
+        conn->writeEvent = false;
+      } else {
+        complete = false;
+      }
+    }
+    if (conn->delivered == conn->inEnd) {
+      if (conn->error != 0 && !conn->errorDelivered) {
+        if (count < capacity) {
+          emit(kError, id, conn->error, 0, 0);
+          conn->errorDelivered = true;
+        } else {
+          complete = false;
+        }
+      } else if (conn->eof && !conn->eofDelivered && conn->error == 0) {
+        if (count < capacity) {
+          emit(kEof, id, 0, 0, 0);
+          conn->eofDelivered = true;
+        } else {
+          complete = false;
+        }
+      }
+    }
+    if (!complete) {
+      lock.unlock();
+      std::lock_guard<std::mutex> readyLock(readyMu_);
+      ready_.push_front(conn);  // keeps its queue reference
+      break;
+    }
+    conn->queued = false;
+    lock.unlock();
+    Unref(conn);
+  }
+  return count;
+}
+
+void Engine::Release(uint64_t id, uint64_t position) {
+  Conn* conn = Find(id);
+  if (conn == nullptr) return;
+  std::vector<Conn*> ready;
+  {
+    std::lock_guard<std::mutex> lock(conn->mu);
+    ReleaseInputLocked(conn, position);
+    Unthrottle(conn, &ready);
+  }
+  if (!ready.empty()) PushReady(&ready);
+}
+
+int64_t Engine::Flush(uint64_t id, const double* descriptors, size_t count) {
+  Conn* conn = Find(id);
+  // Blocks handed over with the descriptors belong to the engine now, whatever happens to the connection.
+  auto releaseOwned = [&](size_t from) {
+    for (size_t i = from; i < count; i++) {
+      const double* d = descriptors + i * kDescriptorWidth;
+      if ((static_cast<int>(d[3]) & 1) == 0) continue;
+      Block block;
+      if (pool_.Lookup(static_cast<uint32_t>(d[0]), static_cast<uint32_t>(d[1]), &block)) pool_.Release(block);
+    }
+  };
+  if (conn == nullptr) {
+    releaseOwned(0);
+    return -EBADF;
+  }
+  std::lock_guard<std::mutex> lock(conn->mu);
+  if (conn->closed || conn->error != 0) {
+    releaseOwned(0);
+    return conn->closed ? -EBADF : -conn->error;
+  }
+  bool wasEmpty = conn->out.empty();
+  for (size_t i = 0; i < count; i++) {
+    const double* d = descriptors + i * kDescriptorWidth;
+    uint32_t slabId = static_cast<uint32_t>(d[0]);
+    uint32_t offset = static_cast<uint32_t>(d[1]);
+    uint32_t length = static_cast<uint32_t>(d[2]);
+    bool own = (static_cast<int>(d[3]) & 1) != 0;
+    Block block;
+    if (!pool_.Lookup(slabId, offset, &block) || offset - block.offset + static_cast<uint64_t>(length) > block.capacity) {
+      releaseOwned(i);
+      return -EINVAL;
+    }
+    conn->out.push_back(OutSegment{block, block.data + (offset - block.offset), length, own});
+    conn->outQueued += length;
+  }
+  if (wasEmpty && !conn->connecting) {
+    int error = WriteOutput(conn);
+    if (error != 0) {
+      conn->error = error;
+      conn->errorDelivered = true;  // reported through this return value
+      DropOutputLocked(conn);
+      UpdateMask(conn);
+      return -error;
+    }
+  }
+  UpdateMask(conn);
+  return static_cast<int64_t>(conn->outQueued - conn->outSent);
+}
+
+void Engine::FreeBlock(uint32_t slabId, uint32_t offset) {
+  Block block;
+  if (pool_.Lookup(slabId, offset, &block)) pool_.Release(block);
+}
+
+void Engine::CloseLocked(Conn* conn) {
+  conn->closed = true;
+  if (conn->mask != 0) conn->poller->Control(conn->fd, conn, conn->mask, 0);
+  conn->mask = 0;
+  if (conn->fd >= 0) close(conn->fd);
+  conn->fd = -1;
+  DropOutputLocked(conn);
+}
+
+void Engine::Close(uint64_t id) {
+  Conn* conn = Find(id);
+  if (conn == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(conn->mu);
+    if (conn->closed) return;
+    CloseLocked(conn);
+  }
+  conn->poller->Defer(conn);
+}
+
+void Engine::Dispose(uint64_t id) {
+  Conn* conn = Find(id);
+  if (conn == nullptr) return;
+  Close(id);
+  {
+    std::lock_guard<std::mutex> lock(conn->mu);
+    for (const Block& block : conn->inBlocks) pool_.Release(block);
+    conn->inBlocks.clear();
+    conn->inBase = conn->inEnd;
+    conn->released = conn->delivered = conn->inEnd;
+  }
+  conns_.erase(id);
+  Unref(conn);
+}
+
+int Engine::SetWakeAt(uint64_t id, uint64_t position) {
+  Conn* conn = Find(id);
+  if (conn == nullptr) return EBADF;
+  std::vector<Conn*> ready;
+  {
+    std::lock_guard<std::mutex> lock(conn->mu);
+    conn->wakeAt = position;
+    if (conn->delivered < conn->inEnd && conn->inEnd >= conn->wakeAt) MarkReady(conn, &ready);
+    Unthrottle(conn, &ready);
+  }
+  if (!ready.empty()) PushReady(&ready);
+  return 0;
+}
+
+int Engine::SetReadCap(uint64_t id, uint64_t bytes) {
+  Conn* conn = Find(id);
+  if (conn == nullptr) return EBADF;
+  std::vector<Conn*> ready;
+  {
+    std::lock_guard<std::mutex> lock(conn->mu);
+    conn->readCap = bytes;
+    Unthrottle(conn, &ready);
+  }
+  if (!ready.empty()) PushReady(&ready);
+  return 0;
+}
+
+int Engine::FdOf(uint64_t id) {
+  Conn* conn = Find(id);
+  return conn == nullptr || conn->closed ? -1 : conn->fd;
+}
+
+bool Engine::Addresses(uint64_t id, SocketAddress* local, SocketAddress* remote) {
+  Conn* conn = Find(id);
+  if (conn == nullptr) return false;
+  *local = conn->local;
+  *remote = conn->remote;
+  return true;
+}
+
+EngineStats Engine::Stats() {
+  EngineStats stats;
+  {
+    std::lock_guard<std::mutex> lock(allMu_);
+    stats.connections = all_.size();
+    for (Conn* conn : all_) {
+      std::lock_guard<std::mutex> connLock(conn->mu);
+      stats.inputBytes += conn->inEnd - conn->released;
+      stats.outputBytes += conn->outQueued - conn->outSent;
+      stats.inputBlocks += conn->inBlocks.size();
+      stats.outputSegments += conn->out.size();
+    }
+  }
+  stats.listeners = liveListeners_;
+  stats.pool = pool_.Stats();
+  return stats;
+}
+
+}  // namespace thriftpoll

@@ -1,0 +1,90 @@
+import * as native from '@thriftpoll/native';
+
+/**
+ * The shape of the compiled addon (native/src/binding.cc). Only this package talks to it.
+ * Numbers returned as `-errno` are failures; ids are positive.
+ */
+export interface NativeEngineHandle {
+  drain(commandCount: number): number;
+  commit(commandCount: number): void;
+  flush(connId: number, descriptorCount: number, commandCount: number): number;
+  listen(where: string, port: number, backlog: number, flags: number): number;
+  closeListener(listenerId: number): void;
+  dial(where: string, port: number, unix: boolean): number;
+  close(connId: number): void;
+  dispose(connId: number): void;
+  setWakeAt(connId: number, position: number): number;
+  setReadCap(connId: number, bytes: number): number;
+  setNoDelay(connId: number, enable: boolean): number;
+  setKeepAlive(connId: number, enable: boolean, idleSeconds: number, intervalSeconds: number, probes: number): number;
+  addresses(connId: number): [string, string, number, string, string, number] | undefined;
+  allocBlock(minSize: number): number;
+  freeBlock(slabId: number, offset: number): void;
+  slabBuffer(slabId: number): ArrayBuffer | undefined;
+  stats(): NativeStats;
+  setRef(ref: boolean): void;
+  destroy(): void;
+}
+
+export interface NativeStats {
+  connections: number;
+  listeners: number;
+  inputBytes: number;
+  outputBytes: number;
+  inputBlocks: number;
+  outputSegments: number;
+  slabs: number;
+  blocksTotal: number;
+  blocksFree: number;
+  largeBlocks: number;
+  largeBytes: number;
+  mappedBytes: number;
+}
+
+export interface NativeEngineOptions {
+  inline: boolean;
+  pollers: number;
+  blockSize: number;
+  slabSize: number;
+  retainBytes: number;
+  readCap: number;
+}
+
+export interface NativeBinding {
+  version: string;
+  eventWidth: number;
+  descriptorWidth: number;
+  NativeEngine: new (
+    options: NativeEngineOptions,
+    dispatch: () => void,
+    events: Float64Array,
+    commands: Float64Array,
+    descriptors: Float64Array,
+    scratch: Float64Array,
+  ) => NativeEngineHandle;
+}
+
+export const binding = native as unknown as NativeBinding;
+
+/** Event kinds (native/src/engine.h). */
+export enum EventKind {
+  Accept = 1,
+  Data = 2,
+  Eof = 3,
+  Error = 4,
+  Write = 5,
+  Connect = 6,
+  AcceptError = 7,
+  Retire = 8,
+}
+
+/** listen() flags. */
+export enum ListenFlag {
+  Unix = 1,
+  ReusePort = 2,
+  Ipv6Only = 4,
+  NoDelay = 8,
+}
+
+export const COMMAND_WIDTH = 3;
+export const COMMAND_RELEASE = 1;

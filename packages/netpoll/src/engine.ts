@@ -1,0 +1,440 @@
+import { binding, COMMAND_RELEASE, COMMAND_WIDTH, EventKind, type NativeEngineHandle, type NativeStats } from './binding';
+import { errnoError, NetpollError } from './errors';
+import { integerOption, knownKeys, objectOption, oneOfOption } from './options';
+
+/**
+ * How the engine runs its pollers.
+ * - `threads`: `pollers` native threads, each with its own level-triggered epoll instance and eventfd. They
+ *   accept, read (readv into pooled blocks) and finish pending writes, then wake the JavaScript thread once per
+ *   batch. Connections are spread over the pollers round-robin.
+ * - `inline`: one epoll instance watched by Node's own event loop; reads happen on the JavaScript thread, so a
+ *   process confined to one core pays no thread hand-off.
+ */
+export type EngineMode = 'threads' | 'inline';
+
+export interface EngineOptions {
+  /** Default `inline` (see docs/engine.md for the measurements behind it). */
+  mode?: EngineMode;
+  /** Poller threads in `threads` mode. Default 1 (one extra thread per process). Ignored in `inline` mode. */
+  pollers?: number;
+  /** Bytes per LinkBuffer block, a power of two in [4 KiB, 4 MiB]. Default 64 KiB. */
+  blockSize?: number;
+  /** Bytes per slab (a multiple of blockSize, at most 64 MiB). Default 1 MiB or one block, whichever is larger. */
+  slabSize?: number;
+  /** Free block memory kept pooled before whole slabs go back to the system. Default 16 MiB. */
+  retainBytes?: number;
+}
+
+/** Counters for tests and monitoring. */
+export interface EngineStats extends NativeStats {
+  mode: EngineMode;
+  pollers: number;
+  blockSize: number;
+  /** Connections the JavaScript side tracks (accepted or dialed, not yet disposed). */
+  jsConnections: number;
+  /** Output blocks cached on the JavaScript side (counted as in use by the native pool). */
+  cachedBlocks: number;
+  /** Slab ArrayBuffers cached on the JavaScript side. */
+  cachedSlabs: number;
+  /** Blocks in use by connections or writers: blocksTotal - blocksFree - cachedBlocks. */
+  blocksInUse: number;
+}
+
+/** What the engine calls back into (connections and listeners register themselves). */
+export interface EngineClient {
+  /** Received bytes (a view valid until released). */
+  onData(view: Buffer): void;
+  onEof(): void;
+  onError(errno: number): void;
+  onWrite(sentTotal: number, unsent: number): void;
+  /** Runs handlers once the batch's events are applied. */
+  process(): void;
+}
+
+export interface ListenerClient {
+  onAccept(connId: number): EngineClient | undefined;
+  onAcceptError(errno: number, backoffMs: number): void;
+}
+
+export interface DialClient {
+  onConnect(connId: number, errno: number): EngineClient | undefined;
+}
+
+/** A block of engine memory lent to a writer: `view` covers the whole block. */
+export interface BlockLease {
+  slab: number;
+  offset: number;
+  capacity: number;
+  view: Buffer;
+}
+
+const EVENT_CAPACITY = 1024;
+const COMMAND_CAPACITY = 1024;
+const DESCRIPTOR_CAPACITY = 256;
+const BLOCK_CACHE_LIMIT = 64;
+
+/**
+ * The JavaScript half of one native engine. Most programs use the process-wide default (`defaultEngine()`),
+ * created on first use; a program can create more (for example one per mode in a benchmark) and must then
+ * `destroy()` them.
+ */
+export class Engine {
+  readonly mode: EngineMode;
+  readonly pollers: number;
+  readonly blockSize: number;
+  /** @internal */
+  readonly native: NativeEngineHandle;
+  /** @internal Shared descriptor array used by writers' flush(). */
+  readonly descriptors: Float64Array;
+  /** @internal Epoch milliseconds at the start of the current dispatch (activity clock for idle timeouts). */
+  now = Date.now();
+
+  private readonly events: Float64Array;
+  private readonly commands: Float64Array;
+  private readonly scratch: Float64Array;
+  private readonly eventWidth: number;
+  private commandCount = 0;
+  private commitScheduled = false;
+  private dispatching = false;
+  private destroyed = false;
+  private refCount = 0;
+  private readonly slabs = new Map<number, Buffer>();
+  private readonly clients = new Map<number, EngineClient>();
+  private readonly listenerClients = new Map<number, ListenerClient>();
+  private readonly dialClients = new Map<number, DialClient>();
+  private readonly blockCache: BlockLease[] = [];
+  private readonly touched = new Set<EngineClient>();
+  private readonly afterBatch: Array<() => void> = [];
+
+  constructor(options: EngineOptions = {}) {
+    const checked = objectOption('engine options', options);
+    knownKeys('engine options', checked, ['mode', 'pollers', 'blockSize', 'slabSize', 'retainBytes']);
+    this.mode = oneOfOption<EngineMode>('mode', checked.mode, ['threads', 'inline'], 'inline');
+    this.pollers = integerOption('pollers', checked.pollers, 1, 64, 1);
+    this.blockSize = integerOption('blockSize', checked.blockSize, 4096, 4 * 1024 * 1024, 64 * 1024);
+    if ((this.blockSize & (this.blockSize - 1)) !== 0) {
+      throw new NetpollError('ERR_INVALID_OPTION', `blockSize must be a power of two, got ${this.blockSize}`);
+    }
+    const slabSize = integerOption('slabSize', checked.slabSize, this.blockSize, 64 * 1024 * 1024, Math.max(this.blockSize, 1024 * 1024));
+    if (slabSize % this.blockSize !== 0) {
+      throw new NetpollError('ERR_INVALID_OPTION', `slabSize must be a multiple of blockSize ${this.blockSize}, got ${slabSize}`);
+    }
+    const retainBytes = integerOption('retainBytes', checked.retainBytes, 0, 2 ** 40, 16 * 1024 * 1024);
+    this.eventWidth = binding.eventWidth;
+    this.events = new Float64Array(EVENT_CAPACITY * this.eventWidth);
+    this.commands = new Float64Array(COMMAND_CAPACITY * COMMAND_WIDTH);
+    this.descriptors = new Float64Array(DESCRIPTOR_CAPACITY * binding.descriptorWidth);
+    this.scratch = new Float64Array(4);
+    this.native = new binding.NativeEngine(
+      {
+        inline: this.mode === 'inline',
+        pollers: this.pollers,
+        blockSize: this.blockSize,
+        slabSize,
+        retainBytes,
+        readCap: 4 * 1024 * 1024,
+      },
+      this.dispatch,
+      this.events,
+      this.commands,
+      this.descriptors,
+      this.scratch,
+    );
+  }
+
+  /** Descriptors a single native flush() call accepts. */
+  get descriptorCapacity(): number {
+    return DESCRIPTOR_CAPACITY;
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /**
+   * Stops the pollers and closes every socket at once (no callbacks run). For engines a program created
+   * itself; views into engine memory must not be used afterwards.
+   */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.native.destroy();
+    this.clients.clear();
+    this.listenerClients.clear();
+    this.dialClients.clear();
+    this.blockCache.length = 0;
+    this.slabs.clear();
+  }
+
+  /** Counters, e.g. to prove that nothing leaks. */
+  stats(): EngineStats {
+    this.commit();
+    const native = this.native.stats();
+    return {
+      ...native,
+      mode: this.mode,
+      pollers: this.mode === 'threads' ? this.pollers : 0,
+      blockSize: this.blockSize,
+      jsConnections: this.clients.size,
+      cachedBlocks: this.blockCache.length,
+      cachedSlabs: this.slabs.size,
+      blocksInUse: native.blocksTotal - native.blocksFree - this.blockCache.length,
+    };
+  }
+
+  /** Returns the pooled output blocks cached in JavaScript to the native pool (tests, memory pressure). */
+  trimCache(): void {
+    for (const lease of this.blockCache) this.native.freeBlock(lease.slab, lease.offset);
+    this.blockCache.length = 0;
+  }
+
+  // ---- internal API for connections, listeners and writers ----
+
+  /** @internal Keeps the process alive while at least one ref'd object exists. */
+  ref(): void {
+    if (this.refCount++ === 0 && !this.destroyed) this.native.setRef(true);
+  }
+
+  /** @internal */
+  unref(): void {
+    if (--this.refCount === 0 && !this.destroyed) this.native.setRef(false);
+  }
+
+  /** @internal */
+  register(connId: number, client: EngineClient): void {
+    this.clients.set(connId, client);
+  }
+
+  /** @internal */
+  forget(connId: number): void {
+    this.clients.delete(connId);
+  }
+
+  /** @internal */
+  registerListener(listenerId: number, client: ListenerClient): void {
+    this.listenerClients.set(listenerId, client);
+  }
+
+  /** @internal */
+  forgetListener(listenerId: number): void {
+    this.listenerClients.delete(listenerId);
+  }
+
+  /** @internal */
+  registerDial(connId: number, client: DialClient): void {
+    this.dialClients.set(connId, client);
+  }
+
+  /** @internal */
+  forgetDial(connId: number): void {
+    this.dialClients.delete(connId);
+  }
+
+  /** @internal Marks a connection to be processed once the current batch's events are all applied. */
+  touch(client: EngineClient): void {
+    this.touched.add(client);
+  }
+
+  /** @internal Runs `task` after the current batch (or now, outside a dispatch). */
+  later(task: () => void): void {
+    if (this.dispatching) this.afterBatch.push(task);
+    else task();
+  }
+
+  /** @internal Queues "input of connId released up to position"; applied with the next native call. */
+  queueRelease(connId: number, position: number): void {
+    if (this.destroyed) return;
+    if (this.commandCount === COMMAND_CAPACITY) this.commit();
+    const at = this.commandCount * COMMAND_WIDTH;
+    this.commands[at] = COMMAND_RELEASE;
+    this.commands[at + 1] = connId;
+    this.commands[at + 2] = position;
+    this.commandCount++;
+    if (!this.dispatching && !this.commitScheduled) {
+      this.commitScheduled = true;
+      queueMicrotask(this.commitLater);
+    }
+  }
+
+  /** @internal Pending commands, handed to the next native call (which applies them first). */
+  takeCommands(): number {
+    const count = this.commandCount;
+    this.commandCount = 0;
+    return count;
+  }
+
+  /** @internal Applies queued commands now. */
+  commit(): void {
+    if (this.commandCount === 0 || this.destroyed) return;
+    this.native.commit(this.takeCommands());
+  }
+
+  /** @internal A view over engine memory. */
+  view(slabId: number, offset: number, length: number): Buffer {
+    let slab = this.slabs.get(slabId);
+    if (slab === undefined) {
+      const memory = this.native.slabBuffer(slabId);
+      if (memory === undefined) throw new NetpollError('EINVAL', `engine memory slab ${slabId} is not live`);
+      slab = Buffer.from(memory);
+      this.slabs.set(slabId, slab);
+    }
+    return slab.subarray(offset, offset + length);
+  }
+
+  /** @internal Lends a block of at least `minSize` bytes (a dedicated one above blockSize). */
+  acquireBlock(minSize: number): BlockLease {
+    if (minSize <= this.blockSize) {
+      const cached = this.blockCache.pop();
+      if (cached !== undefined) return cached;
+    }
+    if (this.destroyed) throw new NetpollError('ECLOSED', 'the engine has been destroyed');
+    const slab = this.native.allocBlock(minSize);
+    if (slab === 0) throw new NetpollError('ENOMEM', `could not allocate a ${minSize}-byte output block`);
+    const offset = this.scratch[0];
+    const capacity = this.scratch[1];
+    return { slab, offset, capacity, view: this.view(slab, offset, capacity) };
+  }
+
+  /** @internal Takes back a block that holds nothing the engine still has to send. */
+  releaseBlock(lease: BlockLease): void {
+    if (this.destroyed) return;
+    if (lease.capacity === this.blockSize && this.blockCache.length < BLOCK_CACHE_LIMIT) this.blockCache.push(lease);
+    else this.native.freeBlock(lease.slab, lease.offset);
+  }
+
+  /** @internal The port the last successful listen() bound. */
+  lastBoundPort(): number {
+    return this.scratch[0];
+  }
+
+  /** @internal Throws the NetpollError for a negative native result. */
+  check(result: number, syscall: string, target?: string): number {
+    if (result < 0) throw errnoError(-result, syscall, target);
+    return result;
+  }
+
+  private readonly commitLater = (): void => {
+    this.commitScheduled = false;
+    this.commit();
+  };
+
+  /** Called by the native side once per batch of ready work. */
+  private readonly dispatch = (): void => {
+    if (this.destroyed || this.dispatching) return;
+    this.dispatching = true;
+    this.now = Date.now();
+    try {
+      for (;;) {
+        const count = this.native.drain(this.takeCommands());
+        if (count === 0) break;
+        this.apply(count);
+        this.runTouched();
+        if (this.destroyed) return;
+      }
+      this.commit();
+    } finally {
+      this.dispatching = false;
+    }
+    // Work deferred until the batch was applied (closing connections after their last data, etc.).
+    while (this.afterBatch.length > 0) {
+      const tasks = this.afterBatch.splice(0);
+      for (const task of tasks) task();
+    }
+  };
+
+  private apply(count: number): void {
+    const events = this.events;
+    const width = this.eventWidth;
+    for (let i = 0; i < count; i++) {
+      const at = i * width;
+      const kind = events[at];
+      const id = events[at + 1];
+      switch (kind) {
+        case EventKind.Data: {
+          const client = this.clients.get(id);
+          if (client !== undefined) {
+            client.onData(this.view(events[at + 2], events[at + 3], events[at + 4]));
+            this.touched.add(client);
+          }
+          break;
+        }
+        case EventKind.Write:
+          this.clients.get(id)?.onWrite(events[at + 2], events[at + 3]);
+          break;
+        case EventKind.Eof: {
+          const client = this.clients.get(id);
+          if (client !== undefined) {
+            client.onEof();
+            this.touched.add(client);
+          }
+          break;
+        }
+        case EventKind.Error:
+          this.clients.get(id)?.onError(events[at + 2]);
+          break;
+        case EventKind.Accept: {
+          const listener = this.listenerClients.get(events[at + 2]);
+          const client = listener?.onAccept(id);
+          if (client === undefined) this.native.dispose(id);
+          else {
+            this.clients.set(id, client);
+            this.touched.add(client);
+          }
+          break;
+        }
+        case EventKind.Connect: {
+          const dial = this.dialClients.get(id);
+          this.dialClients.delete(id);
+          const client = dial?.onConnect(id, events[at + 2]);
+          if (client === undefined) this.native.dispose(id);
+          else {
+            this.clients.set(id, client);
+            this.touched.add(client);
+          }
+          break;
+        }
+        case EventKind.AcceptError:
+          this.listenerClients.get(id)?.onAcceptError(events[at + 2], events[at + 3]);
+          break;
+        case EventKind.Retire:
+          this.slabs.delete(id);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private runTouched(): void {
+    if (this.touched.size === 0) return;
+    const batch = [...this.touched];
+    this.touched.clear();
+    for (const client of batch) client.process();
+  }
+}
+
+let defaultInstance: Engine | undefined;
+let defaultOptions: EngineOptions = {};
+
+/**
+ * Sets the options of the process-wide default engine. Must be called before anything uses it; afterwards
+ * it throws (the engine's mode and pollers cannot change while it runs).
+ */
+export function configureDefaultEngine(options: EngineOptions): void {
+  if (defaultInstance !== undefined) {
+    throw new NetpollError('EBUSY', 'configureDefaultEngine: the default engine is already running; configure it before the first listen/dial');
+  }
+  objectOption('engine options', options);
+  defaultOptions = { ...options };
+}
+
+/** The process-wide engine every EventLoop and dial() uses unless given another. */
+export function defaultEngine(): Engine {
+  if (defaultInstance === undefined || defaultInstance.isDestroyed) defaultInstance = new Engine(defaultOptions);
+  return defaultInstance;
+}
+
+/** Counters of an engine (default: the process-wide one). */
+export function engineStats(engine: Engine = defaultEngine()): EngineStats {
+  return engine.stats();
+}

@@ -1,0 +1,92 @@
+import { constants } from 'node:os';
+
+/**
+ * Codes a NetpollError carries. System errors keep their errno name (`ECONNRESET`, `EADDRINUSE`, ...); the
+ * engine adds a few of its own:
+ * - `ECLOSED`   the connection was closed (locally, or after the peer went away) before the operation finished
+ * - `EOF`       the peer shut down its side before the bytes waited for arrived
+ * - `ETIMEDOUT` a connect, read, write or idle timeout fired
+ * - `ERR_INVALID_OPTION` an option or argument was rejected where it entered
+ */
+export type NetpollErrorCode =
+  | 'ETIMEDOUT'
+  | 'ECONNRESET'
+  | 'ECONNREFUSED'
+  | 'ECONNABORTED'
+  | 'EADDRINUSE'
+  | 'EADDRNOTAVAIL'
+  | 'EACCES'
+  | 'ENOENT'
+  | 'EPIPE'
+  | 'EMFILE'
+  | 'ENFILE'
+  | 'ENOMEM'
+  | 'ENOBUFS'
+  | 'EINVAL'
+  | 'ENAMETOOLONG'
+  | 'EHOSTUNREACH'
+  | 'ENETUNREACH'
+  | 'EAGAIN'
+  | 'ECLOSED'
+  | 'EOF'
+  | 'EBUSY'
+  | 'ERR_INVALID_OPTION'
+  | (string & {});
+
+/** Every error the engine raises or reports. `code` is stable; `errno` is set for system errors. */
+export class NetpollError extends Error {
+  readonly code: NetpollErrorCode;
+  /** The positive errno value, for system errors. */
+  readonly errno: number | undefined;
+  /** The operation that failed (`listen`, `connect`, `read`, `write`, ...), when known. */
+  readonly syscall: string | undefined;
+
+  constructor(code: NetpollErrorCode, message: string, details?: { errno?: number; syscall?: string; cause?: unknown }) {
+    super(message, details?.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.errno = details?.errno;
+    this.syscall = details?.syscall;
+  }
+}
+
+/** An option or argument that was rejected where it entered. `code` is `ERR_INVALID_OPTION`. */
+export class InvalidOptionError extends NetpollError {
+  constructor(message: string) {
+    super('ERR_INVALID_OPTION', message);
+  }
+}
+
+const errnoNames = new Map<number, string>();
+for (const [name, value] of Object.entries(constants.errno)) {
+  if (!errnoNames.has(value)) errnoNames.set(value, name);
+}
+
+/** The symbolic name of an errno value (`104` -> `ECONNRESET`), or `E<number>` when unknown. */
+export function errnoName(errno: number): string {
+  return errnoNames.get(errno) ?? `E${errno}`;
+}
+
+const descriptions: Record<string, string> = {
+  ECONNRESET: 'connection reset by peer',
+  ECONNREFUSED: 'connection refused',
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available',
+  EPIPE: 'broken pipe (the peer closed the connection)',
+  EMFILE: 'too many open files in this process',
+  ENFILE: 'too many open files in the system',
+  EACCES: 'permission denied',
+  ENOENT: 'no such file or directory',
+  ENAMETOOLONG: 'socket path too long',
+  EAGAIN: 'resource temporarily unavailable',
+  ETIMEDOUT: 'timed out',
+  EINVAL: 'invalid argument',
+};
+
+/** A NetpollError for a failed system call. `target` names what it was about (an address, a connection). */
+export function errnoError(errno: number, syscall: string, target?: string): NetpollError {
+  const code = errnoName(errno);
+  const what = descriptions[code] ?? `errno ${errno}`;
+  const where = target === undefined ? '' : ` ${target}`;
+  return new NetpollError(code, `${syscall}${where} failed: ${code} (${what})`, { errno, syscall });
+}
