@@ -43,6 +43,7 @@ const spec = {
   only: { type: 'string', value: 'LIST', help: `comma-separated scenarios to run: ${SCENARIO_IDS.join(',')} (default all)` },
   connections: { type: 'integer', default: 100, min: 1, max: 20000, value: 'C', help: 'engine scenario: connections, one request in flight each' },
   size: { type: 'integer', default: 1024, min: 0, max: 16 * 1024 * 1024, value: 'BYTES', help: 'payload (raw) or msg (rpc) bytes' },
+  servers: { type: 'string', value: 'LIST', help: `comma-separated servers to run: ${Object.keys(SERVERS).join(',')} (default all available)` },
   concurrency: { type: 'string', default: '10,100,1000', value: 'LIST', help: 'rpc scenario: concurrency points (connections x 1 call each)' },
   'memory-connections': { type: 'integer', min: 1, max: 18000, value: 'N', help: 'memory scenario: idle connections held (default 10000; 2000 with --quick)' },
   threads: { type: 'integer', default: 1, min: 1, max: 2, value: '1|2', help: 'load generator threads' },
@@ -61,6 +62,10 @@ function resolveConfig(o) {
   const only = o.only ? o.only.split(',').map((s) => s.trim()).filter(Boolean) : SCENARIO_IDS;
   for (const s of only) {
     if (!SCENARIO_IDS.includes(s)) throw new UsageError(`--only: unknown scenario '${s}'; known: ${SCENARIO_IDS.join(', ')}`);
+  }
+  const servers = o.servers ? o.servers.split(',').map((s) => s.trim()).filter(Boolean) : null;
+  for (const s of servers || []) {
+    if (!SERVERS[s]) throw new UsageError(`--servers: unknown server '${s}'; known: ${Object.keys(SERVERS).join(', ')}`);
   }
   const concurrency = o.concurrency.split(',').map((s) => Number(s.trim()));
   for (const c of concurrency) {
@@ -82,6 +87,7 @@ function resolveConfig(o) {
     host: '127.0.0.1',
     quick,
     only,
+    servers,
     duration: o.duration ?? (quick ? 1 : 10),
     warmup: o.warmup ?? (quick ? 0.5 : 2),
     connections: o.connections,
@@ -141,6 +147,10 @@ function checkPoint(result, label, point) {
     throw new Error(`${point.errors} error(s) under load (${JSON.stringify(point.errors_by_kind)}); first: ${point.first_error || 'n/a'}`);
   }
   if (point.requests === 0) throw new Error('no request completed in the measured window');
+  if (point.cold_at_start > 0) {
+    result.note(`${label}: ${point.cold_at_start} connection(s) had not been answered once when the measured window ` +
+      'opened (the warm-up waits up to the connect timeout for every connection).');
+  }
   if (point.loadgen_cpu_pct > 90 * point.threads) {
     result.note(`${label}: the load generator used ${point.loadgen_cpu_pct}% CPU; it may be the bottleneck ` +
       '(try --threads 2, or --taskset on a machine with spare cores).');
@@ -152,12 +162,20 @@ function describePoint(p) {
     `server CPU ${fmtFixed(p.cpu_us_per_req, 2)} us/req (${fmtFixed(p.server_cpu_pct)}%), loadgen CPU ${fmtFixed(p.loadgen_cpu_pct)}%`;
 }
 
+function serverSelected(ctx, id) {
+  return !ctx.servers || ctx.servers.includes(id);
+}
+
 /**
  * Starts server `id`, runs fn(handle) and always stops it. Returns fn's value, or undefined when the
  * server is not available (recorded) or broke (recorded as a failure).
  */
 async function withServer(ctx, result, id, fn) {
   const def = SERVERS[id];
+  if (!serverSelected(ctx, id)) {
+    result.note(`${def.label} skipped (not in --servers).`);
+    return undefined;
+  }
   const availability = def.availability();
   if (!availability.ok) {
     result.notAvailable(def.label, availability.why);
@@ -325,7 +343,7 @@ function writeRpcChart(ctx, result) {
     xValues: ctx.concurrency,
     panels: [
       { title: 'Throughput', yLabel: 'requests per second', series: series((p) => p.qps) },
-      { title: 'p99 latency', yLabel: 'p99 latency (ms)', format: (v) => (v >= 10 ? v.toFixed(0) : v.toFixed(2)), series: series((p) => p.p99_us / 1000) },
+      { title: 'p99 latency (log scale)', yLabel: 'p99 latency (ms)', logY: true, format: (v) => (v >= 10 ? v.toFixed(0) : v.toFixed(2)), series: series((p) => p.p99_us / 1000) },
     ],
     notes: [...missing, 'Driven by the C load generator (test/bench/loadgen); figures from a shared 2-core machine are indicative.'],
   });
@@ -384,7 +402,7 @@ function runClient(ctx, id, params) {
 }
 
 async function scenarioClient(ctx, result) {
-  const serverId = SERVERS['rpc-echo'].availability().ok ? 'rpc-echo' : 'apache-echo';
+  const serverId = serverSelected(ctx, 'rpc-echo') && SERVERS['rpc-echo'].availability().ok ? 'rpc-echo' : 'apache-echo';
   if (serverId !== 'rpc-echo') {
     result.note(`The thriftpoll RPC server is not available, so the clients call the ${SERVERS[serverId].label} server.`);
   }

@@ -3,8 +3,9 @@
  * Line charts as standalone SVG text (no dependencies, viewable in any browser or Markdown renderer).
  *
  * One chart holds side-by-side panels that share an x axis of a few discrete values (e.g. concurrency 10,
- * 100, 1000), spaced evenly, i.e. logarithmically for such values. Each panel has its own y axis from 0 to a
- * rounded maximum, one line per series, and the value printed above every point.
+ * 100, 1000), spaced evenly, i.e. logarithmically for such values. Each panel has its own y axis, from 0 to
+ * a rounded maximum or logarithmic over whole decades (for latencies that grow 100-fold), one line per
+ * series, and the value printed above every point.
  *
  *   +-- title ------------------------------------------------------+
  *   |  panel 1 (e.g. QPS)              panel 2 (e.g. p99)           |
@@ -46,8 +47,9 @@ function compact(v) {
  * @param {string} [c.subtitle]
  * @param {string} c.xLabel
  * @param {number[]} c.xValues                 the x positions, in order
- * @param {{title: string, yLabel: string, format?: (v: number) => string,
+ * @param {{title: string, yLabel: string, format?: (v: number) => string, logY?: boolean,
  *          series: {name: string, color?: string, points: {x: number, y: number | null}[]}[]}[]} c.panels
+ *        (logY: logarithmic y axis over whole decades; values <= 0 are left out)
  * @param {string[]} [c.notes]                 lines printed under the legend
  * @returns {string} SVG document
  */
@@ -79,16 +81,31 @@ function lineChartSvg(c) {
     const x0 = pi * (panelW + margin.left + margin.right) + margin.left;
     const y0 = margin.top;
     const fmt = panel.format || compact;
-    const ys = panel.series.flatMap((s) => s.points.map((p) => p.y)).filter((y) => y !== null && Number.isFinite(y));
-    const { top, step } = niceScale(Math.max(0, ...ys) * 1.08);
+    const valid = (y) => y !== null && Number.isFinite(y) && (!panel.logY || y > 0);
+    const ys = panel.series.flatMap((s) => s.points.map((p) => p.y)).filter(valid);
     const px = (i) => x0 + (n === 1 ? panelW / 2 : 24 + (i * (panelW - 48)) / (n - 1));
-    const py = (y) => y0 + panelH - (y / top) * panelH;
-    out.push(`<text x="${x0 + panelW / 2}" y="${y0 - 12}" text-anchor="middle" font-size="14" font-weight="bold">${esc(panel.title)}</text>`);
-    for (let v = 0; v <= top + step / 2; v += step) {
-      const y = py(v).toFixed(1);
-      out.push(`<line x1="${x0}" y1="${y}" x2="${x0 + panelW}" y2="${y}" stroke="#d0d7de" stroke-width="${v === 0 ? 1.2 : 0.6}"/>`);
-      out.push(`<text x="${x0 - 8}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="#57606a">${esc(compact(v))}</text>`);
+    let py;
+    let ticks;
+    if (panel.logY) {
+      // Decades that enclose the data, gridlines at 1, 2 and 5 times each power of ten.
+      const lo = 10 ** Math.floor(Math.log10(ys.length ? Math.min(...ys) : 1));
+      const hi = 10 ** Math.ceil(Math.log10(ys.length ? Math.max(...ys) * 1.15 : 10));
+      const span = Math.log10(hi) - Math.log10(lo) || 1;
+      py = (y) => y0 + panelH - ((Math.log10(y) - Math.log10(lo)) / span) * panelH;
+      ticks = [];
+      for (let d = lo; d <= hi * 1.0001; d *= 10) for (const m of [1, 2, 5]) if (d * m <= hi * 1.0001) ticks.push(d * m);
+    } else {
+      const { top, step } = niceScale(Math.max(0, ...ys) * 1.08);
+      py = (y) => y0 + panelH - (y / top) * panelH;
+      ticks = [];
+      for (let k = 0; k * step <= top + step / 2; k++) ticks.push(k * step);
     }
+    out.push(`<text x="${x0 + panelW / 2}" y="${y0 - 12}" text-anchor="middle" font-size="14" font-weight="bold">${esc(panel.title)}</text>`);
+    ticks.forEach((v, k) => {
+      const y = py(v).toFixed(1);
+      out.push(`<line x1="${x0}" y1="${y}" x2="${x0 + panelW}" y2="${y}" stroke="#d0d7de" stroke-width="${k === 0 ? 1.2 : 0.6}"/>`);
+      out.push(`<text x="${x0 - 8}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="#57606a">${esc(compact(v))}</text>`);
+    });
     out.push(`<line x1="${x0}" y1="${y0}" x2="${x0}" y2="${y0 + panelH}" stroke="#8c959f"/>`);
     c.xValues.forEach((xv, i) => {
       out.push(`<line x1="${px(i)}" y1="${y0 + panelH}" x2="${px(i)}" y2="${y0 + panelH + 5}" stroke="#8c959f"/>`);
@@ -101,7 +118,7 @@ function lineChartSvg(c) {
       const color = colorOf.get(s.name);
       const pts = s.points
         .map((p) => ({ i: c.xValues.indexOf(p.x), y: p.y }))
-        .filter((p) => p.i >= 0 && p.y !== null && Number.isFinite(p.y))
+        .filter((p) => p.i >= 0 && valid(p.y))
         .sort((a, b) => a.i - b.i);
       if (pts.length > 1) {
         const d = pts.map((p, k) => `${k ? 'L' : 'M'}${px(p.i).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ');
@@ -111,8 +128,9 @@ function lineChartSvg(c) {
         const cx = px(p.i).toFixed(1);
         const cy = py(p.y);
         out.push(`<circle cx="${cx}" cy="${cy.toFixed(1)}" r="3.8" fill="${color}"/>`);
-        // Stagger labels of different series so equal values stay readable.
-        const labelY = cy - 8 - si * 12;
+        // Even series label above their points, odd ones below, so close values of two series stay readable.
+        const tier = Math.floor(si / 2) * 12;
+        const labelY = si % 2 === 0 ? cy - 8 - tier : cy + 16 + tier;
         out.push(`<text x="${cx}" y="${labelY.toFixed(1)}" text-anchor="middle" font-size="10" fill="${color}">${esc(fmt(p.y))}</text>`);
       }
     });

@@ -682,6 +682,7 @@ struct conn {
   int fd;
   enum conn_state state;
   int active;           /* carries requests (else idle: connects and stays silent) */
+  int cold;             /* active and open, and no reply received yet */
   int want_out;         /* EPOLLOUT currently requested */
   uint64_t connect_start_ns;
   /* output: bytes [wpos, wlen) of wbuf are unsent */
@@ -695,7 +696,6 @@ struct conn {
   uint32_t *seqids;
   int head, inflight;
   uint32_t next_seqid;
-  uint64_t answered;    /* replies received over the whole run, warm-up included */
 };
 
 struct worker {
@@ -705,6 +705,7 @@ struct worker {
   struct conn *conns;
   int nconns;
   int connected;
+  int cold;             /* connections with c->cold set; written by this worker, read by main (atomic) */
   struct histogram hist;
   uint64_t requests;
   uint64_t errors[E_KINDS];
@@ -716,8 +717,11 @@ static struct worker workers[MAX_THREADS];
 static pthread_barrier_t barrier_connected, barrier_go;
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t stop_signal;
-/* The measured window, set by main between the two barriers; only an early stop moves its end (atomically). */
-static uint64_t window_start_ns, window_end_ns;
+/*
+ * The measured window. Main opens it once the warm-up has passed and every connection has been answered
+ * once, and closes it early on a stop request; workers read both edges atomically.
+ */
+static uint64_t window_start_ns = UINT64_MAX, window_end_ns = UINT64_MAX;
 
 static void on_signal(int sig) {
   stop_signal = sig;
@@ -737,6 +741,13 @@ static void count_error(struct worker *w, enum error_kind kind, const char *fmt,
   }
 }
 
+/* A connection leaves the cold set on its first reply or when it closes. */
+static void conn_warm(struct worker *w, struct conn *c) {
+  if (!c->cold) return;
+  c->cold = 0;
+  __atomic_store_n(&w->cold, w->cold - 1, __ATOMIC_RELAXED);
+}
+
 static void conn_close(struct worker *w, struct conn *c) {
   if (c->fd >= 0) {
     epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL);
@@ -744,6 +755,7 @@ static void conn_close(struct worker *w, struct conn *c) {
   }
   c->fd = -1;
   if (c->state == C_OPEN) w->connected--;
+  conn_warm(w, c);
   c->state = C_CLOSED;
   c->inflight = 0;
 }
@@ -869,7 +881,10 @@ static int conn_flush(struct worker *w, struct conn *c) {
 
 static uint64_t window_end(void) { return __atomic_load_n(&window_end_ns, __ATOMIC_RELAXED); }
 
-static int time_in_window(uint64_t t) { return t >= window_start_ns && t < window_end(); }
+static int time_in_window(uint64_t t) {
+  return t >= __atomic_load_n(&window_start_ns, __ATOMIC_RELAXED) && t < window_end();
+}
+
 
 /* Takes in-flight slot k (relative to head) as answered at time t. */
 static void complete_slot(struct worker *w, struct conn *c, int k, uint64_t t, int ok) {
@@ -882,7 +897,7 @@ static void complete_slot(struct worker *w, struct conn *c, int k, uint64_t t, i
   }
   c->head = (c->head + 1) % opt.pipeline;
   c->inflight--;
-  c->answered++;
+  conn_warm(w, c);
   if (ok && time_in_window(t)) {
     hist_record(&w->hist, t - sent);
     w->requests++;
@@ -1055,6 +1070,12 @@ static void worker_traffic_phase(struct worker *w) {
   for (int i = 0; i < w->nconns; i++) {
     struct conn *c = &w->conns[i];
     if (c->state != C_OPEN || !c->active) continue;
+    c->cold = 1;
+    __atomic_store_n(&w->cold, w->cold + 1, __ATOMIC_RELAXED);
+  }
+  for (int i = 0; i < w->nconns; i++) {
+    struct conn *c = &w->conns[i];
+    if (c->state != C_OPEN || !c->active) continue;
     for (int k = 0; k < opt.pipeline; k++) conn_enqueue(c, start);
     conn_flush(w, c);
   }
@@ -1085,12 +1106,6 @@ static void worker_traffic_phase(struct worker *w) {
   for (int i = 0; i < w->nconns; i++) {
     struct conn *c = &w->conns[i];
     if (c->state != C_OPEN || !c->active) continue;
-    if (c->answered == 0 && c->inflight > 0) {
-      /* Not a single reply in the whole run: the server is not speaking this protocol, or is stuck. */
-      count_error(w, E_TIMEOUT, "no reply at all in %.1f s on a connection with %d request(s) in flight",
-                  (double)(end - start) / 1e9, c->inflight);
-      continue;
-    }
     for (int k = 0; k < c->inflight; k++) {
       uint64_t sent = c->sent_ns[(c->head + k) % opt.pipeline];
       if (end - sent > limit)
@@ -1309,11 +1324,27 @@ int main(int argc, char **argv) {
   }
   if (established == 0) stop_requested = 1;
   uint64_t begin = now_ns();
-  window_start_ns = begin + (uint64_t)(opt.warmup_s * 1e9);
-  window_end_ns = window_start_ns + (uint64_t)(opt.duration_s * 1e9);
   pthread_barrier_wait(&barrier_go);
 
-  sleep_until(window_start_ns);
+  sleep_until(begin + (uint64_t)(opt.warmup_s * 1e9));
+  /*
+   * The warm-up also lasts until every connection has had one reply (at most --connect-timeout more): a
+   * connection the server has not accepted yet (its accept queue overflowed, the kernel retransmits the
+   * handshake a second later) would otherwise stall inside the measured window.
+   */
+  uint64_t cold_deadline = now_ns() + (uint64_t)opt.connect_timeout_ms * 1000000u;
+  int cold = 0;
+  for (;;) {
+    cold = 0;
+    for (int t = 0; t < opt.threads; t++) cold += __atomic_load_n(&workers[t].cold, __ATOMIC_RELAXED);
+    if (cold == 0 || stop_requested || now_ns() >= cold_deadline) break;
+    struct timespec pause = {0, 2000000};
+    nanosleep(&pause, NULL);
+  }
+  uint64_t opened = now_ns();
+  double warmup_done_s = (double)(opened - begin) / 1e9;
+  __atomic_store_n(&window_end_ns, opened + (uint64_t)(opt.duration_s * 1e9), __ATOMIC_RELAXED);
+  __atomic_store_n(&window_start_ns, opened, __ATOMIC_RELAXED);
   uint64_t cpu_start = cpu_time_us();
   uint64_t measured_from = now_ns();
   if (!stop_requested) emit_event("measure_start");
@@ -1345,6 +1376,12 @@ int main(int argc, char **argv) {
     }
   }
   double duration_s = measured_to > window_start_ns ? (double)(measured_to - window_start_ns) / 1e9 : 0;
+  if (established > 0 && requests == 0 && duration_s > 0 && !stop_signal) {
+    /* Connected, measured, and not one reply: the server speaks another protocol or is stuck. */
+    errors[E_TIMEOUT]++;
+    error_total++;
+    if (!first_error) first_error = "no request completed in the measured window";
+  }
   double cpu_us = (double)(cpu_end - cpu_start);
   double window_us = (double)(measured_to - measured_from) / 1e3;
   printf("{\"qps\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"requests\":%llu,\"errors\":%llu,"
@@ -1358,9 +1395,9 @@ int main(int argc, char **argv) {
   printf(",\"mode\":\"%s\",\"target\":", opt.mode == MODE_RAW ? "raw" : "thrift-framed");
   json_string(stdout, target_text);
   printf(",\"connections\":%d,\"idle\":%d,\"established\":%d,\"pipeline\":%d,\"threads\":%d,\"size\":%d,"
-         "\"request_bytes\":%zu,\"warmup_s\":%.3f,\"connect_s\":%.3f",
-         opt.connections, opt.idle, established, opt.pipeline, opt.threads, opt.size, request_len, opt.warmup_s,
-         connect_s);
+         "\"request_bytes\":%zu,\"warmup_s\":%.3f,\"connect_s\":%.3f,\"cold_at_start\":%d",
+         opt.connections, opt.idle, established, opt.pipeline, opt.threads, opt.size, request_len, warmup_done_s,
+         connect_s, cold);
   printf(",\"loadgen_cpu_us\":%.0f,\"loadgen_cpu_pct\":%.1f", cpu_us,
          window_us > 0 && duration_s > 0 ? 100.0 * cpu_us / window_us : 0.0);
   if (stop_signal) printf(",\"stopped_by\":\"%s\"", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");

@@ -1,0 +1,177 @@
+/**
+ * Keeps the benchmark harness working: builds the C load generator and runs it briefly against the Node
+ * `net` echo peer and Apache's npm `thrift` echo server. Asserts behaviour only (requests complete, zero
+ * errors, a well-formed report, wrong replies detected) and never speed.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildLoadgen, holdConnections, LoadgenError, LoadgenReport, runLoadgen } from '../bench/lib/loadgen';
+import { measurePoint } from '../bench/lib/measure';
+import { freePort, ServerHandle, startServer } from '../bench/lib/server';
+
+const BENCH = path.resolve(__dirname, '..', 'bench');
+const ROOT = path.resolve(BENCH, '..', '..');
+
+let binary: string;
+let net: ServerHandle;
+let apache: ServerHandle;
+
+function portOf(h: ServerHandle): number {
+  if (!h.address || !('port' in h.address)) throw new Error(`${h.name} printed no address: ${h.readyLine}`);
+  return h.address.port;
+}
+
+function expectCleanReport(r: LoadgenReport): void {
+  expect(r.errors).toBe(0);
+  expect(r.first_error).toBeUndefined();
+  expect(r.requests).toBeGreaterThan(0);
+  expect(r.qps).toBeGreaterThan(0);
+  expect(r.duration_s).toBeGreaterThan(0);
+  expect(r.p50_us).toBeGreaterThan(0);
+  expect(r.p50_us).toBeLessThanOrEqual(r.p99_us);
+  expect(r.p99_us).toBeLessThanOrEqual(r.p999_us);
+  expect(r.p999_us).toBeLessThanOrEqual(r.max_us);
+  expect(Object.values(r.errors_by_kind).every((n) => n === 0)).toBe(true);
+}
+
+beforeAll(async () => {
+  const build = buildLoadgen({ force: true });
+  expect(build.warnings).toBe(''); // -Wall -Wextra, and no warning allowed
+  binary = build.binary;
+  [net, apache] = await Promise.all([
+    startServer({ name: 'net-echo', command: process.execPath, args: [path.join(BENCH, 'net-echo', 'server.js'), '--port', '0'] }),
+    startServer({ name: 'apache-echo', command: process.execPath, args: [path.join(BENCH, 'apache-echo', 'server.js'), '--port', '0'] }),
+  ]);
+}, 60000);
+
+afterAll(async () => {
+  await Promise.all([net?.stop(), apache?.stop()]);
+});
+
+const short = { duration: 1, warmup: 0.2 } as const;
+
+test('raw ping-pong against the Node net echo completes requests with zero errors', async () => {
+  const r = await runLoadgen({ port: portOf(net), mode: 'raw', connections: 4, size: 100, ...short }, { binary });
+  expectCleanReport(r);
+  expect(r).toMatchObject({ mode: 'raw', connections: 4, established: 4, pipeline: 1, threads: 1, size: 100, request_bytes: 104 });
+}, 30000);
+
+test('raw with two threads, pipelining, idle connections and frames larger than a socket buffer', async () => {
+  const r = await runLoadgen(
+    { port: portOf(net), mode: 'raw', connections: 4, threads: 2, pipeline: 4, idle: 20, size: 300000, ...short },
+    { binary },
+  );
+  expectCleanReport(r);
+  expect(r).toMatchObject({ connections: 4, idle: 20, established: 24, pipeline: 4, threads: 2 });
+}, 30000);
+
+test('thrift-framed EchoServer.echo calls against the Apache thrift server get valid REPLYs', async () => {
+  const r = await runLoadgen({ port: portOf(apache), mode: 'thrift-framed', connections: 8, size: 1024, ...short }, { binary });
+  expectCleanReport(r);
+  expect(r.mode).toBe('thrift-framed');
+}, 30000);
+
+test('thrift-framed with several calls in flight per connection (replies matched by seqid)', async () => {
+  const r = await runLoadgen(
+    { port: portOf(apache), mode: 'thrift-framed', connections: 2, pipeline: 8, size: 10, action: 'ping', ...short },
+    { binary },
+  );
+  expectCleanReport(r);
+}, 30000);
+
+test('a reply that is not an echo REPLY counts as an error: the raw echo sends the CALL back', async () => {
+  const r = await runLoadgen({ port: portOf(net), mode: 'thrift-framed', connections: 2, duration: 0.3, warmup: 0 }, { binary });
+  expect(r.requests).toBe(0);
+  expect(r.errors).toBeGreaterThan(0);
+  expect(r.errors_by_kind.reply).toBeGreaterThan(0);
+  expect(r.first_error).toBe('reply has message type 1, expected REPLY (2)');
+}, 30000);
+
+test('a server that never answers is reported, not measured as zero latency', async () => {
+  // Apache's framed server waits for a whole Thrift message inside the raw frame, which never comes.
+  const r = await runLoadgen({ port: portOf(apache), mode: 'raw', connections: 2, duration: 0.3, warmup: 0, connectTimeout: 300 }, { binary });
+  expect(r.requests).toBe(0);
+  expect(r.errors_by_kind.timeout).toBeGreaterThan(0);
+  expect(r.first_error).toBe('no request completed in the measured window');
+}, 30000);
+
+test('refused connections fail the run with a report naming the cause', async () => {
+  const port = await freePort();
+  const err: unknown = await runLoadgen({ port, connections: 3, duration: 0.2, warmup: 0 }, { binary }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(LoadgenError);
+  const e = err as LoadgenError;
+  expect(e.code).toBe('EFAILED');
+  expect(e.report?.errors_by_kind.connect).toBe(3);
+  expect(e.report?.established).toBe(0);
+  expect(e.message).toMatch(/Connection refused/);
+}, 30000);
+
+test('only loopback targets are accepted', async () => {
+  const err: unknown = await runLoadgen({ host: '192.0.2.1', port: 9 }, { binary }).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(LoadgenError);
+  expect((err as LoadgenError).code).toBe('EUSAGE');
+  expect((err as LoadgenError).message).toMatch(/'192\.0\.2\.1' is not a loopback address/);
+}, 30000);
+
+test('invalid options are refused with the option and the value named', () => {
+  const r = spawnSync(binary, ['--port', '1', '--connections', 'many'], { encoding: 'utf8' });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/--connections expects an integer, got 'many'/);
+});
+
+test('--hold keeps connections open and silent until released', async () => {
+  const before = net.fdCount();
+  const hold = holdConnections({ port: portOf(net), connections: 50 }, { binary });
+  try {
+    const held = await hold.held;
+    expect(held).toMatchObject({ event: 'held', connections: 50, established: 50, errors: 0 });
+    const deadline = Date.now() + 10000;
+    while (net.fdCount() - before < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(net.fdCount() - before).toBeGreaterThanOrEqual(50);
+    const released = await hold.release();
+    expect(released).toMatchObject({ event: 'released', still_open: 50, errors: 0, reason: 'stdin closed' });
+  } finally {
+    hold.kill();
+  }
+}, 30000);
+
+test('measurePoint samples the server CPU inside the measured window', async () => {
+  const p = await measurePoint(net, { port: portOf(net), mode: 'raw', connections: 4, size: 64, ...short }, { binary });
+  expectCleanReport(p);
+  expect(p.server_cpu_us).not.toBeNull();
+  expect(p.server_cpu_us as number).toBeGreaterThan(0);
+  expect(p.cpu_us_per_req).toBeCloseTo((p.server_cpu_us as number) / p.requests, 1);
+  expect(p.server_rss_bytes as number).toBeGreaterThan(1024 * 1024);
+}, 30000);
+
+test('the runner measures the peers, writes results, table and chart, and reports missing servers', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'thriftpoll-bench-'));
+  try {
+    const r = spawnSync(process.execPath, [path.join(BENCH, 'run.js'), '--only', 'rpc', '--servers', 'apache-echo,net-echo',
+      '--concurrency', '2,4', '--duration', '0.3', '--warmup', '0.1', '--out', out], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as {
+      scenarios: { id: string; status: string; points: { server: string; concurrency: number; errors: number; requests: number }[] }[];
+    };
+    const rpc = results.scenarios.find((s) => s.id === 'rpc');
+    expect(rpc?.status).toBe('ok');
+    const seen = rpc?.points.map((p) => `${p.server}@${p.concurrency}`).sort();
+    expect(seen).toEqual(['apache-echo@2', 'apache-echo@4', 'net-echo@2', 'net-echo@4']);
+    expect(rpc?.points.every((p) => p.errors === 0 && p.requests > 0)).toBe(true);
+    const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
+    expect(md).toMatch(/\| concurrency \| server/);
+    expect(md).toMatch(/Apache thrift/);
+    const svg = fs.readFileSync(path.join(out, 'rpc-concurrency.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toMatch(/Apache thrift/);
+    expect(svg).toMatch(/Node net/);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}, 60000);
