@@ -200,7 +200,7 @@ export class OutputBuffer implements Writer {
       this.segments.push(block.slab, block.offset + this.start, this.pos - this.start, 1);
     } else if (this.blockInFlight || this.blockSegmented) {
       // Earlier bytes of this block are queued: an empty owning segment frees it after them.
-      this.segments.push(block.slab, block.offset + this.pos, 0, 1);
+      this.segments.push(block.slab, block.offset, 0, 1);
     } else {
       this.engine.releaseBlock(block);
     }
