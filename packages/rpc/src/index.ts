@@ -46,3 +46,18 @@ export type {
   ThriftType,
   ThrowsDeclaration,
 } from './code-first';
+export { createServer, ThriftServer } from './server';
+export type { CloseOptions, ServerErrorInfo, ServerOptions, ServiceLike } from './server';
+export type { ServerStats } from './server-runtime';
+export { ServerContext } from './server-context';
+export { createClient, RpcClient } from './client';
+export type { ClientHandle, ClientOptions, ClientStats } from './client';
+export { ClientContext } from './client-context';
+export type { TransportName } from './codec';
+export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './deadline';
+export { overloadMessage } from './overload';
+export type { EngineName } from './engines';
+export { socketEngine } from './socket-engine';
+export type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
+export { netpollEngine } from './netpoll-engine';
+export { netpollAvailable } from './engines';

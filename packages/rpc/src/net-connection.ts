@@ -82,6 +82,8 @@ export interface NetListener {
 export interface ListenOptions {
   /** Pending connections queued by the kernel. Default 1024. */
   backlog?: number;
+  /** Errors of the listener or of connections that nothing else reports (accept failures). */
+  onError?: (error: Error) => void;
 }
 
 /** A network engine: how servers listen and clients dial. */

@@ -1,0 +1,267 @@
+import {
+  MessageType,
+  TApplicationException,
+  protocolById,
+  type MethodDescriptor,
+  type ProtocolId,
+  type ProtocolReader,
+  type ProtocolWriter,
+  type ReaderOptions,
+} from '@thriftpoll/protocol';
+import { KitexStringKey, Metadata, type DecodedMessage, type EncoderOptions, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
+import type { Endpoint } from './address';
+import { connectionDecoder, connectionEncoder, type TransportName } from './codec';
+import { RpcError } from './errors';
+import type { NetConnection } from './net-connection';
+import { overloadFromReply } from './overload';
+import type { PoolConnection } from './pool';
+
+/** One call waiting on a connection. Implemented by the client's attempt object. */
+export interface PendingCall {
+  readonly descriptor: MethodDescriptor;
+  /** The name on the wire (with a `Service:` prefix for multiplexed servers). */
+  readonly wireName: string;
+  readonly args: readonly unknown[];
+  /** Metadata to send (THeader/TTHeader); undefined for none. */
+  readonly headers: Metadata | undefined;
+  /** The reply arrived: `value` is the method's result. */
+  resolve(value: unknown, headers: Metadata): void;
+  /** The call failed on this connection (declared exception, TApplicationException, transport error). */
+  reject(error: unknown): void;
+}
+
+/** What a client connection needs to know about the wire. */
+export interface ClientWireOptions {
+  readonly transport: TransportName;
+  readonly protocol: ProtocolId;
+  readonly decoder: { maxFrameSize: number; maxMessageSize: number };
+  readonly encoder: EncoderOptions;
+  readonly reader: ReaderOptions;
+}
+
+const MAX_SEQID = 0x7fffffff;
+
+/**
+ * The client side of one connection: writes calls, matches replies to them by seqid, and fails every pending call
+ * at once if the connection dies (a call never hangs on a dead connection).
+ *
+ *   send(call) ─► seqid = next ─► encode into the connection's output ─► flush (coalesced per tick)
+ *   input ─► decode frame ─► message header ─► pending[seqid] ─► readResult ─► resolve / reject
+ *                                                └─ unknown seqid (a reply to a call that timed out) ─► discarded
+ *   close/reset ─► reject all pending with ECONNRESET
+ *
+ * The same class serves the long pool (one call at a time), the mux pool (many) and short connections.
+ */
+export class ClientConnection implements PoolConnection {
+  /** Replies that matched no pending call (late replies to abandoned calls). */
+  discardedReplies = 0;
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly decoder: MessageDecoder;
+  private readonly encoder: MessageEncoder;
+  private readonly writer: ProtocolWriter;
+  private readonly readers: (ProtocolReader | undefined)[] = [];
+  private seqid = 0;
+  private closed = false;
+  /** The server asked us not to reuse this connection (Kitex's "connection ready to reset"). */
+  private retiring = false;
+  private flushScheduled = false;
+  private readonly flushTask = (): void => this.flush();
+
+  constructor(
+    readonly endpoint: Endpoint,
+    private readonly connection: NetConnection,
+    private readonly wire: ClientWireOptions,
+    onClosed: (connection: ClientConnection) => void,
+  ) {
+    this.decoder = connectionDecoder(wire.transport, wire.decoder);
+    this.encoder = connectionEncoder(wire.transport, connection.writer, wire.encoder);
+    this.writer = protocolById(wire.protocol).createWriter(this.encoder.sink);
+    connection.setOnRequest(() => this.onInput());
+    connection.addCloseCallback((error) => {
+      this.closed = true;
+      this.failAll(error);
+      onClosed(this);
+    });
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  isActive(): boolean {
+    return !this.closed && !this.retiring && this.connection.isActive();
+  }
+
+  close(): void {
+    this.connection.close();
+  }
+
+  /**
+   * Writes `call` and registers it for its reply (oneway calls: resolved once the bytes are handed to the
+   * socket). Returns the seqid. Throws RpcError ECLOSED if the connection is closed, or what encoding threw (the
+   * output is rolled back, the connection stays usable).
+   */
+  send(call: PendingCall): number {
+    if (this.closed) {
+      throw new RpcError('ECLOSED', `the connection to ${this.endpoint.key} is closed`, { address: this.endpoint.key });
+    }
+    const seqid = this.nextSeqid();
+    const output = this.connection.writer;
+    const mark = output.mallocLen();
+    const oneway = call.descriptor.oneway;
+    try {
+      this.encoder.begin({ protocol: this.wire.protocol, seqid, headers: call.headers });
+      const writer = this.writer;
+      writer.writeMessageBegin(call.wireName, oneway ? MessageType.ONEWAY : MessageType.CALL, seqid);
+      call.descriptor.writeArgs(writer, call.args);
+      writer.writeMessageEnd();
+      this.encoder.end();
+    } catch (error) {
+      (this.writer as { reset?: () => void }).reset?.();
+      this.encoder.abort();
+      output.mallocAck(mark);
+      throw error;
+    }
+    if (oneway) {
+      // No reply will come: the call is done once its bytes are on their way.
+      this.flushScheduled = false;
+      this.connection.writer.flush().then(
+        () => call.resolve(undefined, Metadata.EMPTY),
+        (error: unknown) => call.reject(this.transportError(error, 'cannot send the oneway call')),
+      );
+      return seqid;
+    }
+    this.pending.set(seqid, call);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushTask);
+    }
+    return seqid;
+  }
+
+  /** Forgets a call that timed out or was aborted: its reply, if it comes, is discarded. */
+  abandon(seqid: number): void {
+    this.pending.delete(seqid);
+  }
+
+  private nextSeqid(): number {
+    // Seqids wrap within the positive i32 range, skipping any still pending (a very long call).
+    do {
+      this.seqid = this.seqid >= MAX_SEQID ? 1 : this.seqid + 1;
+    } while (this.pending.has(this.seqid));
+    return this.seqid;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    this.connection.writer.flush().then(undefined, (error: unknown) => {
+      this.failAll(error);
+      this.connection.close();
+    });
+  }
+
+  private onInput(): void {
+    const reader = this.connection.reader;
+    for (;;) {
+      let message: DecodedMessage | undefined;
+      try {
+        message = this.decoder.decode(reader);
+      } catch (error) {
+        this.fatal(error, 'received bytes that are not a reply in the expected transport');
+        return;
+      }
+      if (message === undefined) {
+        this.connection.wakeAt(this.decoder.wanted);
+        return;
+      }
+      if (!this.onReply(message)) return;
+    }
+  }
+
+  /** Handles one reply; false when the connection had to be closed. */
+  private onReply(message: DecodedMessage): boolean {
+    const protocol = message.protocol;
+    let reader = this.readers[protocol];
+    if (reader === undefined) {
+      reader = protocolById(protocol).createReader(message.payload, this.wire.reader);
+      this.readers[protocol] = reader;
+    } else {
+      reader.reset(message.payload);
+    }
+    let seqid: number;
+    let type: MessageType;
+    try {
+      const header = reader.readMessageBegin();
+      seqid = header.seqid;
+      type = header.type;
+    } catch (error) {
+      this.fatal(error, 'received a reply without a valid message header');
+      return false;
+    }
+    const headers = message.headers;
+    if (!headers.isEmpty() && headers.get(KitexStringKey.ConnectionReadyToReset) !== undefined) this.retiring = true;
+    const call = this.pending.get(seqid);
+    if (call === undefined) {
+      this.discardedReplies++;
+      return true;
+    }
+    this.pending.delete(seqid);
+    if (type === MessageType.REPLY) {
+      let value: unknown;
+      try {
+        value = call.descriptor.readResult(reader);
+      } catch (error) {
+        // A declared exception, TApplicationException(MISSING_RESULT), or an undecodable result.
+        call.reject(error);
+        return true;
+      }
+      call.resolve(value, headers);
+      return true;
+    }
+    if (type === MessageType.EXCEPTION) {
+      let error: unknown;
+      try {
+        const exception = TApplicationException.decode(reader);
+        error = overloadFromReply(exception, this.endpoint.key) ?? exception;
+      } catch (decodeError) {
+        error = decodeError;
+      }
+      call.reject(error);
+      return true;
+    }
+    call.reject(
+      new RpcError('EPROTO', `${this.endpoint.key} answered ${call.wireName} with message type ${type}, REPLY (2) or EXCEPTION (3) expected`, {
+        address: this.endpoint.key,
+      }),
+    );
+    return true;
+  }
+
+  private fatal(error: unknown, what: string): void {
+    this.failAll(this.transportError(error, what, 'EPROTO'));
+    this.connection.close();
+  }
+
+  private transportError(error: unknown, what: string, code: 'EPROTO' | 'ECONNRESET' = 'ECONNRESET'): RpcError {
+    if (error instanceof RpcError) return error;
+    const detail = error instanceof Error ? error.message : String(error);
+    return new RpcError(code, `${this.endpoint.key} ${what}: ${detail}`, { address: this.endpoint.key, cause: error });
+  }
+
+  /** Rejects every pending call: the connection is gone. */
+  private failAll(cause: unknown): void {
+    if (this.pending.size === 0) return;
+    const count = this.pending.size;
+    const calls = [...this.pending.values()];
+    this.pending.clear();
+    const error =
+      cause instanceof RpcError && cause.code === 'EPROTO'
+        ? cause
+        : new RpcError('ECONNRESET', `the connection to ${this.endpoint.key} closed with ${count} ${count === 1 ? 'call' : 'calls'} in flight${cause instanceof Error ? `: ${cause.message}` : ''}`, {
+            address: this.endpoint.key,
+            cause,
+          });
+    for (const call of calls) call.reject(error);
+  }
+}

@@ -1,0 +1,499 @@
+import {
+  ProtocolId,
+  type CallOptions,
+  type Invoker,
+  type MethodDescriptor,
+  type ReaderOptions,
+  type ServiceDescriptor,
+} from '@thriftpoll/protocol';
+import { KitexIntKey, KitexStringKey, Metadata } from '@thriftpoll/transport';
+import { parseEndpoints, type AddressLike, type Endpoint, type WeightedAddress } from './address';
+import { createBalancer, type BalancerName, type LoadBalancer } from './balancer';
+import { ClientConnection, type ClientWireOptions, type PendingCall } from './client-connection';
+import { ClientContext } from './client-context';
+import { TRANSPORT_NAMES, type TransportName } from './codec';
+import { isCodeFirstService, serviceDescriptor, type CodeFirstClient, type StructClass } from './code-first';
+import { THEADER_TIMEOUT_HEADER } from './deadline';
+import { resolveEngine, type EngineName } from './engines';
+import { RpcError, RpcOptionError, RpcTimeoutError } from './errors';
+import { HealthTracker, type HealthOptions } from './health';
+import { LongPool, type LongPoolOptions } from './long-pool';
+import { compose, type Chain, type Middleware } from './middleware';
+import { MuxPool, type MuxPoolOptions } from './mux-pool';
+import type { NetEngine } from './net-connection';
+import type { ConnectionPool, PoolStats } from './pool';
+import { RetryPolicy, type RetryOptions } from './retry';
+import { ShortPool } from './short-pool';
+import { checkKnownKeys, describeValue, enumOption, headersOption, msOption, objectOption } from './validate';
+
+export interface ClientOptions {
+  /** The server to call. Give `address` or `addresses`. */
+  address?: AddressLike;
+  /** Several servers, balanced by `loadBalancer`; entries may carry a `weight`. */
+  addresses?: readonly (AddressLike | WeightedAddress)[];
+  /** Default 'framed'. THeader/TTHeader carry headers (metadata) and deadlines; Buffered/Framed do not. */
+  transport?: TransportName;
+  /** Default 'binary'. */
+  protocol?: 'binary' | 'compact';
+  /**
+   * How calls get connections. 'pool' (default): Kitex-style long connections, one call per connection at a time,
+   * kept idle for reuse. 'mux': `mux.connectionsPerAddress` connections shared by all calls, replies matched by
+   * seqid (Framed, THeader, TTHeader). 'short': a connection per call.
+   */
+  mode?: 'pool' | 'mux' | 'short';
+  pool?: LongPoolOptions;
+  mux?: MuxPoolOptions;
+  /** Default timeout of every call, in ms (all attempts included). Default: none. */
+  timeout?: number;
+  /** Milliseconds to establish a connection. Default 1000. */
+  connectTimeout?: number;
+  /** 'weighted-random' (default), 'round-robin', or your own. */
+  loadBalancer?: BalancerName | LoadBalancer;
+  /** When to skip an address after connection failures, and when to try it again. */
+  health?: HealthOptions;
+  /** Retries; off unless given. See RetryOptions. */
+  retry?: RetryOptions;
+  /** Onion middleware around every call, outermost first. */
+  middleware?: readonly Middleware<ClientContext>[];
+  /** Headers sent with every call (THeader/TTHeader). */
+  headers?: Readonly<Record<string, string>>;
+  /** This caller's service name, sent as TTHeader FromService. */
+  serviceName?: string;
+  /** Prefix method names with "<service>:" (Apache's TMultiplexedProtocol); a string overrides the service name. */
+  multiplexed?: boolean | string;
+  /** Largest reply frame accepted, bytes. Default 16,384,000. */
+  maxFrameSize?: number;
+  /** Largest unframed or inflated reply accepted, bytes. Default 100 MiB. */
+  maxMessageSize?: number;
+  /** Reader limits for decoding replies. */
+  readerOptions?: ReaderOptions;
+  /** What to do with call headers on Buffered/Framed, which cannot carry them. Default 'warn' (once per process). */
+  droppedHeaders?: 'warn' | 'error' | 'ignore';
+  /** The network engine: 'netpoll' (default where built) or 'net'. */
+  engine?: EngineName | NetEngine;
+}
+
+const KNOWN_OPTIONS = [
+  'address',
+  'addresses',
+  'transport',
+  'protocol',
+  'mode',
+  'pool',
+  'mux',
+  'timeout',
+  'connectTimeout',
+  'loadBalancer',
+  'health',
+  'retry',
+  'middleware',
+  'headers',
+  'serviceName',
+  'multiplexed',
+  'maxFrameSize',
+  'maxMessageSize',
+  'readerOptions',
+  'droppedHeaders',
+  'engine',
+];
+
+/** Diagnostics of a client. */
+export interface ClientStats {
+  pool: PoolStats;
+  /** Addresses being skipped after failures. */
+  unhealthy: { address: string; retryAt: number; failures: number }[];
+  /** Replies that arrived after their call had timed out or been aborted, and were dropped. */
+  discardedReplies: number;
+}
+
+/**
+ * One attempt of a call on one connection: a PendingCall for the connection, plus the timer and abort listener
+ * of the call. Settles exactly once.
+ */
+class Attempt implements PendingCall {
+  readonly wireName: string;
+  readonly descriptor: MethodDescriptor;
+  readonly args: readonly unknown[];
+  connection: ClientConnection | undefined = undefined;
+  seqid = 0;
+  settled = false;
+  timer: NodeJS.Timeout | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+  /** The failure came from this attempt's own timer (the connection may still deliver a late reply). */
+  timedOut = false;
+
+  constructor(
+    private readonly client: RpcClient,
+    readonly context: ClientContext,
+    readonly endpoint: Endpoint,
+    readonly headers: Metadata | undefined,
+    private readonly done: (error: unknown, value: unknown) => void,
+  ) {
+    this.descriptor = context.descriptor;
+    this.args = context.args;
+    this.wireName = client.wireName(context);
+  }
+
+  resolve(value: unknown, headers: Metadata): void {
+    if (this.settled) return;
+    if (!headers.isEmpty()) this.context.setResponseHeaders(headers.toRecord());
+    this.client.settle(this, undefined, value);
+    this.done(undefined, value);
+  }
+
+  reject(error: unknown): void {
+    if (this.settled) return;
+    this.client.settle(this, error, undefined);
+    this.done(error, undefined);
+  }
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof RpcError)) return false;
+  const code = error.code;
+  return code === 'ECONNREFUSED' || code === 'ECONNTIMEOUT' || code === 'EDIAL' || code === 'ECONNRESET';
+}
+
+/**
+ * The invoker behind typed clients: address selection, connection pools, timeouts, aborts, retries and
+ * middleware. One RpcClient can serve several services' clients (`client.use(Service)`), sharing connections.
+ */
+export class RpcClient implements Invoker {
+  readonly endpoints: readonly Endpoint[];
+  private readonly pool: ConnectionPool<ClientConnection>;
+  private readonly mode: 'pool' | 'mux' | 'short';
+  private readonly balancer: LoadBalancer;
+  private readonly health: HealthTracker;
+  private readonly retry: RetryPolicy | undefined;
+  private readonly chain: Chain<ClientContext> | undefined;
+  private readonly engine: NetEngine;
+  private readonly wire: ClientWireOptions;
+  private readonly transport: TransportName;
+  private readonly defaultTimeout: number | undefined;
+  private readonly connectTimeout: number;
+  private readonly defaultHeaders: Readonly<Record<string, string>> | undefined;
+  private readonly serviceName: string | undefined;
+  private readonly multiplexed: boolean | string;
+  private readonly connections = new Set<ClientConnection>();
+  private readonly baseHeaders = new Map<string, WeakMap<MethodDescriptor, Metadata>>();
+  private discardedFromClosed = 0;
+  private closed = false;
+
+  constructor(options: ClientOptions) {
+    const record = objectOption('client options', options);
+    if (record === undefined) throw new RpcOptionError('a client needs options with address or addresses');
+    checkKnownKeys('client options', record, KNOWN_OPTIONS);
+    if ((options.address === undefined) === (options.addresses === undefined)) {
+      throw new RpcOptionError('give exactly one of address or addresses');
+    }
+    this.endpoints = options.address !== undefined ? parseEndpoints([options.address], 'address') : parseEndpoints(options.addresses ?? []);
+    if (this.endpoints.length === 0) throw new RpcOptionError('addresses is empty: give at least one address');
+    this.transport = enumOption('transport', options.transport, 'framed', TRANSPORT_NAMES);
+    const protocol = enumOption('protocol', options.protocol, 'binary', ['binary', 'compact']);
+    this.mode = enumOption('mode', options.mode, 'pool', ['pool', 'mux', 'short']);
+    if (this.mode === 'mux' && this.transport === 'buffered') {
+      throw new RpcOptionError("mode 'mux' needs a transport that frames whole messages: 'framed', 'theader', 'ttheader' or 'ttheader-framed', not 'buffered'");
+    }
+    if (this.mode !== 'pool' && options.pool !== undefined) throw new RpcOptionError(`pool options apply to mode 'pool', not '${this.mode}'`);
+    if (this.mode !== 'mux' && options.mux !== undefined) throw new RpcOptionError(`mux options apply to mode 'mux' (set mode: 'mux'), not '${this.mode}'`);
+    this.defaultTimeout = msOption('timeout', options.timeout, undefined, 0);
+    this.connectTimeout = msOption('connectTimeout', options.connectTimeout, 1000, 1) as number;
+    this.defaultHeaders = headersOption('headers', options.headers);
+    if (options.serviceName !== undefined && typeof options.serviceName !== 'string') {
+      throw new RpcOptionError(`serviceName must be a string, got ${describeValue(options.serviceName)}`);
+    }
+    this.serviceName = options.serviceName;
+    if (options.multiplexed !== undefined && typeof options.multiplexed !== 'boolean' && typeof options.multiplexed !== 'string') {
+      throw new RpcOptionError(`multiplexed must be true, false or a service name, got ${describeValue(options.multiplexed)}`);
+    }
+    this.multiplexed = options.multiplexed ?? false;
+    const lb = options.loadBalancer ?? 'weighted-random';
+    if (typeof lb === 'string') this.balancer = createBalancer(enumOption('loadBalancer', lb, 'weighted-random', ['weighted-random', 'round-robin']));
+    else if (typeof lb === 'object' && lb !== null && typeof lb.pick === 'function') this.balancer = lb;
+    else throw new RpcOptionError(`loadBalancer must be 'weighted-random', 'round-robin' or an object with pick(), got ${describeValue(lb)}`);
+    this.health = new HealthTracker(objectOption('health', options.health) ?? {});
+    this.retry = options.retry === undefined ? undefined : new RetryPolicy(options.retry);
+    const middleware = options.middleware ?? [];
+    if (!Array.isArray(middleware)) throw new RpcOptionError('middleware must be an array of (ctx, next) => Promise<void>');
+    this.chain = middleware.length === 0 ? undefined : compose(middleware, (ctx) => this.execute(ctx).then((result) => void (ctx.result = result)));
+    this.engine = resolveEngine(options.engine, 'engine');
+    const maxFrameSize = msOption('maxFrameSize', options.maxFrameSize, 16_384_000, 16) as number;
+    const maxMessageSize = msOption('maxMessageSize', options.maxMessageSize, 100 * 1024 * 1024, 16) as number;
+    const droppedHeaders = enumOption('droppedHeaders', options.droppedHeaders, 'warn', ['warn', 'error', 'ignore']);
+    this.wire = {
+      transport: this.transport,
+      protocol: protocol === 'binary' ? ProtocolId.BINARY : ProtocolId.COMPACT,
+      decoder: { maxFrameSize, maxMessageSize },
+      encoder: { maxFrameSize, droppedMetadata: droppedHeaders },
+      reader: { ...(objectOption('readerOptions', options.readerOptions) ?? {}) },
+    };
+    const connector = (endpoint: Endpoint): Promise<ClientConnection> => this.connect(endpoint);
+    this.pool =
+      this.mode === 'pool'
+        ? new LongPool(connector, options.pool)
+        : this.mode === 'mux'
+          ? new MuxPool(connector, options.mux)
+          : new ShortPool(connector);
+  }
+
+  /** The typed client of `service` over this invoker (generated descriptor or code-first class). */
+  use<C>(service: ServiceDescriptor<C>): C;
+  use<C extends object>(service: StructClass<C>): CodeFirstClient<C>;
+  use(service: ServiceDescriptor | StructClass): unknown {
+    const descriptor = isCodeFirstService(service) ? serviceDescriptor(service) : (service as ServiceDescriptor);
+    if (typeof descriptor !== 'object' || descriptor === null || typeof descriptor.createClient !== 'function') {
+      throw new RpcOptionError(`expected a generated service descriptor or a @Service class, got ${describeValue(service)}`);
+    }
+    const serviceName = descriptor.name;
+    // Calls through this client name the service it was made for (inherited methods included).
+    const bound: Invoker = {
+      invoke: <A extends readonly unknown[], R>(method: MethodDescriptor<A, R>, args: A, options?: CallOptions): Promise<R> =>
+        this.call(serviceName, method, args, options),
+    };
+    return descriptor.createClient(bound);
+  }
+
+  invoke<A extends readonly unknown[], R>(method: MethodDescriptor<A, R>, args: A, options?: CallOptions): Promise<R> {
+    return this.call(method.serviceName, method, args, options);
+  }
+
+  private call<A extends readonly unknown[], R>(serviceName: string, method: MethodDescriptor<A, R>, args: A, options: CallOptions | undefined): Promise<R> {
+    if (options !== undefined) {
+      const problem = checkCallOptions(options);
+      if (problem !== undefined) return Promise.reject(new RpcOptionError(problem));
+    }
+    const context = new ClientContext(serviceName, method as MethodDescriptor, args, options, this.defaultTimeout, this.defaultHeaders);
+    if (this.chain === undefined) return this.execute(context) as Promise<R>;
+    return this.chain(context).then(() => context.result as R);
+  }
+
+  /** Closes every connection; calls in flight fail with ECONNRESET, later calls with ECLOSED. */
+  close(): Promise<void> {
+    this.closed = true;
+    this.pool.close();
+    for (const connection of this.connections) connection.close();
+    return Promise.resolve();
+  }
+
+  stats(): ClientStats {
+    let discarded = this.discardedFromClosed;
+    for (const connection of this.connections) discarded += connection.discardedReplies;
+    return {
+      pool: this.pool.stats(),
+      unhealthy: this.health.unhealthy().map(({ address, retryAt, failures }) => ({ address, retryAt, failures })),
+      discardedReplies: discarded,
+    };
+  }
+
+  /** @internal The name a call goes by on the wire: `Service:method` when multiplexed. */
+  wireName(context: ClientContext): string {
+    if (this.multiplexed === false) return context.method;
+    return `${typeof this.multiplexed === 'string' ? this.multiplexed : context.service}:${context.method}`;
+  }
+
+  /** The call with its retries. Rejects with the last attempt's error. */
+  private execute(context: ClientContext): Promise<unknown> {
+    if (this.closed) return Promise.reject(new RpcError('ECLOSED', `the client is closed; ${context.service}.${context.method} was not called`));
+    const signal = context.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const timeout = context.timeout;
+    const deadline = timeout === undefined ? undefined : Date.now() + timeout;
+    const retry = this.retry;
+    if (retry === undefined) return this.attempt(context, this.pick(undefined), deadline);
+    retry.recordCall();
+    return this.retrying(context, deadline, retry);
+  }
+
+  private async retrying(context: ClientContext, deadline: number | undefined, retry: RetryPolicy): Promise<unknown> {
+    const tried = new Set<string>();
+    for (let attempt = 1; ; attempt++) {
+      const endpoint = this.pick(tried);
+      tried.add(endpoint.key);
+      try {
+        return await this.attempt(context, endpoint, deadline);
+      } catch (error) {
+        const left = deadline === undefined ? Infinity : deadline - Date.now();
+        if (context.signal?.aborted || left <= 0 || this.closed || !retry.shouldRetry(error, attempt)) throw error;
+        const delay = retry.delay(attempt);
+        if (delay > 0) {
+          if (delay >= left) throw error;
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+        if (tried.size >= this.endpoints.length) tried.clear();
+      }
+    }
+  }
+
+  private pick(exclude: ReadonlySet<string> | undefined): Endpoint {
+    const endpoints = this.endpoints;
+    if (endpoints.length === 1) return endpoints[0];
+    return this.balancer.pick(this.health.candidates(endpoints, exclude));
+  }
+
+  /** One attempt on one endpoint: connection, send, reply — bounded by the deadline and the abort signal. */
+  private attempt(context: ClientContext, endpoint: Endpoint, deadline: number | undefined): Promise<unknown> {
+    context.attempts++;
+    context.address = endpoint.key;
+    const headers = this.requestHeaders(context, deadline);
+    return new Promise((resolve, reject) => {
+      const attempt = new Attempt(this, context, endpoint, headers, (error, value) => (error === undefined ? resolve(value) : reject(error)));
+      if (deadline !== undefined) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          attempt.timedOut = true;
+          attempt.reject(this.timeoutError(context, endpoint));
+          return;
+        }
+        attempt.timer = setTimeout(() => {
+          attempt.timedOut = true;
+          attempt.reject(this.timeoutError(context, endpoint));
+        }, left);
+      }
+      const signal = context.signal;
+      if (signal !== undefined) {
+        attempt.onAbort = () => attempt.reject(signal.reason);
+        signal.addEventListener('abort', attempt.onAbort, { once: true });
+      }
+      this.pool.acquire(endpoint).then(
+        (connection) => {
+          if (attempt.settled) {
+            // The call ended (timeout, abort) while the connection was being made: it goes back unused.
+            this.pool.release(endpoint, connection, true);
+            return;
+          }
+          attempt.connection = connection;
+          try {
+            attempt.seqid = connection.send(attempt);
+          } catch (error) {
+            attempt.reject(error);
+          }
+        },
+        (error: unknown) => attempt.reject(error),
+      );
+    });
+  }
+
+  /** @internal Called once per attempt when it settles: timers, listeners, health, the connection's return. */
+  settle(attempt: Attempt, error: unknown, _value: unknown): void {
+    attempt.settled = true;
+    if (attempt.timer !== undefined) clearTimeout(attempt.timer);
+    if (attempt.onAbort !== undefined) attempt.context.signal?.removeEventListener('abort', attempt.onAbort);
+    const endpoint = attempt.endpoint;
+    if (error === undefined) {
+      this.health.recordSuccess(endpoint.key);
+    } else if (isConnectionFailure(error)) {
+      this.health.recordFailure(endpoint.key, error);
+    }
+    const connection = attempt.connection;
+    if (connection === undefined) return;
+    attempt.connection = undefined;
+    const abandoned = attempt.timedOut || (error !== undefined && error === attempt.context.signal?.reason);
+    if (abandoned) connection.abandon(attempt.seqid);
+    // In the long pool a connection with an abandoned call is not reused: its late reply would be next in line.
+    const reusable = connection.isActive() && !(abandoned && this.mode === 'pool');
+    this.pool.release(endpoint, connection, reusable);
+  }
+
+  private timeoutError(context: ClientContext, endpoint: Endpoint): RpcTimeoutError {
+    const timeout = context.timeout ?? 0;
+    const attempts = context.attempts > 1 ? ` (${context.attempts} attempts)` : '';
+    return new RpcTimeoutError('ETIMEDOUT', timeout, `${context.service}.${context.method} to ${endpoint.key} timed out after ${timeout} ms${attempts}`, {
+      address: endpoint.key,
+    });
+  }
+
+  /** Metadata for one attempt: user headers, and on THeader/TTHeader the deadline and (TTHeader) Kitex's keys. */
+  private requestHeaders(context: ClientContext, deadline: number | undefined): Metadata | undefined {
+    const user = context.headersToSend();
+    const transport = this.transport;
+    if (transport === 'framed' || transport === 'buffered') {
+      // Nothing of ours to send; the user's headers go to the encoder, whose policy warns that they are dropped.
+      return user === undefined ? undefined : Metadata.from(user);
+    }
+    const remaining = deadline === undefined ? undefined : String(Math.max(1, Math.ceil(deadline - Date.now())));
+    if (transport === 'theader') {
+      if (user === undefined && remaining === undefined) return undefined;
+      const metadata = Metadata.from(user);
+      if (remaining !== undefined) metadata.set(THEADER_TIMEOUT_HEADER, remaining);
+      return metadata;
+    }
+    const base = this.kitexHeaders(context);
+    if (user === undefined && remaining === undefined) return base;
+    const metadata = base.clone();
+    if (user !== undefined) for (const key of Object.keys(user)) metadata.set(key, user[key]);
+    if (remaining !== undefined) metadata.setInt(KitexIntKey.RPCTimeout, remaining);
+    return metadata;
+  }
+
+  /** The TTHeader keys a Kitex client writes for a method, built once per method. */
+  private kitexHeaders(context: ClientContext): Metadata {
+    let perService = this.baseHeaders.get(context.service);
+    if (perService === undefined) this.baseHeaders.set(context.service, (perService = new WeakMap()));
+    let metadata = perService.get(context.descriptor);
+    if (metadata === undefined) {
+      metadata = new Metadata();
+      if (this.serviceName !== undefined) metadata.setInt(KitexIntKey.FromService, this.serviceName);
+      metadata.setInt(KitexIntKey.ToService, context.service);
+      metadata.setInt(KitexIntKey.ToMethod, context.method);
+      metadata.setInt(KitexIntKey.MsgType, String(context.oneway ? 4 : 1));
+      metadata.setInt(KitexIntKey.TransportType, this.transport === 'ttheader-framed' ? 'framed' : 'unframed');
+      metadata.setInt(KitexIntKey.ConnectTimeout, String(this.connectTimeout));
+      metadata.set(KitexStringKey.IDLServiceName, context.service);
+      perService.set(context.descriptor, metadata);
+    }
+    return metadata;
+  }
+
+  private connect(endpoint: Endpoint): Promise<ClientConnection> {
+    return this.engine.dial(endpoint.address, this.connectTimeout).then((net) => {
+      const connection = new ClientConnection(endpoint, net, this.wire, (closed) => {
+        this.connections.delete(closed);
+        this.discardedFromClosed += closed.discardedReplies;
+        this.pool.evict(endpoint, closed);
+      });
+      this.connections.add(connection);
+      return connection;
+    });
+  }
+}
+
+function checkCallOptions(options: CallOptions): string | undefined {
+  if (typeof options !== 'object' || options === null) return `call options must be an object, got ${describeValue(options)}`;
+  const { timeout, signal, headers } = options;
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout))) {
+    return `call option timeout must be a finite number of milliseconds >= 0, got ${describeValue(timeout)}`;
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) return `call option signal must be an AbortSignal, got ${describeValue(signal)}`;
+  if (headers !== undefined) {
+    if (typeof headers !== 'object' || headers === null) return `call option headers must be an object of strings, got ${describeValue(headers)}`;
+    for (const key of Object.keys(headers)) {
+      if (typeof headers[key] !== 'string') return `call option headers['${key}'] must be a string, got ${describeValue(headers[key])}`;
+    }
+  }
+  return undefined;
+}
+
+/** What `createClient` adds to the typed client, under `$` names that no IDL method can have. */
+export interface ClientHandle {
+  /** The invoker (pools, stats, `use()` for more services on the same connections). */
+  readonly $client: RpcClient;
+  /** Closes the client's connections. */
+  $close(): Promise<void>;
+}
+
+/**
+ * Creates the typed client of a service.
+ *
+ *   const echo = createClient(EchoServer, { address: '127.0.0.1:9090', timeout: 1000 });
+ *   const reply = await echo.echo({ action: 'say', msg: 'hi' }, { headers: { 'trace-id': 't1' } });
+ *   await echo.$close();
+ */
+export function createClient<C>(service: ServiceDescriptor<C>, options: ClientOptions): C & ClientHandle;
+export function createClient<C extends object>(service: StructClass<C>, options: ClientOptions): CodeFirstClient<C> & ClientHandle;
+export function createClient(service: ServiceDescriptor | StructClass, options: ClientOptions): unknown {
+  const invoker = new RpcClient(options);
+  const client = invoker.use(service as ServiceDescriptor) as object;
+  Object.defineProperty(client, '$client', { value: invoker, enumerable: false });
+  Object.defineProperty(client, '$close', { value: () => invoker.close(), enumerable: false });
+  return client;
+}

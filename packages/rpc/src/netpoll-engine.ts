@@ -1,0 +1,112 @@
+import { createEventLoop, dial, formatAddress as formatSocketAddress, NetpollError, type Connection, type EventLoop } from '@thriftpoll/netpoll';
+import { formatAddress, type Address } from './address';
+import { RpcError, RpcTimeoutError } from './errors';
+import type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
+
+/**
+ * NetConnection over a netpoll engine Connection. The engine already speaks the runtime's language (a
+ * LinkBuffer reader, a Writer with malloc/mallocAck/flush, wake-at, busy marks); this only adapts names.
+ */
+class EngineConnection implements NetConnection {
+  readonly reader: Connection['reader'];
+  readonly writer: NetWriter;
+  private handler: RequestHandler | undefined;
+  private remote: string | undefined;
+  private local: string | undefined;
+
+  constructor(private readonly raw: Connection) {
+    this.reader = raw.reader;
+    this.writer = raw.writer;
+  }
+
+  get remoteAddress(): string {
+    return (this.remote ??= formatSocketAddress(this.raw.remoteAddress));
+  }
+
+  get localAddress(): string {
+    return (this.local ??= formatSocketAddress(this.raw.localAddress));
+  }
+
+  isActive(): boolean {
+    return this.raw.isActive();
+  }
+
+  setOnRequest(handler: RequestHandler): void {
+    this.handler = handler;
+    this.raw.setOnRequest(this.dispatch);
+  }
+
+  /** The engine's request handler for this connection. */
+  readonly dispatch = (): void | Promise<void> => this.handler?.(this);
+
+  wakeAt(bytes: number): void {
+    this.raw.wakeAt(bytes < 1 ? 1 : bytes);
+  }
+
+  addCloseCallback(callback: CloseCallback): void {
+    this.raw.addCloseCallback((_connection, error) => callback(error));
+  }
+
+  setBusy(busy: boolean): void {
+    if (busy) this.raw.markBusy();
+    else this.raw.markIdle();
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
+
+function dialError(error: unknown, key: string, timeout: number | undefined): RpcError {
+  const code = error instanceof NetpollError ? error.code : undefined;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (code === 'ECONNREFUSED') return new RpcError('ECONNREFUSED', `connection to ${key} refused`, { address: key, cause: error });
+  if (code === 'ETIMEDOUT' && timeout !== undefined) {
+    return new RpcTimeoutError('ECONNTIMEOUT', timeout, `no connection to ${key} within ${timeout} ms (connectTimeout)`, { address: key, cause: error });
+  }
+  return new RpcError('EDIAL', `cannot connect to ${key}: ${detail}`, { address: key, cause: error });
+}
+
+/** The native netpoll engine (the default where the addon is built). */
+export const netpollEngine: NetEngine = {
+  name: 'netpoll',
+
+  async listen(address: Address, onConnection: (connection: NetConnection) => void, options: ListenOptions = {}): Promise<NetListener> {
+    const loop: EventLoop = createEventLoop(
+      {
+        onPrepare: (raw) => {
+          const connection = new EngineConnection(raw);
+          onConnection(connection);
+          return connection;
+        },
+        onRequest: (raw) => (raw.context as EngineConnection).dispatch(),
+        onError: (error) => options.onError?.(error),
+      },
+      { backlog: options.backlog ?? 1024 },
+    );
+    const bound = await loop.serve(address);
+    const boundAddress: Address = bound.family === 'unix' ? { path: bound.address } : { host: bound.address, port: bound.port };
+    let stopping: Promise<void> | undefined;
+    return {
+      address: boundAddress,
+      // The engine's shutdown stops accepting and closes connections once idle (sessions mark work in flight as
+      // busy); the RPC server applies its own timeout, so the engine's is off.
+      stopAccepting: () => {
+        stopping ??= (() => {
+          void loop.shutdown({ timeout: 0 });
+          return Promise.resolve();
+        })();
+        return stopping;
+      },
+    };
+  },
+
+  async dial(address: Address, timeout: number | undefined): Promise<NetConnection> {
+    const key = formatAddress(address);
+    try {
+      return new EngineConnection(await dial(address, { timeout: timeout === undefined ? 0 : Math.max(1, Math.ceil(timeout)) }));
+    } catch (error) {
+      throw dialError(error, key, timeout);
+    }
+  },
+};

@@ -1,0 +1,46 @@
+import type { ReaderOptions } from '@thriftpoll/protocol';
+import type { EncoderOptions, MessageDecoder } from '@thriftpoll/transport';
+import type { Chain } from './middleware';
+import type { ServiceRegistry } from './registry';
+import type { ServerContext } from './server-context';
+import type { ServerSession } from './server-session';
+
+/** Counters a server keeps (see `server.stats()`). */
+export interface ServerStats {
+  /** Connections open now. */
+  connections: number;
+  /** Requests being handled now. */
+  inFlight: number;
+  /** Connections accepted since start. */
+  accepted: number;
+  /** Connections refused because of maxConnections. */
+  rejectedConnections: number;
+  /** Requests answered with an overload error. */
+  overloaded: number;
+  /** Requests for methods the server does not have. */
+  unknownMethod: number;
+  /** Requests whose arguments could not be decoded. */
+  badRequests: number;
+  /** Connections closed because their input was not Thrift (or not an accepted transport/protocol). */
+  protocolErrors: number;
+}
+
+/** What sessions share: the server's configuration and counters. Implemented by the server. */
+export interface ServerRuntime {
+  readonly registry: ServiceRegistry;
+  readonly chain: Chain<ServerContext>;
+  readonly readerOptions: ReaderOptions;
+  readonly encoderOptions: EncoderOptions;
+  readonly replyOrder: 'auto' | 'in-order';
+  readonly maxConcurrentRequests: number;
+  readonly maxConcurrentRequestsPerConnection: number;
+  /** Protocol ids accepted (0 binary, 2 compact). */
+  readonly protocols: ReadonlySet<number>;
+  readonly stats: ServerStats;
+  inFlight: number;
+  shuttingDown: boolean;
+  createDecoder(): MessageDecoder;
+  /** Reports a failure that the caller cannot see (or that operators should): onError. */
+  report(error: unknown, context: ServerContext | undefined, what: string): void;
+  sessionClosed(session: ServerSession): void;
+}

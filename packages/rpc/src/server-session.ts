@@ -1,0 +1,482 @@
+import {
+  MessageType,
+  TApplicationException,
+  TApplicationExceptionType,
+  protocolById,
+  type MethodDescriptor,
+  type ProtocolId,
+  type ProtocolReader,
+  type ProtocolWriter,
+} from '@thriftpoll/protocol';
+import { KitexIntKey, KitexStringKey, Metadata, type DecodedMessage, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
+import { connectionEncoder, errorCode } from './codec';
+import { deadlineFromHeaders } from './deadline';
+import { RpcError, type OverloadLimit } from './errors';
+import type { NetConnection } from './net-connection';
+import { overloadMessage } from './overload';
+import { plainMethodName, type RegisteredMethod } from './registry';
+import type { ServerRuntime } from './server-runtime';
+import { ServerContext } from './server-context';
+
+/** How a reply is routed back: what the request's message and transport said. */
+interface ReplyRoute {
+  /** The method name the reply carries (without a multiplexing prefix). */
+  readonly name: string;
+  readonly seqid: number;
+  readonly protocol: ProtocolId;
+  /** THeader/TTHeader header seqid and flags, echoed back. */
+  readonly headerSeqid: number | undefined;
+  readonly flags: number;
+  /** THeader transforms the request used (a zlib request gets a zlib reply). */
+  readonly transforms: readonly number[];
+  /** Request ordinal on the connection, for in-order replies. */
+  readonly index: number;
+}
+
+/** A reply ready to be written (in-order mode parks them until their turn). */
+type Outcome =
+  | { readonly kind: 'context'; readonly route: ReplyRoute; readonly context: ServerContext }
+  | { readonly kind: 'failure'; readonly route: ReplyRoute; readonly error: TApplicationException }
+  | { readonly kind: 'none'; readonly route: ReplyRoute };
+
+/**
+ * The server side of one connection: takes requests off the input, runs them concurrently through the
+ * middleware chain and the handler, and writes replies in the request's transport and protocol.
+ *
+ *   input ──decode frame──► message header ──resolve method──► limits ──decode args──► chain(ctx) ──► handler
+ *                                 │ bad type / unknown method / over a limit / bad args         │
+ *                                 └──────────────► TApplicationException reply ◄──── reply ◄────┘
+ *
+ * Replies leave as soon as they are ready when the transport lets the caller match them (Framed, THeader,
+ * TTHeader: seqid-matched), and in request order on Buffered (or always, with `replyOrder: 'in-order'`).
+ * Replies written in the same tick share one flush.
+ */
+export class ServerSession {
+  /** Requests decoded and not yet answered. */
+  inFlight = 0;
+  /** True when the engine should treat the connection as idle (for graceful shutdown). */
+  private closed = false;
+  private failed = false;
+  private decoder: MessageDecoder;
+  private encoder: MessageEncoder | undefined;
+  private inOrder = false;
+  private readonly readers: (ProtocolReader | undefined)[] = [];
+  private readonly writers: (ProtocolWriter | undefined)[] = [];
+  private readonly contexts = new Set<ServerContext>();
+  // In-order bookkeeping: request ordinals and the outcomes waiting for their predecessors.
+  private nextIndex = 0;
+  private nextToSend = 0;
+  private parked: Map<number, Outcome> | undefined;
+  private flushScheduled = false;
+  private closeWhenIdle = false;
+  private readonly flushTask = (): void => this.flush();
+
+  /**
+   * @param rejectLimit set when the connection is over maxConnections: its first request is answered with an
+   *   overload error and the connection closed.
+   */
+  constructor(
+    private readonly runtime: ServerRuntime,
+    readonly connection: NetConnection,
+    private readonly rejectLimit: number | undefined = undefined,
+  ) {
+    this.decoder = runtime.createDecoder();
+    connection.setOnRequest(() => this.onInput());
+    connection.addCloseCallback((error) => this.onClosed(error));
+  }
+
+  /** Requests answered or being answered: none means the connection may be closed without losing work. */
+  isIdle(): boolean {
+    return this.inFlight === 0 && !this.flushScheduled;
+  }
+
+  /** Graceful shutdown: close now if idle, else once the calls in flight are answered. */
+  closeGracefully(): void {
+    this.closeWhenIdle = true;
+    if (this.isIdle()) this.connection.close();
+  }
+
+  /** Shutdown ran out of time: abort the calls still running and close. */
+  abort(reason: unknown): void {
+    for (const context of this.contexts) context.abort(reason);
+    this.connection.close();
+  }
+
+  private onInput(): void {
+    if (this.failed) return;
+    const reader = this.connection.reader;
+    for (;;) {
+      let message: DecodedMessage | undefined;
+      try {
+        message = this.decoder.decode(reader);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      if (message === undefined) {
+        this.connection.wakeAt(this.decoder.wanted);
+        return;
+      }
+      this.handle(message);
+      if (this.failed) return;
+    }
+  }
+
+  private handle(message: DecodedMessage): void {
+    const protocol = message.protocol;
+    let reader = this.readers[protocol];
+    if (reader === undefined) {
+      reader = protocolById(protocol).createReader(message.payload, this.runtime.readerOptions);
+      this.readers[protocol] = reader;
+    } else {
+      reader.reset(message.payload);
+    }
+    if (this.encoder === undefined) {
+      const transport = message.transport;
+      this.encoder = connectionEncoder(transport, this.connection.writer, this.runtime.encoderOptions);
+      this.inOrder = this.runtime.replyOrder === 'in-order' || transport === 'buffered';
+    }
+    let name: string;
+    let type: MessageType;
+    let seqid: number;
+    try {
+      const header = reader.readMessageBegin();
+      name = header.name;
+      type = header.type;
+      seqid = header.seqid;
+    } catch (error) {
+      // Without a message header there is no seqid to answer: the peer is not speaking Thrift.
+      this.fail(error);
+      return;
+    }
+    const route: ReplyRoute = {
+      name: plainMethodName(name),
+      seqid,
+      protocol,
+      headerSeqid: message.seqid,
+      flags: message.flags,
+      transforms: message.transport === 'theader' ? message.transforms : NO_TRANSFORMS,
+      index: this.nextIndex++,
+    };
+    if (!this.runtime.protocols.has(protocol)) {
+      this.finishFailure(
+        route,
+        TApplicationExceptionType.INVALID_PROTOCOL,
+        `this server accepts only the ${this.runtime.protocols.has(0) ? 'binary' : 'compact'} protocol, the request used ${protocol === 2 ? 'compact' : 'binary'}`,
+      );
+      this.closeAfterReply();
+      return;
+    }
+    if (type !== MessageType.CALL && type !== MessageType.ONEWAY) {
+      this.finishFailure(
+        route,
+        TApplicationExceptionType.INVALID_MESSAGE_TYPE,
+        `message type ${type} (${MessageType[type] ?? 'unknown'}) received for '${name}', CALL (1) or ONEWAY (4) expected`,
+      );
+      return;
+    }
+    const headers = message.headers;
+    const hint = headers.isEmpty() ? undefined : headers.getInt(KitexIntKey.ToService) ?? headers.get('service');
+    const resolved = this.runtime.registry.resolve(name, hint);
+    if ('unresolved' in resolved) {
+      this.runtime.stats.unknownMethod++;
+      if (type === MessageType.ONEWAY) this.finish({ kind: 'none', route });
+      else this.finishFailure(route, TApplicationExceptionType.UNKNOWN_METHOD, resolved.unresolved);
+      return;
+    }
+    const oneway = type === MessageType.ONEWAY || resolved.descriptor.oneway;
+    const refusal = this.admit();
+    if (refusal !== undefined) {
+      this.runtime.stats.overloaded++;
+      if (oneway) this.finish({ kind: 'none', route });
+      else this.finishFailure(route, TApplicationExceptionType.INTERNAL_ERROR, overloadMessage(refusal, this.describeLimit(refusal)));
+      if (refusal === 'maxConnections') this.closeAfterReply();
+      return;
+    }
+    let args: unknown[];
+    try {
+      args = resolved.descriptor.readArgs(reader) as unknown[];
+      reader.readMessageEnd();
+    } catch (error) {
+      this.runtime.stats.badRequests++;
+      const why = error instanceof Error ? error.message : String(error);
+      if (oneway) this.finish({ kind: 'none', route });
+      else {
+        this.finishFailure(
+          route,
+          TApplicationExceptionType.PROTOCOL_ERROR,
+          `cannot decode the arguments of ${resolved.serviceName}.${resolved.descriptor.name}: ${why}`,
+        );
+      }
+      return;
+    }
+    this.dispatch(route, resolved, args, oneway, message);
+  }
+
+  /** Checks the concurrency limits; returns the limit that refuses the request, if any. */
+  private admit(): OverloadLimit | undefined {
+    const runtime = this.runtime;
+    if (this.rejectLimit !== undefined) return 'maxConnections';
+    if (runtime.shuttingDown) return 'shuttingDown';
+    if (runtime.inFlight >= runtime.maxConcurrentRequests) return 'maxConcurrentRequests';
+    if (this.inFlight >= runtime.maxConcurrentRequestsPerConnection) return 'maxConcurrentRequestsPerConnection';
+    return undefined;
+  }
+
+  private describeLimit(limit: OverloadLimit): string {
+    const runtime = this.runtime;
+    switch (limit) {
+      case 'maxConnections':
+        return `the server has ${this.rejectLimit ?? 0} connections open, maxConnections ${this.rejectLimit ?? 0}`;
+      case 'shuttingDown':
+        return 'the server is shutting down';
+      case 'maxConcurrentRequests':
+        return `${runtime.inFlight} requests in flight on the server, maxConcurrentRequests ${runtime.maxConcurrentRequests}`;
+      case 'maxConcurrentRequestsPerConnection':
+        return `${this.inFlight} requests in flight on this connection, maxConcurrentRequestsPerConnection ${runtime.maxConcurrentRequestsPerConnection}`;
+      default:
+        return limit;
+    }
+  }
+
+  private dispatch(route: ReplyRoute, method: RegisteredMethod, args: unknown[], oneway: boolean, message: DecodedMessage): void {
+    const descriptor: MethodDescriptor = method.descriptor;
+    const context = new ServerContext(
+      {
+        service: method.serviceName,
+        method: descriptor.name,
+        seqid: route.seqid,
+        descriptor,
+        args,
+        oneway,
+        headers: message.headers,
+        deadline: deadlineFromHeaders(message.headers),
+        peer: this.connection.remoteAddress,
+        transport: message.transport,
+        protocol: route.protocol === 2 ? 'compact' : 'binary',
+        handler: method.handler,
+        fn: method.fn,
+      },
+      performance.now(),
+    );
+    if (this.inFlight++ === 0) this.connection.setBusy(true);
+    this.runtime.inFlight++;
+    this.contexts.add(context);
+    const done = (): void => this.settled(route, context);
+    this.runtime.chain(context).then(done, (error: unknown) => {
+      // A middleware threw (or rejected): that is the call's outcome, whatever the handler did.
+      context.error = error === undefined ? new Error('a middleware rejected with undefined') : error;
+      done();
+    });
+  }
+
+  private settled(route: ReplyRoute, context: ServerContext): void {
+    context.finish();
+    this.contexts.delete(context);
+    this.runtime.inFlight--;
+    this.inFlight--;
+    if (context.oneway) {
+      if (context.error !== undefined) this.runtime.report(context.error, context, 'oneway handler failed');
+      this.finish({ kind: 'none', route });
+    } else {
+      this.finish({ kind: 'context', route, context });
+    }
+    if (this.inFlight === 0) {
+      this.connection.setBusy(false);
+      // Closing gracefully and nothing left to send (a oneway call, or a reply already flushed).
+      if (this.closeWhenIdle && !this.flushScheduled) this.connection.close();
+    }
+  }
+
+  private finishFailure(route: ReplyRoute, type: TApplicationExceptionType, message: string): void {
+    this.finish({ kind: 'failure', route, error: new TApplicationException(type, message) });
+  }
+
+  /** Writes an outcome now, or parks it until the replies before it are written (in-order mode). */
+  private finish(outcome: Outcome): void {
+    if (this.closed) return;
+    if (!this.inOrder) {
+      this.write(outcome);
+      return;
+    }
+    if (outcome.route.index !== this.nextToSend) {
+      (this.parked ??= new Map()).set(outcome.route.index, outcome);
+      return;
+    }
+    this.write(outcome);
+    this.nextToSend++;
+    const parked = this.parked;
+    if (parked === undefined) return;
+    for (let next = parked.get(this.nextToSend); next !== undefined; next = parked.get(this.nextToSend)) {
+      parked.delete(this.nextToSend);
+      this.write(next);
+      this.nextToSend++;
+    }
+  }
+
+  private write(outcome: Outcome): void {
+    if (outcome.kind === 'none') return;
+    const route = outcome.route;
+    if (outcome.kind === 'failure') {
+      this.encode(route, MessageType.EXCEPTION, undefined, (writer) => outcome.error.write(writer));
+      return;
+    }
+    const context = outcome.context;
+    const descriptor = context.descriptor;
+    const headers = this.responseMetadata(context);
+    const error = context.error;
+    if (error === undefined) {
+      const result = context.result;
+      const ok = this.encode(route, MessageType.REPLY, headers, (writer) => descriptor.writeResult(writer, result));
+      if (!ok.written) {
+        // The handler's result could not be encoded (a required field unset, a wrong type): tell the caller why.
+        this.encodeApplicationError(route, headers, TApplicationExceptionType.INTERNAL_ERROR, `${context.service}.${context.method} returned a result that cannot be encoded: ${ok.why}`);
+      }
+      return;
+    }
+    if (error instanceof TApplicationException) {
+      this.encode(route, MessageType.EXCEPTION, headers, (writer) => error.write(writer));
+      return;
+    }
+    const declared = this.encode(route, MessageType.REPLY, headers, (writer) => {
+      if (!descriptor.writeException(writer, error)) throw NOT_DECLARED;
+    });
+    if (declared.written) return;
+    if (declared.error !== NOT_DECLARED) {
+      this.encodeApplicationError(route, headers, TApplicationExceptionType.INTERNAL_ERROR, `${context.service}.${context.method} threw a declared exception that cannot be encoded: ${declared.why}`);
+      return;
+    }
+    // Not an exception the IDL declares: the caller gets INTERNAL_ERROR, and the operators a report.
+    this.runtime.report(error, context, 'handler failed');
+    const message = error instanceof Error ? error.message : String(error);
+    this.encodeApplicationError(route, headers, TApplicationExceptionType.INTERNAL_ERROR, `${context.service}.${context.method} failed: ${message}`);
+  }
+
+  private encodeApplicationError(route: ReplyRoute, headers: Metadata | undefined, type: TApplicationExceptionType, message: string): void {
+    const error = new TApplicationException(type, message);
+    this.encode(route, MessageType.EXCEPTION, headers, (writer) => error.write(writer));
+  }
+
+  /**
+   * Frames and encodes one reply straight into the connection's output. If encoding throws half-way, the bytes
+   * written since the reply began are rolled back (mallocAck), so the output never holds a partial message.
+   */
+  private encode(
+    route: ReplyRoute,
+    type: MessageType,
+    headers: Metadata | undefined,
+    body: (writer: ProtocolWriter) => void,
+  ): { written: true } | { written: false; error: unknown; why: string } {
+    const encoder = this.encoder as MessageEncoder;
+    const output = this.connection.writer;
+    const mark = output.mallocLen();
+    const protocol = route.protocol;
+    let writer = this.writers[protocol];
+    try {
+      encoder.begin({
+        protocol,
+        seqid: route.headerSeqid ?? route.seqid,
+        flags: route.flags,
+        headers: headers ?? Metadata.EMPTY,
+        transforms: route.transforms,
+      });
+      if (writer === undefined) {
+        writer = protocolById(protocol).createWriter(encoder.sink);
+        this.writers[protocol] = writer;
+      }
+      writer.writeMessageBegin(route.name, type, route.seqid);
+      body(writer);
+      writer.writeMessageEnd();
+      encoder.end();
+    } catch (error) {
+      // Forget the partial message: the writer's uncommitted bytes, the encoder's frame, the output's bytes.
+      (writer as { reset?: () => void } | undefined)?.reset?.();
+      encoder.abort();
+      output.mallocAck(mark);
+      return { written: false, error, why: error instanceof Error ? error.message : String(error) };
+    }
+    this.scheduleFlush();
+    return { written: true };
+  }
+
+  private responseMetadata(context: ServerContext): Metadata | undefined {
+    const shuttingDown = this.runtime.shuttingDown && (context.transport === 'ttheader' || context.transport === 'ttheader-framed');
+    if (!context.hasResponseHeaders && !shuttingDown) return undefined;
+    const metadata = context.hasResponseHeaders ? Metadata.from(context.responseHeaders) : new Metadata();
+    // Kitex's "connection ready to reset": the caller should not reuse this connection.
+    if (shuttingDown) metadata.set(KitexStringKey.ConnectionReadyToReset, '1');
+    return metadata;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(this.flushTask);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    const closeAfter = this.closeWhenIdle && this.inFlight === 0;
+    this.connection.writer.flush().then(
+      () => {
+        if (closeAfter) this.connection.close();
+      },
+      (error: unknown) => {
+        if (!this.closed) this.runtime.report(error, undefined, `cannot send replies to ${this.connection.remoteAddress}`);
+        this.connection.close();
+      },
+    );
+  }
+
+  /** Stops reading; the connection closes once the replies already due have been sent. */
+  private closeAfterReply(): void {
+    this.failed = true;
+    this.closeWhenIdle = true;
+    if (this.isIdle()) this.scheduleFlush();
+  }
+
+  /** The input can never form a message: answer what can be answered, then close. */
+  private fail(error: unknown): void {
+    this.failed = true;
+    this.runtime.stats.protocolErrors++;
+    const reply = (error as { reply?: unknown }).reply;
+    if (reply instanceof Uint8Array && reply.length > 0) {
+      // E.g. the HTTP explanation: sent as is, then the connection closes.
+      const region = this.connection.writer.malloc(reply.length);
+      region.set(reply);
+      this.connection.writer.flush().then(
+        () => this.connection.close(),
+        () => this.connection.close(),
+      );
+    } else {
+      this.connection.close();
+    }
+    this.runtime.report(
+      new RpcError('EPROTO', `closing the connection from ${this.connection.remoteAddress}: ${error instanceof Error ? error.message : String(error)}`, {
+        address: this.connection.remoteAddress,
+        cause: error,
+      }),
+      undefined,
+      errorCode(error),
+    );
+  }
+
+  private onClosed(error: Error | undefined): void {
+    this.closed = true;
+    if (this.contexts.size > 0) {
+      const reason = new RpcError('ECONNRESET', `the caller ${this.connection.remoteAddress} disconnected`, {
+        address: this.connection.remoteAddress,
+        cause: error,
+      });
+      for (const context of this.contexts) context.abort(reason);
+    }
+    this.parked = undefined;
+    this.runtime.sessionClosed(this);
+  }
+}
+
+const NO_TRANSFORMS: readonly number[] = Object.freeze([]);
+
+/** Sentinel: writeException() said the error is not one the method declares. */
+const NOT_DECLARED = new Error('not a declared exception');

@@ -1,0 +1,355 @@
+import { type ReaderOptions, type ServiceDescriptor } from '@thriftpoll/protocol';
+import type { MessageDecoder } from '@thriftpoll/transport';
+import { parseAddress, type Address, type AddressLike } from './address';
+import { connectionDecoder, TRANSPORT_NAMES, type TransportName } from './codec';
+import { isCodeFirstService, serviceDescriptor, type StructClass } from './code-first';
+import { resolveEngine, type EngineName } from './engines';
+import { RpcError, RpcOptionError } from './errors';
+import { compose, type Chain, type Middleware } from './middleware';
+import type { NetConnection, NetEngine, NetListener } from './net-connection';
+import { ServiceRegistry, type ServiceBinding } from './registry';
+import { ServerContext } from './server-context';
+import type { ServerRuntime, ServerStats } from './server-runtime';
+import { ServerSession } from './server-session';
+import { boolOption, checkKnownKeys, enumOption, functionOption, intOption, msOption, objectOption } from './validate';
+
+/** A service to serve: a generated descriptor, or a class decorated with @Service (code-first). */
+export type ServiceLike<Handler = unknown> = ServiceDescriptor<unknown, Handler> | StructClass;
+
+/** Where a reported error came from. */
+export interface ServerErrorInfo {
+  /** What failed, e.g. 'handler failed', 'oneway handler failed', or a transport error code. */
+  readonly what: string;
+  /** The call, when the error belongs to one. */
+  readonly context: ServerContext | undefined;
+}
+
+export interface ServerOptions<Handler = unknown> {
+  /** The service (generated descriptor or code-first class) — with `handler` — for a one-service server. */
+  service?: ServiceLike<Handler>;
+  /** The object implementing `service`'s methods (each receives the arguments, then the call context). */
+  handler?: Handler;
+  /** Several services on one port (multiplexed `Service:method` names, TTHeader ToService, or unique names). */
+  services?: readonly { service: ServiceLike; handler: unknown; name?: string }[];
+  /** Transport accepted: 'auto' (default) detects Buffered, Framed, THeader or TTHeader per connection. */
+  transport?: TransportName | 'auto';
+  /** Protocol accepted: 'auto' (default) accepts Binary and Compact. */
+  protocol?: 'auto' | 'binary' | 'compact';
+  /** Onion middleware around every handler call, outermost first. */
+  middleware?: readonly Middleware<ServerContext>[];
+  /** Open connections allowed; a connection beyond gets an overload reply to its first request, then is closed. Default 10000. */
+  maxConnections?: number;
+  /** Requests handled at once by the server; more get an overload reply. Default 100000. */
+  maxConcurrentRequests?: number;
+  /** Requests handled at once per connection; more get an overload reply. Default 10000. */
+  maxConcurrentRequestsPerConnection?: number;
+  /** Largest frame accepted (Framed, THeader, TTHeader), in bytes. Default 16,384,000. */
+  maxFrameSize?: number;
+  /** Largest unframed (Buffered) or inflated (THeader zlib) message, in bytes. Default 100 MiB. */
+  maxMessageSize?: number;
+  /**
+   * 'auto' (default): replies leave as soon as they are ready on Framed, THeader and TTHeader (callers match them
+   * by seqid) and in request order on Buffered. 'in-order': always in request order.
+   */
+  replyOrder?: 'auto' | 'in-order';
+  /** The network engine: 'netpoll' (default where the native addon is built) or 'net' (Node sockets). */
+  engine?: EngineName | NetEngine;
+  /** Reader limits for decoding arguments (string/container lengths, recursion). */
+  readerOptions?: ReaderOptions;
+  /**
+   * Receives errors no caller sees or that operators should: handler failures (also sent to the caller as
+   * INTERNAL_ERROR), oneway failures, peers sending non-Thrift bytes, failed sends. Default: console.error.
+   */
+  onError?: (error: unknown, info: ServerErrorInfo) => void;
+  /** Milliseconds a connection over maxConnections may stay open waiting for its first request. Default 1000. */
+  rejectTimeout?: number;
+  /** Listen backlog. Default 1024. */
+  backlog?: number;
+  /** Report undeclared handler errors to onError. Default true. */
+  reportHandlerErrors?: boolean;
+}
+
+const KNOWN_OPTIONS = [
+  'service',
+  'handler',
+  'services',
+  'transport',
+  'protocol',
+  'middleware',
+  'maxConnections',
+  'maxConcurrentRequests',
+  'maxConcurrentRequestsPerConnection',
+  'maxFrameSize',
+  'maxMessageSize',
+  'replyOrder',
+  'engine',
+  'readerOptions',
+  'onError',
+  'rejectTimeout',
+  'backlog',
+  'reportHandlerErrors',
+];
+
+export interface CloseOptions {
+  /**
+   * Milliseconds to let calls in flight finish. After that their `ctx.signal` is aborted and the remaining
+   * connections are closed. Default 10000.
+   */
+  timeout?: number;
+}
+
+/** How a handler is called: arguments spread, then the context. Small arities avoid the spread's allocation. */
+function callHandler(fn: (...args: unknown[]) => unknown, handler: object, args: unknown[], context: ServerContext): unknown {
+  switch (args.length) {
+    case 0:
+      return fn.call(handler, context);
+    case 1:
+      return fn.call(handler, args[0], context);
+    case 2:
+      return fn.call(handler, args[0], args[1], context);
+    case 3:
+      return fn.call(handler, args[0], args[1], args[2], context);
+    default:
+      return fn.call(handler, ...args, context);
+  }
+}
+
+const RESOLVED = Promise.resolve();
+
+function undefinedThrow(what: string): Error {
+  return new Error(`${what} threw undefined`);
+}
+
+/** The chain's terminal: runs the handler and records its outcome on the context. Never rejects. */
+const invokeHandler: Chain<ServerContext> = (context) => {
+  let outcome: unknown;
+  try {
+    outcome = callHandler(context.handlerFn, context.handlerObject, context.args, context);
+  } catch (error) {
+    context.error = error === undefined ? undefinedThrow(`${context.service}.${context.method}`) : error;
+    return RESOLVED;
+  }
+  if (typeof outcome === 'object' && outcome !== null && typeof (outcome as PromiseLike<unknown>).then === 'function') {
+    return Promise.resolve(outcome as PromiseLike<unknown>).then(
+      (result) => {
+        context.result = result;
+      },
+      (error: unknown) => {
+        context.error = error === undefined ? undefinedThrow(`${context.service}.${context.method}`) : error;
+      },
+    );
+  }
+  context.result = outcome;
+  return RESOLVED;
+};
+
+function toBinding(entry: { service: ServiceLike; handler: unknown; name?: string }): ServiceBinding {
+  const service = isCodeFirstService(entry.service) ? serviceDescriptor(entry.service) : (entry.service as ServiceDescriptor);
+  return { service, handler: entry.handler, name: entry.name };
+}
+
+function defaultOnError(error: unknown, info: ServerErrorInfo): void {
+  const where = info.context === undefined ? '' : ` (${info.context.service}.${info.context.method} from ${info.context.peer})`;
+  console.error(`thriftpoll server: ${info.what}${where}:`, error);
+}
+
+/**
+ * A Thrift server: one or more services on one listening address.
+ *
+ *   const server = createServer({ service: EchoServer, handler: new EchoHandler() });
+ *   const address = await server.listen('127.0.0.1:9090');
+ *   ...
+ *   await server.close({ timeout: 5000 });   // graceful
+ */
+export class ThriftServer implements ServerRuntime {
+  readonly registry: ServiceRegistry;
+  readonly chain: Chain<ServerContext>;
+  readonly readerOptions: ReaderOptions;
+  readonly encoderOptions: { maxFrameSize: number; droppedMetadata: 'ignore' };
+  readonly replyOrder: 'auto' | 'in-order';
+  readonly maxConcurrentRequests: number;
+  readonly maxConcurrentRequestsPerConnection: number;
+  readonly maxConnections: number;
+  readonly protocols: ReadonlySet<number>;
+  readonly stats: ServerStats = {
+    connections: 0,
+    inFlight: 0,
+    accepted: 0,
+    rejectedConnections: 0,
+    overloaded: 0,
+    unknownMethod: 0,
+    badRequests: 0,
+    protocolErrors: 0,
+  };
+  inFlight = 0;
+  shuttingDown = false;
+
+  private readonly transport: TransportName | 'auto';
+  private readonly decoderOptions: { maxFrameSize: number; maxMessageSize: number };
+  private readonly engine: NetEngine;
+  private readonly onError: (error: unknown, info: ServerErrorInfo) => void;
+  private readonly rejectTimeout: number;
+  private readonly backlog: number;
+  private readonly reportHandlerErrors: boolean;
+  private readonly sessions = new Set<ServerSession>();
+  private listener: NetListener | undefined;
+  private listening: Promise<Address> | undefined;
+  private closing: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(options: ServerOptions) {
+    const record = objectOption('createServer options', options);
+    if (record === undefined) throw new RpcOptionError('createServer needs options: { service, handler } or { services }');
+    checkKnownKeys('createServer options', record, KNOWN_OPTIONS);
+    let bindings: ServiceBinding[];
+    if (options.services !== undefined) {
+      if (options.service !== undefined || options.handler !== undefined) {
+        throw new RpcOptionError('give either service + handler, or services: [...], not both');
+      }
+      if (!Array.isArray(options.services)) throw new RpcOptionError('services must be an array of { service, handler, name? }');
+      bindings = options.services.map(toBinding);
+    } else {
+      if (options.service === undefined) throw new RpcOptionError('createServer needs a service (with its handler), or services: [...]');
+      bindings = [toBinding({ service: options.service, handler: options.handler })];
+    }
+    this.registry = new ServiceRegistry(bindings);
+    const middleware = options.middleware ?? [];
+    if (!Array.isArray(middleware)) throw new RpcOptionError('middleware must be an array of (ctx, next) => Promise<void>');
+    this.chain = compose(middleware, invokeHandler);
+    this.transport = enumOption('transport', options.transport, 'auto', ['auto', ...TRANSPORT_NAMES]);
+    const protocol = enumOption('protocol', options.protocol, 'auto', ['auto', 'binary', 'compact']);
+    this.protocols = new Set(protocol === 'auto' ? [0, 2] : protocol === 'binary' ? [0] : [2]);
+    this.maxConnections = intOption('maxConnections', options.maxConnections, 10000, 1, Number.MAX_SAFE_INTEGER, true);
+    this.maxConcurrentRequests = intOption('maxConcurrentRequests', options.maxConcurrentRequests, 100000, 1, Number.MAX_SAFE_INTEGER, true);
+    this.maxConcurrentRequestsPerConnection = intOption(
+      'maxConcurrentRequestsPerConnection',
+      options.maxConcurrentRequestsPerConnection,
+      10000,
+      1,
+      Number.MAX_SAFE_INTEGER,
+      true,
+    );
+    const maxFrameSize = intOption('maxFrameSize', options.maxFrameSize, 16_384_000, 16, 0x7fffffff);
+    const maxMessageSize = intOption('maxMessageSize', options.maxMessageSize, 100 * 1024 * 1024, 16, 0x7fffffff);
+    this.decoderOptions = { maxFrameSize, maxMessageSize };
+    // Replies carry only what the handler set; a Buffered/Framed caller cannot receive headers, silently.
+    this.encoderOptions = { maxFrameSize, droppedMetadata: 'ignore' };
+    this.replyOrder = enumOption('replyOrder', options.replyOrder, 'auto', ['auto', 'in-order']);
+    this.engine = resolveEngine(options.engine, 'engine');
+    this.readerOptions = { ...(objectOption('readerOptions', options.readerOptions) ?? {}), stringLengthLimit: Math.min(maxMessageSize, (options.readerOptions?.stringLengthLimit ?? maxMessageSize)) };
+    this.onError = functionOption<(error: unknown, info: ServerErrorInfo) => void>('onError', options.onError) ?? defaultOnError;
+    this.rejectTimeout = msOption('rejectTimeout', options.rejectTimeout, 1000, 1) as number;
+    this.backlog = intOption('backlog', options.backlog, 1024, 1, 65535);
+    this.reportHandlerErrors = boolOption('reportHandlerErrors', options.reportHandlerErrors, true);
+  }
+
+  /** The bound address once listening (the real port when 0 was asked for). */
+  get address(): Address | undefined {
+    return this.listener?.address;
+  }
+
+  /** Services served, by registered name. */
+  get services(): readonly string[] {
+    return this.registry.names;
+  }
+
+  /** Starts listening. Resolves with the bound address. A server listens once. */
+  listen(address: AddressLike = { host: '127.0.0.1', port: 0 }): Promise<Address> {
+    if (this.listening !== undefined) return Promise.reject(new RpcError('ECLOSED', 'listen() was already called on this server'));
+    if (this.closing !== undefined) return Promise.reject(new RpcError('ECLOSED', 'the server is closed'));
+    const parsed = parseAddress(address, 'listen address');
+    this.listening = this.engine.listen(parsed, (connection) => this.accept(connection), { backlog: this.backlog, onError: (error) => this.report(error, undefined, 'connection failed') }).then((listener) => {
+      this.listener = listener;
+      if (this.closing !== undefined) void listener.stopAccepting();
+      return listener.address;
+    });
+    return this.listening;
+  }
+
+  /**
+   * Graceful shutdown: stops accepting, closes idle connections, answers new requests on busy connections with
+   * an overload error (retrySafe, so clients retry elsewhere), lets calls in flight finish and their replies
+   * leave, then closes. After `timeout` ms, calls still running are aborted (their ctx.signal fires) and every
+   * connection is closed. Resolves when all connections are closed. Idempotent.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
+    const timeout = msOption('close timeout', options.timeout, 10000) as number;
+    this.shuttingDown = true;
+    this.closing = (async () => {
+      if (this.listening !== undefined) {
+        try {
+          await this.listening;
+        } catch {
+          // Never listened: nothing to stop.
+        }
+      }
+      if (this.listener !== undefined) await this.listener.stopAccepting();
+      for (const session of this.sessions) session.closeGracefully();
+      if (this.sessions.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([
+          new Promise<false>((resolve) => this.idleWaiters.push(() => resolve(false))),
+          new Promise<true>((resolve) => {
+            timer = setTimeout(() => resolve(true), timeout);
+          }),
+        ]);
+        if (timer !== undefined) clearTimeout(timer);
+        if (timedOut) {
+          const reason = new RpcError('ECLOSED', `the server shut down before the call finished (close timeout ${timeout} ms)`);
+          for (const session of this.sessions) session.abort(reason);
+          if (this.sessions.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+        }
+      }
+    })();
+    return this.closing;
+  }
+
+  /** A snapshot of the server's counters. */
+  getStats(): ServerStats {
+    return { ...this.stats, connections: this.sessions.size, inFlight: this.inFlight };
+  }
+
+  createDecoder(): MessageDecoder {
+    return connectionDecoder(this.transport, this.decoderOptions);
+  }
+
+  report(error: unknown, context: ServerContext | undefined, what: string): void {
+    if (!this.reportHandlerErrors && context !== undefined && what === 'handler failed') return;
+    try {
+      this.onError(error, { what, context });
+    } catch (reportError) {
+      console.error('thriftpoll server: onError threw:', reportError);
+    }
+  }
+
+  sessionClosed(session: ServerSession): void {
+    this.sessions.delete(session);
+    if (this.sessions.size === 0 && this.idleWaiters.length > 0) {
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  private accept(connection: NetConnection): void {
+    this.stats.accepted++;
+    if (this.shuttingDown) {
+      connection.close();
+      return;
+    }
+    const over = this.sessions.size >= this.maxConnections;
+    const session = new ServerSession(this, connection, over ? this.maxConnections : undefined);
+    this.sessions.add(session);
+    if (over) {
+      this.stats.rejectedConnections++;
+      // A rejected connection is answered once, or dropped if it says nothing for a while.
+      const timer = setTimeout(() => connection.close(), this.rejectTimeout);
+      timer.unref();
+      connection.addCloseCallback(() => clearTimeout(timer));
+    }
+  }
+}
+
+/** Creates a server (see ServerOptions); call `listen(address)` to start serving. */
+export function createServer<Handler>(options: ServerOptions<Handler>): ThriftServer {
+  return new ThriftServer(options as ServerOptions);
+}
