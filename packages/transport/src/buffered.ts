@@ -1,0 +1,234 @@
+import type { Reader } from '@thriftpoll/netpoll';
+import { ProtocolId, type ByteSink, type ByteSource } from '@thriftpoll/protocol';
+import { BinaryMessageScanner } from './binaryscanner';
+import { CompactMessageScanner } from './compactscanner';
+import { checkEnvelope, dropMetadata } from './envelope';
+import { TransportError } from './errors';
+import { FailureLatch, decodedMessage, sniffProtocol } from './frame';
+import type { DecodedMessage, Envelope, MessageDecoder, MessageEncoder, OutputSink } from './message';
+import {
+  resolveDecoderOptions,
+  resolveEncoderOptions,
+  type DecoderOptions,
+  type EncoderOptions,
+  type ResolvedDecoderOptions,
+  type ResolvedEncoderOptions,
+} from './options';
+import { PayloadSink } from './payloadsink';
+import type { MessageScanner } from './scanner';
+
+/** First look at a buffer: small, so pipelined small messages that straddle two blocks cost a small copy. */
+const FIRST_WINDOW = 1024;
+/** The look grows (doubling) to this while a message goes on. */
+const MAX_WINDOW = 64 * 1024;
+
+/**
+ * Decodes the Buffered (unframed) transport: a message ends where its Thrift encoding ends.
+ *
+ * The end is found by a resumable skip-scan ({@link MessageScanner}) over the bytes, never by decoding the
+ * message; the payload is handed out only once the whole message is buffered.
+ *
+ *   decode():  peek a window ──► scan ──► consume what was scanned (views, zero-copy)
+ *                 ▲                           │ message done? ──► return it
+ *                 └──── more bytes buffered ◄─┘ all buffered bytes scanned? ──► keep progress, return undefined
+ *
+ * Progress between calls: the scanner's state, plus the scanned bytes. Those are copied into a private
+ * buffer when a call ends mid-message (so the connection reader may be released between calls); a message
+ * that is complete when decode() is called is never copied. Bytes the scanner skips blindly (string bodies,
+ * runs of fixed-width elements) are consumed without being looked at. A peer dribbling one byte at a time
+ * costs O(n) in total: nothing is rescanned except a cut token of at most 11 bytes.
+ */
+export class BufferedDecoder implements MessageDecoder {
+  readonly transport = 'buffered' as const;
+  wanted = 1;
+
+  private readonly options: ResolvedDecoderOptions;
+  private binary: BinaryMessageScanner | undefined;
+  private compact: CompactMessageScanner | undefined;
+  /** The scanner of the message in progress; undefined between messages. */
+  private scanner: MessageScanner | undefined;
+  private protocol: ProtocolId = ProtocolId.BINARY;
+  /** Bytes of the message in progress consumed by earlier calls (a private copy). */
+  private held: Buffer | undefined;
+  private heldLength = 0;
+  private readonly latch = new FailureLatch();
+
+  constructor(options?: DecoderOptions) {
+    this.options = resolveDecoderOptions(options, 'BufferedDecoder');
+  }
+
+  decode(reader: Reader): DecodedMessage | undefined {
+    this.latch.check();
+    try {
+      return this.read(reader);
+    } catch (error) {
+      return this.latch.fail(error);
+    }
+  }
+
+  finish(reader: Reader): void {
+    this.latch.check();
+    const pending = this.heldLength + reader.len();
+    if (this.scanner === undefined && pending === 0) return;
+    const name = this.protocol === ProtocolId.COMPACT ? 'compact' : 'binary';
+    throw new TransportError(
+      'TRUNCATED',
+      `connection closed after ${pending} bytes of an incomplete buffered ${name} message`,
+    );
+  }
+
+  private read(reader: Reader): DecodedMessage | undefined {
+    let available = reader.len();
+    if (available === 0) {
+      this.wanted = this.scanner === undefined ? 1 : this.scanner.needed;
+      return undefined;
+    }
+    const scanner = this.scanner ?? this.start(reader.peek(1)[0]);
+    let parts: Uint8Array[] | undefined;
+    let window = FIRST_WINDOW;
+    for (;;) {
+      const skipping = scanner.skipping;
+      if (skipping > 0) {
+        // Bytes the scanner would skip unseen: consume them without looking.
+        const n = skipping < available ? skipping : available;
+        parts = appendViews(parts, reader.nextChunks(n));
+        scanner.advance(n);
+        available -= n;
+      } else {
+        const size = available < window ? available : window;
+        const bytes = reader.peek(size);
+        const end = scanner.scan(bytes, 0, size);
+        if (end > 0) {
+          parts = appendViews(parts, reader.nextChunks(end));
+          available -= end;
+        }
+        if (scanner.done) return this.complete(parts);
+        // Everything buffered was scanned, or only a cut token remains.
+        if (end < size && size === available + end) break;
+        if (window < MAX_WINDOW) window *= 2;
+      }
+      if (scanner.done) return this.complete(parts);
+      if (available === 0) break;
+    }
+    this.hold(parts);
+    this.wanted = scanner.needed;
+    return undefined;
+  }
+
+  private start(first: number): MessageScanner {
+    const pinned = this.options.protocol;
+    this.protocol = pinned ?? sniffProtocol(first);
+    let scanner: MessageScanner;
+    if (this.protocol === ProtocolId.COMPACT) {
+      scanner = this.compact ??= new CompactMessageScanner(this.options);
+    } else {
+      scanner = this.binary ??= new BinaryMessageScanner(this.options, this.options.strictRead);
+    }
+    scanner.reset();
+    this.scanner = scanner;
+    return scanner;
+  }
+
+  private complete(parts: Uint8Array[] | undefined): DecodedMessage {
+    const scanner = this.scanner!;
+    const length = scanner.scanned;
+    let payload: ByteSource;
+    if (this.held !== undefined) {
+      const held = this.held.subarray(0, this.heldLength);
+      payload = parts === undefined ? held : [held, ...parts];
+      this.held = undefined;
+      this.heldLength = 0;
+    } else {
+      payload = parts === undefined ? EMPTY : parts.length === 1 ? parts[0] : parts;
+    }
+    this.scanner = undefined;
+    this.wanted = 1;
+    return decodedMessage('buffered', this.protocol, payload, length, length);
+  }
+
+  /** Copies the views consumed in this call into the private buffer (they die at the reader's release()). */
+  private hold(parts: Uint8Array[] | undefined): void {
+    if (parts === undefined) return;
+    let added = 0;
+    for (const part of parts) added += part.length;
+    const needed = this.heldLength + added;
+    let held = this.held;
+    if (held === undefined || held.length < needed) {
+      // Grow geometrically, but never past what the scanner allows a message to reach.
+      const cap = Math.max(needed, this.options.maxMessageSize);
+      const grown = Buffer.allocUnsafe(Math.min(cap, Math.max(needed, (held?.length ?? 0) * 2, 256)));
+      if (held !== undefined) held.copy(grown, 0, 0, this.heldLength);
+      held = grown;
+      this.held = held;
+    }
+    let at = this.heldLength;
+    for (const part of parts) {
+      held.set(part, at);
+      at += part.length;
+    }
+    this.heldLength = at;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Appends views, merging a view that continues the previous one in the same memory. */
+function appendViews(parts: Uint8Array[] | undefined, views: Uint8Array[]): Uint8Array[] {
+  const list = parts ?? [];
+  for (const view of views) {
+    const last = list.length > 0 ? list[list.length - 1] : undefined;
+    if (last !== undefined && last.buffer === view.buffer && last.byteOffset + last.byteLength === view.byteOffset) {
+      list[list.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + view.byteLength);
+    } else {
+      list.push(view);
+    }
+  }
+  return list;
+}
+
+/**
+ * Encodes the Buffered transport: the payload goes to the output as it is written, with nothing around it.
+ * Metadata cannot travel; see `droppedMetadata`.
+ */
+export class BufferedEncoder implements MessageEncoder {
+  readonly transport = 'buffered' as const;
+  readonly sink: ByteSink;
+  droppedMetadata = 0;
+
+  private readonly payload = new PayloadSink('buffered');
+  private readonly options: ResolvedEncoderOptions;
+  private active = false;
+  private mark = 0;
+
+  constructor(private readonly out: OutputSink, options?: EncoderOptions) {
+    this.options = resolveEncoderOptions(options, 'BufferedEncoder');
+    this.sink = this.payload;
+  }
+
+  begin(envelope?: Envelope): void {
+    if (this.active) throw new TransportError('ENCODER_STATE', 'buffered encoder: begin() called twice without end()');
+    const checked = checkEnvelope('buffered', envelope);
+    if (!checked.headers.isEmpty()) {
+      dropMetadata('buffered', this.options.droppedMetadata, `metadata (${checked.headers.size} entries)`);
+      this.droppedMetadata++;
+    }
+    this.active = true;
+    this.mark = this.out.mallocLen();
+    this.payload.retarget(this.out);
+  }
+
+  end(): number {
+    if (!this.active) throw new TransportError('ENCODER_STATE', 'buffered encoder: end() called without begin()');
+    const written = this.payload.count;
+    this.active = false;
+    this.payload.retarget(undefined);
+    return written;
+  }
+
+  abort(): void {
+    if (!this.active) return;
+    this.active = false;
+    this.payload.retarget(undefined);
+    this.out.mallocAck(this.mark);
+  }
+}

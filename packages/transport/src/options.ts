@@ -1,0 +1,163 @@
+import { ProtocolId } from '@thriftpoll/protocol';
+import { InvalidOptionError } from './errors';
+
+/** Largest frame accepted by default: Apache Thrift's TConfiguration default (16,384,000 bytes). */
+export const DEFAULT_MAX_FRAME_SIZE = 16_384_000;
+/** Largest unframed message or inflated payload accepted by default: Apache's MaxMessageSize (100 MiB). */
+export const DEFAULT_MAX_MESSAGE_SIZE = 100 * 1024 * 1024;
+/** Deepest struct/container nesting the Buffered scan follows by default (as the protocol readers). */
+export const DEFAULT_RECURSION_LIMIT = 64;
+/** Frame lengths are signed 32-bit on the wire: nothing above this is ever a valid length. */
+export const MAX_FRAME_SIZE_LIMIT = 0x7fffffff;
+/** THeader's own ceiling (HeaderFormat.md): lengths above it are other transports' magic values. */
+export const THEADER_MAX_FRAME_SIZE = 0x3fffffff;
+
+/** Limits and switches for decoders. Every limit has a safe default. */
+export interface DecoderOptions {
+  /**
+   * Largest frame length accepted (Framed, THeader, TTHeader), in bytes, not counting the 4-byte length.
+   * A larger declared length is refused as soon as the length is read, before anything is buffered.
+   * Default 16,384,000. THeader additionally never accepts more than 0x3FFFFFFF.
+   */
+  maxFrameSize?: number;
+  /**
+   * Largest message accepted where no frame length bounds it: a Buffered (unframed) message, and a payload
+   * after zlib inflation (refused while inflating). Default 100 MiB.
+   */
+  maxMessageSize?: number;
+  /** Buffered only: deepest nesting of structs and containers the end-of-message scan follows. Default 64. */
+  recursionLimit?: number;
+  /**
+   * Buffered only: require strict (versioned) Binary message headers, like Apache's strictRead.
+   * Default false: non-strict headers (name length first) are accepted.
+   */
+  strictRead?: boolean;
+  /**
+   * Buffered only: the protocol every message must use. By default each message's first byte decides
+   * (0x82 compact, anything else binary).
+   */
+  protocol?: ProtocolId;
+}
+
+/** Decoder options with defaults applied and validated. */
+export interface ResolvedDecoderOptions {
+  readonly maxFrameSize: number;
+  readonly maxMessageSize: number;
+  readonly recursionLimit: number;
+  readonly strictRead: boolean;
+  readonly protocol: ProtocolId | undefined;
+}
+
+/** What a transport without headers does with metadata it was asked to send. */
+export type DroppedMetadataPolicy = 'warn' | 'error' | 'ignore';
+
+/** Switches for encoders. */
+export interface EncoderOptions {
+  /**
+   * Largest frame the encoder writes (Framed, THeader, TTHeader), not counting the 4-byte length.
+   * Default 16,384,000, the limit peers apply by default. Buffered messages are not limited by the encoder.
+   */
+  maxFrameSize?: number;
+  /**
+   * Buffered and Framed carry no metadata. When a message with metadata is begun on them:
+   * `'warn'` (default) drops it, counts it in `encoder.droppedMetadata` and emits one process warning
+   * (code `THRIFTPOLL_METADATA_DROPPED`) per process; `'error'` throws `METADATA_DROPPED` from `begin()`
+   * before anything is written; `'ignore'` drops and counts it silently.
+   */
+  droppedMetadata?: DroppedMetadataPolicy;
+  /** THeader zlib transform: compression level 0-9 (or -1 for zlib's default). Default -1. */
+  zlibLevel?: number;
+}
+
+export interface ResolvedEncoderOptions {
+  readonly maxFrameSize: number;
+  readonly droppedMetadata: DroppedMetadataPolicy;
+  readonly zlibLevel: number;
+}
+
+function optionObject(options: unknown, where: string): Record<string, unknown> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') {
+    throw new InvalidOptionError(`${where}: options must be an object, got ${typeof options}`);
+  }
+  return options as Record<string, unknown>;
+}
+
+/** Validates an integer option in [min, max]; returns the default when undefined. */
+export function integerOption(
+  where: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(
+      `${where}: ${name} must be an integer between ${min} and ${max}, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+function booleanOption(where: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new InvalidOptionError(`${where}: ${name} must be a boolean, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Validates a protocol id option (binary 0 or compact 2). */
+export function protocolOption(where: string, name: string, value: unknown): ProtocolId | undefined {
+  if (value === undefined) return undefined;
+  if (value !== ProtocolId.BINARY && value !== ProtocolId.COMPACT) {
+    throw new InvalidOptionError(
+      `${where}: ${name} must be ProtocolId.BINARY (0) or ProtocolId.COMPACT (2), got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  if (typeof value === 'function') return 'a function';
+  return String(value);
+}
+
+export function resolveDecoderOptions(options: DecoderOptions | undefined, where: string): ResolvedDecoderOptions {
+  const o = optionObject(options, where);
+  return Object.freeze({
+    maxFrameSize: integerOption(where, 'maxFrameSize', o.maxFrameSize, 1, MAX_FRAME_SIZE_LIMIT, DEFAULT_MAX_FRAME_SIZE),
+    maxMessageSize: integerOption(
+      where,
+      'maxMessageSize',
+      o.maxMessageSize,
+      1,
+      Number.MAX_SAFE_INTEGER,
+      DEFAULT_MAX_MESSAGE_SIZE,
+    ),
+    recursionLimit: integerOption(where, 'recursionLimit', o.recursionLimit, 1, 10_000, DEFAULT_RECURSION_LIMIT),
+    strictRead: booleanOption(where, 'strictRead', o.strictRead, false),
+    protocol: protocolOption(where, 'protocol', o.protocol),
+  });
+}
+
+export function resolveEncoderOptions(options: EncoderOptions | undefined, where: string): ResolvedEncoderOptions {
+  const o = optionObject(options, where);
+  const policy = o.droppedMetadata;
+  if (policy !== undefined && policy !== 'warn' && policy !== 'error' && policy !== 'ignore') {
+    throw new InvalidOptionError(
+      `${where}: droppedMetadata must be 'warn', 'error' or 'ignore', got ${describe(policy)}`,
+    );
+  }
+  return Object.freeze({
+    maxFrameSize: integerOption(where, 'maxFrameSize', o.maxFrameSize, 1, MAX_FRAME_SIZE_LIMIT, DEFAULT_MAX_FRAME_SIZE),
+    droppedMetadata: (policy ?? 'warn') as DroppedMetadataPolicy,
+    zlibLevel: integerOption(where, 'zlibLevel', o.zlibLevel, -1, 9, -1),
+  });
+}

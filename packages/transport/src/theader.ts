@@ -1,0 +1,411 @@
+import type { Reader } from '@thriftpoll/netpoll';
+import { ProtocolId, TApplicationExceptionType, type ByteSink, type ByteSource } from '@thriftpoll/protocol';
+import { BufferSink } from './buffersink';
+import { readI32, readU16, utf8Slice, varintSize, writeU16, writeU32, writeUtf8, writeVarint } from './bytes';
+import { checkEnvelope, dropMetadata, type CheckedEnvelope } from './envelope';
+import { TransportError } from './errors';
+import { FailureLatch, LENGTH_SIZE, checkFrameLength, decodedMessage, finishFramed, takeSource } from './frame';
+import { THeaderTransform, type DecodedMessage, type Envelope, type MessageDecoder, type MessageEncoder, type OutputSink } from './message';
+import { Metadata } from './metadata';
+import {
+  THEADER_MAX_FRAME_SIZE,
+  resolveDecoderOptions,
+  resolveEncoderOptions,
+  type DecoderOptions,
+  type EncoderOptions,
+  type ResolvedDecoderOptions,
+  type ResolvedEncoderOptions,
+} from './options';
+import { PayloadSink } from './payloadsink';
+import { deflatePayload, inflatePayload } from './zlib';
+
+/**
+ * Apache/fbthrift THeader (doc/specs/HeaderFormat.md), big-endian:
+ *
+ *   0        4        6        8                12       14
+ *   +--------+--------+--------+----------------+--------+------------------------+---------+
+ *   | length | 0x0FFF | flags  | seqid (i32)    | hsize  | header (hsize*4 bytes) | payload |
+ *   +--------+--------+--------+----------------+--------+------------------------+---------+
+ *   length counts everything after itself; hsize counts 4-byte words.
+ *
+ *   header = varint protocol id (0 binary, 2 compact)
+ *            varint transform count, varint transform ids          (1 = zlib; applied in order on send)
+ *            info blocks: varint info id, data                      (1 = KEYVALUE: varint count,
+ *                                                                    (varint len, key, varint len, value)*)
+ *            zero padding to a multiple of 4
+ *
+ * An info id of 0 (padding) or one not understood ends header parsing; the payload starts at 14 + hsize*4
+ * regardless. An unknown transform is an error: the payload cannot be read without undoing it.
+ */
+export const THEADER_MAGIC = 0x0fff;
+/** Bytes from the length field through the header-size field. */
+const FIXED_SIZE = 14;
+/** length(4) is not counted by the frame length: magic(2) + flags(2) + seqid(4) + hsize(2). */
+const FRAME_OVERHEAD = 10;
+const INFO_PADDING = 0;
+const INFO_KEYVALUE = 1;
+/**
+ * Largest header the encoder writes: Apache's C++ reader refuses 16384 words or more, so stay below that.
+ * (The decoder accepts anything the 16-bit size field can express.)
+ */
+export const THEADER_MAX_ENCODED_HEADER = 16383 * 4;
+
+const TRANSFORM_NAMES: Readonly<Record<number, string>> = { 1: 'zlib', 2: 'HMAC', 3: 'snappy', 4: 'QuickLZ', 5: 'zstd' };
+const PROTOCOL_NAMES: Readonly<Record<number, string>> = { 0: 'binary', 1: 'JSON', 2: 'compact' };
+
+/** What the variable part of a THeader header says. */
+export interface THeaderInfo {
+  protocol: ProtocolId;
+  transforms: THeaderTransform[];
+  headers: Metadata;
+  /** The info id that stopped parsing, if one was not understood (0 padding is not reported). */
+  ignoredInfoId: number | undefined;
+}
+
+function badHeader(message: string): TransportError {
+  return new TransportError('BAD_HEADER', `THeader ${message}`, {
+    applicationExceptionType: TApplicationExceptionType.PROTOCOL_ERROR,
+  });
+}
+
+/** Reads varints and strings from a header region, never past its end. */
+class HeaderCursor {
+  constructor(
+    private readonly bytes: Uint8Array,
+    public position: number,
+    private readonly end: number,
+  ) {}
+
+  get remaining(): number {
+    return this.end - this.position;
+  }
+
+  varint(what: string): number {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 5; i++) {
+      if (this.position >= this.end) throw badHeader(`header ends inside the ${what} varint`);
+      const b = this.bytes[this.position++];
+      value += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) {
+        if (value > 0x7fffffff) throw badHeader(`${what} ${value} does not fit a non-negative i32`);
+        return value;
+      }
+      scale *= 128;
+    }
+    throw badHeader(`${what} varint runs longer than 5 bytes`);
+  }
+
+  string(what: string): string {
+    const length = this.varint(`${what} length`);
+    if (length > this.remaining) {
+      throw badHeader(`${what} length ${length} exceeds the ${this.remaining} bytes left in the header`);
+    }
+    const start = this.position;
+    this.position += length;
+    return utf8Slice(this.bytes, start, this.position);
+  }
+}
+
+/** Parses the variable part of a THeader header, bytes[start, end). Throws TransportError. */
+export function parseTHeaderInfo(bytes: Uint8Array, start: number, end: number): THeaderInfo {
+  const cursor = new HeaderCursor(bytes, start, end);
+  const protocolId = cursor.varint('protocol id');
+  if (protocolId !== ProtocolId.BINARY && protocolId !== ProtocolId.COMPACT) {
+    const name = PROTOCOL_NAMES[protocolId];
+    throw new TransportError(
+      'UNKNOWN_PROTOCOL',
+      `THeader protocol id ${protocolId}${name ? ` (${name})` : ''} is not supported: expected 0 (binary) or 2 (compact)`,
+      { applicationExceptionType: TApplicationExceptionType.INVALID_PROTOCOL },
+    );
+  }
+  const transformCount = cursor.varint('transform count');
+  if (transformCount > cursor.remaining) {
+    throw badHeader(`transform count ${transformCount} exceeds the ${cursor.remaining} bytes left in the header`);
+  }
+  const transforms: THeaderTransform[] = [];
+  for (let i = 0; i < transformCount; i++) {
+    const id = cursor.varint('transform id');
+    if (id !== THeaderTransform.ZLIB) {
+      const name = TRANSFORM_NAMES[id];
+      throw new TransportError(
+        'UNKNOWN_TRANSFORM',
+        `THeader transform ${id}${name ? ` (${name})` : ''} is not supported: thriftpoll implements 1 (zlib)`,
+        { applicationExceptionType: TApplicationExceptionType.INVALID_TRANSFORM },
+      );
+    }
+    transforms.push(id);
+  }
+  let headers = Metadata.EMPTY;
+  let ignoredInfoId: number | undefined;
+  while (cursor.remaining > 0) {
+    const infoId = cursor.varint('info id');
+    if (infoId === INFO_PADDING) break;
+    if (infoId !== INFO_KEYVALUE) {
+      // Info blocks are ordered oldest first: nothing after one we do not know can be understood either.
+      ignoredInfoId = infoId;
+      break;
+    }
+    const count = cursor.varint('KEYVALUE count');
+    // Every entry takes at least two bytes (two empty strings).
+    if (count * 2 > cursor.remaining) {
+      throw badHeader(`KEYVALUE count ${count} needs at least ${count * 2} bytes, ${cursor.remaining} left in the header`);
+    }
+    if (headers === Metadata.EMPTY) headers = new Metadata();
+    for (let i = 0; i < count; i++) {
+      const key = cursor.string('KEYVALUE key');
+      const value = cursor.string('KEYVALUE value');
+      headers.set(key, value);
+    }
+  }
+  return { protocol: protocolId, transforms, headers, ignoredInfoId };
+}
+
+/** Encodes the variable part of a THeader header, zero-padded to a multiple of 4 bytes. */
+export function encodeTHeaderInfo(protocol: ProtocolId, transforms: readonly THeaderTransform[], headers: Metadata): Buffer {
+  let size = varintSize(protocol) + varintSize(transforms.length);
+  for (const id of transforms) size += varintSize(id);
+  const count = headers.stringCount;
+  let lengths: number[] | undefined;
+  if (count > 0) {
+    lengths = [];
+    size += varintSize(INFO_KEYVALUE) + varintSize(count);
+    for (const [key, value] of headers.entries()) {
+      const keyLength = Buffer.byteLength(key, 'utf8');
+      const valueLength = Buffer.byteLength(value, 'utf8');
+      lengths.push(keyLength, valueLength);
+      size += varintSize(keyLength) + keyLength + varintSize(valueLength) + valueLength;
+    }
+  }
+  const padded = (size + 3) & ~3;
+  if (padded > THEADER_MAX_ENCODED_HEADER) {
+    throw new TransportError(
+      'HEADER_TOO_LARGE',
+      `THeader header of ${padded} bytes exceeds ${THEADER_MAX_ENCODED_HEADER} (the most Apache's readers accept): send less metadata`,
+    );
+  }
+  const out = Buffer.alloc(padded);
+  let at = writeVarint(out, 0, protocol);
+  at = writeVarint(out, at, transforms.length);
+  for (const id of transforms) at = writeVarint(out, at, id);
+  if (lengths !== undefined) {
+    at = writeVarint(out, at, INFO_KEYVALUE);
+    at = writeVarint(out, at, count);
+    let i = 0;
+    for (const [key, value] of headers.entries()) {
+      at = writeVarint(out, at, lengths[i]);
+      at = writeUtf8(out, at, key, lengths[i++]);
+      at = writeVarint(out, at, lengths[i]);
+      at = writeUtf8(out, at, value, lengths[i++]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Decodes THeader frames. The frame length is checked on arrival (against maxFrameSize and THeader's
+ * 0x3FFFFFFF ceiling), the magic as soon as 6 bytes are present, then the whole frame is awaited.
+ * zlib payloads are inflated with an output cap of `maxMessageSize`.
+ */
+export class THeaderDecoder implements MessageDecoder {
+  readonly transport = 'theader' as const;
+  wanted = LENGTH_SIZE;
+
+  private readonly options: ResolvedDecoderOptions;
+  private readonly maxFrameSize: number;
+  private readonly latch = new FailureLatch();
+
+  constructor(options?: DecoderOptions) {
+    this.options = resolveDecoderOptions(options, 'THeaderDecoder');
+    this.maxFrameSize = Math.min(this.options.maxFrameSize, THEADER_MAX_FRAME_SIZE);
+  }
+
+  decode(reader: Reader): DecodedMessage | undefined {
+    this.latch.check();
+    try {
+      return this.read(reader);
+    } catch (error) {
+      return this.latch.fail(error);
+    }
+  }
+
+  finish(reader: Reader): void {
+    this.latch.check();
+    finishFramed('THeader', reader, this.maxFrameSize);
+  }
+
+  private read(reader: Reader): DecodedMessage | undefined {
+    const available = reader.len();
+    if (available < LENGTH_SIZE) {
+      this.wanted = LENGTH_SIZE;
+      return undefined;
+    }
+    const length = reader.peekUint32(0);
+    checkFrameLength('THeader', length, FIXED_SIZE, this.maxFrameSize);
+    if (available >= 6) {
+      const magicWord = reader.peekUint32(2) & 0xffff;
+      if (magicWord !== THEADER_MAGIC) {
+        const hint = magicWord === 0x1000 ? ' (a Kitex TTHeader frame: use the ttheader transport or detection)' : '';
+        throw badHeader(`frame has magic 0x${magicWord.toString(16).padStart(4, '0')}, expected 0x0fff${hint}`);
+      }
+    }
+    const total = LENGTH_SIZE + length;
+    if (available < total) {
+      this.wanted = total;
+      return undefined;
+    }
+    const head = reader.peek(FIXED_SIZE);
+    const flags = readU16(head, 6);
+    const seqid = readI32(head, 8);
+    const words = readU16(head, 12);
+    const headerSize = words * 4;
+    if (words === 0) throw badHeader('header size is 0 words: the header must hold at least the protocol id and transform count');
+    if (FRAME_OVERHEAD + headerSize > length) {
+      throw badHeader(
+        `header size ${headerSize} bytes (${words} words) exceeds the ${length - FRAME_OVERHEAD} bytes left in the frame of ${length}`,
+      );
+    }
+    const header = reader.peek(FIXED_SIZE + headerSize);
+    const info = parseTHeaderInfo(header, FIXED_SIZE, FIXED_SIZE + headerSize);
+    reader.skip(FIXED_SIZE + headerSize);
+    let payloadLength = length - FRAME_OVERHEAD - headerSize;
+    let payload: ByteSource = takeSource(reader, payloadLength);
+    this.wanted = LENGTH_SIZE;
+    // Transforms were applied in order on send: undo them last first.
+    for (let i = info.transforms.length - 1; i >= 0; i--) {
+      const inflated = inflatePayload(payload, payloadLength, this.options.maxMessageSize);
+      payload = inflated;
+      payloadLength = inflated.length;
+    }
+    return decodedMessage(
+      'theader',
+      info.protocol,
+      payload,
+      payloadLength,
+      total,
+      seqid,
+      flags,
+      info.headers,
+      info.transforms,
+      info.ignoredInfoId,
+    );
+  }
+}
+
+/**
+ * Encodes THeader frames. Without transforms the prefix (length, magic, flags, seqid, header) is malloc'd in
+ * begin() and the payload is encoded straight into the output; end() back-patches the length. With zlib the
+ * payload is encoded into a scratch buffer, compressed in end(), and only then written (so a frame that is
+ * too large leaves the output untouched).
+ */
+export class THeaderEncoder implements MessageEncoder {
+  readonly transport = 'theader' as const;
+  readonly sink: ByteSink;
+  droppedMetadata = 0;
+
+  private readonly payload = new PayloadSink('THeader');
+  private readonly options: ResolvedEncoderOptions;
+  private scratch: BufferSink | undefined;
+  private active = false;
+  private envelope: CheckedEnvelope | undefined;
+  private header: Buffer | undefined;
+  private prefix: Uint8Array | undefined;
+  private mark = 0;
+
+  constructor(private readonly out: OutputSink, options?: EncoderOptions) {
+    this.options = resolveEncoderOptions(options, 'THeaderEncoder');
+    this.sink = this.payload;
+  }
+
+  begin(envelope?: Envelope): void {
+    if (this.active) throw new TransportError('ENCODER_STATE', 'THeader encoder: begin() called twice without end()');
+    const checked = checkEnvelope('THeader', envelope);
+    for (const id of checked.transforms) {
+      if (id !== THeaderTransform.ZLIB) {
+        const name = TRANSFORM_NAMES[id];
+        throw new TransportError(
+          'UNKNOWN_TRANSFORM',
+          `THeader encoder: transform ${String(id)}${name ? ` (${name})` : ''} is not supported: thriftpoll implements 1 (zlib)`,
+        );
+      }
+    }
+    if (checked.headers.intCount > 0) {
+      dropMetadata('THeader', this.options.droppedMetadata, `int-keyed metadata (${checked.headers.intCount} entries; only TTHeader has int keys)`);
+      this.droppedMetadata++;
+    }
+    const header = encodeTHeaderInfo(checked.protocol, checked.transforms, checked.headers);
+    this.active = true;
+    this.envelope = checked;
+    this.header = header;
+    if (checked.transforms.length > 0) {
+      const scratch = (this.scratch ??= new BufferSink(64 * 1024));
+      scratch.reset();
+      this.payload.retarget(scratch);
+    } else {
+      this.mark = this.out.mallocLen();
+      this.prefix = this.writePrefix(header, checked);
+      this.payload.retarget(this.out);
+    }
+  }
+
+  end(): number {
+    if (!this.active) throw new TransportError('ENCODER_STATE', 'THeader encoder: end() called without begin()');
+    const envelope = this.envelope!;
+    const header = this.header!;
+    const payloadLength = this.payload.count;
+    const prefix = this.prefix;
+    this.reset();
+    if (prefix !== undefined) {
+      const frameLength = FRAME_OVERHEAD + header.length + payloadLength;
+      if (frameLength > this.options.maxFrameSize) this.out.mallocAck(this.mark);
+      this.checkSize(frameLength, '; it was taken back out of the output');
+      writeU32(prefix, 0, frameLength);
+      return LENGTH_SIZE + frameLength;
+    }
+    let body: Uint8Array = this.scratch!.take();
+    for (let i = 0; i < envelope.transforms.length; i++) body = deflatePayload(body, this.options.zlibLevel);
+    const frameLength = FRAME_OVERHEAD + header.length + body.length;
+    this.checkSize(frameLength, '; nothing was written');
+    writeU32(this.writePrefix(header, envelope), 0, frameLength);
+    const region = this.out.reserve(body.length);
+    region.set(body);
+    this.out.commit(body.length);
+    return LENGTH_SIZE + frameLength;
+  }
+
+  abort(): void {
+    if (!this.active) return;
+    const wroteToOutput = this.prefix !== undefined;
+    this.reset();
+    if (wroteToOutput) this.out.mallocAck(this.mark);
+  }
+
+  private reset(): void {
+    this.active = false;
+    this.envelope = undefined;
+    this.header = undefined;
+    this.prefix = undefined;
+    this.payload.retarget(undefined);
+  }
+
+  private checkSize(frameLength: number, consequence: string): void {
+    if (frameLength > this.options.maxFrameSize) {
+      throw new TransportError(
+        'FRAME_TOO_LARGE',
+        `THeader encoder: frame of ${frameLength} bytes exceeds maxFrameSize ${this.options.maxFrameSize}${consequence}`,
+      );
+    }
+  }
+
+  /** Mallocs and fills everything before the payload except the frame length. */
+  private writePrefix(header: Buffer, envelope: CheckedEnvelope): Uint8Array {
+    const prefix = this.out.malloc(FIXED_SIZE + header.length);
+    writeU16(prefix, 4, THEADER_MAGIC);
+    writeU16(prefix, 6, envelope.flags);
+    writeU32(prefix, 8, envelope.seqid);
+    writeU16(prefix, 12, header.length / 4);
+    prefix.set(header, FIXED_SIZE);
+    return prefix;
+  }
+}
+

@@ -1,0 +1,405 @@
+import type { Reader } from '@thriftpoll/netpoll';
+import { ProtocolId, TApplicationExceptionType, type ByteSink } from '@thriftpoll/protocol';
+import { readI32, readU16, readU32, utf8Slice, writeU16, writeU32, writeUtf8 } from './bytes';
+import { checkEnvelope, type CheckedEnvelope } from './envelope';
+import { TransportError } from './errors';
+import { FailureLatch, LENGTH_SIZE, checkFrameLength, decodedMessage, finishFramed, takeSource } from './frame';
+import { KITEX_ACL_TOKEN_KEY } from './kitex';
+import type { DecodedMessage, Envelope, MessageDecoder, MessageEncoder, OutputSink } from './message';
+import { Metadata } from './metadata';
+import {
+  resolveDecoderOptions,
+  resolveEncoderOptions,
+  type DecoderOptions,
+  type EncoderOptions,
+  type ResolvedDecoderOptions,
+  type ResolvedEncoderOptions,
+} from './options';
+import { PayloadSink } from './payloadsink';
+
+/**
+ * Kitex TTHeader (cloudwego/gopkg protocol/ttheader), big-endian, fixed-width fields:
+ *
+ *   0        4        6        8                12       14      15       16
+ *   +--------+--------+--------+----------------+--------+-------+--------+-----------+------------+---------+
+ *   | length | 0x1000 | flags  | seqid (i32)    | hsize  | proto | ntrans | trans ids | info blocks| payload |
+ *   +--------+--------+--------+----------------+--------+-------+--------+-----------+------------+---------+
+ *   length counts everything after itself; hsize counts the 4-byte words from offset 14 to the payload.
+ *
+ *   info blocks (u8 id, then):
+ *     0x00 padding       (one byte; zero padding ends the header)
+ *     0x01 KEYVALUE      u16 count, (u16 len, key, u16 len, value)*
+ *     0x10 INTKEYVALUE   u16 count, (u16 key, u16 len, value)*
+ *     0x11 ACL token     u16 len, token           (exposed as the string key RPC_TRANSIT_gdpr-token)
+ *
+ *   payload: a strict-Binary message, or for TTHeaderFramed a u32 length + the message.
+ *
+ * Kitex writes no transforms and never applies any: ids are read, reported in `transforms`, and ignored.
+ * An info id not listed above ends header parsing and the payload is read from offset 14 + hsize*4 (Kitex
+ * itself fails the call; skipping is the safe choice the HeaderFormat spec makes for THeader).
+ */
+export const TTHEADER_MAGIC = 0x1000;
+const FIXED_SIZE = 14;
+const FRAME_OVERHEAD = 10;
+const INFO_PADDING = 0x00;
+const INFO_KEYVALUE = 0x01;
+const INFO_INTKEYVALUE = 0x10;
+const INFO_ACL_TOKEN = 0x11;
+/** Largest header Kitex reads (gopkg MaxHeaderSize); the encoder stays within it. */
+export const TTHEADER_MAX_ENCODED_HEADER = 65536;
+
+const PROTOCOL_NAMES: Readonly<Record<number, string>> = {
+  0: 'Thrift binary',
+  2: 'Thrift compact',
+  3: 'Thrift compact v2',
+  4: 'Kitex Protobuf',
+  0x10: 'Thrift struct (TTHeader streaming)',
+  0x11: 'Protobuf struct (TTHeader streaming)',
+};
+
+function badHeader(message: string): TransportError {
+  return new TransportError('BAD_HEADER', `TTHeader ${message}`, {
+    applicationExceptionType: TApplicationExceptionType.PROTOCOL_ERROR,
+  });
+}
+
+/** What the variable part of a TTHeader header says. */
+export interface TTHeaderInfo {
+  protocol: ProtocolId;
+  transforms: number[];
+  headers: Metadata;
+  ignoredInfoId: number | undefined;
+}
+
+/** Parses the variable part of a TTHeader header, bytes[start, end). Throws TransportError. */
+export function parseTTHeaderInfo(bytes: Uint8Array, start: number, end: number): TTHeaderInfo {
+  if (end - start < 2) throw badHeader(`header of ${end - start} bytes cannot hold the protocol id and transform count`);
+  const protocolId = bytes[start];
+  if (protocolId !== ProtocolId.BINARY && protocolId !== ProtocolId.COMPACT) {
+    const name = PROTOCOL_NAMES[protocolId];
+    throw new TransportError(
+      'UNKNOWN_PROTOCOL',
+      `TTHeader protocol id ${protocolId}${name ? ` (${name})` : ''} is not supported: expected 0 (Thrift binary) or 2 (Thrift compact)`,
+      { applicationExceptionType: TApplicationExceptionType.INVALID_PROTOCOL },
+    );
+  }
+  const transformCount = bytes[start + 1];
+  let at = start + 2;
+  if (transformCount > end - at) {
+    throw badHeader(`transform count ${transformCount} exceeds the ${end - at} bytes left in the header`);
+  }
+  const transforms: number[] = [];
+  for (let i = 0; i < transformCount; i++) transforms.push(bytes[at++]);
+
+  let headers = Metadata.EMPTY;
+  let ignoredInfoId: number | undefined;
+  const need = (n: number, what: string): void => {
+    if (end - at < n) throw badHeader(`${what} needs ${n} bytes at header offset ${at - start}, only ${end - at} remain`);
+  };
+  const string = (what: string): string => {
+    need(2, `${what} length`);
+    const length = readU16(bytes, at);
+    at += 2;
+    need(length, what);
+    const text = utf8Slice(bytes, at, at + length);
+    at += length;
+    return text;
+  };
+  parse: while (at < end) {
+    const infoId = bytes[at++];
+    switch (infoId) {
+      case INFO_PADDING:
+        continue;
+      case INFO_KEYVALUE: {
+        need(2, 'KEYVALUE count');
+        const count = readU16(bytes, at);
+        at += 2;
+        if (count * 4 > end - at) throw badHeader(`KEYVALUE count ${count} needs at least ${count * 4} bytes, ${end - at} remain`);
+        if (headers === Metadata.EMPTY) headers = new Metadata();
+        for (let i = 0; i < count; i++) {
+          const key = string('KEYVALUE key');
+          headers.set(key, string('KEYVALUE value'));
+        }
+        continue;
+      }
+      case INFO_INTKEYVALUE: {
+        need(2, 'INTKEYVALUE count');
+        const count = readU16(bytes, at);
+        at += 2;
+        if (count * 4 > end - at) throw badHeader(`INTKEYVALUE count ${count} needs at least ${count * 4} bytes, ${end - at} remain`);
+        if (headers === Metadata.EMPTY) headers = new Metadata();
+        for (let i = 0; i < count; i++) {
+          need(2, 'INTKEYVALUE key');
+          const key = readU16(bytes, at);
+          at += 2;
+          headers.setInt(key, string('INTKEYVALUE value'));
+        }
+        continue;
+      }
+      case INFO_ACL_TOKEN: {
+        const token = string('ACL token');
+        if (headers === Metadata.EMPTY) headers = new Metadata();
+        headers.set(KITEX_ACL_TOKEN_KEY, token);
+        continue;
+      }
+      default:
+        ignoredInfoId = infoId;
+        break parse;
+    }
+  }
+  return { protocol: protocolId, transforms, headers, ignoredInfoId };
+}
+
+/**
+ * Encodes the variable part of a TTHeader header (protocol id, no transforms, ACL token, KEYVALUE,
+ * INTKEYVALUE), zero-padded to a multiple of 4. The string key RPC_TRANSIT_gdpr-token is written as the
+ * ACL-token block, as Kitex does.
+ */
+export function encodeTTHeaderInfo(protocol: ProtocolId, headers: Metadata): Buffer {
+  let size = 2;
+  const aclToken = headers.get(KITEX_ACL_TOKEN_KEY);
+  const strings: [string, number, string, number][] = [];
+  for (const [key, value] of headers.entries()) {
+    if (key === KITEX_ACL_TOKEN_KEY) continue;
+    strings.push([key, u16Length(key, `key ${JSON.stringify(key)}`), value, u16Length(value, `value of ${JSON.stringify(key)}`)]);
+  }
+  const ints: [number, string, number][] = [];
+  for (const [key, value] of headers.intEntries()) ints.push([key, value, u16Length(value, `value of int key ${key}`)]);
+  if (strings.length > 0xffff || ints.length > 0xffff) {
+    throw new TransportError('HEADER_TOO_LARGE', `TTHeader encoder: at most 65535 entries per block, got ${Math.max(strings.length, ints.length)}`);
+  }
+  let aclLength = 0;
+  if (aclToken !== undefined) {
+    aclLength = u16Length(aclToken, 'ACL token');
+    size += 1 + 2 + aclLength;
+  }
+  if (strings.length > 0) {
+    size += 3;
+    for (const [, keyLength, , valueLength] of strings) size += 4 + keyLength + valueLength;
+  }
+  if (ints.length > 0) {
+    size += 3;
+    for (const [, , valueLength] of ints) size += 4 + valueLength;
+  }
+  const padded = (size + 3) & ~3;
+  if (padded > TTHEADER_MAX_ENCODED_HEADER) {
+    throw new TransportError(
+      'HEADER_TOO_LARGE',
+      `TTHeader header of ${padded} bytes exceeds ${TTHEADER_MAX_ENCODED_HEADER} (the most Kitex reads): send less metadata`,
+    );
+  }
+  const out = Buffer.alloc(padded);
+  out[0] = protocol;
+  out[1] = 0; // no transforms
+  let at = 2;
+  if (aclToken !== undefined) {
+    out[at++] = INFO_ACL_TOKEN;
+    writeU16(out, at, aclLength);
+    at = writeUtf8(out, at + 2, aclToken, aclLength);
+  }
+  if (strings.length > 0) {
+    out[at++] = INFO_KEYVALUE;
+    writeU16(out, at, strings.length);
+    at += 2;
+    for (const [key, keyLength, value, valueLength] of strings) {
+      writeU16(out, at, keyLength);
+      at = writeUtf8(out, at + 2, key, keyLength);
+      writeU16(out, at, valueLength);
+      at = writeUtf8(out, at + 2, value, valueLength);
+    }
+  }
+  if (ints.length > 0) {
+    out[at++] = INFO_INTKEYVALUE;
+    writeU16(out, at, ints.length);
+    at += 2;
+    for (const [key, value, valueLength] of ints) {
+      writeU16(out, at, key);
+      writeU16(out, at + 2, valueLength);
+      at = writeUtf8(out, at + 4, value, valueLength);
+    }
+  }
+  return out;
+}
+
+function u16Length(text: string, what: string): number {
+  const length = Buffer.byteLength(text, 'utf8');
+  if (length > 0xffff) {
+    throw new TransportError('INVALID_METADATA', `TTHeader encoder: ${what} is ${length} bytes, the format allows at most 65535`);
+  }
+  return length;
+}
+
+/** True when bytes[at...] start a Thrift message (strict Binary 0x8001 or Compact 0x82 v1). */
+function startsMessage(bytes: Uint8Array, at: number): boolean {
+  const b0 = bytes[at];
+  const b1 = bytes[at + 1];
+  return (b0 === 0x80 && b1 === 0x01) || (b0 === 0x82 && (b1 & 0x1f) === 1);
+}
+
+/**
+ * Decodes Kitex TTHeader frames, plain or TTHeaderFramed (told apart per message by the payload's first
+ * bytes, as Kitex does; the message's `transport` says which).
+ */
+export class TTHeaderDecoder implements MessageDecoder {
+  readonly transport = 'ttheader' as const;
+  wanted = LENGTH_SIZE;
+
+  private readonly options: ResolvedDecoderOptions;
+  private readonly latch = new FailureLatch();
+
+  constructor(options?: DecoderOptions) {
+    this.options = resolveDecoderOptions(options, 'TTHeaderDecoder');
+  }
+
+  decode(reader: Reader): DecodedMessage | undefined {
+    this.latch.check();
+    try {
+      return this.read(reader);
+    } catch (error) {
+      return this.latch.fail(error);
+    }
+  }
+
+  finish(reader: Reader): void {
+    this.latch.check();
+    finishFramed('TTHeader', reader, this.options.maxFrameSize);
+  }
+
+  private read(reader: Reader): DecodedMessage | undefined {
+    const available = reader.len();
+    if (available < LENGTH_SIZE) {
+      this.wanted = LENGTH_SIZE;
+      return undefined;
+    }
+    const length = reader.peekUint32(0);
+    checkFrameLength('TTHeader', length, FIXED_SIZE, this.options.maxFrameSize);
+    if (available >= 6) {
+      const magicWord = reader.peekUint32(2) & 0xffff;
+      if (magicWord !== TTHEADER_MAGIC) {
+        const hint = magicWord === 0x0fff ? ' (an Apache THeader frame: use the theader transport or detection)' : '';
+        throw badHeader(`frame has magic 0x${magicWord.toString(16).padStart(4, '0')}, expected 0x1000${hint}`);
+      }
+    }
+    const total = LENGTH_SIZE + length;
+    if (available < total) {
+      this.wanted = total;
+      return undefined;
+    }
+    const head = reader.peek(FIXED_SIZE);
+    const flags = readU16(head, 6);
+    const seqid = readI32(head, 8);
+    const words = readU16(head, 12);
+    const headerSize = words * 4;
+    if (words === 0) throw badHeader('header size is 0 words: the header must hold at least the protocol id and transform count');
+    if (FRAME_OVERHEAD + headerSize > length) {
+      throw badHeader(
+        `header size ${headerSize} bytes (${words} words) exceeds the ${length - FRAME_OVERHEAD} bytes left in the frame of ${length}`,
+      );
+    }
+    const header = reader.peek(FIXED_SIZE + headerSize);
+    const info = parseTTHeaderInfo(header, FIXED_SIZE, FIXED_SIZE + headerSize);
+    reader.skip(FIXED_SIZE + headerSize);
+    let payloadLength = length - FRAME_OVERHEAD - headerSize;
+    let transport: 'ttheader' | 'ttheader-framed' = 'ttheader';
+    if (payloadLength >= 8) {
+      const start = reader.peek(8);
+      if (!startsMessage(start, 0) && startsMessage(start, 4)) {
+        const inner = readU32(start, 0);
+        if (inner !== payloadLength - LENGTH_SIZE) {
+          throw badHeader(`TTHeaderFramed payload declares ${inner} bytes, but ${payloadLength - LENGTH_SIZE} follow its length`);
+        }
+        reader.skip(LENGTH_SIZE);
+        payloadLength = inner;
+        transport = 'ttheader-framed';
+      }
+    }
+    const payload = takeSource(reader, payloadLength);
+    this.wanted = LENGTH_SIZE;
+    return decodedMessage(
+      transport,
+      info.protocol,
+      payload,
+      payloadLength,
+      total,
+      seqid,
+      flags,
+      info.headers,
+      info.transforms,
+      info.ignoredInfoId,
+    );
+  }
+}
+
+/**
+ * Encodes Kitex TTHeader frames (TTHeaderFramed when `framed`): begin() mallocs the whole prefix (and the
+ * inner length for TTHeaderFramed), the payload is encoded straight into the output, end() back-patches the
+ * lengths. Int keys, string keys and the ACL token all travel.
+ */
+export class TTHeaderEncoder implements MessageEncoder {
+  readonly transport: 'ttheader' | 'ttheader-framed';
+  readonly sink: ByteSink;
+  readonly droppedMetadata = 0;
+
+  private readonly payload = new PayloadSink('TTHeader');
+  private readonly options: ResolvedEncoderOptions;
+  private prefix: Uint8Array | undefined;
+  private headerLength = 0;
+  private mark = 0;
+
+  constructor(
+    private readonly out: OutputSink,
+    options?: EncoderOptions,
+    private readonly framed = false,
+  ) {
+    this.options = resolveEncoderOptions(options, 'TTHeaderEncoder');
+    this.transport = framed ? 'ttheader-framed' : 'ttheader';
+    this.sink = this.payload;
+  }
+
+  begin(envelope?: Envelope): void {
+    if (this.prefix !== undefined) throw new TransportError('ENCODER_STATE', 'TTHeader encoder: begin() called twice without end()');
+    const checked: CheckedEnvelope = checkEnvelope('TTHeader', envelope);
+    if (checked.transforms.length > 0) {
+      throw new TransportError('UNKNOWN_TRANSFORM', 'TTHeader encoder: TTHeader defines no transforms (Kitex never applies them)');
+    }
+    const header = encodeTTHeaderInfo(checked.protocol, checked.headers);
+    const innerLength = this.framed ? LENGTH_SIZE : 0;
+    this.mark = this.out.mallocLen();
+    const prefix = this.out.malloc(FIXED_SIZE + header.length + innerLength);
+    writeU16(prefix, 4, TTHEADER_MAGIC);
+    writeU16(prefix, 6, checked.flags);
+    writeU32(prefix, 8, checked.seqid);
+    writeU16(prefix, 12, header.length / 4);
+    prefix.set(header, FIXED_SIZE);
+    this.prefix = prefix;
+    this.headerLength = header.length;
+    this.payload.retarget(this.out);
+  }
+
+  end(): number {
+    const prefix = this.prefix;
+    if (prefix === undefined) throw new TransportError('ENCODER_STATE', 'TTHeader encoder: end() called without begin()');
+    const payloadLength = this.payload.count;
+    this.prefix = undefined;
+    this.payload.retarget(undefined);
+    const innerLength = this.framed ? LENGTH_SIZE : 0;
+    const frameLength = FRAME_OVERHEAD + this.headerLength + innerLength + payloadLength;
+    if (frameLength > this.options.maxFrameSize) {
+      this.out.mallocAck(this.mark);
+      throw new TransportError(
+        'FRAME_TOO_LARGE',
+        `TTHeader encoder: frame of ${frameLength} bytes exceeds maxFrameSize ${this.options.maxFrameSize}; it was taken back out of the output`,
+      );
+    }
+    writeU32(prefix, 0, frameLength);
+    if (this.framed) writeU32(prefix, FIXED_SIZE + this.headerLength, payloadLength);
+    return LENGTH_SIZE + frameLength;
+  }
+
+  abort(): void {
+    if (this.prefix === undefined) return;
+    this.prefix = undefined;
+    this.payload.retarget(undefined);
+    this.out.mallocAck(this.mark);
+  }
+}

@@ -1,0 +1,138 @@
+import * as path from 'node:path';
+import { ProtocolId } from '@thriftpoll/protocol';
+import { generatedDir } from './fixture';
+
+/**
+ * Typed access to the parts of Apache's npm `thrift` (a devDependency without type declarations) and of the
+ * code its compiler generates for fixtures/echo.thrift that the transport tests use.
+ */
+export interface ApacheTransport {
+  write(buf: Buffer): void;
+  flush(): void;
+  setProtocolId?(id: number): void;
+  setWriteHeader?(key: string, value: string): void;
+  getReadHeaders?(): Record<string, string>;
+  setSeqId?(seqid: number): void;
+}
+export type ApacheTransportClass = {
+  new (buffer?: Buffer, onFlush?: (buf: Buffer) => void): ApacheTransport;
+  receiver(callback: (transport: ApacheTransport) => void, seqid?: number, maxLength?: number): (data: Buffer) => void;
+};
+export interface ApacheProtocol {
+  readMessageBegin(): { fname: string; mtype: number; rseqid: number };
+  writeMessageBegin(name: string, type: number, seqid: number): void;
+  writeMessageEnd(): void;
+  flush(): void;
+  setProtocol?(): void;
+}
+export type ApacheProtocolClass = new (transport: ApacheTransport) => ApacheProtocol;
+
+export interface ApacheConnection {
+  on(event: string, listener: (...args: unknown[]) => void): void;
+  end(): void;
+  transport: ApacheTransportClass;
+}
+
+export interface ApacheThrift {
+  TBufferedTransport: ApacheTransportClass;
+  TFramedTransport: ApacheTransportClass;
+  TBinaryProtocol: ApacheProtocolClass;
+  TCompactProtocol: ApacheProtocolClass;
+  THeaderProtocol: ApacheProtocolClass;
+  createServer(service: unknown, handler: unknown, options: unknown): import('node:net').Server;
+  createConnection(host: string, port: number, options: unknown): ApacheConnection;
+  createClient(service: unknown, connection: ApacheConnection): EchoClient;
+  Thrift: { MessageType: Record<string, number>; TApplicationException: new (...args: unknown[]) => Error };
+}
+
+/**
+ * Apache's `thrift` requires the ESM-only `uuid` package (for parse/stringify of uuid fields), which jest's
+ * CommonJS module system cannot load. Jest gets a CommonJS stand-in with the same two functions.
+ */
+jest.mock('uuid', () => {
+  const canonical = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  return {
+    parse(text: string): Uint8Array {
+      if (!canonical.test(text)) throw new TypeError(`Invalid UUID: ${text}`);
+      return Uint8Array.from(Buffer.from(text.replace(/-/g, ''), 'hex'));
+    },
+    stringify(bytes: Uint8Array): string {
+      const h = Buffer.from(bytes).toString('hex');
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+    },
+  };
+});
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const thrift = require('thrift') as ApacheThrift;
+
+type Callback<T> = (error: unknown, result?: T) => void;
+
+export interface Payload {
+  text: string | null;
+  number: unknown;
+  numbers: number[] | null;
+  tags: Record<string, string> | null;
+  blob: Buffer | null;
+}
+
+/** The generated client (callback style: the compiler's promise style needs `Q`, which thrift 0.24 dropped). */
+export interface EchoClient {
+  echo(text: string, callback: Callback<string>): void;
+  roundtrip(payload: Payload, callback: Callback<Payload>): void;
+  headers(callback: Callback<Record<string, string>>): void;
+  refuse(reason: string, callback: Callback<void>): void;
+  ping(): void;
+  _reqs: Record<number, unknown>;
+  [recv: `recv_${string}`]: (input: ApacheProtocol, mtype: number, rseqid: number) => void;
+}
+
+/** Handler in the generated processor's callback style (the error argument must be null on success). */
+export interface EchoHandler {
+  echo(text: string, done: Callback<string>): void;
+  roundtrip(payload: Payload, done: Callback<Payload>): void;
+  headers(done: Callback<Record<string, string>>): void;
+  refuse(reason: string, done: Callback<void>): void;
+  ping(): void;
+}
+
+export interface EchoService {
+  Client: new (output: ApacheTransport, protocol: ApacheProtocolClass) => EchoClient;
+  Processor: new (handler: EchoHandler) => { process(input: ApacheProtocol, output: ApacheProtocol): void };
+}
+
+export interface EchoTypes {
+  Payload: new (fields: Partial<Payload>) => Payload;
+  Refused: new (fields: { reason: string }) => Error & { reason: string };
+}
+
+export function loadEcho(): { Echo: EchoService; types: EchoTypes } {
+  const dir = generatedDir();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Echo = require(path.join(dir, 'Echo.js')) as EchoService;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const types = require(path.join(dir, 'echo_types.js')) as EchoTypes;
+  return { Echo, types };
+}
+
+export function apacheProtocolClass(protocol: ProtocolId): ApacheProtocolClass {
+  return protocol === ProtocolId.COMPACT ? thrift.TCompactProtocol : thrift.TBinaryProtocol;
+}
+
+/** Encodes one message with Apache's protocol implementation; returns its bytes. */
+export function apacheEncode(protocol: ProtocolId, write: (output: ApacheProtocol) => void): Buffer {
+  let bytes: Buffer | undefined;
+  const transport = new thrift.TBufferedTransport(undefined, (buf) => {
+    bytes = Buffer.from(buf);
+  });
+  const output = new (apacheProtocolClass(protocol))(transport);
+  write(output);
+  output.flush();
+  if (bytes === undefined) throw new Error('Apache protocol flushed nothing');
+  return bytes;
+}
+
+/** An Apache protocol reading one already-received message. */
+export function apacheInput(protocol: ProtocolId, bytes: Buffer): ApacheProtocol {
+  return new (apacheProtocolClass(protocol))(new thrift.TFramedTransport(bytes));
+}
