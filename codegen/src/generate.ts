@@ -1,0 +1,47 @@
+import { UsageError } from './errors';
+import type { Schema } from './schema';
+import { formatTypeScript } from './ts/format';
+import { insertRuntimeImports, RUNTIME_IMPORTS_MARKER } from './ts/imports';
+import { schemaNames } from './ts/names';
+import { loadTemplates } from './ts/templates';
+import { ModuleViewBuilder } from './ts/view';
+
+export interface GenerateOptions {
+  /** How i64 maps to TypeScript: `bigint` (default, exact) or `number` (checked to be a safe integer). */
+  readonly int64?: 'bigint' | 'number';
+  /** A directory of `.hbs` files overriding the bundled templates of the same name. */
+  readonly templatesDir?: string;
+  /** The module generated code imports its runtime from. Default `@thriftpoll/protocol`. */
+  readonly runtimeModule?: string;
+}
+
+export interface GeneratedFile {
+  /** File name relative to the output directory: `<module>.ts`. */
+  readonly path: string;
+  /** The IDL module it was generated from. */
+  readonly module: string;
+  readonly contents: string;
+}
+
+/**
+ * Generates one TypeScript module per IDL file of the schema (roots and includes).
+ * @throws UsageError for bad options, TemplateError for broken templates, IdlError for constants that cannot be
+ *         represented under the options (an i64 constant beyond 2^53 with `int64: 'number'`).
+ */
+export function generate(schema: Schema, options: GenerateOptions = {}): GeneratedFile[] {
+  const int64 = options.int64 ?? 'bigint';
+  if (int64 !== 'bigint' && int64 !== 'number') {
+    throw new UsageError(`int64 must be 'bigint' or 'number', got ${JSON.stringify(int64)}`);
+  }
+  const runtimeModule = options.runtimeModule ?? '@thriftpoll/protocol';
+  const templates = loadTemplates(options.templatesDir);
+  const names = schemaNames(schema);
+  const out: GeneratedFile[] = [];
+  for (const file of Object.values(schema.files)) {
+    const view = new ModuleViewBuilder(schema, file, names, { int64 }).build();
+    const rendered = templates.renderModule({ ...view, runtimeImports: RUNTIME_IMPORTS_MARKER }, file.name);
+    const contents = formatTypeScript(insertRuntimeImports(rendered, runtimeModule));
+    out.push({ path: `${file.name}.ts`, module: file.name, contents });
+  }
+  return out;
+}

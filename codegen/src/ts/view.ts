@@ -1,0 +1,607 @@
+import * as path from 'node:path';
+import {
+  findDefinition,
+  resolveTypedef,
+  type Annotations,
+  type Definition,
+  type EnumDefinition,
+  type Field,
+  type FunctionDefinition,
+  type Schema,
+  type SchemaFile,
+  type ServiceDefinition,
+  type StructDefinition,
+  type TypeRef,
+} from '../schema';
+import { escapeParameter, exceptionProperty, identifierFrom, methodProperty, type ModuleNames } from './names';
+import { quote } from './literals';
+import { constExpression, GenerateError } from './constants';
+import { typeName } from '../resolver';
+
+/**
+ * The view model the TypeScript templates render: everything the templates need, precomputed as strings (type
+ * expressions, read/write calls, default values), so that templates only lay code out. One ModuleView per IDL file.
+ *
+ * Naming inside generated code: runtime imports are `$`-prefixed (`$TType`, `$ProtocolWriter`), locals are
+ * `$<field>` and `$h0`, `$i0`, ... — `$` never appears in IDL names, so nothing the IDL declares can collide.
+ */
+
+export interface TypeView {
+  /** The IDL spelling, for messages. */
+  readonly idl: string;
+  readonly kind: string;
+  /** The TypeScript type of values (typedef names kept). */
+  readonly tsType: string;
+  /** The read-only TypeScript type, for constants. */
+  readonly readonlyTsType: string;
+  /** `$TType.X` and `X`. */
+  readonly ttype: string;
+  readonly ttypeName: string;
+  /** `writePrefix + expression + writeSuffix` writes a value (not for containers). */
+  readonly writePrefix: string;
+  readonly writeSuffix: string;
+  /** An expression that reads a value (not for containers). */
+  readonly read: string;
+  /** Structs, unions and exceptions: the codec (or class) to call; '' otherwise. */
+  readonly codec: string;
+  /** The zero value for a field with default requiredness and no default; null for structs (they stay unset). */
+  readonly zero: string | null;
+  /** True when `zero` (or any default of this type) is a primitive that can initialise a local directly. */
+  readonly primitive: boolean;
+  readonly isList: boolean;
+  readonly isSet: boolean;
+  readonly isMap: boolean;
+  readonly isContainer: boolean;
+  readonly elem: TypeView | null;
+  readonly key: TypeView | null;
+  readonly value: TypeView | null;
+}
+
+export interface FieldView {
+  readonly id: number;
+  /** IDL name (wire-level, messages). */
+  readonly name: string;
+  /** Property name in TypeScript. */
+  readonly prop: string;
+  /** The local variable decode uses. */
+  readonly local: string;
+  /** How encode reads the value: `value.x`, `args[0]` or `value`. */
+  readonly access: string;
+  readonly type: TypeView;
+  readonly doc: readonly string[] | null;
+  /** Encode throws when missing; decode throws when absent. */
+  readonly required: boolean;
+  /** `?:` in the interface. */
+  readonly optionalProperty: boolean;
+  /** Optional in `create()` / constructor input. */
+  readonly optionalInit: boolean;
+  /** The default value, or the zero value, applied when absent (null: stays undefined). */
+  readonly init: string | null;
+  /** The local can start at `init` (a primitive); otherwise `init` is applied after the loop. */
+  readonly initOnDeclare: boolean;
+  /** For messages: `Struct.field`. */
+  readonly where: string;
+  /** Quoted messages for required-field failures. */
+  readonly missingOnEncode: string;
+  readonly missingOnDecode: string;
+  /** Exceptions only: this is the `message` string field that maps onto Error's `message`. */
+  readonly isErrorMessage: boolean;
+  /** The condition under which encode writes a non-required field. */
+  readonly present: string;
+  /** The field's value after decoding: the local, with `init` applied when absent. */
+  readonly decoded: string;
+}
+
+export interface EnumView {
+  readonly isEnum: true;
+  readonly name: string;
+  readonly idlName: string;
+  readonly doc: readonly string[] | null;
+  readonly members: readonly { readonly name: string; readonly value: number; readonly doc: readonly string[] | null }[];
+}
+
+export interface SenumView {
+  readonly isSenum: true;
+  readonly name: string;
+  readonly doc: readonly string[] | null;
+}
+
+export interface StructView {
+  readonly isStruct: boolean;
+  readonly isUnion: boolean;
+  readonly isException: boolean;
+  readonly name: string;
+  readonly idlName: string;
+  readonly doc: readonly string[] | null;
+  readonly fields: readonly FieldView[];
+  readonly hasFields: boolean;
+  /** Fields that must be given to create() / the constructor. */
+  readonly hasRequiredInit: boolean;
+  /** Exceptions: the Error message expression passed to super(). */
+  readonly superMessage: string;
+  /** The quoted IDL name, for writeStructBegin and messages. */
+  readonly quotedName: string;
+  /** Unions: one object type per member, that member set and the others `?: never`. */
+  readonly variants: readonly string[];
+}
+
+export interface TypedefView {
+  readonly name: string;
+  readonly tsType: string;
+  readonly doc: readonly string[] | null;
+  /** For typedefs of structs, unions, exceptions and enums: the value to alias too (codec, class or enum). */
+  readonly valueAlias: string | null;
+}
+
+export interface ConstView {
+  readonly name: string;
+  readonly tsType: string;
+  readonly value: string;
+  readonly doc: readonly string[] | null;
+}
+
+export interface ParamView {
+  readonly name: string;
+  readonly tsType: string;
+}
+
+export interface MethodView {
+  readonly name: string;
+  readonly quotedName: string;
+  readonly prop: string;
+  readonly quotedProp: string;
+  readonly descriptor: string;
+  readonly oneway: boolean;
+  readonly doc: readonly string[] | null;
+  readonly args: readonly FieldView[];
+  readonly hasArgs: boolean;
+  readonly params: readonly ParamView[];
+  /** `[a: number, b: string]`. */
+  readonly argsTuple: string;
+  /** `[$a, $b]`. */
+  readonly argsLocals: string;
+  /** `[a, b]`. */
+  readonly argsArray: string;
+  readonly returnType: string;
+  readonly isVoid: boolean;
+  readonly success: FieldView | null;
+  readonly exceptions: readonly FieldView[];
+  readonly resultFields: readonly FieldView[];
+  readonly argsStruct: string;
+  readonly resultStruct: string;
+  readonly missingResult: string;
+}
+
+export interface ServiceView {
+  readonly name: string;
+  readonly quotedName: string;
+  readonly client: string;
+  readonly handler: string;
+  readonly doc: readonly string[] | null;
+  readonly parent: { readonly descriptor: string; readonly client: string; readonly handler: string } | null;
+  readonly methods: readonly MethodView[];
+}
+
+export interface ModuleView {
+  readonly module: string;
+  readonly source: string;
+  readonly doc: readonly string[] | null;
+  readonly int64Number: boolean;
+  readonly imports: readonly { readonly alias: string; readonly path: string }[];
+  /** Enums, senums, structs, unions and exceptions, in IDL order. */
+  readonly types: readonly (EnumView | SenumView | StructView)[];
+  readonly typedefs: readonly TypedefView[];
+  readonly consts: readonly ConstView[];
+  readonly services: readonly ServiceView[];
+  /** The handler interfaces' context type parameter (`Context`, unless the module declares that name). */
+  readonly contextParam: string;
+  /** True when the module declares nothing (it still has to be an ES module). */
+  readonly empty: boolean;
+}
+
+export interface ViewOptions {
+  readonly int64: 'bigint' | 'number';
+}
+
+/** TSDoc lines from IDL docs and a `deprecated` annotation. `*\/` is broken so that it cannot end the comment. */
+export function docLines(doc: string | undefined, annotations?: Annotations): string[] | null {
+  const lines = doc === undefined ? [] : doc.split('\n').map((l) => l.replace(/\*\//g, '*\\/'));
+  const deprecated = annotations?.deprecated;
+  if (deprecated !== undefined) {
+    const note = deprecated[0] === '1' || deprecated[0] === '' ? '' : ` ${deprecated[0]}`;
+    lines.push(`@deprecated${note.replace(/\*\//g, '*\\/')}`);
+  }
+  return lines.length > 0 ? lines : null;
+}
+
+/** Builds the view of one module. */
+export class ModuleViewBuilder {
+  private readonly names: ModuleNames;
+  /** Referenced modules: module name → import alias. */
+  private readonly imports = new Map<string, string>();
+  private readonly usedAliases = new Set<string>();
+
+  constructor(
+    private readonly schema: Schema,
+    private readonly file: SchemaFile,
+    private readonly allNames: ReadonlyMap<string, ModuleNames>,
+    private readonly options: ViewOptions,
+  ) {
+    this.names = allNames.get(file.name)!;
+  }
+
+  build(): ModuleView {
+    const types: (EnumView | SenumView | StructView)[] = [];
+    const typedefs: TypedefView[] = [];
+    const consts: ConstView[] = [];
+    const services: ServiceView[] = [];
+    for (const def of this.file.definitions) {
+      switch (def.kind) {
+        case 'enum':
+          types.push(this.enumView(def));
+          break;
+        case 'senum':
+          types.push({ isSenum: true, name: this.local(def.name), doc: this.senumDoc(def.doc, def.values, def.annotations) });
+          break;
+        case 'struct':
+        case 'union':
+        case 'exception':
+          types.push(this.structView(def));
+          break;
+        case 'typedef':
+          typedefs.push(this.typedefView(def));
+          break;
+        case 'const':
+          consts.push(this.constView(def));
+          break;
+        case 'service':
+          services.push(this.serviceView(def));
+          break;
+      }
+    }
+    let contextParam = 'Context';
+    while (this.names.taken.has(contextParam)) contextParam += '_';
+    return {
+      module: this.file.name,
+      source: path.posix.basename(this.file.path.split(path.sep).join('/')),
+      doc: docLines(this.file.doc),
+      int64Number: this.options.int64 === 'number',
+      imports: [...this.imports].map(([file, alias]) => ({ alias, path: `./${file}` })),
+      types,
+      typedefs,
+      consts,
+      services,
+      contextParam,
+      empty: this.file.definitions.length === 0,
+    };
+  }
+
+  // ---- names ---------------------------------------------------------------------------------------------
+
+  private local(name: string): string {
+    return this.names.definitions.get(name)!;
+  }
+
+  /** The expression naming `name` of module `file` from this module (importing it when needed). */
+  qualify(file: string, name: string): string {
+    const target = this.allNames.get(file)!.definitions.get(name)!;
+    if (file === this.file.name) return target;
+    let alias = this.imports.get(file);
+    if (alias === undefined) {
+      alias = identifierFrom(file);
+      while (this.names.taken.has(alias) || this.usedAliases.has(alias) || alias === 'Context') alias += '_';
+      this.usedAliases.add(alias);
+      this.imports.set(file, alias);
+    }
+    return `${alias}.${target}`;
+  }
+
+  // ---- types ---------------------------------------------------------------------------------------------
+
+  type(type: TypeRef): TypeView {
+    const t = resolveTypedef(type);
+    const alias = type.kind === 'typedef' ? this.qualify(type.file, type.name) : undefined;
+    const idl = typeName(type, this.file.name);
+    const base = (kind: string, tsType: string, ttypeName: string, method: string, zero: string): TypeView => ({
+      idl,
+      kind,
+      tsType: alias ?? tsType,
+      readonlyTsType: alias ?? tsType,
+      ttype: `$TType.${ttypeName}`,
+      ttypeName,
+      writePrefix: `writer.write${method}(`,
+      writeSuffix: ')',
+      read: `reader.read${method}()`,
+      codec: '',
+      zero,
+      primitive: true,
+      isList: false,
+      isSet: false,
+      isMap: false,
+      isContainer: false,
+      elem: null,
+      key: null,
+      value: null,
+    });
+    switch (t.kind) {
+      case 'bool':
+        return base('bool', 'boolean', 'BOOL', 'Bool', 'false');
+      case 'i8':
+        return base('i8', 'number', 'BYTE', 'Byte', '0');
+      case 'i16':
+        return base('i16', 'number', 'I16', 'I16', '0');
+      case 'i32':
+        return base('i32', 'number', 'I32', 'I32', '0');
+      case 'i64':
+        if (this.options.int64 === 'number') {
+          return { ...base('i64', 'number', 'I64', 'I64', '0'), writePrefix: 'writer.writeI64($i64FromNumber(', writeSuffix: '))', read: '$i64ToNumber(reader.readI64())' };
+        }
+        return base('i64', 'bigint', 'I64', 'I64', '0n');
+      case 'double':
+        return base('double', 'number', 'DOUBLE', 'Double', '0');
+      case 'string':
+        return base('string', 'string', 'STRING', 'String', "''");
+      case 'binary':
+        return { ...base('binary', 'Uint8Array', 'STRING', 'Binary', 'new Uint8Array(0)'), primitive: false };
+      case 'uuid':
+        return base('uuid', 'string', 'UUID', 'Uuid', "'00000000-0000-0000-0000-000000000000'");
+      case 'senum':
+        return base('string', this.qualify(t.file, t.name), 'STRING', 'String', "''");
+      case 'enum': {
+        const name = this.qualify(t.file, t.name);
+        return { ...base('enum', name, 'I32', 'I32', `0 as ${name}`), read: `reader.readI32() as ${name}` };
+      }
+      case 'struct':
+      case 'union':
+      case 'exception': {
+        const name = this.qualify(t.file, t.name);
+        return {
+          ...base(t.kind, name, 'STRUCT', '', ''),
+          readonlyTsType: t.kind === 'exception' ? alias ?? name : `Readonly<${alias ?? name}>`,
+          writePrefix: `${name}.encode(writer, `,
+          writeSuffix: ')',
+          read: `${name}.decode(reader)`,
+          codec: name,
+          zero: null,
+          primitive: false,
+        };
+      }
+      case 'list':
+      case 'set': {
+        const elem = this.type(t.elem);
+        const isList = t.kind === 'list';
+        const tsType = isList ? `${wrapArrayElement(elem.tsType)}[]` : `Set<${elem.tsType}>`;
+        return {
+          ...base(t.kind, tsType, isList ? 'LIST' : 'SET', '', isList ? '[]' : `new Set<${elem.tsType}>()`),
+          readonlyTsType: alias ?? (isList ? `ReadonlyArray<${elem.readonlyTsType}>` : `ReadonlySet<${elem.readonlyTsType}>`),
+          writePrefix: '',
+          writeSuffix: '',
+          read: '',
+          primitive: false,
+          isList,
+          isSet: !isList,
+          isContainer: true,
+          elem,
+        };
+      }
+      case 'map': {
+        const key = this.type(t.key);
+        const value = this.type(t.value);
+        const tsType = `Map<${key.tsType}, ${value.tsType}>`;
+        return {
+          ...base('map', tsType, 'MAP', '', `new Map<${key.tsType}, ${value.tsType}>()`),
+          readonlyTsType: alias ?? `ReadonlyMap<${key.readonlyTsType}, ${value.readonlyTsType}>`,
+          writePrefix: '',
+          writeSuffix: '',
+          read: '',
+          primitive: false,
+          isMap: true,
+          isContainer: true,
+          key,
+          value,
+        };
+      }
+    }
+  }
+
+  // ---- definitions ---------------------------------------------------------------------------------------
+
+  private enumView(def: EnumDefinition): EnumView {
+    return {
+      isEnum: true,
+      name: this.local(def.name),
+      idlName: def.name,
+      doc: docLines(def.doc, def.annotations),
+      members: def.values.map((v) => ({ name: v.name, value: v.value, doc: docLines(v.doc, v.annotations) })),
+    };
+  }
+
+  private senumDoc(doc: string | undefined, values: readonly string[], annotations: Annotations): string[] {
+    const lines = docLines(doc, annotations) ?? [];
+    const list = values.map((v) => JSON.stringify(v)).join(', ');
+    return [...lines, ...(lines.length > 0 ? [''] : []), `A string (IDL \`senum\`); suggested values: ${list || '(none)'}.`];
+  }
+
+  /** The view of a field of a struct-like owner (or of an args/result struct). */
+  private field(f: Field, owner: string, access: string, role: 'struct' | 'union' | 'exception' | 'arg' | 'result'): FieldView {
+    const type = this.type(f.type);
+    const where = `${owner}.${f.name}`;
+    const resolved = resolveTypedef(f.type);
+    const isStructLike = resolved.kind === 'struct' || resolved.kind === 'union' || resolved.kind === 'exception';
+    // Arguments of struct types are needed by the handler's signature: absent on the wire is an error.
+    const required = f.requiredness === 'required' || (role === 'arg' && isStructLike);
+    let init: string | null = null;
+    if (f.default !== undefined && role !== 'union' && role !== 'result') {
+      init = constExpression(this, f.default, f.type, false);
+    } else if (f.requiredness === 'default' && !required && role !== 'union' && role !== 'result') {
+      init = type.zero;
+    }
+    const isErrorMessage = role === 'exception' && f.name === 'message' && resolved.kind === 'string';
+    const prop = role === 'exception' ? exceptionProperty(f.name, isErrorMessage) : f.name;
+    const optionalProperty = role === 'union' || role === 'result' || (!required && init === null) || f.requiredness === 'optional';
+    const accessExpr = access.replace('#', prop);
+    const local = `$${f.name}`;
+    const initOnDeclare = init !== null && type.primitive;
+    // Error's `message` is always a string; an optional message is "set" when it is the object's own property.
+    const present = isErrorMessage && f.requiredness === 'optional' ? `Object.prototype.hasOwnProperty.call(value, 'message')` : `${accessExpr} != null`;
+    return {
+      id: f.id,
+      name: f.name,
+      prop,
+      local,
+      access: accessExpr,
+      type,
+      doc: docLines(f.doc, f.annotations),
+      required,
+      optionalProperty,
+      optionalInit: !required || init !== null,
+      init,
+      initOnDeclare,
+      where,
+      missingOnEncode: quote(`${where} (field ${f.id}) is required but missing`),
+      missingOnDecode: quote(`${where} (field ${f.id}) is required but was not in the input`),
+      isErrorMessage,
+      present,
+      decoded: init !== null && !initOnDeclare ? `${local} ?? ${init}` : local,
+    };
+  }
+
+  private structView(def: StructDefinition): StructView {
+    const role = def.kind === 'union' ? 'union' : def.kind === 'exception' ? 'exception' : 'struct';
+    const fields = def.fields.map((f) => {
+      const view = this.field(f, def.name, 'value.#', role);
+      return { ...view, missingOnEncode: quote(`${view.where} (field ${f.id}) is required but missing`) };
+    });
+    const hasRequiredInit = fields.some((f) => !f.optionalInit);
+    const message = fields.find((f) => f.isErrorMessage);
+    let superMessage = quote(def.name);
+    if (message) {
+      const given = hasRequiredInit ? 'init.message' : 'init?.message';
+      superMessage = message.init !== null ? `${given} ?? ${message.init}` : given;
+    }
+    const variants = def.kind !== 'union' ? [] : fields.map((f) => fields.map((g) => (g === f ? `${g.prop}: ${g.type.tsType};` : `${g.prop}?: never;`)).join(' '));
+    return {
+      isStruct: def.kind === 'struct',
+      isUnion: def.kind === 'union',
+      isException: def.kind === 'exception',
+      name: this.local(def.name),
+      idlName: def.name,
+      quotedName: quote(def.name),
+      doc: docLines(def.doc, def.annotations),
+      fields,
+      hasFields: fields.length > 0,
+      hasRequiredInit,
+      superMessage,
+      variants,
+    };
+  }
+
+  private typedefView(def: Extract<Definition, { kind: 'typedef' }>): TypedefView {
+    const type = this.type(def.type);
+    const target = resolveTypedef(def.type);
+    // Structs and unions have a same-named codec, exceptions a class, enums an object: alias those values too.
+    const valueAlias =
+      target.kind === 'struct' || target.kind === 'union' || target.kind === 'exception' || target.kind === 'enum'
+        ? def.type.kind === 'typedef'
+          ? this.qualify(def.type.file, def.type.name)
+          : this.qualify(target.file, target.name)
+        : null;
+    return { name: this.local(def.name), tsType: type.tsType, doc: docLines(def.doc, def.annotations), valueAlias };
+  }
+
+  private constView(def: Extract<Definition, { kind: 'const' }>): ConstView {
+    const type = this.type(def.type);
+    try {
+      return { name: this.local(def.name), tsType: type.readonlyTsType, value: constExpression(this, def.value, def.type, true), doc: docLines(def.doc, def.annotations) };
+    } catch (e) {
+      if (e instanceof GenerateError) throw e.at(this.file, def.location, `constant ${def.name}`);
+      throw e;
+    }
+  }
+
+  /** Used by constant rendering: the definition of a struct-like type. */
+  structDefinition(ref: { file: string; name: string }): StructDefinition {
+    const def = findDefinition(this.schema, ref);
+    if (!def || (def.kind !== 'struct' && def.kind !== 'union' && def.kind !== 'exception')) {
+      throw new Error(`schema is inconsistent: ${ref.file}.${ref.name} is not a struct, union or exception`);
+    }
+    return def;
+  }
+
+  /** Used by constant rendering: the init (default or zero) of a struct field, as create() applies it. */
+  fieldInit(f: Field, owner: StructDefinition): string | null {
+    return this.field(f, owner.name, 'value.#', owner.kind === 'union' ? 'union' : owner.kind === 'exception' ? 'exception' : 'struct').init;
+  }
+
+  /** Used by constant rendering: the property name of a field. */
+  fieldProperty(f: Field, owner: StructDefinition): string {
+    if (owner.kind !== 'exception') return f.name;
+    return exceptionProperty(f.name, f.name === 'message' && resolveTypedef(f.type).kind === 'string');
+  }
+
+  get int64(): 'bigint' | 'number' {
+    return this.options.int64;
+  }
+
+  private serviceView(def: ServiceDefinition): ServiceView {
+    const own = this.names.services.get(def.name)!;
+    let parent: ServiceView['parent'] = null;
+    if (def.extends) {
+      const names = this.allNames.get(def.extends.file)!.services.get(def.extends.name)!;
+      const descriptor = this.qualify(def.extends.file, def.extends.name);
+      const prefix = descriptor.includes('.') ? descriptor.slice(0, descriptor.lastIndexOf('.') + 1) : '';
+      parent = { descriptor, client: prefix + names.client, handler: prefix + names.handler };
+    }
+    const serviceName = this.local(def.name);
+    return {
+      name: serviceName,
+      quotedName: quote(def.name),
+      client: own.client,
+      handler: own.handler,
+      doc: docLines(def.doc, def.annotations),
+      parent,
+      methods: def.functions.map((fn) => this.methodView(def, serviceName, fn)),
+    };
+  }
+
+  private methodView(service: ServiceDefinition, serviceName: string, fn: FunctionDefinition): MethodView {
+    const owner = `${service.name}.${fn.name}`;
+    const args = fn.args.map((a, i) => this.field(a, `${owner}(args)`, `args[${i}]`, 'arg'));
+    const params = args.map((a) => ({ name: escapeParameter(a.name), tsType: a.type.tsType }));
+    const isVoid = fn.returnType.kind === 'void';
+    const success =
+      fn.returnType.kind === 'void'
+        ? null
+        : this.field({ id: 0, name: 'success', type: fn.returnType, requiredness: 'optional', annotations: {}, location: fn.location }, `${owner}(result)`, 'value', 'result');
+    const exceptions = fn.throws.map((t) => this.field(t, `${owner}(result)`, 'error', 'result'));
+    const prop = methodProperty(fn.name);
+    return {
+      name: fn.name,
+      quotedName: quote(fn.name),
+      prop,
+      quotedProp: quote(prop),
+      descriptor: `$${serviceName}$${fn.name}`,
+      oneway: fn.oneway,
+      doc: docLines(fn.doc, fn.annotations),
+      args,
+      hasArgs: args.length > 0,
+      params,
+      argsTuple: `[${params.map((p) => `${p.name}: ${p.tsType}`).join(', ')}]`,
+      argsLocals: `[${args.map((a) => a.local).join(', ')}]`,
+      argsArray: `[${params.map((p) => p.name).join(', ')}]`,
+      returnType: success ? success.type.tsType : 'void',
+      isVoid,
+      success,
+      exceptions,
+      resultFields: success ? [success, ...exceptions] : exceptions,
+      argsStruct: quote(`${fn.name}_args`),
+      resultStruct: quote(`${fn.name}_result`),
+      missingResult: quote(`${owner} returned no result: the reply had neither a success value nor a declared exception`),
+    };
+  }
+}
+
+/** `T[]` needs parentheses around function or union types; generated element types never are, but stay safe. */
+function wrapArrayElement(tsType: string): string {
+  return /[|&]/.test(tsType) ? `(${tsType})` : tsType;
+}
