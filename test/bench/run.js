@@ -28,7 +28,7 @@ const os = require('node:os');
 const { runCli, UsageError } = require('./lib/args');
 const { buildLoadgen, loadgenVersion, OUT_DIR } = require('./lib/loadgen');
 const { measurePoint, measureIdleMemory } = require('./lib/measure');
-const { freePort, onLines, delay } = require('./lib/server');
+const { freePort, onLines, delay, trackChild } = require('./lib/server');
 const { SERVERS, CLIENTS, MICRO, ROOT, startCatalogServer } = require('./lib/catalog');
 const { machineInfo, treeCpuMicros } = require('./lib/proc');
 const { markdownTable, fmtInt, fmtFixed, fmtBytes, fmtRatio, ratio } = require('./lib/table');
@@ -365,7 +365,7 @@ function runClient(ctx, id, params) {
   }
   const limitMs = (params.duration + params.warmup) * 1000 + 120000;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = trackChild(spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true }), { group: true });
     let last;
     const lines = [];
     onLines(child.stdout, (line) => {
@@ -478,7 +478,7 @@ async function scenarioMicro(ctx, result) {
 function runMicro(ctx, m) {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, ...(ctx.quick ? { THRIFTPOLL_BENCH_QUICK: '1' } : {}) };
-    const child = spawn(process.execPath, [m.entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = trackChild(spawn(process.execPath, [m.entry], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
     const found = [];
     const tail = [];
     const onLine = (line) => {

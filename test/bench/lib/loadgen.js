@@ -11,7 +11,7 @@
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { onLines, OutputTail } = require('./server');
+const { onLines, OutputTail, trackChild } = require('./server');
 
 const SOURCE = path.resolve(__dirname, '..', 'loadgen', 'loadgen.c');
 const OUT_DIR = path.resolve(__dirname, '..', 'out');
@@ -113,7 +113,7 @@ function spawnLoadgen(options, { binary = BINARY, cpus, stdin = 'ignore' } = {})
     args = ['-c', String(cpus), command, ...args];
     command = 'taskset';
   }
-  return spawn(command, args, { stdio: [stdin, 'pipe', 'pipe'] });
+  return trackChild(spawn(command, args, { stdio: [stdin, 'pipe', 'pipe'] }));
 }
 
 function parseJsonLine(line) {

@@ -46,3 +46,4 @@ export class OutputTail {
   push(line: string): void;
   toString(): string;
 }
+export function trackChild<T extends ChildProcess>(child: T, options?: { group?: boolean }): T;

@@ -28,6 +28,7 @@ class ServerError extends Error {
 }
 
 const live = new Set();
+const children = new Set();
 function killAllSync() {
   for (const h of live) {
     try {
@@ -37,8 +38,28 @@ function killAllSync() {
     }
   }
   live.clear();
+  for (const { child, group } of children) {
+    try {
+      if (group) process.kill(-child.pid, 'SIGKILL');
+      else child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  children.clear();
 }
 process.on('exit', killAllSync);
+
+/**
+ * Kills child (its whole process group when `group`, i.e. it was spawned detached) if this process exits
+ * while the child still runs. Returns child.
+ */
+function trackChild(child, { group = false } = {}) {
+  const entry = { child, group };
+  children.add(entry);
+  child.on('exit', () => children.delete(entry));
+  return child;
+}
 
 /** A free TCP port on host, from the kernel (bind to port 0, read it, close). */
 function freePort(host = '127.0.0.1') {
@@ -258,4 +279,4 @@ function within(promise, ms) {
     clearTimeout(timer));
 }
 
-module.exports = { ServerError, ServerHandle, startServer, freePort, onLines, OutputTail, delay, within };
+module.exports = { ServerError, ServerHandle, startServer, freePort, onLines, OutputTail, delay, within, trackChild };
