@@ -1,11 +1,10 @@
 import { TProtocolException, TProtocolExceptionType } from './errors';
-import { readDoubleBE } from './float64';
 import type { ByteSource, ReaderOptions } from './protocol';
 import { SourceReader } from './source-reader';
 import { MessageType, TType } from './types';
 import type { FieldHeader, ListHeader, MapHeader, MessageHeader } from './types';
 import { formatUuid } from './uuid';
-import { isMessageType, isValueType, messageTypeError, typeName } from './wire-types';
+import { isMessageType, isValueType, messageTypeError, typeName, VALUE_TYPE } from './wire-types';
 
 /** Strict message header: version 1 in the high 16 bits, message type in the low 8. */
 export const BINARY_VERSION_1 = 0x80010000 | 0;
@@ -113,52 +112,62 @@ export class BinaryReader extends SourceReader {
   }
 
   readFieldBegin(): FieldHeader {
-    const field = this.field;
-    const view = this.view;
     const pos = this.pos;
-    let type: number;
     if (pos + 3 <= this.end) {
-      type = view[pos];
+      const view = this.view;
+      const field = this.field;
+      const type = view[pos];
       if (type === TType.STOP) {
         this.pos = pos + 1;
         field.type = TType.STOP;
         field.id = 0;
         return field;
       }
-      this.pos = pos + 3;
-      field.id = ((view[pos + 1] << 24) | (view[pos + 2] << 16)) >> 16;
-    } else {
-      type = this.pos < this.end ? view[this.pos++] : this.takeByte('field header');
-      if (type === TType.STOP) {
-        field.type = TType.STOP;
-        field.id = 0;
+      if (VALUE_TYPE[type] === 1) {
+        this.pos = pos + 3;
+        field.type = type;
+        field.id = ((view[pos + 1] << 24) | (view[pos + 2] << 16)) >> 16;
         return field;
       }
-      field.id = this.readI16();
     }
-    if (!isValueType(type)) throw this.invalid(`field ${field.id} has unknown type ${typeName(type)}`);
-    field.type = type;
-    return field;
+    return this.readFieldBeginSlow();
   }
 
   readMapBegin(): MapHeader {
-    const keyType = this.readByte() & 0xff;
-    const valueType = this.readByte() & 0xff;
-    const size = this.readI32();
-    this.checkElementType(keyType, size, 'map key');
-    this.checkElementType(valueType, size, 'map value');
-    this.checkCount(size, MIN_BYTES[keyType] + MIN_BYTES[valueType], 'map');
-    this.enterContainer('map');
-    return { keyType: keyType as TType, valueType: valueType as TType, size };
+    const pos = this.pos;
+    if (pos + 6 <= this.end) {
+      const view = this.view;
+      const keyType = view[pos];
+      const valueType = view[pos + 1];
+      const size = (view[pos + 2] << 24) | (view[pos + 3] << 16) | (view[pos + 4] << 8) | view[pos + 5];
+      if (
+        VALUE_TYPE[keyType] === 1 &&
+        VALUE_TYPE[valueType] === 1 &&
+        size >= 0 &&
+        size <= this.containerLengthLimit &&
+        size * (MIN_BYTES[keyType] + MIN_BYTES[valueType]) <= this.end - pos - 6
+      ) {
+        this.pos = pos + 6;
+        this.enterContainer('map');
+        return { keyType, valueType, size };
+      }
+    }
+    return this.readMapBeginSlow();
   }
 
   readListBegin(): ListHeader {
-    const elemType = this.readByte() & 0xff;
-    const size = this.readI32();
-    this.checkElementType(elemType, size, 'list/set element');
-    this.checkCount(size, MIN_BYTES[elemType], 'list/set');
-    this.enterContainer('list/set');
-    return { elemType: elemType as TType, size };
+    const pos = this.pos;
+    if (pos + 5 <= this.end) {
+      const view = this.view;
+      const elemType = view[pos];
+      const size = (view[pos + 1] << 24) | (view[pos + 2] << 16) | (view[pos + 3] << 8) | view[pos + 4];
+      if (VALUE_TYPE[elemType] === 1 && size >= 0 && size <= this.containerLengthLimit && size * MIN_BYTES[elemType] <= this.end - pos - 5) {
+        this.pos = pos + 5;
+        this.enterContainer('list/set');
+        return { elemType, size };
+      }
+    }
+    return this.readListBeginSlow();
   }
 
   readBool(): boolean {
@@ -197,28 +206,26 @@ export class BinaryReader extends SourceReader {
   }
 
   readI64(): bigint {
-    let source: Uint8Array = this.view;
-    let at = this.pos;
-    if (at + 8 <= this.end) {
-      this.pos = at + 8;
-    } else {
-      source = this.take(8, 'i64');
-      at = 0;
+    const pos = this.pos;
+    if (pos + 8 <= this.end) {
+      this.pos = pos + 8;
+      const view = this.view;
+      const hi = (view[pos] << 24) | (view[pos + 1] << 16) | (view[pos + 2] << 8) | view[pos + 3];
+      const lo = (view[pos + 4] << 24) | (view[pos + 5] << 16) | (view[pos + 6] << 8) | view[pos + 7];
+      // Values within ±2^30 convert from a small integer, cheaper than any other way to make a bigint.
+      if (hi === 0 ? lo >= 0 && lo <= 0x3fffffff : hi === -1 && lo < 0 && lo >= -0x40000000) return BigInt(lo);
+      return this.data().getBigInt64(this.viewOffset + pos);
     }
-    const hi = (source[at] << 24) | (source[at + 1] << 16) | (source[at + 2] << 8) | source[at + 3];
-    const lo = ((source[at + 4] << 24) | (source[at + 5] << 16) | (source[at + 6] << 8) | source[at + 7]) >>> 0;
-    // |value| < 2^53 when the high word is within ±2^21: one exact double, one BigInt conversion.
-    if (hi >= -0x200000 && hi < 0x200000) return BigInt(hi * 0x100000000 + lo);
-    return (BigInt(hi) << 32n) | BigInt(lo);
+    return this.take(8, 'i64').readBigInt64BE(0);
   }
 
   readDouble(): number {
     const pos = this.pos;
     if (pos + 8 <= this.end) {
       this.pos = pos + 8;
-      return readDoubleBE(this.view, pos);
+      return this.data().getFloat64(this.viewOffset + pos);
     }
-    return readDoubleBE(this.take(8, 'double'), 0);
+    return this.take(8, 'double').readDoubleBE(0);
   }
 
   readString(): string {
@@ -236,6 +243,44 @@ export class BinaryReader extends SourceReader {
       return formatUuid(this.view, pos);
     }
     return formatUuid(this.take(16, 'uuid'), 0);
+  }
+
+  /** readFieldBegin() across views, near the end of input, or with an invalid type (which it reports). */
+  private readFieldBeginSlow(): FieldHeader {
+    const field = this.field;
+    const type = this.readByte() & 0xff;
+    if (type === TType.STOP) {
+      field.type = TType.STOP;
+      field.id = 0;
+      return field;
+    }
+    const id = this.readI16();
+    if (!isValueType(type)) throw this.invalid(`field ${id} has unknown type ${typeName(type)}`);
+    field.type = type;
+    field.id = id;
+    return field;
+  }
+
+  /** readMapBegin() across views, or when a check fails (it then reports which). */
+  private readMapBeginSlow(): MapHeader {
+    const keyType = this.readByte() & 0xff;
+    const valueType = this.readByte() & 0xff;
+    const size = this.readI32();
+    this.checkElementType(keyType, size, 'map key');
+    this.checkElementType(valueType, size, 'map value');
+    this.checkCount(size, MIN_BYTES[keyType] + MIN_BYTES[valueType], 'map');
+    this.enterContainer('map');
+    return { keyType: keyType as TType, valueType: valueType as TType, size };
+  }
+
+  /** readListBegin() across views, or when a check fails (it then reports which). */
+  private readListBeginSlow(): ListHeader {
+    const elemType = this.readByte() & 0xff;
+    const size = this.readI32();
+    this.checkElementType(elemType, size, 'list/set element');
+    this.checkCount(size, MIN_BYTES[elemType], 'list/set');
+    this.enterContainer('list/set');
+    return { elemType: elemType as TType, size };
   }
 
   protected readSize(): number {

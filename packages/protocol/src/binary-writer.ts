@@ -1,5 +1,4 @@
 import { BINARY_VERSION_1 } from './binary-reader';
-import { writeDoubleBE } from './float64';
 import type { ProtocolWriter, WriterOptions } from './protocol';
 import { resolveWriterOptions } from './options';
 import type { ByteSink } from './sink';
@@ -10,8 +9,6 @@ import { parseUuidInto } from './uuid';
 
 /** Strings up to this many UTF-16 units are encoded straight into a worst-case region (3 bytes a unit). */
 const DIRECT_STRING = 4096;
-const I64_MIN = -(2n ** 63n);
-const I64_MAX = 2n ** 63n - 1n;
 
 /**
  * Encodes the Thrift Binary protocol into a ByteSink.
@@ -144,37 +141,16 @@ export class BinaryWriter extends SinkWriter implements ProtocolWriter {
   }
 
   writeI64(value: bigint): void {
-    if (typeof value !== 'bigint') throw this.badValue('i64', value, 'a bigint');
-    let hi: number;
-    let lo: number;
-    const n = Number(value);
-    if (n >= -0x1fffffffffffff && n <= 0x1fffffffffffff) {
-      // Exact as a double: split without BigInt arithmetic.
-      hi = Math.floor(n / 0x100000000);
-      lo = n - hi * 0x100000000;
-    } else {
-      if (value < I64_MIN || value > I64_MAX) throw this.badValue('i64', value, 'in [-2^63, 2^63-1]');
-      hi = Number(BigInt.asIntN(32, value >> 32n));
-      lo = Number(BigInt.asUintN(32, value));
-    }
+    this.checkI64(value);
     if (this.end - this.pos < 8) this.grow(8);
-    const buf = this.buf;
-    const pos = this.pos;
-    buf[pos] = hi >>> 24;
-    buf[pos + 1] = hi >>> 16;
-    buf[pos + 2] = hi >>> 8;
-    buf[pos + 3] = hi;
-    buf[pos + 4] = lo >>> 24;
-    buf[pos + 5] = lo >>> 16;
-    buf[pos + 6] = lo >>> 8;
-    buf[pos + 7] = lo;
-    this.pos = pos + 8;
+    this.data().setBigInt64(this.regionOffset + this.pos, value);
+    this.pos += 8;
   }
 
   writeDouble(value: number): void {
     if (typeof value !== 'number') throw this.badValue('double', value, 'a number');
     if (this.end - this.pos < 8) this.grow(8);
-    writeDoubleBE(this.buf, this.pos, value);
+    this.data().setFloat64(this.regionOffset + this.pos, value);
     this.pos += 8;
   }
 

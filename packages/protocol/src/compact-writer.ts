@@ -6,7 +6,6 @@ import {
   CT_BOOLEAN_TRUE,
 } from './compact-types';
 import { TProtocolException, TProtocolExceptionType } from './errors';
-import { writeDoubleLE } from './float64';
 import { resolveWriterOptions } from './options';
 import type { ProtocolWriter, WriterOptions } from './protocol';
 import type { ByteSink } from './sink';
@@ -20,10 +19,8 @@ import { parseUuidInto } from './uuid';
 const DIRECT_STRING = 4096;
 /** Strings up to this many units need at most 126 bytes: their length prefix is one byte whatever they hold. */
 const ONE_BYTE_PREFIX = 42;
-const I64_MIN = -(2n ** 63n);
-const I64_MAX = 2n ** 63n - 1n;
-/** Largest |value| whose zigzag form (2|v| or 2|v|-1) is still an exact double: 2^52 - 1. */
-const ZIGZAG_EXACT = 0xfffffffffffff;
+/** Eight bytes for splitting an i64 into its two 32-bit halves. */
+const I64_SCRATCH = new DataView(new ArrayBuffer(8));
 /** No bool field header is waiting for its value. */
 const NO_FIELD = 0x10000;
 
@@ -174,46 +171,35 @@ export class CompactWriter extends SinkWriter implements ProtocolWriter {
   }
 
   writeI64(value: bigint): void {
-    if (typeof value !== 'bigint') throw this.badValue('i64', value, 'a bigint');
+    this.checkI64(value);
     if (this.end - this.pos < 10) this.grow(10);
-    const n = Number(value);
-    if (n >= -ZIGZAG_EXACT && n <= ZIGZAG_EXACT) {
-      // The zigzag form is an exact double below 2^53: no BigInt arithmetic.
-      let zigzag = n >= 0 ? n * 2 : -n * 2 - 1;
-      const buf = this.buf;
-      let pos = this.pos;
-      while (zigzag >= 0x80000000) {
-        buf[pos++] = (zigzag % 0x80) | 0x80;
-        zigzag = Math.floor(zigzag / 0x80);
-      }
-      while (zigzag >= 0x80) {
-        buf[pos++] = (zigzag & 0x7f) | 0x80;
-        zigzag >>>= 7;
-      }
-      buf[pos++] = zigzag;
-      this.pos = pos;
-      return;
-    }
-    if (value < I64_MIN || value > I64_MAX) throw this.badValue('i64', value, 'in [-2^63, 2^63-1]');
-    const zigzag = BigInt.asUintN(64, (value << 1n) ^ (value >> 63n));
-    let lo = Number(zigzag & 0xffffffffn);
-    let hi = Number(zigzag >> 32n);
+    // The two 32-bit halves through scratch memory (cheaper than BigInt arithmetic), then zigzag on the halves.
+    I64_SCRATCH.setBigInt64(0, value);
+    const hi = I64_SCRATCH.getInt32(0);
+    const lo = I64_SCRATCH.getUint32(4);
+    const sign = hi >> 31;
+    let zigLo = ((lo << 1) ^ sign) >>> 0;
+    let zigHi = (((hi << 1) | (lo >>> 31)) ^ sign) >>> 0;
     const buf = this.buf;
     let pos = this.pos;
     // 64 bits as 7-bit groups: the low word first, carrying the high word's bits down as it shifts.
-    while (hi !== 0 || lo >= 0x80) {
-      buf[pos++] = (lo & 0x7f) | 0x80;
-      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-      hi >>>= 7;
+    while (zigHi !== 0) {
+      buf[pos++] = (zigLo & 0x7f) | 0x80;
+      zigLo = ((zigLo >>> 7) | (zigHi << 25)) >>> 0;
+      zigHi >>>= 7;
     }
-    buf[pos++] = lo;
+    while (zigLo >= 0x80) {
+      buf[pos++] = (zigLo & 0x7f) | 0x80;
+      zigLo >>>= 7;
+    }
+    buf[pos++] = zigLo;
     this.pos = pos;
   }
 
   writeDouble(value: number): void {
     if (typeof value !== 'number') throw this.badValue('double', value, 'a number');
     if (this.end - this.pos < 8) this.grow(8);
-    writeDoubleLE(this.buf, this.pos, value);
+    this.data().setFloat64(this.regionOffset + this.pos, value, true);
     this.pos += 8;
   }
 

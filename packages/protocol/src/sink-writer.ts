@@ -31,6 +31,10 @@ export abstract class SinkWriter {
   protected buf: BufferCodecs = EMPTY;
   protected pos = 0;
   protected end = 0;
+  /** `buf.byteOffset`: DataView offsets are relative to the region's ArrayBuffer. */
+  protected regionOffset = 0;
+  /** A DataView over the region's ArrayBuffer, made on first use and kept while regions share that memory. */
+  private dataView: DataView | null = null;
 
   /** @throws TypeError unless `sink` has reserve() and commit() methods. */
   constructor(sink: ByteSink) {
@@ -69,6 +73,25 @@ export abstract class SinkWriter {
     this.buf = asBuffer(region);
     this.pos = 0;
     this.end = region.length;
+    this.regionOffset = region.byteOffset;
+    if (this.dataView !== null && this.dataView.buffer !== region.buffer) this.dataView = null;
+  }
+
+  /** The DataView over the region's memory; address byte `pos` of the region as `regionOffset + pos`. */
+  protected data(): DataView {
+    let data = this.dataView;
+    if (data === null) {
+      data = new DataView(this.buf.buffer);
+      this.dataView = data;
+    }
+    return data;
+  }
+
+  /** @throws TProtocolException(INVALID_DATA) unless `value` is a bigint in [-2^63, 2^63-1]. */
+  protected checkI64(value: bigint): void {
+    if (typeof value !== 'bigint' || BigInt.asIntN(64, value) !== value) {
+      throw this.badValue('i64', value, 'a bigint in [-2^63, 2^63-1]');
+    }
   }
 
   // ---- value checks (cold paths: they only build the error) ----------------------------------------------

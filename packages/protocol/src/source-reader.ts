@@ -36,6 +36,13 @@ export abstract class SourceReader implements ProtocolReader {
   protected readonly recursionLimit: number;
   protected readonly binaryViews: boolean;
   protected readonly strictRead: boolean;
+  /** `view.byteOffset`: DataView offsets are relative to the view's ArrayBuffer. */
+  protected viewOffset = 0;
+  /**
+   * A DataView over the ArrayBuffer behind `view`, made on first use and kept while views come from the same
+   * memory (engine blocks and Buffer pool slabs are reused across messages): i64 and double reads go through it.
+   */
+  private dataView: DataView | null = null;
   /** The source's views (empty for a single-view source); `views[next]` follows `view`. */
   private views: readonly Uint8Array[] = NO_VIEWS;
   private next = 0;
@@ -227,6 +234,18 @@ export abstract class SourceReader implements ProtocolReader {
     this.view = asBuffer(view);
     this.pos = 0;
     this.end = view.length;
+    this.viewOffset = view.byteOffset;
+    if (this.dataView !== null && this.dataView.buffer !== view.buffer) this.dataView = null;
+  }
+
+  /** The DataView over `view`'s memory; address byte `pos` of the view as `viewOffset + pos`. */
+  protected data(): DataView {
+    let data = this.dataView;
+    if (data === null) {
+      data = new DataView(this.view.buffer);
+      this.dataView = data;
+    }
+    return data;
   }
 
   /** Moves to the next non-empty view. Precondition: after > 0. */
@@ -312,20 +331,24 @@ export abstract class SourceReader implements ProtocolReader {
     this.settle();
   }
 
-  /** Decodes `length` bytes of UTF-8, after checkLength(). */
+  /** Decodes `length` bytes of UTF-8 (a length prefix just read: checked here). */
   protected readUtf8(length: number): string {
     const pos = this.pos;
     if (length >= 0 && length <= this.stringLengthLimit && pos + length <= this.end) {
       this.pos = pos + length;
       return decodeUtf8(this.view, pos, pos + length);
     }
+    return this.readUtf8Slow(length);
+  }
+
+  private readUtf8Slow(length: number): string {
     this.checkLength(length, 'string');
     this.settle();
     if (this.pos + length <= this.end) return this.readUtf8(length);
     return this.gather(length).utf8Slice(0, length);
   }
 
-  /** Returns `length` bytes: a copy, or with binaryViews a view when they lie in one view. */
+  /** Returns `length` bytes (a length prefix just read: checked here): a copy, or with binaryViews a view when they lie in one view. */
   protected readBytes(length: number): Buffer {
     const pos = this.pos;
     if (length >= 0 && length <= this.stringLengthLimit && pos + length <= this.end) {
@@ -339,6 +362,10 @@ export abstract class SourceReader implements ProtocolReader {
       }
       return copy;
     }
+    return this.readBytesSlow(length);
+  }
+
+  private readBytesSlow(length: number): Buffer {
     this.checkLength(length, 'binary');
     this.settle();
     if (this.pos + length <= this.end) return this.readBytes(length);

@@ -6,7 +6,7 @@ import { MessageType, TType } from './types';
  */
 
 /** 1 at the index of every TType that denotes a value (BOOL..UUID); 0 for STOP, VOID and unassigned ids. */
-const VALUE_TYPE = new Uint8Array(256);
+export const VALUE_TYPE = new Uint8Array(256);
 for (const type of [
   TType.BOOL,
   TType.BYTE,
