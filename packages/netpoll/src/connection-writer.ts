@@ -81,7 +81,7 @@ export class ConnectionWriter extends OutputBuffer {
         return Promise.reject(error);
       }
     }
-    this.segments = [];
+    segments.length = 0;
     this.blockSegmented = false;
     this.written = 0;
     this.queued += bytes;

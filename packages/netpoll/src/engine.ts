@@ -103,7 +103,8 @@ export class Engine {
   private readonly listenerClients = new Map<number, ListenerClient>();
   private readonly dialClients = new Map<number, DialClient>();
   private readonly blockCache: BlockLease[] = [];
-  private readonly touched = new Set<EngineClient>();
+  private touched = new Set<EngineClient>();
+  private touchedSpare = new Set<EngineClient>();
   private readonly afterBatch: Array<() => void> = [];
 
   constructor(options: EngineOptions = {}) {
@@ -407,9 +408,12 @@ export class Engine {
 
   private runTouched(): void {
     if (this.touched.size === 0) return;
-    const batch = [...this.touched];
-    this.touched.clear();
+    // Swap sets rather than copy: handlers may touch connections for the next round meanwhile.
+    const batch = this.touched;
+    this.touched = this.touchedSpare;
+    this.touchedSpare = batch;
     for (const client of batch) client.process();
+    batch.clear();
   }
 }
 
