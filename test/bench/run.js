@@ -46,6 +46,7 @@ const spec = {
   servers: { type: 'string', value: 'LIST', help: `comma-separated servers to run: ${Object.keys(SERVERS).join(',')} (default all available)` },
   concurrency: { type: 'string', default: '10,100,1000', value: 'LIST', help: 'rpc scenario: concurrency points (connections x 1 call each)' },
   'memory-connections': { type: 'integer', min: 1, max: 18000, value: 'N', help: 'memory scenario: idle connections held (default 10000; 2000 with --quick)' },
+  rounds: { type: 'integer', default: 1, min: 1, max: 20, value: 'N', help: 'measure each point N times, servers interleaved, and report the median-QPS round' },
   threads: { type: 'integer', default: 1, min: 1, max: 2, value: '1|2', help: 'load generator threads' },
   taskset: { type: 'boolean', default: false, help: 'pin servers to CPU 0 and load generators/clients to CPU 1 (see --cpus)' },
   cpus: { type: 'string', value: 'S:L', help: 'with pinning: server CPU list S and load CPU list L, e.g. 0:1 or 0-1:2-3 (implies --taskset)' },
@@ -96,6 +97,7 @@ function resolveConfig(o) {
     headlineConcurrency: concurrency.reduce((best, c) => (Math.abs(c - 100) < Math.abs(best - 100) ? c : best)),
     memoryConnections: o.memoryConnections ?? (quick ? 2000 : 10000),
     threads: o.threads,
+    rounds: o.rounds,
     pin,
     outDir: o.out ? path.resolve(o.out) : OUT_DIR,
   };
@@ -168,48 +170,113 @@ function serverSelected(ctx, id) {
 
 /**
  * Starts server `id`, runs fn(handle) and always stops it. Returns fn's value, or undefined when the
- * server is not available (recorded) or broke (recorded as a failure).
+ * server is skipped or not available (recorded) or broke (recorded as a failure).
  */
 async function withServer(ctx, result, id, fn) {
-  const def = SERVERS[id];
-  if (!serverSelected(ctx, id)) {
-    result.note(`${def.label} skipped (not in --servers).`);
-    return undefined;
-  }
-  const availability = def.availability();
-  if (!availability.ok) {
-    result.notAvailable(def.label, availability.why);
-    return undefined;
-  }
-  let handle;
+  const handles = await startServers(ctx, result, [id]);
+  const handle = handles.get(id);
+  if (!handle) return undefined;
   try {
-    const port = await freePort(ctx.host);
-    handle = await startCatalogServer(id, { host: ctx.host, port, cpus: ctx.pin && ctx.pin.server });
-    handle.port = port;
     return await fn(handle);
   } catch (err) {
-    result.fail(def.label, err);
+    result.fail(SERVERS[id].label, err);
     return undefined;
   } finally {
-    if (handle) {
-      const how = await handle.stop();
-      if (how === 'killed') result.note(`${def.label} did not exit within 5 s of SIGTERM and was killed.`);
-    }
+    await stopServers(result, handles);
   }
 }
 
-/** Runs one loadgen point against a started server and records it. */
-async function runPoint(ctx, result, id, handle, load, extra = {}) {
+/** Runs one loadgen point against a started server and returns its record (checked, not yet recorded). */
+async function runPoint(ctx, result, id, handle, load, extra, roundTag) {
   const def = SERVERS[id];
   const point = await measurePoint(handle, {
     host: ctx.host, port: handle.port, mode: def.wire, size: ctx.size, duration: ctx.duration, warmup: ctx.warmup,
     threads: ctx.threads, ...load,
   }, { loadgenCpus: ctx.pin && ctx.pin.load, binary: ctx.loadgen });
   const record = { server: id, label: def.label, ...extra, ...point };
-  log(`  ${def.label}${extra.concurrency ? ` @${extra.concurrency}` : ''}: ${describePoint(point)}`);
+  log(`  ${def.label}${extra.concurrency ? ` @${extra.concurrency}` : ''}${roundTag}: ${describePoint(point)}`);
   checkPoint(result, def.label, point);
-  result.points.push(record);
   return record;
+}
+
+/** Starts every selected, available server of ids; records the others. Resolves with the started handles. */
+async function startServers(ctx, result, ids) {
+  const handles = new Map();
+  for (const id of ids) {
+    const def = SERVERS[id];
+    if (!serverSelected(ctx, id)) {
+      result.note(`${def.label} skipped (not in --servers).`);
+      continue;
+    }
+    const availability = def.availability();
+    if (!availability.ok) {
+      result.notAvailable(def.label, availability.why);
+      continue;
+    }
+    try {
+      const port = await freePort(ctx.host);
+      const h = await startCatalogServer(id, { host: ctx.host, port, cpus: ctx.pin && ctx.pin.server });
+      h.port = port;
+      handles.set(id, h);
+    } catch (err) {
+      result.fail(def.label, err);
+    }
+  }
+  return handles;
+}
+
+async function stopServers(result, handles) {
+  for (const [id, h] of handles) {
+    const how = await h.stop();
+    if (how === 'killed') result.note(`${SERVERS[id].label} did not exit within 5 s of SIGTERM and was killed.`);
+  }
+}
+
+/**
+ * Measures every server of ids at every load, --rounds times. All servers run at once (idle while another is
+ * measured) and take turns, their order rotating each round, so that a burst of other work on the machine
+ * hits all of them rather than one. For each server and load the round with the median QPS is recorded,
+ * with every round's main figures under `rounds`. A server that breaks is recorded as failed and dropped.
+ * loads: [{ load: loadgen options, extra: fields added to the record }].
+ */
+async function measureServers(ctx, result, ids, loads) {
+  const handles = await startServers(ctx, result, ids);
+  try {
+    for (const { load, extra } of loads) {
+      const rounds = new Map();
+      for (let r = 0; r < ctx.rounds; r++) {
+        const order = [...handles.keys()];
+        for (let k = 0; k < r % Math.max(1, order.length); k++) order.push(order.shift());
+        for (const id of order) {
+          const h = handles.get(id);
+          if (!h) continue;
+          try {
+            const record = await runPoint(ctx, result, id, h, load, extra, ctx.rounds > 1 ? ` [round ${r + 1}/${ctx.rounds}]` : '');
+            if (!rounds.has(id)) rounds.set(id, []);
+            rounds.get(id).push(record);
+          } catch (err) {
+            result.fail(SERVERS[id].label, err);
+            handles.delete(id);
+            await h.stop();
+            rounds.delete(id);
+          }
+        }
+      }
+      for (const [id, records] of rounds) {
+        if (!handles.has(id)) continue;
+        const sorted = [...records].sort((a, b) => a.qps - b.qps);
+        const median = sorted[Math.floor((sorted.length - 1) / 2)];
+        const point = { ...median };
+        if (records.length > 1) {
+          point.rounds = records.map((x) => ({ qps: x.qps, p50_us: x.p50_us, p99_us: x.p99_us, cpu_us_per_req: x.cpu_us_per_req }));
+        }
+        result.points.push(point);
+      }
+    }
+  } finally {
+    await stopServers(result, handles);
+  }
+  if (ctx.rounds > 1) result.note(`Each row is the median-QPS round of ${ctx.rounds}; results.json has every round.`);
 }
 
 /** A ratio against a target, for the report. kind: 'min' (ratio >= target) or 'max' (ratio <= target) or 'below' (< target). */
@@ -251,12 +318,8 @@ function engineVersusNet(result, engine, net, what) {
 }
 
 async function scenarioRawEcho(ctx, result, { connections, idle }) {
-  const points = {};
-  for (const id of ['engine-echo', 'net-echo']) {
-    await withServer(ctx, result, id, async (h) => {
-      points[id] = await runPoint(ctx, result, id, h, { connections, idle }, { connections, idle });
-    });
-  }
+  await measureServers(ctx, result, ['engine-echo', 'net-echo'], [{ load: { connections, idle }, extra: { connections, idle } }]);
+  const points = Object.fromEntries(result.points.map((p) => [p.server, p]));
   result.table = markdownTable([{ title: 'server' }, { title: 'active conns', align: 'right' }, { title: 'idle conns', align: 'right' },
     ...LATENCY_COLUMNS], result.points.map((p) => [p.label, fmtInt(p.connections), fmtInt(p.idle), ...latencyCells(p)]));
   engineVersusNet(result, points['engine-echo'], points['net-echo'], 'thriftpoll engine vs Node net');
@@ -296,13 +359,8 @@ async function scenarioMemory(ctx, result) {
 }
 
 async function scenarioRpc(ctx, result) {
-  for (const id of ['rpc-echo', 'apache-echo', 'net-echo']) {
-    await withServer(ctx, result, id, async (h) => {
-      for (const c of ctx.concurrency) {
-        await runPoint(ctx, result, id, h, { connections: c }, { concurrency: c });
-      }
-    });
-  }
+  await measureServers(ctx, result, ['rpc-echo', 'apache-echo', 'net-echo'],
+    ctx.concurrency.map((c) => ({ load: { connections: c }, extra: { concurrency: c } })));
   result.table = markdownTable([{ title: 'concurrency', align: 'right' }, { title: 'server' }, ...LATENCY_COLUMNS],
     [...result.points].sort((a, b) => a.concurrency - b.concurrency)
       .map((p) => [fmtInt(p.concurrency), p.label, ...latencyCells(p)]));
