@@ -38,8 +38,11 @@ export function createDecoder(transport: TransportKind | 'detect', options?: Det
  * Throws InvalidOptionError for an unknown transport or invalid options.
  */
 export function createEncoder(transport: TransportKind, out: OutputSink, options?: EncoderOptions): MessageEncoder {
-  if (typeof out !== 'object' || out === null || typeof out.malloc !== 'function' || typeof out.reserve !== 'function') {
-    throw new InvalidOptionError(`createEncoder: out must implement reserve/commit/malloc (an OutputSink), got ${describe(out)}`);
+  const methods = ['reserve', 'commit', 'malloc', 'mallocLen', 'mallocAck'] as const;
+  if (typeof out !== 'object' || out === null || methods.some((name) => typeof out[name] !== 'function')) {
+    throw new InvalidOptionError(
+      `createEncoder: out must implement reserve/commit/malloc/mallocLen/mallocAck (an OutputSink such as the engine's Writer), got ${describe(out)}`,
+    );
   }
   switch (transport) {
     case 'buffered':
