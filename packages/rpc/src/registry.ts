@@ -13,13 +13,15 @@ export interface ServiceBinding<Handler = unknown> {
   readonly name?: string;
 }
 
-/** A method ready to dispatch: its descriptor and the bound handler function. */
+/**
+ * A method ready to dispatch: its descriptor and the object implementing it. The handler's method is looked up
+ * by `descriptor.propertyName` at each call, so replacing or spying on it later (jest.spyOn) takes effect.
+ */
 export interface RegisteredMethod {
   readonly descriptor: MethodDescriptor;
   /** The name the service is registered under (what `ctx.service` reports). */
   readonly serviceName: string;
-  readonly handler: object;
-  readonly fn: (...args: unknown[]) => unknown;
+  readonly handler: Record<string, unknown>;
 }
 
 /** Why a method name did not resolve (becomes a TApplicationException UNKNOWN_METHOD). */
@@ -64,12 +66,11 @@ export class ServiceRegistry {
       const methods = new Map<string, RegisteredMethod>();
       const missing: string[] = [];
       for (const [wireName, descriptor] of Object.entries(service.methods as Readonly<Record<string, MethodDescriptor>>)) {
-        const fn = handler[descriptor.propertyName];
-        if (typeof fn !== 'function') {
+        if (typeof handler[descriptor.propertyName] !== 'function') {
           missing.push(descriptor.propertyName);
           continue;
         }
-        const method: RegisteredMethod = { descriptor, serviceName: name, handler, fn: fn as (...args: unknown[]) => unknown };
+        const method: RegisteredMethod = { descriptor, serviceName: name, handler };
         methods.set(wireName, method);
         if (!this.byMethod.has(wireName)) this.byMethod.set(wireName, method);
       }

@@ -14,8 +14,7 @@ export interface ServerRequestInfo {
   readonly peer: string;
   readonly transport: TransportKind;
   readonly protocol: 'binary' | 'compact';
-  readonly handler: object;
-  readonly fn: (...args: unknown[]) => unknown;
+  readonly handler: Record<string, unknown>;
 }
 
 /**
@@ -52,10 +51,8 @@ export class ServerContext implements ServerCallContext {
   error: unknown = undefined;
   /** When the request was decoded, in `performance.now()` milliseconds. */
   readonly startTime: number;
-  /** @internal The object implementing the service, and its method for this call. */
-  readonly handlerObject: object;
-  /** @internal */
-  readonly handlerFn: (...args: unknown[]) => unknown;
+  /** @internal The object implementing the service. */
+  readonly handlerObject: Record<string, unknown>;
 
   private requestRecord: Record<string, string> | undefined;
   private responseRecord: Record<string, string> | undefined;
@@ -78,7 +75,6 @@ export class ServerContext implements ServerCallContext {
     this.protocol = info.protocol;
     this.startTime = startTime;
     this.handlerObject = info.handler;
-    this.handlerFn = info.fn;
   }
 
   /** The caller's string headers (THeader/TTHeader). Empty on Buffered and Framed. */

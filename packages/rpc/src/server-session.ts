@@ -255,7 +255,6 @@ export class ServerSession {
         transport: message.transport,
         protocol: route.protocol === 2 ? 'compact' : 'binary',
         handler: method.handler,
-        fn: method.fn,
       },
       performance.now(),
     );

@@ -99,7 +99,9 @@ export interface CloseOptions {
 }
 
 /** How a handler is called: arguments spread, then the context. Small arities avoid the spread's allocation. */
-function callHandler(fn: (...args: unknown[]) => unknown, handler: object, args: unknown[], context: ServerContext): unknown {
+function callHandler(handler: Record<string, unknown>, name: string, args: unknown[], context: ServerContext): unknown {
+  const fn = handler[name];
+  if (typeof fn !== 'function') throw new TypeError(`the handler's ${name} is no longer a function (${typeof fn})`);
   switch (args.length) {
     case 0:
       return fn.call(handler, context);
@@ -124,7 +126,7 @@ function undefinedThrow(what: string): Error {
 const invokeHandler: Chain<ServerContext> = (context) => {
   let outcome: unknown;
   try {
-    outcome = callHandler(context.handlerFn, context.handlerObject, context.args, context);
+    outcome = callHandler(context.handlerObject, context.descriptor.propertyName, context.args, context);
   } catch (error) {
     context.error = error === undefined ? undefinedThrow(`${context.service}.${context.method}`) : error;
     return RESOLVED;

@@ -1,0 +1,307 @@
+import { MessageType, TApplicationException, TType } from '@thriftpoll/protocol';
+import { KitexIntKey } from '@thriftpoll/transport';
+import {
+  createClient,
+  createServer,
+  RpcOptionError,
+  RpcOverloadError,
+  type ServerContext,
+  type ThriftServer,
+  type Middleware,
+} from '@thriftpoll/rpc';
+import { EchoService, Request } from './fixtures/echo-code-first';
+import { converse, decodeFramedReply, emptyStruct, framedMessage, requestWithoutMsg } from './helpers/raw';
+import { waitFor } from './helpers/wait';
+
+const ENGINES = ['netpoll', 'net'] as const;
+
+function portOf(address: unknown): number {
+  return (address as { port: number }).port;
+}
+
+describe.each(ENGINES)('server on %s', (engine) => {
+  const servers: ThriftServer[] = [];
+  const errors: { error: unknown; what: string }[] = [];
+
+  async function serve(options: Partial<Parameters<typeof createServer>[0]> = {}): Promise<{ server: ThriftServer; port: number; handler: EchoService }> {
+    const handler = new EchoService();
+    const server = createServer({ service: EchoService, handler, engine, onError: (error, info) => errors.push({ error, what: info.what }), ...options });
+    servers.push(server);
+    return { server, port: portOf(await server.listen({ host: '127.0.0.1', port: 0 })), handler };
+  }
+
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close({ timeout: 1000 })));
+    errors.length = 0;
+  });
+
+  test('unknown methods get UNKNOWN_METHOD, and the connection stays usable', async () => {
+    const { port } = await serve();
+    const { received } = await converse(
+      port,
+      Buffer.concat([framedMessage('nosuch', MessageType.CALL, 5, emptyStruct), framedMessage('ping', MessageType.CALL, 6, emptyStruct)]),
+      { waitClose: false },
+    );
+    // Both replies may arrive in one read or two; the first is the exception.
+    const first = decodeFramedReply(received);
+    expect(first).toMatchObject({ name: 'nosuch', type: MessageType.EXCEPTION, seqid: 5 });
+    expect(first.exception).toMatchObject({ code: 'UNKNOWN_METHOD', message: "unknown method 'nosuch' (this server has service EchoServer)" });
+  });
+
+  test('undecodable arguments get PROTOCOL_ERROR naming the problem', async () => {
+    const { port, handler } = await serve();
+    const { received } = await converse(port, framedMessage('echo', MessageType.CALL, 9, requestWithoutMsg), { waitClose: false });
+    const reply = decodeFramedReply(received);
+    expect(reply).toMatchObject({ type: MessageType.EXCEPTION, seqid: 9 });
+    expect(reply.exception).toMatchObject({
+      code: 'PROTOCOL_ERROR',
+      message: 'cannot decode the arguments of EchoServer.echo: required field Request.msg (2) is missing',
+    });
+    expect(handler.calls).toBe(0);
+  });
+
+  test('a REPLY sent to a server gets INVALID_MESSAGE_TYPE', async () => {
+    const { port } = await serve();
+    const { received } = await converse(port, framedMessage('echo', MessageType.REPLY, 3, emptyStruct), { waitClose: false });
+    expect(decodeFramedReply(received).exception).toMatchObject({
+      code: 'INVALID_MESSAGE_TYPE',
+      message: "message type 2 (REPLY) received for 'echo', CALL (1) or ONEWAY (4) expected",
+    });
+  });
+
+  test('garbage closes that connection only, reported with what was seen', async () => {
+    const { server, port } = await serve();
+    const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine });
+    expect(await client.echo({ action: 'a', msg: 'before' })).toEqual({ action: 'a', msg: 'before' });
+    const { closed } = await converse(port, Buffer.from('\x00\x00\x00\x05hello world, not thrift'));
+    expect(closed).toBe(true);
+    expect(await client.echo({ action: 'a', msg: 'after' })).toEqual({ action: 'a', msg: 'after' });
+    await waitFor(() => errors.length > 0, 10000, 'the report');
+    expect(String((errors[0].error as Error).message)).toMatch(/^closing the connection from 127\.0\.0\.1:\d+: /);
+    expect(server.getStats().protocolErrors).toBe(1);
+    await client.$close();
+  });
+
+  test('an HTTP request gets a one-line explanation and is closed', async () => {
+    const { port } = await serve();
+    const { received, closed } = await converse(port, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    expect(closed).toBe(true);
+    expect(received.toString()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+  });
+
+  test('protocol fixed to binary: a compact request gets INVALID_PROTOCOL', async () => {
+    const { port } = await serve({ protocol: 'binary' });
+    const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, protocol: 'compact' });
+    const error = await client.echo({ action: 'a', msg: 'b' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TApplicationException);
+    expect(error).toMatchObject({ code: 'INVALID_PROTOCOL', message: 'this server accepts only the binary protocol, the request used compact' });
+    await client.$close();
+  });
+
+  test('transport fixed to framed: a buffered client is refused', async () => {
+    const { port } = await serve({ transport: 'framed' });
+    const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, transport: 'buffered' });
+    await expect(client.echo({ action: 'a', msg: 'b' })).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await client.$close();
+  });
+
+  test('middleware runs as an onion around the handler and sees the call', async () => {
+    const trail: string[] = [];
+    const seen: Partial<ServerContext>[] = [];
+    const outer: Middleware<ServerContext> = async (ctx, next) => {
+      trail.push('outer>');
+      seen.push({ service: ctx.service, method: ctx.method, seqid: ctx.seqid, transport: ctx.transport, protocol: ctx.protocol, peer: ctx.peer });
+      await next();
+      trail.push('<outer');
+      if (ctx.method === 'echo') (ctx.result as { msg: string }).msg += ' (wrapped)';
+    };
+    const inner: Middleware<ServerContext> = async (ctx, next) => {
+      trail.push('inner>');
+      if (ctx.method === 'echo') ctx.args = [{ ...(ctx.args[0] as Request), msg: `${(ctx.args[0] as Request).msg}!` }];
+      await next();
+      trail.push('<inner');
+    };
+    const { port } = await serve({ middleware: [outer, inner], transport: 'auto' });
+    const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, transport: 'ttheader', protocol: 'compact' });
+    expect(await client.echo({ action: 'a', msg: 'hi' })).toEqual({ action: 'a', msg: 'hi! (wrapped)' });
+    expect(trail).toEqual(['outer>', 'inner>', '<inner', '<outer']);
+    expect(seen[0]).toMatchObject({ service: 'EchoServer', method: 'echo', transport: 'ttheader', protocol: 'compact' });
+    expect(seen[0].peer).toMatch(/^127\.0\.0\.1:\d+$/);
+    await client.$close();
+  });
+
+  test('a middleware can short-circuit with an error or a result', async () => {
+    const deny: Middleware<ServerContext> = async (ctx, next) => {
+      if ((ctx.args[0] as Request | undefined)?.action === 'deny') throw new Error('denied by policy');
+      if ((ctx.args[0] as Request | undefined)?.action === 'cached') {
+        ctx.result = { action: 'cached', msg: 'from cache' };
+        return;
+      }
+      await next();
+    };
+    const { port, handler } = await serve({ middleware: [deny] });
+    const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine });
+    await expect(client.echo({ action: 'deny', msg: '' })).rejects.toMatchObject({ code: 'INTERNAL_ERROR', message: 'EchoServer.echo failed: denied by policy' });
+    expect(await client.echo({ action: 'cached', msg: '' })).toEqual({ action: 'cached', msg: 'from cache' });
+    expect(handler.calls).toBe(0);
+    await client.$close();
+  });
+
+  test('a result that cannot be encoded becomes INTERNAL_ERROR; the connection stays sound', async () => {
+    const handler = new EchoService();
+    handler.echo = async () => ({ action: 'only action' }) as never;
+    const server = createServer({ service: EchoService, handler, engine, onError: () => undefined });
+    servers.push(server);
+    const port = portOf(await server.listen({ host: '127.0.0.1', port: 0 }));
+    const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, mode: 'mux' });
+    await expect(client.echo({ action: 'a', msg: 'b' })).rejects.toMatchObject({
+      code: 'INTERNAL_ERROR',
+      message: 'EchoServer.echo returned a result that cannot be encoded: required field Response.msg (2) is unset',
+    });
+    await expect(client.ping()).resolves.toBeUndefined();
+    await client.$close();
+  });
+
+  test('headers round trip over THeader and TTHeader; deadlines arrive from the caller\'s timeout', async () => {
+    const { port } = await serve();
+    for (const transport of ['theader', 'ttheader', 'ttheader-framed'] as const) {
+      const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, transport, headers: { tenant: 'blue' } });
+      expect(await client.echo({ action: 'header', msg: 'trace-id' }, { headers: { 'trace-id': `t-${transport}` } })).toEqual({
+        action: 'header',
+        msg: `t-${transport}`,
+      });
+      expect((await client.echo({ action: 'header', msg: 'tenant' })).msg).toBe('blue');
+      const left = Number((await client.echo({ action: 'deadline', msg: '' }, { timeout: 5000 })).msg);
+      expect(left).toBeGreaterThan(0);
+      expect(left).toBeLessThanOrEqual(5000);
+      expect((await client.echo({ action: 'deadline', msg: '' })).msg).toBe('none');
+      await client.$close();
+    }
+  });
+
+  test('response headers and Kitex int keys', async () => {
+    let metadata: ServerContext['requestMetadata'] | undefined;
+    const capture: Middleware<ServerContext> = async (ctx, next) => {
+      metadata = ctx.requestMetadata;
+      await next();
+    };
+    const { port } = await serve({ middleware: [capture] });
+    const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, transport: 'ttheader', serviceName: 'frontend' });
+    let responseHeaders: Readonly<Record<string, string>> = {};
+    const probe = createClient(EchoService, {
+      address: { host: '127.0.0.1', port },
+      engine,
+      transport: 'ttheader',
+      middleware: [
+        async (ctx, next) => {
+          await next();
+          responseHeaders = ctx.responseHeaders;
+        },
+      ],
+    });
+    await client.echo({ action: 'a', msg: 'b' }, { timeout: 3000 });
+    expect(metadata?.getInt(KitexIntKey.FromService)).toBe('frontend');
+    expect(metadata?.getInt(KitexIntKey.ToService)).toBe('EchoServer');
+    expect(metadata?.getInt(KitexIntKey.ToMethod)).toBe('echo');
+    expect(Number(metadata?.getInt(KitexIntKey.RPCTimeout))).toBeGreaterThan(0);
+    await probe.echo({ action: 'respond-header', msg: 'v1' });
+    expect(responseHeaders).toEqual({ 'reply-header': 'v1' });
+    await client.$close();
+    await probe.$close();
+  });
+
+  test('maxConcurrentRequestsPerConnection: the extra call gets a typed overload error, the others succeed', async () => {
+    const { port, server } = await serve({ maxConcurrentRequestsPerConnection: 2 });
+    const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, mode: 'mux' });
+    const slow = [client.echo({ action: 'sleep', msg: '300' }), client.echo({ action: 'sleep', msg: '300' })];
+    await waitFor(() => server.getStats().inFlight === 2, 10000, 'two calls in flight');
+    const error = await client.echo({ action: 'a', msg: 'third' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RpcOverloadError);
+    expect(error).toMatchObject({ code: 'EOVERLOAD', side: 'server', limit: 'maxConcurrentRequestsPerConnection', retrySafe: true });
+    expect((error as Error).message).toMatch(/refused the call: overloaded \(maxConcurrentRequestsPerConnection\): 2 requests in flight on this connection, maxConcurrentRequestsPerConnection 2$/);
+    await expect(Promise.all(slow)).resolves.toHaveLength(2);
+    expect(await client.echo({ action: 'a', msg: 'later' })).toEqual({ action: 'a', msg: 'later' });
+    expect(server.getStats().overloaded).toBe(1);
+    await client.$close();
+  });
+
+  test('maxConcurrentRequests across connections', async () => {
+    const { port, server } = await serve({ maxConcurrentRequests: 1 });
+    const a = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine });
+    const b = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine });
+    const slow = a.echo({ action: 'sleep', msg: '300' });
+    await waitFor(() => server.getStats().inFlight === 1, 10000, 'one call in flight');
+    await expect(b.echo({ action: 'a', msg: 'b' })).rejects.toMatchObject({ code: 'EOVERLOAD', limit: 'maxConcurrentRequests' });
+    await expect(slow).resolves.toEqual({ action: 'sleep', msg: '300' });
+    await a.$close();
+    await b.$close();
+  });
+
+  test('maxConnections: a connection over the limit is answered with an overload error and closed; others unaffected', async () => {
+    const { port, server } = await serve({ maxConnections: 1 });
+    const first = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine });
+    expect(await first.echo({ action: 'a', msg: '1' })).toEqual({ action: 'a', msg: '1' });
+    const second = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine });
+    await expect(second.echo({ action: 'a', msg: '2' })).rejects.toMatchObject({ code: 'EOVERLOAD', limit: 'maxConnections' });
+    expect(await first.echo({ action: 'a', msg: '3' })).toEqual({ action: 'a', msg: '3' });
+    expect(server.getStats().rejectedConnections).toBe(1);
+    await first.$close();
+    await second.$close();
+  });
+
+  test('oneway calls get no reply, and their failures are reported', async () => {
+    const { port, handler } = await serve();
+    handler.notify = (msg: string) => {
+      handler.notes.push(msg);
+      if (msg === 'boom') throw new Error('oneway boom');
+    };
+    const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine });
+    await client.notify('one');
+    await client.notify('boom');
+    await waitFor(() => handler.notes.length === 2, 10000, 'both notifications');
+    await waitFor(() => errors.some((e) => e.what === 'oneway handler failed'), 10000, 'the oneway failure report');
+    await client.$close();
+  });
+
+  test('options are validated where they enter', () => {
+    expect(() => createServer({ service: EchoService, handler: {} as EchoService })).toThrow("service.handler for EchoServer lacks methods 'echo', 'ping', 'notify', 'count'");
+    expect(() => createServer({ service: EchoService, handler: new EchoService(), maxConnections: 0 })).toThrow(RpcOptionError);
+    expect(() => createServer({ service: EchoService, handler: new EchoService(), transport: 'http' as never })).toThrow(
+      "transport must be one of 'auto', 'buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed', got \"http\"",
+    );
+    expect(() => createServer({ service: EchoService, handler: new EchoService(), maxConnection: 5 } as never)).toThrow("createServer options has no option 'maxConnection'");
+  });
+});
+
+test('several services on one port: multiplexed names, TTHeader ToService, unique names', async () => {
+  const a = new EchoService();
+  const b = new EchoService();
+  const server = createServer({
+    services: [
+      { service: EchoService, handler: a, name: 'EchoA' },
+      { service: EchoService, handler: b, name: 'EchoB' },
+    ],
+  });
+  const port = portOf(await server.listen({ host: '127.0.0.1', port: 0 }));
+  const viaA = createClient(EchoService, { address: { host: '127.0.0.1', port }, multiplexed: 'EchoA' });
+  const viaB = createClient(EchoService, { address: { host: '127.0.0.1', port }, multiplexed: 'EchoB', transport: 'theader' });
+  await viaA.echo({ action: 'a', msg: '1' });
+  await viaB.echo({ action: 'a', msg: '2' });
+  await viaB.echo({ action: 'a', msg: '3' });
+  expect([a.calls, b.calls]).toEqual([1, 2]);
+  // Without a prefix the first registered service answers.
+  const plain = createClient(EchoService, { address: { host: '127.0.0.1', port } });
+  await plain.echo({ action: 'a', msg: '4' });
+  expect([a.calls, b.calls]).toEqual([2, 2]);
+  const unknown = createClient(EchoService, { address: { host: '127.0.0.1', port }, multiplexed: 'EchoC' });
+  await expect(unknown.echo({ action: 'a', msg: '5' })).rejects.toMatchObject({
+    code: 'UNKNOWN_METHOD',
+    message: "unknown service 'EchoC' in 'EchoC:echo' (this server has services EchoA, EchoB)",
+  });
+  await Promise.all([viaA.$close(), viaB.$close(), plain.$close(), unknown.$close()]);
+  await server.close();
+});
+
+test('TType import keeps the raw helpers honest', () => {
+  expect(TType.STRUCT).toBe(12);
+});
