@@ -5,17 +5,20 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildLoadgen, holdConnections, LoadgenError, LoadgenReport, runLoadgen } from '../bench/lib/loadgen';
 import { measurePoint } from '../bench/lib/measure';
+import { cpuMicros } from '../bench/lib/proc';
 import { freePort, ServerHandle, startServer } from '../bench/lib/server';
 
 const BENCH = path.resolve(__dirname, '..', 'bench');
 const ROOT = path.resolve(BENCH, '..', '..');
 
 let binary: string;
-let net: ServerHandle;
+let netEcho: ServerHandle;
 let apache: ServerHandle;
 
 function portOf(h: ServerHandle): number {
@@ -40,27 +43,27 @@ beforeAll(async () => {
   const build = buildLoadgen({ force: true });
   expect(build.warnings).toBe(''); // -Wall -Wextra, and no warning allowed
   binary = build.binary;
-  [net, apache] = await Promise.all([
+  [netEcho, apache] = await Promise.all([
     startServer({ name: 'net-echo', command: process.execPath, args: [path.join(BENCH, 'net-echo', 'server.js'), '--port', '0'] }),
     startServer({ name: 'apache-echo', command: process.execPath, args: [path.join(BENCH, 'apache-echo', 'server.js'), '--port', '0'] }),
   ]);
 }, 60000);
 
 afterAll(async () => {
-  await Promise.all([net?.stop(), apache?.stop()]);
+  await Promise.all([netEcho?.stop(), apache?.stop()]);
 });
 
 const short = { duration: 1, warmup: 0.2 } as const;
 
 test('raw ping-pong against the Node net echo completes requests with zero errors', async () => {
-  const r = await runLoadgen({ port: portOf(net), mode: 'raw', connections: 4, size: 100, ...short }, { binary });
+  const r = await runLoadgen({ port: portOf(netEcho), mode: 'raw', connections: 4, size: 100, ...short }, { binary });
   expectCleanReport(r);
   expect(r).toMatchObject({ mode: 'raw', connections: 4, established: 4, pipeline: 1, threads: 1, size: 100, request_bytes: 104 });
 }, 30000);
 
 test('raw with two threads, pipelining, idle connections and frames larger than a socket buffer', async () => {
   const r = await runLoadgen(
-    { port: portOf(net), mode: 'raw', connections: 4, threads: 2, pipeline: 4, idle: 20, size: 300000, ...short },
+    { port: portOf(netEcho), mode: 'raw', connections: 4, threads: 2, pipeline: 4, idle: 20, size: 300000, ...short },
     { binary },
   );
   expectCleanReport(r);
@@ -82,7 +85,7 @@ test('thrift-framed with several calls in flight per connection (replies matched
 }, 30000);
 
 test('a reply that is not an echo REPLY counts as an error: the raw echo sends the CALL back', async () => {
-  const r = await runLoadgen({ port: portOf(net), mode: 'thrift-framed', connections: 2, duration: 0.3, warmup: 0 }, { binary });
+  const r = await runLoadgen({ port: portOf(netEcho), mode: 'thrift-framed', connections: 2, duration: 0.3, warmup: 0 }, { binary });
   expect(r.requests).toBe(0);
   expect(r.errors).toBeGreaterThan(0);
   expect(r.errors_by_kind.reply).toBeGreaterThan(0);
@@ -90,11 +93,18 @@ test('a reply that is not an echo REPLY counts as an error: the raw echo sends t
 }, 30000);
 
 test('a server that never answers is reported, not measured as zero latency', async () => {
-  // Apache's framed server waits for a whole Thrift message inside the raw frame, which never comes.
-  const r = await runLoadgen({ port: portOf(apache), mode: 'raw', connections: 2, duration: 0.3, warmup: 0, connectTimeout: 300 }, { binary });
-  expect(r.requests).toBe(0);
-  expect(r.errors_by_kind.timeout).toBeGreaterThan(0);
-  expect(r.first_error).toBe('no request completed in the measured window');
+  const silent = net.createServer(() => {}); // accepts, reads nothing, answers nothing
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = silent.address() as AddressInfo;
+    const r = await runLoadgen({ port, mode: 'raw', connections: 2, duration: 0.3, warmup: 0, connectTimeout: 300 }, { binary });
+    expect(r.requests).toBe(0);
+    expect(r.cold_at_start).toBe(2);
+    expect(r.errors_by_kind.timeout).toBeGreaterThan(0);
+    expect(r.first_error).toBe('no request completed in the measured window');
+  } finally {
+    silent.close();
+  }
 }, 30000);
 
 test('refused connections fail the run with a report naming the cause', async () => {
@@ -125,14 +135,14 @@ test('invalid options are refused with the option and the value named', () => {
 });
 
 test('--hold keeps connections open and silent until released', async () => {
-  const before = net.fdCount();
-  const hold = holdConnections({ port: portOf(net), connections: 50 }, { binary });
+  const before = netEcho.fdCount();
+  const hold = holdConnections({ port: portOf(netEcho), connections: 50 }, { binary });
   try {
     const held = await hold.held;
     expect(held).toMatchObject({ event: 'held', connections: 50, established: 50, errors: 0 });
     const deadline = Date.now() + 10000;
-    while (net.fdCount() - before < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(net.fdCount() - before).toBeGreaterThanOrEqual(50);
+    while (netEcho.fdCount() - before < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(netEcho.fdCount() - before).toBeGreaterThanOrEqual(50);
     const released = await hold.release();
     expect(released).toMatchObject({ event: 'released', still_open: 50, errors: 0, reason: 'stdin closed' });
   } finally {
@@ -141,13 +151,24 @@ test('--hold keeps connections open and silent until released', async () => {
 }, 30000);
 
 test('measurePoint samples the server CPU inside the measured window', async () => {
-  const p = await measurePoint(net, { port: portOf(net), mode: 'raw', connections: 4, size: 64, ...short }, { binary });
+  const p = await measurePoint(netEcho, { port: portOf(netEcho), mode: 'raw', connections: 4, size: 64, ...short }, { binary });
   expectCleanReport(p);
-  expect(p.server_cpu_us).not.toBeNull();
-  expect(p.server_cpu_us as number).toBeGreaterThan(0);
+  expect(typeof p.server_cpu_us).toBe('number');
+  expect(p.server_cpu_us as number).toBeGreaterThanOrEqual(0);
   expect(p.cpu_us_per_req).toBeCloseTo((p.server_cpu_us as number) / p.requests, 1);
   expect(p.server_rss_bytes as number).toBeGreaterThan(1024 * 1024);
 }, 30000);
+
+test('/proc CPU sampling sees CPU time being spent', () => {
+  // Burn 300 ms of this process's own CPU time (not wall time, so a busy machine cannot make it shorter).
+  const before = cpuMicros(process.pid);
+  const start = process.cpuUsage();
+  let x = 0;
+  while (process.cpuUsage(start).user < 300000) x += Math.sqrt(x + 1);
+  expect(x).toBeGreaterThan(0);
+  // /proc counts in clock ticks (10 ms): allow two ticks of rounding.
+  expect(cpuMicros(process.pid) - before).toBeGreaterThanOrEqual(300000 - 20000);
+});
 
 test('the runner measures the peers, writes results, table and chart, and names the servers it left out', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'thriftpoll-bench-'));

@@ -1070,12 +1070,6 @@ static void worker_traffic_phase(struct worker *w) {
   for (int i = 0; i < w->nconns; i++) {
     struct conn *c = &w->conns[i];
     if (c->state != C_OPEN || !c->active) continue;
-    c->cold = 1;
-    __atomic_store_n(&w->cold, w->cold + 1, __ATOMIC_RELAXED);
-  }
-  for (int i = 0; i < w->nconns; i++) {
-    struct conn *c = &w->conns[i];
-    if (c->state != C_OPEN || !c->active) continue;
     for (int k = 0; k < opt.pipeline; k++) conn_enqueue(c, start);
     conn_flush(w, c);
   }
@@ -1115,9 +1109,20 @@ static void worker_traffic_phase(struct worker *w) {
   }
 }
 
+/* Every open active connection starts cold; counted before main can look (it waits on the barrier). */
+static void mark_cold(struct worker *w) {
+  for (int i = 0; i < w->nconns; i++) {
+    struct conn *c = &w->conns[i];
+    if (c->state != C_OPEN || !c->active) continue;
+    c->cold = 1;
+    __atomic_store_n(&w->cold, w->cold + 1, __ATOMIC_RELAXED);
+  }
+}
+
 static void *worker_main(void *arg) {
   struct worker *w = arg;
   worker_connect_phase(w);
+  mark_cold(w);
   pthread_barrier_wait(&barrier_connected);
   pthread_barrier_wait(&barrier_go);
   worker_traffic_phase(w);
