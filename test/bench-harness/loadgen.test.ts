@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { buildLoadgen, holdConnections, LoadgenError, LoadgenReport, runLoadgen } from '../bench/lib/loadgen';
 import { measurePoint } from '../bench/lib/measure';
 import { cpuMicros } from '../bench/lib/proc';
-import { freePort, ServerHandle, startServer } from '../bench/lib/server';
+import { freePort, ServerError, ServerHandle, startServer } from '../bench/lib/server';
 
 const BENCH = path.resolve(__dirname, '..', 'bench');
 const ROOT = path.resolve(BENCH, '..', '..');
@@ -169,6 +169,31 @@ test('/proc CPU sampling sees CPU time being spent', () => {
   // /proc counts in clock ticks (10 ms): allow two ticks of rounding.
   expect(cpuMicros(process.pid) - before).toBeGreaterThanOrEqual(300000 - 20000);
 });
+
+test('a server that exits before printing listening is a clear start failure', async () => {
+  const err: unknown = await startServer({
+    name: 'broken', command: process.execPath, args: ['-e', "console.error('cannot bind: boom'); process.exit(4)"],
+  }).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ServerError);
+  expect((err as ServerError).code).toBe('EEXITEDEARLY');
+  expect((err as ServerError).message).toMatch(/broken: exited \(code 4\) before printing a line matching/);
+  expect((err as ServerError).output).toContain('cannot bind: boom');
+}, 30000);
+
+test('a server that dies under load fails the point with its exit named', async () => {
+  const script = "const s = require('net').createServer((c) => c.pipe(c)); s.listen(0, '127.0.0.1', () => {" +
+    " console.log('listening on 127.0.0.1:' + s.address().port); setTimeout(() => process.exit(3), 500); });";
+  const dying = await startServer({ name: 'dying', command: process.execPath, args: ['-e', script] });
+  try {
+    const err: unknown = await measurePoint(dying, { port: portOf(dying), connections: 2, size: 16, duration: 1.5, warmup: 0 }, { binary })
+      .then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ServerError);
+    expect((err as ServerError).code).toBe('EEXITED');
+    expect((err as ServerError).message).toMatch(/dying: exited unexpectedly \(code 3\)/);
+  } finally {
+    await dying.stop();
+  }
+}, 30000);
 
 test('the runner measures the peers, writes results, table and chart, and names the servers it left out', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'thriftpoll-bench-'));

@@ -29,14 +29,20 @@ async function measurePoint(server, load, { loadgenCpus, binary } = {}) {
       samples[name] = null; // the server is gone; assertAlive() below reports it
     }
   };
-  const report = await runLoadgen({ ...load, events: true }, {
-    binary,
-    cpus: loadgenCpus,
-    onEvent: (e) => {
-      if (e.event === 'measure_start') sample('start');
-      else if (e.event === 'measure_end') sample('end');
-    },
-  });
+  let report;
+  try {
+    report = await runLoadgen({ ...load, events: true }, {
+      binary,
+      cpus: loadgenCpus,
+      onEvent: (e) => {
+        if (e.event === 'measure_start') sample('start');
+        else if (e.event === 'measure_end') sample('end');
+      },
+    });
+  } catch (err) {
+    server.assertAlive(); // a server that died is the story, with its last output; not the refused connects
+    throw err;
+  }
   server.assertAlive();
   const { start, end } = samples;
   let serverCpu = null;
