@@ -1,7 +1,7 @@
 import { UsageError } from './errors';
 import type { Schema } from './schema';
 import { formatTypeScript } from './ts/format';
-import { insertRuntimeImports, RUNTIME_IMPORTS_MARKER } from './ts/imports';
+import { insertRuntimeImports, pruneModuleImports, RUNTIME_IMPORTS_MARKER } from './ts/imports';
 import { schemaNames } from './ts/names';
 import { loadTemplates } from './ts/templates';
 import { ModuleViewBuilder } from './ts/view';
@@ -40,7 +40,7 @@ export function generate(schema: Schema, options: GenerateOptions = {}): Generat
   for (const file of Object.values(schema.files)) {
     const view = new ModuleViewBuilder(schema, file, names, { int64 }).build();
     const rendered = templates.renderModule({ ...view, runtimeImports: RUNTIME_IMPORTS_MARKER }, file.name);
-    const contents = formatTypeScript(insertRuntimeImports(rendered, runtimeModule));
+    const contents = formatTypeScript(pruneModuleImports(insertRuntimeImports(rendered, runtimeModule)));
     out.push({ path: `${file.name}.ts`, module: file.name, contents });
   }
   return out;

@@ -401,10 +401,11 @@ class Resolver {
     const ids = new Map<number, AstField>();
     const names = new Map<string, AstField>();
     const assigned = assignFieldIds(list);
+    let nextFree = Math.max(0, ...list.map((f) => f.id ?? 0)) + 1;
     for (const [index, f] of list.entries()) {
       const id = assigned[index];
       if (f.id === undefined) {
-        this.warn(file, f.nameSpan, 'IMPLICIT_FIELD_ID', `field '${f.name}' of ${owner} has no id, so it gets ${id}; implicit ids change when fields are reordered, so write an explicit id (e.g. '${out.length + 1}: ')`);
+        this.warn(file, f.nameSpan, 'IMPLICIT_FIELD_ID', `field '${f.name}' of ${owner} has no id, so it gets ${id}; implicit ids change when fields are reordered, so write an explicit id (e.g. '${nextFree++}: ')`);
       }
       const sameId = ids.get(id);
       if (sameId) {
@@ -421,13 +422,17 @@ class Resolver {
       ids.set(id, f);
       names.set(f.name, f);
       this.checkName(file, f.name, f.nameSpan);
+      if (role === 'throws' && f.name === 'success') {
+        this.error(file, f.nameSpan, 'DUPLICATE_FIELD_NAME', `an exception in the throws clause of ${owner.replace('the throws clause of ', '')} is named 'success', which is the result's return-value field (id 0); rename it`);
+        continue;
+      }
 
       let requiredness: Requiredness = f.requiredness;
       if (role === 'union') {
         if (f.requiredness === 'required') this.warn(file, f.requirednessSpan ?? f.nameSpan, 'IGNORED', `'required' is ignored on union member '${f.name}': exactly one member of a union is set`);
         requiredness = 'optional';
       } else if (role === 'args' && f.requiredness === 'optional') {
-        this.warn(file, f.requirednessSpan ?? f.nameSpan, 'IGNORED', `'optional' is ignored on argument '${f.name}' of ${owner}: arguments are always sent (like Apache)`);
+        this.warn(file, f.requirednessSpan ?? f.nameSpan, 'IGNORED', `'optional' is ignored on argument '${f.name}' of ${owner.replace('the arguments of ', '')}: arguments are always sent (like Apache)`);
         requiredness = 'default';
       } else if (role === 'throws') {
         requiredness = 'optional';

@@ -1,6 +1,7 @@
 import { IdlError, type Diagnostic } from '../diagnostics';
 import { resolveTypedef, type ConstValue, type SchemaFile, type SchemaLocation, type TypeRef } from '../schema';
 import { numberLiteral, quote } from './literals';
+import { propertyName } from './names';
 import type { ModuleViewBuilder } from './view';
 
 /**
@@ -75,7 +76,7 @@ export function constExpression(b: ModuleViewBuilder, value: ConstValue, type: T
     }
     case 'enum': {
       const v = expect(value, 'enum');
-      return `${b.qualify(v.file, v.enum)}.${v.name}`;
+      return `${b.qualify(v.file, v.enum)}.${propertyName(v.name)}`;
     }
     case 'list': {
       const v = value.kind === 'set' ? value : expect(value, 'list');

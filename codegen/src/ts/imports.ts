@@ -42,3 +42,19 @@ export function insertRuntimeImports(code: string, runtimeModule: string): strin
   }
   return code.replace(RUNTIME_IMPORTS_MARKER, statement);
 }
+
+/**
+ * Drops `import * as x from './x'` lines whose alias the module never uses (a view may qualify a name it ends up
+ * not rendering, e.g. the type of a field that a constant leaves out).
+ */
+export function pruneModuleImports(code: string): string {
+  const lines = code.split('\n');
+  const body = lines.filter((l) => !/^import \* as [A-Za-z_$][\w$]* from '\.\/[^']*';$/.test(l)).join('\n');
+  return lines
+    .filter((l) => {
+      const m = /^import \* as ([A-Za-z_$][\w$]*) from '\.\/[^']*';$/.exec(l);
+      if (!m) return true;
+      return new RegExp(`(?<![\\w$.])${m[1].replace(/\$/g, '\\$')}\\.`).test(body);
+    })
+    .join('\n');
+}

@@ -9,8 +9,10 @@ import type { Schema, SchemaFile } from '../schema';
  *  2. Each module's top-level names are unique: a generated name that is already taken (by rule 1, or by a
  *     service's derived `<Service>Client` / `<Service>Handler`) gets more `_` until it is free.
  *  3. Property names (struct fields, enum members, method names) are kept as written, because any identifier is
- *     a valid property name; except exception fields that clash with `Error` members (`name`, `stack`, `cause`,
- *     `constructor`, `toString`, ...) and client/handler methods named `constructor` or `invoker`, which get `_`.
+ *     a valid property name; except names every object inherits (`constructor`, `toString`, `valueOf`,
+ *     `hasOwnProperty`, ...: a plain object would seem to have them set), exception fields that clash with
+ *     `Error` members (`name`, `stack`, `cause`; `message` unless it is a string), and client/handler methods
+ *     named `constructor` or `invoker`; those get `_`.
  *  4. Parameter names follow rule 1, and also avoid the `options` and `context` parameters the generated
  *     methods add.
  */
@@ -35,11 +37,14 @@ export const GUARDED_GLOBALS: ReadonlySet<string> = new Set([
   'Infinity', 'globalThis', 'Record', 'Partial',
 ]);
 
-/** Members of `Error` objects (own and inherited) that an exception field must not replace. */
-const ERROR_MEMBERS: ReadonlySet<string> = new Set([
-  'name', 'message', 'stack', 'cause', 'constructor', 'toString', 'toLocaleString', 'valueOf', 'hasOwnProperty',
-  'isPrototypeOf', 'propertyIsEnumerable',
+/** Members every object inherits from Object.prototype. */
+const OBJECT_MEMBERS: ReadonlySet<string> = new Set([
+  'constructor', 'toString', 'toLocaleString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable',
+  '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__', '__proto__',
 ]);
+
+/** Members of `Error` objects that an exception field must not replace. */
+const ERROR_MEMBERS: ReadonlySet<string> = new Set(['name', 'message', 'stack', 'cause']);
 
 /** Members of generated client classes. */
 const CLIENT_MEMBERS: ReadonlySet<string> = new Set(['constructor', 'invoker']);
@@ -54,10 +59,15 @@ export function escapeParameter(name: string): string {
   return RESERVED_WORDS.has(name) || name === 'options' || name === 'context' ? `${name}_` : name;
 }
 
+/** Rule 3: the property of a struct or union field, or the name of an enum member. */
+export function propertyName(name: string): string {
+  return OBJECT_MEMBERS.has(name) ? `${name}_` : name;
+}
+
 /** Rule 3, exceptions: the property of an exception field. `message` of type string maps onto Error's own. */
 export function exceptionProperty(name: string, isStringMessage: boolean): string {
   if (name === 'message' && isStringMessage) return 'message';
-  return ERROR_MEMBERS.has(name) ? `${name}_` : name;
+  return ERROR_MEMBERS.has(name) ? `${name}_` : propertyName(name);
 }
 
 /** Rule 3, methods. */

@@ -13,7 +13,7 @@ import {
   type StructDefinition,
   type TypeRef,
 } from '../schema';
-import { escapeParameter, exceptionProperty, identifierFrom, methodProperty, type ModuleNames } from './names';
+import { escapeParameter, exceptionProperty, identifierFrom, methodProperty, propertyName, type ModuleNames } from './names';
 import { quote } from './literals';
 import { constExpression, GenerateError } from './constants';
 import { typeName } from '../resolver';
@@ -412,7 +412,7 @@ export class ModuleViewBuilder {
       name: this.local(def.name),
       idlName: def.name,
       doc: docLines(def.doc, def.annotations),
-      members: def.values.map((v) => ({ name: v.name, value: v.value, doc: docLines(v.doc, v.annotations) })),
+      members: def.values.map((v) => ({ name: propertyName(v.name), value: v.value, doc: docLines(v.doc, v.annotations) })),
     };
   }
 
@@ -437,7 +437,7 @@ export class ModuleViewBuilder {
       init = type.zero;
     }
     const isErrorMessage = role === 'exception' && f.name === 'message' && resolved.kind === 'string';
-    const prop = role === 'exception' ? exceptionProperty(f.name, isErrorMessage) : f.name;
+    const prop = role === 'exception' ? exceptionProperty(f.name, isErrorMessage) : propertyName(f.name);
     const optionalProperty = role === 'union' || role === 'result' || (!required && init === null) || f.requiredness === 'optional';
     const accessExpr = access.replace('#', prop);
     const local = `$${f.name}`;
@@ -535,7 +535,7 @@ export class ModuleViewBuilder {
 
   /** Used by constant rendering: the property name of a field. */
   fieldProperty(f: Field, owner: StructDefinition): string {
-    if (owner.kind !== 'exception') return f.name;
+    if (owner.kind !== 'exception') return propertyName(f.name);
     return exceptionProperty(f.name, f.name === 'message' && resolveTypedef(f.type).kind === 'string');
   }
 
