@@ -20,10 +20,10 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 
 #include "block_pool.h"
+#include "ring.h"
 
 namespace thriftpoll {
 
@@ -38,10 +38,10 @@ struct Pollable {
 };
 
 struct OutSegment {
-  Block block;       // the block the bytes live in (released when `own` and the segment is done)
-  char* data;        // first unsent byte
-  uint32_t length;   // unsent bytes
-  bool own;
+  Block block;             // the block the bytes live in (released when `own` and the segment is done)
+  char* data = nullptr;    // first unsent byte
+  uint32_t length = 0;     // unsent bytes
+  bool own = false;
 };
 
 struct SocketAddress {
@@ -83,7 +83,7 @@ struct Conn : Pollable {
   bool writeEvent = false;     // output progress to report
 
   // Input
-  std::deque<Block> inBlocks;
+  Ring<Block> inBlocks;
   uint64_t inBase = 0;
   uint64_t inEnd = 0;
   uint64_t delivered = 0;
@@ -92,7 +92,7 @@ struct Conn : Pollable {
   uint64_t readCap = 0;    // stop reading once inEnd - released >= max(readCap, wakeAt - released)
 
   // Output
-  std::deque<OutSegment> out;
+  Ring<OutSegment> out;
   uint64_t outQueued = 0;  // total bytes ever queued
   uint64_t outSent = 0;    // total bytes ever sent
 };
