@@ -248,13 +248,14 @@ export class BinaryReader extends SourceReader {
   /** readFieldBegin() across views, near the end of input, or with an invalid type (which it reports). */
   private readFieldBeginSlow(): FieldHeader {
     const field = this.field;
-    const type = this.readByte() & 0xff;
+    const type = this.pos < this.end ? this.view[this.pos++] : this.takeByte('field header');
     if (type === TType.STOP) {
       field.type = TType.STOP;
       field.id = 0;
       return field;
     }
-    const id = this.readI16();
+    const idBytes = this.take(2, 'field header');
+    const id = ((idBytes[0] << 24) | (idBytes[1] << 16)) >> 16;
     if (!isValueType(type)) throw this.invalid(`field ${id} has unknown type ${typeName(type)}`);
     field.type = type;
     field.id = id;
