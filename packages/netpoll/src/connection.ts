@@ -152,8 +152,8 @@ export class Connection implements EngineClient, WriterOwner {
   /**
    * Do not call the request handler until at least n bytes are buffered (a framed protocol sets the length
    * of the frame it is waiting for, so it is woken once per whole frame). One-shot: after the handler has
-   * been called, the threshold is back to 1. The engine also stops short of the read cap rule: it keeps
-   * reading until n bytes are buffered, even past the cap.
+   * been called, the threshold is back to 1. The engine keeps reading until n bytes are buffered even past
+   * readBufferCap, so validate a peer-supplied length against your maximum frame size before calling this.
    */
   wakeAt(n: number): void {
     integerOption('wakeAt(n)', n, 1, Number.MAX_SAFE_INTEGER, 1);
