@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 import { binding, COMMAND_RELEASE, COMMAND_WIDTH, EventKind, type NativeEngineHandle, type NativeStats } from './binding';
 import { errnoError, NetpollError } from './errors';
 import { integerOption, knownKeys, objectOption, oneOfOption } from './options';
@@ -15,7 +17,10 @@ export type EngineMode = 'threads' | 'inline';
 export interface EngineOptions {
   /** Default `inline` (see docs/engine.md for the measurements behind it). */
   mode?: EngineMode;
-  /** Poller threads in `threads` mode. Default 1 (one extra thread per process). Ignored in `inline` mode. */
+  /**
+   * Poller threads in `threads` mode: default one per four cores, at least 1 and at most 4 (the JavaScript
+   * thread consumes what they read, so more rarely helps). Ignored in `inline` mode.
+   */
   pollers?: number;
   /** Bytes per LinkBuffer block, a power of two in [4 KiB, 4 MiB]. Default 64 KiB. */
   blockSize?: number;
@@ -111,7 +116,7 @@ export class Engine {
     const checked = objectOption('engine options', options);
     knownKeys('engine options', checked, ['mode', 'pollers', 'blockSize', 'slabSize', 'retainBytes']);
     this.mode = oneOfOption<EngineMode>('mode', checked.mode, ['threads', 'inline'], 'inline');
-    this.pollers = integerOption('pollers', checked.pollers, 1, 64, 1);
+    this.pollers = integerOption('pollers', checked.pollers, 1, 64, defaultPollers());
     this.blockSize = integerOption('blockSize', checked.blockSize, 4096, 4 * 1024 * 1024, 64 * 1024);
     if ((this.blockSize & (this.blockSize - 1)) !== 0) {
       throw new NetpollError('ERR_INVALID_OPTION', `blockSize must be a power of two, got ${this.blockSize}`);
@@ -415,6 +420,11 @@ export class Engine {
     for (const client of batch) client.process();
     batch.clear();
   }
+}
+
+/** One poller per four cores, 1 to 4. */
+function defaultPollers(): number {
+  return Math.max(1, Math.min(4, Math.floor(availableParallelism() / 4)));
 }
 
 let defaultInstance: Engine | undefined;
