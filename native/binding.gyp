@@ -1,6 +1,6 @@
 {
   "variables": {
-    "asan%": "<!(node -p \"process.env.THRIFTPOLL_ASAN === '1' ? 1 : 0\")"
+    "thriftpoll_asan%": "<!(node -p \"process.env.THRIFTPOLL_ASAN === '1' ? 1 : 0\")"
   },
   "targets": [
     {
@@ -18,7 +18,7 @@
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"],
       "conditions": [
-        ["asan==1", {
+        ["thriftpoll_asan==1", {
           "cflags_cc": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g"],
           "ldflags": ["-fsanitize=address"]
         }]
