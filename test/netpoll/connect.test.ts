@@ -9,12 +9,12 @@ describe.each(MODES)('connect and accept (%s mode)', (mode) => {
   test('TCP IPv4: dial, echo, addresses, close', async () => {
     const engine = engines.create(mode);
     const accepted: Connection[] = [];
-    const loop = createEventLoop({ onConnect: (c) => void accepted.push(c), onRequest: echoFrames }, { engine });
+    const loop = createEventLoop({ onConnect: (c) => void accepted.push(c), onRequest: echoFrames }, { engine, keepAlive: 30_000 });
     const bound = await loop.serve({ host: '127.0.0.1', port: 0 });
     expect(bound.family).toBe('IPv4');
     expect(bound.port).toBeGreaterThan(0);
 
-    const client = await dial({ host: '127.0.0.1', port: bound.port }, { engine, timeout: 5000 });
+    const client = await dial({ host: '127.0.0.1', port: bound.port }, { engine, timeout: 5000, keepAlive: 10_000, noDelay: false });
     expect(client.isActive()).toBe(true);
     expect(client.remoteAddress).toEqual({ family: 'IPv4', address: '127.0.0.1', port: bound.port });
     client.writer.writeBinary(frame(Buffer.from('hello, engine')));
@@ -50,7 +50,8 @@ describe.each(MODES)('connect and accept (%s mode)', (mode) => {
     try {
       const engine = engines.create(mode);
       const socketPath = `${dir}/echo.sock`;
-      const loop = createEventLoop({ onRequest: echoFrames }, { engine });
+      // TCP-only options are accepted and ignored on Unix sockets.
+      const loop = createEventLoop({ onRequest: echoFrames }, { engine, keepAlive: 5000, noDelay: true });
       const bound = await loop.serve({ path: socketPath });
       expect(bound).toEqual({ family: 'unix', address: socketPath, port: 0 });
       const client = await dial({ path: socketPath }, { engine });

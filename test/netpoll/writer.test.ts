@@ -170,3 +170,17 @@ describe('Reader views', () => {
     await loop.shutdown();
   });
 });
+
+describe('Writer after close', () => {
+  test('writes after close use no engine memory and flush rejects with ECLOSED', async () => {
+    const t = await collector('inline');
+    t.client.close();
+    const before = t.engine.stats().blocksInUse;
+    t.client.writer.writeBinary(pattern(300_000));
+    t.client.writer.malloc(10).fill(1);
+    expect(t.engine.stats().blocksInUse).toBe(before);
+    await expect(t.client.writer.flush()).rejects.toMatchObject({ code: 'ECLOSED' });
+    await t.stop();
+    expect(t.engine.stats().blocksInUse).toBe(0);
+  });
+});

@@ -141,6 +141,7 @@ export class ConnectionWriter extends OutputBuffer {
     // The engine dropped its queue, so no block is in flight any more.
     this.blockInFlight = false;
     this.discard();
+    this.detached = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const waiters = this.flushWaiters.splice(0);

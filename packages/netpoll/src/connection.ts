@@ -216,11 +216,12 @@ export class Connection implements EngineClient, WriterOwner {
   /**
    * TCP keepalive (SO_KEEPALIVE): the kernel probes a silent peer after `initialDelayMs` and resets the
    * connection if it does not answer. It detects dead peers; it never closes a healthy idle connection.
+   * A no-op on Unix sockets.
    */
   setKeepAlive(enable: boolean, initialDelayMs = 60_000): void {
     booleanOption('setKeepAlive(enable)', enable, false);
     integerOption('setKeepAlive(initialDelayMs)', initialDelayMs, 1000, 2 ** 31 - 1, 60_000);
-    if (this.closed) return;
+    if (this.closed || this.remoteAddress.family === 'unix') return;
     const idle = Math.max(1, Math.round(initialDelayMs / 1000));
     this.engine.check(this.engine.native.setKeepAlive(this.id, enable, idle, Math.min(idle, 10), 5), 'setsockopt(SO_KEEPALIVE)', this.label);
   }

@@ -51,6 +51,11 @@ export class OutputBuffer implements Writer {
   /** Segments cut from the current block wait in `segments` (so the block cannot be recycled). */
   protected blockSegmented = false;
   protected written = 0;
+  /**
+   * Set once the output can never be sent (its connection closed): writes then go to throwaway JavaScript
+   * memory, so a writer used after close cannot take engine blocks it would never give back.
+   */
+  protected detached = false;
   private reserved = 0;
 
   constructor(protected readonly engine: Engine) {}
@@ -159,7 +164,7 @@ export class OutputBuffer implements Writer {
     }
     this.segments = [];
     this.written = 0;
-    if (this.block !== undefined && !this.blockInFlight) this.engine.releaseBlock(this.block);
+    if (this.block !== undefined && !this.blockInFlight && !this.detached) this.engine.releaseBlock(this.block);
     this.block = undefined;
     this.blockSegmented = false;
   }
@@ -169,7 +174,9 @@ export class OutputBuffer implements Writer {
     const block = this.block;
     if (block !== undefined && block.capacity - this.pos >= n) return block;
     this.seal();
-    const fresh = this.engine.acquireBlock(n);
+    const fresh: BlockLease = this.detached
+      ? { slab: 0, offset: 0, capacity: Math.max(n, 4096), view: Buffer.allocUnsafe(Math.max(n, 4096)) }
+      : this.engine.acquireBlock(n);
     this.block = fresh;
     this.start = 0;
     this.pos = 0;
@@ -183,6 +190,10 @@ export class OutputBuffer implements Writer {
   protected cutSegment(): void {
     const block = this.block;
     if (block === undefined || this.pos === this.start) return;
+    if (this.detached) {
+      this.start = this.pos;
+      return;
+    }
     this.segments.push(block.slab, block.offset + this.start, this.pos - this.start, 0);
     this.start = this.pos;
     this.blockSegmented = true;
@@ -196,6 +207,7 @@ export class OutputBuffer implements Writer {
     const block = this.block;
     if (block === undefined) return;
     this.block = undefined;
+    if (this.detached) return;
     if (this.pos > this.start) {
       this.segments.push(block.slab, block.offset + this.start, this.pos - this.start, 1);
     } else if (this.blockInFlight || this.blockSegmented) {
