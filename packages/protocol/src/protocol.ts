@@ -21,6 +21,7 @@ export interface ReaderOptions {
   /**
    * When true, readBinary() returns views into the source instead of copies. Such views are valid only until
    * the source is released (for engine input: until the connection's reader is released). Default false.
+   * A value that straddles two views of a multi-view source is still a copy.
    */
   binaryViews?: boolean;
 }
@@ -35,6 +36,7 @@ export interface WriterOptions {
  * Decodes Thrift values. Generated codecs call these methods directly, in the order the IDL declares.
  * Malformed input raises a TProtocolException; a reader never reads past its source, never allocates in
  * proportion to a length it has not received, and never loops on bad input.
+ * Every readXBegin() (struct, list, set, map) must be matched by its readXEnd(): readers count nesting with them.
  */
 export interface ProtocolReader {
   /** Replaces the source (and resets position and nesting) so that one reader can be reused per message. */

@@ -19,9 +19,9 @@ const NO_VIEWS: readonly Uint8Array[] = [];
  * value that straddles views is gathered into a 16-byte scratch, a string or binary into a buffer of its own
  * length (which the bytes present bound).
  *
- *   source:  [ view 0 ][ view 1 .......... ][ view 2 ]
- *                      ^ before    ^pos   ^end  \_ after _/
- *                      (bytes in earlier views)  (bytes in later views)
+ *   source:  [ view 0 ][ view 1 = `view` ......... ][ view 2 ][ view 3 ]
+ *            \_before_/[ consumed  | unread        ]\______ after ____/
+ *                                   ^pos            ^end
  */
 export abstract class SourceReader implements ProtocolReader {
   /** The view holding the read position; `view[pos..end)` is unread. */

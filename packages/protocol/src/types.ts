@@ -43,6 +43,7 @@ export interface FieldHeader {
   id: number;
 }
 
+/** A list or set header: a fresh object per readListBegin()/readSetBegin() (nested containers each have their own). */
 export interface ListHeader {
   elemType: TType;
   size: number;
@@ -50,6 +51,7 @@ export interface ListHeader {
 
 export type SetHeader = ListHeader;
 
+/** A map header: a fresh object per readMapBegin(). An empty Compact map carries no types: both read as STOP. */
 export interface MapHeader {
   keyType: TType;
   valueType: TType;

@@ -154,10 +154,12 @@ const Inner = function (args) {
   this.label = null;
   this.sub = null;
   this.level = null;
+  this.note = null;
   if (args) {
     if (args.label !== undefined && args.label !== null) this.label = args.label;
     if (args.sub !== undefined && args.sub !== null) this.sub = new Sub(args.sub);
     if (args.level !== undefined && args.level !== null) this.level = args.level;
+    if (args.note !== undefined && args.note !== null) this.note = args.note;
   }
 };
 Inner.prototype = {};
@@ -183,6 +185,10 @@ Inner.prototype.read = function (input) {
         if (ftype == Thrift.Type.I16) this.level = input.readI16();
         else input.skip(ftype);
         break;
+      case 4:
+        if (ftype == Thrift.Type.STRING) this.note = input.readString();
+        else input.skip(ftype);
+        break;
       default:
         input.skip(ftype);
     }
@@ -205,6 +211,11 @@ Inner.prototype.write = function (output) {
   if (this.level !== null && this.level !== undefined) {
     output.writeFieldBegin('level', Thrift.Type.I16, 3);
     output.writeI16(this.level);
+    output.writeFieldEnd();
+  }
+  if (this.note !== null && this.note !== undefined) {
+    output.writeFieldBegin('note', Thrift.Type.STRING, 4);
+    output.writeString(this.note);
     output.writeFieldEnd();
   }
   output.writeFieldStop();

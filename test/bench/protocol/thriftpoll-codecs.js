@@ -4,7 +4,7 @@
 //
 //   struct Request { 1: string action, 2: string msg }
 //   struct Sub     { 1: i32 id, 2: string name, 3: double score, 4: list<i64> tags, 5: bool active }
-//   struct Inner   { 1: string label, 2: Sub sub, 3: i16 level }
+//   struct Inner   { 1: string label, 2: Sub sub, 3: i16 level, 4: string note }
 //   struct Complex { 1: map<string,Sub> byName, 2: list<Sub> items, 3: set<string> labels, 4: Inner inner,
 //                    5: i64 createdAt, 6: binary blob }
 const { TType } = require('@thriftpoll/protocol');
@@ -150,6 +150,11 @@ const Inner = {
       w.writeI16(v.level);
       w.writeFieldEnd();
     }
+    if (v.note !== undefined) {
+      w.writeFieldBegin(TType.STRING, 4);
+      w.writeString(v.note);
+      w.writeFieldEnd();
+    }
     w.writeFieldStop();
     w.writeStructEnd();
   },
@@ -157,6 +162,7 @@ const Inner = {
     let label;
     let sub;
     let level;
+    let note;
     r.readStructBegin();
     for (;;) {
       const field = r.readFieldBegin();
@@ -175,13 +181,17 @@ const Inner = {
           if (type === TType.I16) level = r.readI16();
           else r.skip(type);
           break;
+        case 4:
+          if (type === TType.STRING) note = r.readString();
+          else r.skip(type);
+          break;
         default:
           r.skip(type);
       }
       r.readFieldEnd();
     }
     r.readStructEnd();
-    return { label, sub, level };
+    return { label, sub, level, note };
   },
 };
 
