@@ -29,6 +29,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { name: 'interop', files: [fixture('interop', 'types.thrift')] },
   { name: 'interop-number', files: [fixture('interop', 'types.thrift')], generate: { int64: 'number' } },
   { name: 'names', files: [fixture('names', 'names.thrift')] },
+  { name: 'uuid', files: [fixture('uuid', 'ids.thrift')] },
   { name: 'corpus', files: [fixture('corpus', 'everything.thrift')], load: { includeDirs: [fixture('corpus', 'include')] } },
   { name: 'realworld', files: [fixture('realworld', 'idl', 'user', 'user_service.thrift')], load: { includeDirs: [fixture('realworld', 'idl')] } },
 ];

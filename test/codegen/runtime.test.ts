@@ -23,6 +23,7 @@ import * as T from './golden/interop/types';
 import * as N from './golden/interop-number/types';
 import * as Echo from './golden/echo/echo';
 import * as Names from './golden/names/names';
+import * as Ids from './golden/uuid/ids';
 
 /**
  * The generated code, run: the golden modules (byte-identical to what the generator emits, see generate.test.ts)
@@ -294,6 +295,7 @@ describe('create()', () => {
       names: new Set(),
       counts: new Map(),
       matrix: [],
+      byId: new Map(),
       paths: new Map(),
       statuses: new Set(),
       blobs: [],
@@ -384,6 +386,30 @@ describe('--int64 number', () => {
     const p: N.Primitives = { b: false, i8v: 0, i16v: 0, i32v: 0, i64v: 1.5, d: 0, s: '', bin: Buffer.alloc(0) };
     expectProtocolError(() => serialize(N.Primitives, p), /safe integer/);
     expectProtocolError(() => serialize(N.Primitives, { ...p, i64v: 2 ** 60 }), /safe integer/);
+  });
+});
+
+describe('uuid', () => {
+  test.each(PROTOCOLS)('uuids round-trip over %s as canonical lower-case strings, in fields and containers', (_name, protocol) => {
+    const value = Ids.Tracked.create({
+      id: '123E4567-E89B-12D3-A456-426614174000',
+      related: [Ids.NIL, 'ffffffff-ffff-ffff-ffff-ffffffffffff'],
+      names: new Map([['00000000-0000-0000-0000-000000000001', 'one']]),
+      seen: new Set(['abcdefab-cdef-abcd-efab-cdefabcdefab']),
+    });
+    const back = roundTrip(Ids.Tracked, value, protocol);
+    expect(back).toEqual({ ...value, id: '123e4567-e89b-12d3-a456-426614174000' });
+  });
+
+  test('a uuid field with default requiredness is the nil uuid when absent; the IDL default is lower-cased', () => {
+    const t = Ids.Tracked.create({ id: Ids.EXAMPLE });
+    expect(t.parent).toBe('00000000-0000-0000-0000-000000000000');
+    expect(t.fallback).toBe('123e4567-e89b-12d3-a456-426614174000');
+    expect(Ids.EXAMPLE).toBe('123e4567-e89b-12d3-a456-426614174000');
+  });
+
+  test('a string that is not a uuid cannot be encoded', () => {
+    expect(() => serialize(Ids.Tracked, Ids.Tracked.create({ id: 'not-a-uuid' }))).toThrow(TProtocolException);
   });
 });
 

@@ -205,6 +205,7 @@ export interface Containers {
   names: Set<string>;
   counts: Map<string, number>;
   matrix: number[][];
+  byId: Map<number, string>;
   paths: Map<number, common.Point[]>;
   statuses: Set<common.Status>;
   blobs: Uint8Array[];
@@ -222,6 +223,7 @@ export const Containers: $StructCodec<Containers> & {
     names?: Set<string>;
     counts?: Map<string, number>;
     matrix?: number[][];
+    byId?: Map<number, string>;
     paths?: Map<number, common.Point[]>;
     statuses?: Set<common.Status>;
     blobs?: Uint8Array[];
@@ -238,6 +240,7 @@ export const Containers: $StructCodec<Containers> & {
       names: init.names ?? new Set<string>(),
       counts: init.counts ?? new Map<string, number>(),
       matrix: init.matrix ?? [],
+      byId: init.byId ?? new Map<number, string>(),
       paths: init.paths ?? new Map<number, common.Point[]>(),
       statuses: init.statuses ?? new Set<common.Status>(),
       blobs: init.blobs ?? [],
@@ -290,6 +293,16 @@ export const Containers: $StructCodec<Containers> & {
         writer.writeListEnd();
       }
       writer.writeListEnd();
+      writer.writeFieldEnd();
+    }
+    if (value.byId != null) {
+      writer.writeFieldBegin($TType.MAP, 13);
+      writer.writeMapBegin($TType.I64, $TType.STRING, value.byId.size);
+      for (const [$k0, $v0] of value.byId) {
+        writer.writeI64($i64FromNumber($k0));
+        writer.writeString($v0);
+      }
+      writer.writeMapEnd();
       writer.writeFieldEnd();
     }
     if (value.paths != null) {
@@ -385,6 +398,7 @@ export const Containers: $StructCodec<Containers> & {
     let $names: Set<string> | undefined;
     let $counts: Map<string, number> | undefined;
     let $matrix: number[][] | undefined;
+    let $byId: Map<number, string> | undefined;
     let $paths: Map<number, common.Point[]> | undefined;
     let $statuses: Set<common.Status> | undefined;
     let $blobs: Uint8Array[] | undefined;
@@ -477,6 +491,25 @@ export const Containers: $StructCodec<Containers> & {
             }
             reader.readListEnd();
             $matrix = $$c0;
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        case 13:
+          if ($$type === $TType.MAP) {
+            const $$h0 = reader.readMapBegin();
+            const $$n0 = $$h0.size;
+            if ($$n0 !== 0 && ($$h0.keyType !== $TType.I64 || $$h0.valueType !== $TType.STRING)) {
+              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.byId: expected map<i64, string> entries of types I64, STRING, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
+            }
+            const $$c0: Map<number, string> = new Map<number, string>();
+            for (let $$i0 = 0; $$i0 < $$n0; $$i0++) {
+              const $$k0 = $i64ToNumber(reader.readI64());
+              const $$v0 = reader.readString();
+              $$c0.set($$k0, $$v0);
+            }
+            reader.readMapEnd();
+            $byId = $$c0;
           } else {
             reader.skip($$type);
           }
@@ -658,6 +691,7 @@ export const Containers: $StructCodec<Containers> & {
       names: $names ?? new Set<string>(),
       counts: $counts ?? new Map<string, number>(),
       matrix: $matrix ?? [],
+      byId: $byId ?? new Map<number, string>(),
       paths: $paths ?? new Map<number, common.Point[]>(),
       statuses: $statuses ?? new Set<common.Status>(),
       blobs: $blobs ?? [],
