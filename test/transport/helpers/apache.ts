@@ -82,7 +82,8 @@ export interface EchoClient {
   roundtrip(payload: Payload, callback: Callback<Payload>): void;
   headers(callback: Callback<Record<string, string>>): void;
   refuse(reason: string, callback: Callback<void>): void;
-  ping(): void;
+  /** Oneway: the callback runs once the call is written (the promise form needs `Q`). */
+  ping(callback: Callback<void>): void;
   _reqs: Record<number, unknown>;
   [recv: `recv_${string}`]: (input: ApacheProtocol, mtype: number, rseqid: number) => void;
 }
