@@ -24,6 +24,8 @@ export interface PendingCall {
   readonly args: readonly unknown[];
   /** Metadata to send (THeader/TTHeader); undefined for none. */
   readonly headers: Metadata | undefined;
+  /** Set by the connection: the call's position in its output, to tell sent calls from calls still unsent. */
+  order: number;
   /** The reply arrived: `value` is the method's result. */
   resolve(value: unknown, headers: Metadata): void;
   /** The call failed on this connection (declared exception, TApplicationException, transport error). */
@@ -61,6 +63,9 @@ export class ClientConnection implements PoolConnection {
   private readonly writer: ProtocolWriter;
   private readonly readers: (ProtocolReader | undefined)[] = [];
   private seqid = 0;
+  /** Calls written so far, and how many of them had been handed to the engine's flush. */
+  private written = 0;
+  private flushedCount = 0;
   private closed = false;
   /** The server asked us not to reuse this connection (Kitex's "connection ready to reset"). */
   private retiring = false;
@@ -131,6 +136,7 @@ export class ClientConnection implements PoolConnection {
       );
       return seqid;
     }
+    call.order = ++this.written;
     this.pending.set(seqid, call);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -155,6 +161,7 @@ export class ClientConnection implements PoolConnection {
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed) return;
+    this.flushedCount = this.written;
     this.connection.writer.flush().then(undefined, (error: unknown) => {
       this.failAll(error);
       this.connection.close();
@@ -249,19 +256,37 @@ export class ClientConnection implements PoolConnection {
     return new RpcError(code, `${this.endpoint.key} ${what}: ${detail}`, { address: this.endpoint.key, cause: error });
   }
 
-  /** Rejects every pending call: the connection is gone. */
+  /**
+   * Rejects every pending call: the connection is gone. Calls whose bytes never reached the engine's flush were
+   * certainly not executed: their error is retrySafe (the connection closed under them between two ticks, e.g.
+   * a server closing idle connections during a rolling restart).
+   */
   private failAll(cause: unknown): void {
     if (this.pending.size === 0) return;
     const count = this.pending.size;
     const calls = [...this.pending.values()];
     this.pending.clear();
-    const error =
-      cause instanceof RpcError && cause.code === 'EPROTO'
-        ? cause
-        : new RpcError('ECONNRESET', `the connection to ${this.endpoint.key} closed with ${count} ${count === 1 ? 'call' : 'calls'} in flight${cause instanceof Error ? `: ${cause.message}` : ''}`, {
-            address: this.endpoint.key,
-            cause,
-          });
-    for (const call of calls) call.reject(error);
+    if (cause instanceof RpcError && cause.code === 'EPROTO') {
+      for (const call of calls) call.reject(cause);
+      return;
+    }
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    const sent = new RpcError('ECONNRESET', `the connection to ${this.endpoint.key} closed with ${count} ${count === 1 ? 'call' : 'calls'} in flight${detail}`, {
+      address: this.endpoint.key,
+      cause,
+    });
+    let unsent: RpcError | undefined;
+    for (const call of calls) {
+      if (call.order <= this.flushedCount) {
+        call.reject(sent);
+        continue;
+      }
+      unsent ??= new RpcError('ECONNRESET', `the connection to ${this.endpoint.key} closed before the call was sent${detail}`, {
+        address: this.endpoint.key,
+        cause,
+        retrySafe: true,
+      });
+      call.reject(unsent);
+    }
   }
 }

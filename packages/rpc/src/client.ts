@@ -7,7 +7,7 @@ import {
   type ServiceDescriptor,
 } from '@thriftpoll/protocol';
 import { KitexIntKey, KitexStringKey, Metadata } from '@thriftpoll/transport';
-import { parseEndpoints, type AddressLike, type Endpoint, type WeightedAddress } from './address';
+import { formatAddress, parseAddress, parseEndpoints, type AddressLike, type Endpoint, type WeightedAddress } from './address';
 import { createBalancer, type BalancerName, type LoadBalancer } from './balancer';
 import { ClientConnection, type ClientWireOptions, type PendingCall } from './client-connection';
 import { ClientContext } from './client-context';
@@ -121,6 +121,7 @@ class Attempt implements PendingCall {
   onAbort: (() => void) | undefined = undefined;
   /** The failure came from this attempt's own timer (the connection may still deliver a late reply). */
   timedOut = false;
+  order = 0;
 
   constructor(
     private readonly client: RpcClient,
@@ -186,7 +187,7 @@ export class RpcClient implements Invoker {
     if ((options.address === undefined) === (options.addresses === undefined)) {
       throw new RpcOptionError('give exactly one of address or addresses');
     }
-    this.endpoints = options.address !== undefined ? parseEndpoints([options.address], 'address') : parseEndpoints(options.addresses ?? []);
+    this.endpoints = options.address !== undefined ? [singleEndpoint(options.address)] : parseEndpoints(options.addresses ?? []);
     if (this.endpoints.length === 0) throw new RpcOptionError('addresses is empty: give at least one address');
     this.transport = enumOption('transport', options.transport, 'framed', TRANSPORT_NAMES);
     const protocol = enumOption('protocol', options.protocol, 'binary', ['binary', 'compact']);
@@ -455,6 +456,12 @@ export class RpcClient implements Invoker {
       return connection;
     });
   }
+}
+
+function singleEndpoint(value: AddressLike): Endpoint {
+  const address = parseAddress(value, 'address');
+  if ('port' in address && address.port === 0) throw new RpcOptionError(`address: port 0 cannot be dialed (${formatAddress(address)})`);
+  return { address, key: formatAddress(address), weight: 1 };
 }
 
 function checkCallOptions(options: CallOptions): string | undefined {

@@ -8,7 +8,8 @@
  *   ECONNTIMEOUT  RpcTimeoutError   no connection within connectTimeout                        yes
  *   EDIAL         RpcError          any other dial failure (ENOENT socket path, EHOSTUNREACH)  yes
  *   ENOADDRESS    RpcError          no address to call                                         yes
- *   ECONNRESET    RpcError          the connection died while the call was pending             no
+ *   ECONNRESET    RpcError          the connection died while the call was pending             no (yes if
+ *                                   the call had not been sent yet)
  *   ECLOSED       RpcError          the client or server was closed before the call ran        yes
  *   ETIMEDOUT     RpcTimeoutError   the call ran past its timeout or deadline                  no
  *   EOVERLOAD     RpcOverloadError  a server or client limit refused the call                  yes

@@ -61,3 +61,5 @@ export { socketEngine } from './socket-engine';
 export type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
 export { netpollEngine } from './netpoll-engine';
 export { netpollAvailable } from './engines';
+export { shutdownOnSignals } from './signals';
+export type { Closable, ShutdownOnSignalsOptions } from './signals';

@@ -147,13 +147,16 @@ export class LongPool<C extends PoolConnection> implements ConnectionPool<C> {
     if (this.closed) return;
     this.closed = true;
     this.stopSweeper();
-    for (const [key, pool] of this.pools) {
-      for (const entry of pool.idle) entry.connection.close();
-      this.idleTotal -= pool.idle.length;
-      pool.idle.length = 0;
-      for (const waiter of pool.waiters.splice(0)) waiter.reject(closedError({ key }));
-    }
+    const pools = [...this.pools];
     this.pools.clear();
+    this.idleTotal = 0;
+    // State first, then side effects: a connection's close callback may call back into the pool.
+    for (const [key, pool] of pools) {
+      const idle = pool.idle.splice(0);
+      const waiters = pool.waiters.splice(0);
+      for (const entry of idle) entry.connection.close();
+      for (const waiter of waiters) waiter.reject(closedError({ key }));
+    }
   }
 
   stats(): PoolStats {
@@ -237,16 +240,19 @@ export class LongPool<C extends PoolConnection> implements ConnectionPool<C> {
   /** Closes idle connections that aged out or whose peer hung up. */
   sweep(): void {
     const now = this.now();
+    const expired: [string, AddressPool<C>, C][] = [];
     for (const [key, pool] of this.pools) {
       let kept = 0;
       for (const entry of pool.idle) {
         if (entry.connection.isActive() && now - entry.since < this.idleTimeout) pool.idle[kept++] = entry;
-        else {
-          this.idleTotal--;
-          this.discard(pool, entry.connection);
-        }
+        else expired.push([key, pool, entry.connection]);
       }
+      this.idleTotal -= pool.idle.length - kept;
       pool.idle.length = kept;
+    }
+    // Closed after the bookkeeping: a close callback may call evict(), which must no longer find them.
+    for (const [key, pool, connection] of expired) {
+      this.discard(pool, connection);
       this.dropIfUnused(key, pool);
     }
     if (this.idleTotal === 0) this.stopSweeper();

@@ -89,13 +89,15 @@ export class MuxPool<C extends PoolConnection> implements ConnectionPool<C> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const slots of this.slots.values()) {
+    const all = [...this.slots.values()];
+    this.slots.clear();
+    for (const slots of all) {
       for (const slot of slots) {
-        slot.connection?.close();
+        const connection = slot.connection;
         slot.connection = undefined;
+        connection?.close();
       }
     }
-    this.slots.clear();
   }
 
   stats(): PoolStats {
@@ -123,10 +125,12 @@ export class MuxPool<C extends PoolConnection> implements ConnectionPool<C> {
   }
 
   private forget(slot: Slot<C>): void {
-    if (slot.connection === undefined) return;
-    slot.connection.close();
+    const connection = slot.connection;
+    if (connection === undefined) return;
+    // Cleared before close(): its close callback calls evict(), which must find nothing left to do.
     slot.connection = undefined;
     this.evicted++;
+    connection.close();
   }
 
   private dial(endpoint: Endpoint, slot: Slot<C>): Promise<C> {

@@ -84,6 +84,11 @@ export interface ListenOptions {
   backlog?: number;
   /** Errors of the listener or of connections that nothing else reports (accept failures). */
   onError?: (error: Error) => void;
+  /**
+   * Closes a connection that has seen no traffic (either way) for this many ms. Application-level: not TCP
+   * keepalive. 0 or undefined: never.
+   */
+  idleTimeout?: number;
 }
 
 /** A network engine: how servers listen and clients dial. */

@@ -1,7 +1,19 @@
-import { createEventLoop, dial, formatAddress as formatSocketAddress, NetpollError, type Connection, type EventLoop } from '@thriftpoll/netpoll';
+import type { Connection, EventLoop } from '@thriftpoll/netpoll';
 import { formatAddress, type Address } from './address';
 import { RpcError, RpcTimeoutError } from './errors';
 import type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
+
+/**
+ * The engine's module, loaded on first use: importing @thriftpoll/rpc must work where the native addon is not
+ * built (the 'net' engine then serves).
+ */
+type NetpollModule = typeof import('@thriftpoll/netpoll');
+let netpoll: NetpollModule | undefined;
+
+function load(): NetpollModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (netpoll ??= require('@thriftpoll/netpoll') as NetpollModule);
+}
 
 /**
  * NetConnection over a netpoll engine Connection. The engine already speaks the runtime's language (a
@@ -20,11 +32,11 @@ class EngineConnection implements NetConnection {
   }
 
   get remoteAddress(): string {
-    return (this.remote ??= formatSocketAddress(this.raw.remoteAddress));
+    return (this.remote ??= load().formatAddress(this.raw.remoteAddress));
   }
 
   get localAddress(): string {
-    return (this.local ??= formatSocketAddress(this.raw.localAddress));
+    return (this.local ??= load().formatAddress(this.raw.localAddress));
   }
 
   isActive(): boolean {
@@ -58,7 +70,7 @@ class EngineConnection implements NetConnection {
 }
 
 function dialError(error: unknown, key: string, timeout: number | undefined): RpcError {
-  const code = error instanceof NetpollError ? error.code : undefined;
+  const code = error instanceof load().NetpollError ? (error as { code: string }).code : undefined;
   const detail = error instanceof Error ? error.message : String(error);
   if (code === 'ECONNREFUSED') return new RpcError('ECONNREFUSED', `connection to ${key} refused`, { address: key, cause: error });
   if (code === 'ETIMEDOUT' && timeout !== undefined) {
@@ -72,7 +84,7 @@ export const netpollEngine: NetEngine = {
   name: 'netpoll',
 
   async listen(address: Address, onConnection: (connection: NetConnection) => void, options: ListenOptions = {}): Promise<NetListener> {
-    const loop: EventLoop = createEventLoop(
+    const loop: EventLoop = load().createEventLoop(
       {
         onPrepare: (raw) => {
           const connection = new EngineConnection(raw);
@@ -82,7 +94,7 @@ export const netpollEngine: NetEngine = {
         onRequest: (raw) => (raw.context as EngineConnection).dispatch(),
         onError: (error) => options.onError?.(error),
       },
-      { backlog: options.backlog ?? 1024 },
+      { backlog: options.backlog ?? 1024, idleTimeout: options.idleTimeout === undefined ? 0 : Math.ceil(options.idleTimeout) },
     );
     const bound = await loop.serve(address);
     const boundAddress: Address = bound.family === 'unix' ? { path: bound.address } : { host: bound.address, port: bound.port };
@@ -104,7 +116,7 @@ export const netpollEngine: NetEngine = {
   async dial(address: Address, timeout: number | undefined): Promise<NetConnection> {
     const key = formatAddress(address);
     try {
-      return new EngineConnection(await dial(address, { timeout: timeout === undefined ? 0 : Math.max(1, Math.ceil(timeout)) }));
+      return new EngineConnection(await load().dial(address, { timeout: timeout === undefined ? 0 : Math.max(1, Math.ceil(timeout)) }));
     } catch (error) {
       throw dialError(error, key, timeout);
     }

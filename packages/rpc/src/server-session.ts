@@ -68,6 +68,10 @@ export class ServerSession {
   private nextToSend = 0;
   private parked: Map<number, Outcome> | undefined;
   private flushScheduled = false;
+  /** Flushes whose bytes are not all sent yet. */
+  private flushing = 0;
+  /** What was last told to the engine through setBusy(). */
+  private busy = false;
   private closeWhenIdle = false;
   private readonly flushTask = (): void => this.flush();
 
@@ -85,15 +89,28 @@ export class ServerSession {
     connection.addCloseCallback((error) => this.onClosed(error));
   }
 
-  /** Requests answered or being answered: none means the connection may be closed without losing work. */
+  /** No request running and no reply waiting to be sent: the connection may be closed without losing work. */
   isIdle(): boolean {
-    return this.inFlight === 0 && !this.flushScheduled;
+    return this.inFlight === 0 && !this.flushScheduled && this.flushing === 0;
   }
 
-  /** Graceful shutdown: close now if idle, else once the calls in flight are answered. */
+  /**
+   * Tells the engine whether the connection has work (so that its graceful shutdown closes it only when idle), and
+   * closes it when a graceful close was asked and the work is done.
+   */
+  private updateBusy(): void {
+    const busy = !this.isIdle();
+    if (busy !== this.busy) {
+      this.busy = busy;
+      this.connection.setBusy(busy);
+    }
+    if (!busy && this.closeWhenIdle) this.connection.close();
+  }
+
+  /** Graceful shutdown: close now if idle, else once the calls in flight are answered and the replies sent. */
   closeGracefully(): void {
     this.closeWhenIdle = true;
-    if (this.isIdle()) this.connection.close();
+    this.updateBusy();
   }
 
   /** Shutdown ran out of time: abort the calls still running and close. */
@@ -258,7 +275,8 @@ export class ServerSession {
       },
       performance.now(),
     );
-    if (this.inFlight++ === 0) this.connection.setBusy(true);
+    this.inFlight++;
+    this.updateBusy();
     this.runtime.inFlight++;
     this.contexts.add(context);
     const done = (): void => this.settled(route, context);
@@ -280,11 +298,7 @@ export class ServerSession {
     } else {
       this.finish({ kind: 'context', route, context });
     }
-    if (this.inFlight === 0) {
-      this.connection.setBusy(false);
-      // Closing gracefully and nothing left to send (a oneway call, or a reply already flushed).
-      if (this.closeWhenIdle && !this.flushScheduled) this.connection.close();
-    }
+    this.updateBusy();
   }
 
   private finishFailure(route: ReplyRoute, type: TApplicationExceptionType, message: string): void {
@@ -410,29 +424,33 @@ export class ServerSession {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
+    if (!this.busy) this.updateBusy();
     queueMicrotask(this.flushTask);
   }
 
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed) return;
-    const closeAfter = this.closeWhenIdle && this.inFlight === 0;
-    this.connection.writer.flush().then(
-      () => {
-        if (closeAfter) this.connection.close();
-      },
-      (error: unknown) => {
-        if (!this.closed) this.runtime.report(error, undefined, `cannot send replies to ${this.connection.remoteAddress}`);
-        this.connection.close();
-      },
-    );
+    this.flushing++;
+    this.connection.writer.flush().then(this.flushed, this.flushFailed);
   }
+
+  private readonly flushed = (): void => {
+    this.flushing--;
+    if (!this.closed) this.updateBusy();
+  };
+
+  private readonly flushFailed = (error: unknown): void => {
+    this.flushing--;
+    if (!this.closed) this.runtime.report(error, undefined, `cannot send replies to ${this.connection.remoteAddress}`);
+    this.connection.close();
+  };
 
   /** Stops reading; the connection closes once the replies already due have been sent. */
   private closeAfterReply(): void {
     this.failed = true;
     this.closeWhenIdle = true;
-    if (this.isIdle()) this.scheduleFlush();
+    this.updateBusy();
   }
 
   /** The input can never form a message: answer what can be answered, then close. */

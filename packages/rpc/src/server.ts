@@ -67,6 +67,11 @@ export interface ServerOptions<Handler = unknown> {
   backlog?: number;
   /** Report undeclared handler errors to onError. Default true. */
   reportHandlerErrors?: boolean;
+  /**
+   * Closes connections that carried no traffic for this many ms (application-level, not TCP keepalive).
+   * Default 0: never. Pooled clients notice and redial.
+   */
+  idleTimeout?: number;
 }
 
 const KNOWN_OPTIONS = [
@@ -88,6 +93,7 @@ const KNOWN_OPTIONS = [
   'rejectTimeout',
   'backlog',
   'reportHandlerErrors',
+  'idleTimeout',
 ];
 
 export interface CloseOptions {
@@ -193,6 +199,7 @@ export class ThriftServer implements ServerRuntime {
   private readonly rejectTimeout: number;
   private readonly backlog: number;
   private readonly reportHandlerErrors: boolean;
+  private readonly idleTimeout: number;
   private readonly sessions = new Set<ServerSession>();
   private listener: NetListener | undefined;
   private listening: Promise<Address> | undefined;
@@ -243,6 +250,7 @@ export class ThriftServer implements ServerRuntime {
     this.rejectTimeout = msOption('rejectTimeout', options.rejectTimeout, 1000, 1) as number;
     this.backlog = intOption('backlog', options.backlog, 1024, 1, 65535);
     this.reportHandlerErrors = boolOption('reportHandlerErrors', options.reportHandlerErrors, true);
+    this.idleTimeout = msOption('idleTimeout', options.idleTimeout, 0) as number;
   }
 
   /** The bound address once listening (the real port when 0 was asked for). */
@@ -260,7 +268,11 @@ export class ThriftServer implements ServerRuntime {
     if (this.listening !== undefined) return Promise.reject(new RpcError('ECLOSED', 'listen() was already called on this server'));
     if (this.closing !== undefined) return Promise.reject(new RpcError('ECLOSED', 'the server is closed'));
     const parsed = parseAddress(address, 'listen address');
-    this.listening = this.engine.listen(parsed, (connection) => this.accept(connection), { backlog: this.backlog, onError: (error) => this.report(error, undefined, 'connection failed') }).then((listener) => {
+    this.listening = this.engine.listen(parsed, (connection) => this.accept(connection), {
+      backlog: this.backlog,
+      idleTimeout: this.idleTimeout,
+      onError: (error) => this.report(error, undefined, 'connection failed'),
+    }).then((listener) => {
       this.listener = listener;
       if (this.closing !== undefined) void listener.stopAccepting();
       return listener.address;

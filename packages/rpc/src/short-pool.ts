@@ -45,8 +45,9 @@ export class ShortPool<C extends PoolConnection> implements ConnectionPool<C> {
 
   close(): void {
     this.closed = true;
-    for (const connection of this.open) connection.close();
+    const open = [...this.open];
     this.open.clear();
+    for (const connection of open) connection.close();
   }
 
   stats(): PoolStats {

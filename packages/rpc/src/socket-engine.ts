@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { LinkBuffer, type Reader } from '@thriftpoll/netpoll';
+import type { LinkBuffer } from '@thriftpoll/netpoll';
 import { formatAddress, type Address } from './address';
 import { RpcError, RpcTimeoutError } from './errors';
 import type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
@@ -117,9 +117,18 @@ function socketAddress(host: string | undefined, port: number | undefined, fallb
   return formatAddress({ host, port });
 }
 
+// The LinkBuffer class, loaded on first use (see netpoll-engine.ts for why the engine package is loaded lazily).
+let LinkBufferClass: typeof LinkBuffer | undefined;
+
+function newLinkBuffer(): LinkBuffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  LinkBufferClass ??= (require('@thriftpoll/netpoll') as typeof import('@thriftpoll/netpoll')).LinkBuffer;
+  return new LinkBufferClass();
+}
+
 /** NetConnection over a Node `net.Socket`. */
 class SocketConnection implements NetConnection {
-  readonly reader: LinkBuffer = new LinkBuffer();
+  readonly reader: LinkBuffer = newLinkBuffer();
   readonly writer: SocketWriter;
   readonly remoteAddress: string;
   readonly localAddress: string;
@@ -128,6 +137,7 @@ class SocketConnection implements NetConnection {
   private running = false;
   private peerEnded = false;
   private closed = false;
+  private busy = false;
   private closeError: Error | undefined;
   private readonly closeCallbacks: CloseCallback[] = [];
 
@@ -144,7 +154,7 @@ class SocketConnection implements NetConnection {
       this.peerEnded = true;
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      this.closeError = new RpcError(error.code === 'EPIPE' ? 'ECONNRESET' : 'ECONNRESET', `connection to ${this.remoteAddress} failed: ${error.message}`, {
+      this.closeError = new RpcError('ECONNRESET', `connection to ${this.remoteAddress} failed: ${error.message}`, {
         address: this.remoteAddress,
         cause: error,
       });
@@ -174,8 +184,16 @@ class SocketConnection implements NetConnection {
     else this.closeCallbacks.push(callback);
   }
 
-  setBusy(): void {
-    // Node's net has no engine-level shutdown; the RPC server tracks busy connections itself.
+  setBusy(busy: boolean): void {
+    this.busy = busy;
+  }
+
+  /** Closes the connection after `ms` without traffic, unless it is busy (calls in flight). */
+  setIdleTimeout(ms: number): void {
+    this.socket.setTimeout(ms, () => {
+      if (this.busy) this.socket.setTimeout(ms);
+      else this.socket.destroy();
+    });
   }
 
   close(): void {
@@ -228,7 +246,12 @@ export const socketEngine: NetEngine = {
 
   listen(address: Address, onConnection: (connection: NetConnection) => void, options: ListenOptions = {}): Promise<NetListener> {
     const path = 'path' in address ? address.path : undefined;
-    const server = net.createServer({ noDelay: true }, (socket) => onConnection(new SocketConnection(socket, path)));
+    const idleTimeout = options.idleTimeout ?? 0;
+    const server = net.createServer({ noDelay: true }, (socket) => {
+      const connection = new SocketConnection(socket, path);
+      if (idleTimeout > 0) connection.setIdleTimeout(idleTimeout);
+      onConnection(connection);
+    });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       const listenOptions: net.ListenOptions = 'path' in address ? { path: address.path } : { host: address.host, port: address.port };
@@ -239,7 +262,11 @@ export const socketEngine: NetEngine = {
         const boundAddress: Address = typeof bound === 'object' && bound !== null ? { host: bound.address, port: bound.port } : address;
         resolve({
           address: boundAddress,
-          stopAccepting: () => new Promise((done) => server.close(() => done())),
+          // server.close() stops accepting at once; its callback would wait for every connection to end.
+          stopAccepting: () => {
+            if (server.listening) server.close();
+            return Promise.resolve();
+          },
         });
       });
     });
@@ -273,4 +300,3 @@ export const socketEngine: NetEngine = {
   },
 };
 
-export type { Reader };
