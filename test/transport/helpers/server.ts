@@ -19,7 +19,14 @@ import { bytesOf } from './bytes';
 
 /** What the server saw on one connection. */
 export interface ConnectionRecord {
-  messages: { transport: TransportKind; protocol: number; seqid: number | undefined; headers: Record<string, string>; ints: [number, string][] }[];
+  messages: {
+    transport: TransportKind;
+    protocol: number;
+    seqid: number | undefined;
+    headers: Record<string, string>;
+    ints: [number, string][];
+    transforms: readonly number[];
+  }[];
   error: unknown;
   /** Most bytes ever buffered for this connection (memory bound checks). */
   maxBuffered: number;
@@ -105,6 +112,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         seqid: request.seqid,
         headers: request.headers.toRecord(),
         ints: [...request.headers.intEntries()],
+        transforms: request.transforms,
       });
       let replyPayload: Buffer | undefined;
       const output = new (apacheProtocolClass(request.protocol))(
