@@ -1,6 +1,6 @@
 import { GrowableBuffer, TProtocolException, TType } from '@thriftpoll/protocol';
 import type { ProtocolWriter } from '@thriftpoll/protocol';
-import { PROTOCOLS } from './support/apache';
+import { PROTOCOLS, readerOurs } from './support/apache';
 import type { ProtocolName } from './support/apache';
 
 /**
@@ -71,4 +71,23 @@ describe.each(protocols)('%s writer', (protocol) => {
 test('compact: writeStructEnd() without writeStructBegin() is refused', () => {
   const writer = PROTOCOLS.compact.ours.createWriter(new GrowableBuffer());
   expect(() => writer.writeStructEnd()).toThrow('writeStructEnd() without a matching writeStructBegin()');
+});
+
+test('compact: a BOOL field header without writeBool() is refused at the next field or stop', () => {
+  const writer = PROTOCOLS.compact.ours.createWriter(new GrowableBuffer());
+  writer.writeStructBegin('s');
+  writer.writeFieldBegin(TType.BOOL, 3);
+  expect(() => writer.writeFieldBegin(TType.I32, 4)).toThrow('writeFieldBegin() after writeFieldBegin(BOOL, 3) without writeBool(): Compact writes a bool field\'s header with its value');
+  writer.writeFieldBegin(TType.BOOL, 5);
+  expect(() => writer.writeFieldStop()).toThrow(/writeFieldStop\(\) after writeFieldBegin\(BOOL, 5\)/);
+});
+
+test('compact reader: a bool field whose value was never read does not leak into a later bool', () => {
+  // field 1 BOOL true (0x11), field 2 LIST<bool> of 1 element (0x19 0x11) holding false (0x02), stop
+  const reader = readerOurs('compact', Buffer.from('11191102' + '00', 'hex'));
+  reader.readStructBegin();
+  reader.readFieldBegin(); // the caller ignores the bool value
+  reader.readFieldBegin();
+  reader.readListBegin();
+  expect(reader.readBool()).toBe(false);
 });

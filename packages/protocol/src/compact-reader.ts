@@ -124,7 +124,8 @@ export class CompactReader extends SourceReader {
       const id = this.lastFieldId + delta;
       if (delta !== 0 && type !== NO_TYPE && id <= 0x7fff) {
         this.pos = pos + 1;
-        if (compactType <= CT_BOOLEAN_FALSE) this.pendingBool = compactType === CT_BOOLEAN_TRUE ? 1 : 0;
+        // A bool value from an earlier header that nobody read must not leak into a later readBool().
+        this.pendingBool = compactType === CT_BOOLEAN_TRUE ? 1 : compactType === CT_BOOLEAN_FALSE ? 0 : NO_BOOL;
         this.lastFieldId = id;
         field.type = type;
         field.id = id;
@@ -284,7 +285,7 @@ export class CompactReader extends SourceReader {
     }
     const type = TTYPE_OF_COMPACT[compactType];
     if (type === NO_TYPE) throw this.invalid(`field ${id} has unknown Compact type ${compactType}`);
-    if (compactType <= CT_BOOLEAN_FALSE) this.pendingBool = compactType === CT_BOOLEAN_TRUE ? 1 : 0;
+    this.pendingBool = compactType === CT_BOOLEAN_TRUE ? 1 : compactType === CT_BOOLEAN_FALSE ? 0 : NO_BOOL;
     this.lastFieldId = id;
     field.type = type;
     field.id = id;

@@ -92,9 +92,11 @@ export class CompactWriter extends SinkWriter implements ProtocolWriter {
     this.lastFieldId = this.fieldIdStack.pop() as number;
   }
 
+  /** @throws TProtocolException(INVALID_DATA) also when the previous field was a BOOL whose writeBool() is missing. */
   writeFieldBegin(type: TType, id: number): void {
     this.checkType(type, 'field');
     this.checkFieldId(id);
+    if (this.boolFieldId !== NO_FIELD) this.missingBool('writeFieldBegin()');
     if (type === TType.BOOL) {
       this.boolFieldId = id;
       return;
@@ -105,6 +107,7 @@ export class CompactWriter extends SinkWriter implements ProtocolWriter {
   writeFieldEnd(): void {}
 
   writeFieldStop(): void {
+    if (this.boolFieldId !== NO_FIELD) this.missingBool('writeFieldStop()');
     if (this.end - this.pos < 1) this.grow(1);
     this.buf[this.pos++] = 0;
   }
@@ -255,6 +258,15 @@ export class CompactWriter extends SinkWriter implements ProtocolWriter {
     if (this.end - this.pos < 16) this.grow(16);
     parseUuidInto(value, this.buf, this.pos);
     this.pos += 16;
+  }
+
+  private missingBool(call: string): never {
+    const id = this.boolFieldId;
+    this.boolFieldId = NO_FIELD;
+    throw new TProtocolException(
+      TProtocolExceptionType.INVALID_DATA,
+      `${call} after writeFieldBegin(BOOL, ${id}) without writeBool(): Compact writes a bool field's header with its value`,
+    );
   }
 
   /** Writes a field header: short form for a delta of 1..15 from the previous field, long form otherwise. */
