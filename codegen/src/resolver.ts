@@ -364,8 +364,9 @@ class Resolver {
     const base = withDoc({ name: def.name, annotations: annotations(def.annotations), location: this.location(file, def.nameSpan) }, def.doc);
     switch (def.kind) {
       case 'typedef': {
+        // Resolve through the typedef itself first, so that a cycle is reported at the first typedef of it.
+        if (!this.typedefTarget(file, def)) return undefined;
         const type = this.type(file, def.type);
-        this.typedefTarget(file, def);
         return type ? { kind: 'typedef', ...base, type } : undefined;
       }
       case 'enum':
@@ -541,11 +542,10 @@ class Resolver {
   // ---- constants -----------------------------------------------------------------------------------------
 
   /** A constant definition, checked against its declared type once (memoised). */
-  private constant(file: LoadedFile, def: AstConst): { type: TypeRef; value: ConstValue } | undefined {
+  private constant(file: LoadedFile, def: AstConst, stack: readonly AstConst[] = []): { type: TypeRef; value: ConstValue } | undefined {
     if (this.consts.has(def)) return this.consts.get(def) ?? undefined;
-    this.consts.set(def, null); // a reference back to this constant while checking it is a cycle
     const type = this.type(file, def.type);
-    const value = type && this.value(type, def.value, { file, stack: [def] });
+    const value = type && this.value(type, def.value, { file, stack: [...stack, def] });
     const result = type && value ? { type, value } : null;
     this.consts.set(def, result);
     return result ?? undefined;
@@ -577,7 +577,7 @@ class Resolver {
       }
       // Check the referenced constant once against its own type (its errors are reported there), then against
       // this type, with errors pointing at this reference.
-      if (!this.consts.has(def)) this.constant(found.file, def);
+      if (!this.consts.has(def)) this.constant(found.file, def, ctx.stack);
       if (!this.consts.get(def)) return undefined;
       return this.value(type, def.value, {
         file: found.file,
