@@ -249,6 +249,49 @@ describe.each(ENGINES)('server on %s', (engine) => {
     await second.$close();
   });
 
+  test.each(['framed', 'theader', 'ttheader', 'ttheader-framed'] as const)(
+    'a request over the size limit (%s) gets a typed overload error naming the limit; others are unaffected',
+    async (transport) => {
+      const { port, server } = await serve({ maxFrameSize: 2048, maxMessageSize: 2048 });
+      const big = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, transport });
+      const small = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, transport });
+      expect(await small.echo({ action: 'a', msg: 'small' })).toEqual({ action: 'a', msg: 'small' });
+      const error = await big.echo({ action: 'a', msg: 'x'.repeat(8192) }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RpcOverloadError);
+      expect(error).toMatchObject({ side: 'server', limit: 'maxFrameSize', retrySafe: true });
+      expect((error as Error).message).toMatch(/exceeds maxFrameSize 2048/);
+      expect(await small.echo({ action: 'a', msg: 'still fine' })).toEqual({ action: 'a', msg: 'still fine' });
+      expect(await big.echo({ action: 'a', msg: 'small again' })).toEqual({ action: 'a', msg: 'small again' });
+      expect(server.getStats().protocolErrors).toBe(1);
+      await big.$close();
+      await small.$close();
+    },
+  );
+
+  test('a Buffered message over maxMessageSize closes that connection only', async () => {
+    // The Buffered scan moves a long message out of the connection's input as it goes, so its header cannot be
+    // read back to answer it: the connection is dropped (and reported), which the caller sees as ECONNRESET.
+    const { port, server } = await serve({ maxMessageSize: 2048 });
+    const big = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, transport: 'buffered' });
+    const small = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, transport: 'buffered' });
+    expect(await small.echo({ action: 'a', msg: 'small' })).toEqual({ action: 'a', msg: 'small' });
+    await expect(big.echo({ action: 'a', msg: 'x'.repeat(8192) })).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(await small.echo({ action: 'a', msg: 'still fine' })).toEqual({ action: 'a', msg: 'still fine' });
+    await waitFor(() => errors.some((e) => /maxMessageSize 2048/.test(String((e.error as Error).message))), 10000, 'the report');
+    expect(server.getStats().protocolErrors).toBe(1);
+    await big.$close();
+    await small.$close();
+  });
+
+  test("a request over the client's own maxFrameSize is not sent (EMSGSIZE, retry-safe)", async () => {
+    const { port, handler } = await serve();
+    const echo = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, maxFrameSize: 1024 });
+    await expect(echo.echo({ action: 'a', msg: 'x'.repeat(4096) })).rejects.toMatchObject({ code: 'EMSGSIZE', retrySafe: true });
+    expect(await echo.echo({ action: 'a', msg: 'fits' })).toEqual({ action: 'a', msg: 'fits' });
+    expect(handler.calls).toBe(1);
+    await echo.$close();
+  });
+
   test('oneway calls get no reply, and their failures are reported', async () => {
     const { port, handler } = await serve();
     handler.notify = (msg: string) => {

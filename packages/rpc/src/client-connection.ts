@@ -8,7 +8,7 @@ import {
   type ProtocolWriter,
   type ReaderOptions,
 } from '@thriftpoll/protocol';
-import { KitexStringKey, Metadata, type DecodedMessage, type EncoderOptions, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
+import { KitexStringKey, Metadata, TransportError, type DecodedMessage, type EncoderOptions, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
 import type { Endpoint } from './address';
 import { connectionDecoder, connectionEncoder, type TransportName } from './codec';
 import { RpcError } from './errors';
@@ -125,6 +125,9 @@ export class ClientConnection implements PoolConnection {
       (this.writer as { reset?: () => void }).reset?.();
       this.encoder.abort();
       output.mallocAck(mark);
+      if (error instanceof TransportError && error.code === 'FRAME_TOO_LARGE') {
+        throw new RpcError('EMSGSIZE', `${call.wireName} to ${this.endpoint.key} not sent: ${error.message}`, { address: this.endpoint.key, cause: error, retrySafe: true });
+      }
       throw error;
     }
     if (oneway) {
@@ -246,7 +249,12 @@ export class ClientConnection implements PoolConnection {
   }
 
   private fatal(error: unknown, what: string): void {
-    this.failAll(this.transportError(error, what, 'EPROTO'));
+    const tooLarge = error instanceof TransportError && (error.code === 'FRAME_TOO_LARGE' || error.code === 'MESSAGE_TOO_LARGE');
+    this.failAll(
+      tooLarge
+        ? new RpcError('EMSGSIZE', `${this.endpoint.key} sent a reply over the client's size limit: ${(error as Error).message}`, { address: this.endpoint.key, cause: error })
+        : this.transportError(error, what, 'EPROTO'),
+    );
     this.connection.close();
   }
 
@@ -266,7 +274,7 @@ export class ClientConnection implements PoolConnection {
     const count = this.pending.size;
     const calls = [...this.pending.values()];
     this.pending.clear();
-    if (cause instanceof RpcError && cause.code === 'EPROTO') {
+    if (cause instanceof RpcError && (cause.code === 'EPROTO' || cause.code === 'EMSGSIZE')) {
       for (const call of calls) call.reject(cause);
       return;
     }

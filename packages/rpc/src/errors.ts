@@ -7,7 +7,6 @@
  *   ECONNREFUSED  RpcError          the address refused the connection                         yes
  *   ECONNTIMEOUT  RpcTimeoutError   no connection within connectTimeout                        yes
  *   EDIAL         RpcError          any other dial failure (ENOENT socket path, EHOSTUNREACH)  yes
- *   ENOADDRESS    RpcError          no address to call                                         yes
  *   ECONNRESET    RpcError          the connection died while the call was pending             no (yes if
  *                                   the call had not been sent yet)
  *   ECLOSED       RpcError          the client or server was closed before the call ran        yes
@@ -25,7 +24,6 @@ export type RpcErrorCode =
   | 'ECONNREFUSED'
   | 'ECONNTIMEOUT'
   | 'EDIAL'
-  | 'ENOADDRESS'
   | 'ECONNRESET'
   | 'ECLOSED'
   | 'ETIMEDOUT'
@@ -37,7 +35,6 @@ const RETRY_SAFE: ReadonlySet<RpcErrorCode> = new Set<RpcErrorCode>([
   'ECONNREFUSED',
   'ECONNTIMEOUT',
   'EDIAL',
-  'ENOADDRESS',
   'ECLOSED',
   'EOVERLOAD',
 ]);
@@ -85,6 +82,7 @@ export type OverloadLimit =
   | 'maxConcurrentRequestsPerConnection'
   | 'maxPendingPerConnection'
   | 'maxWaitingPerAddress'
+  | 'maxFrameSize'
   | 'maxMessageSize'
   | 'shuttingDown';
 

@@ -10,7 +10,7 @@ import { RpcOverloadError, type OverloadLimit } from './errors';
  * e.g. "overloaded (maxConcurrentRequests): 1000 requests in flight on the server, maxConcurrentRequests 1000".
  * Apache and Kitex clients see an ordinary TApplicationException with that message.
  */
-const PREFIX = /^overloaded \((maxConnections|maxConcurrentRequests|maxConcurrentRequestsPerConnection|shuttingDown)\): /;
+const PREFIX = /^overloaded \((maxConnections|maxConcurrentRequests|maxConcurrentRequestsPerConnection|maxFrameSize|maxMessageSize|shuttingDown)\): /;
 
 export function overloadMessage(limit: OverloadLimit, detail: string): string {
   return `overloaded (${limit}): ${detail}`;

@@ -8,12 +8,13 @@ import {
   type ProtocolReader,
   type ProtocolWriter,
 } from '@thriftpoll/protocol';
-import { KitexIntKey, KitexStringKey, Metadata, type DecodedMessage, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
+import { KitexIntKey, KitexStringKey, Metadata, TransportError, type DecodedMessage, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
 import { connectionEncoder, errorCode } from './codec';
 import { deadlineFromHeaders } from './deadline';
 import { RpcError, type OverloadLimit } from './errors';
 import type { NetConnection } from './net-connection';
 import { overloadMessage } from './overload';
+import { describeOversized } from './oversized';
 import { plainMethodName, type RegisteredMethod } from './registry';
 import type { ServerRuntime } from './server-runtime';
 import { ServerContext } from './server-context';
@@ -446,6 +447,32 @@ export class ServerSession {
     this.connection.close();
   };
 
+  /**
+   * A request over the size limits was refused before being read: tell its caller (a typed overload error on
+   * thriftpoll clients, a TApplicationException elsewhere), then close. False when its header cannot be found.
+   */
+  private answerOversized(error: TransportError): boolean {
+    const request = describeOversized(this.connection.reader, this.encoder?.transport ?? this.decoder.transport);
+    if (request === undefined) return false;
+    if (this.encoder === undefined) {
+      this.encoder = connectionEncoder(request.transport, this.connection.writer, this.runtime.encoderOptions);
+      this.inOrder = this.runtime.replyOrder === 'in-order' || request.transport === 'buffered';
+    }
+    const route: ReplyRoute = {
+      name: plainMethodName(request.name),
+      seqid: request.seqid,
+      protocol: request.protocol,
+      headerSeqid: request.headerSeqid,
+      flags: request.flags,
+      transforms: NO_TRANSFORMS,
+      index: this.nextIndex++,
+    };
+    const limit = error.code === 'FRAME_TOO_LARGE' ? 'maxFrameSize' : 'maxMessageSize';
+    this.finishFailure(route, TApplicationExceptionType.INTERNAL_ERROR, overloadMessage(limit, error.message));
+    this.closeAfterReply();
+    return true;
+  }
+
   /** Stops reading; the connection closes once the replies already due have been sent. */
   private closeAfterReply(): void {
     this.failed = true;
@@ -457,6 +484,10 @@ export class ServerSession {
   private fail(error: unknown): void {
     this.failed = true;
     this.runtime.stats.protocolErrors++;
+    if (error instanceof TransportError && (error.code === 'FRAME_TOO_LARGE' || error.code === 'MESSAGE_TOO_LARGE') && this.answerOversized(error)) {
+      this.report(error);
+      return;
+    }
     const reply = (error as { reply?: unknown }).reply;
     if (reply instanceof Uint8Array && reply.length > 0) {
       // E.g. the HTTP explanation: sent as is, then the connection closes.
@@ -469,6 +500,10 @@ export class ServerSession {
     } else {
       this.connection.close();
     }
+    this.report(error);
+  }
+
+  private report(error: unknown): void {
     this.runtime.report(
       new RpcError('EPROTO', `closing the connection from ${this.connection.remoteAddress}: ${error instanceof Error ? error.message : String(error)}`, {
         address: this.connection.remoteAddress,
