@@ -86,6 +86,7 @@ void Engine::Stop() {
   }
   conns_.clear();
   ready_.clear();
+  drainBatch_.clear();
   notices_.clear();
 }
 
@@ -630,14 +631,15 @@ size_t Engine::Drain(double* records, size_t capacity) {
     retiredScratch_.pop_back();
   }
   const uint64_t blockSize = pool_.blockSize();
-  while (count < capacity) {
-    Conn* conn;
-    {
-      std::lock_guard<std::mutex> lock(readyMu_);
-      if (ready_.empty()) break;
-      conn = ready_.front();
-      ready_.pop_front();
-    }
+  // Take the whole ready queue under one lock; what does not fit goes back to its front, in order.
+  std::deque<Conn*>& batch = drainBatch_;  // reused: no allocation per drain
+  {
+    std::lock_guard<std::mutex> lock(readyMu_);
+    batch.swap(ready_);
+  }
+  while (count < capacity && !batch.empty()) {
+    Conn* conn = batch.front();
+    batch.pop_front();
     std::unique_lock<std::mutex> lock(conn->mu);
     if (conn->closed) {
       conn->queued = false;
@@ -699,14 +701,17 @@ size_t Engine::Drain(double* records, size_t capacity) {
       }
     }
     if (!complete) {
-      lock.unlock();
-      std::lock_guard<std::mutex> readyLock(readyMu_);
-      ready_.push_front(conn);  // keeps its queue reference
+      batch.push_front(conn);  // keeps its queue reference
       break;
     }
     conn->queued = false;
     lock.unlock();
     Unref(conn);
+  }
+  if (!batch.empty()) {
+    std::lock_guard<std::mutex> lock(readyMu_);
+    ready_.insert(ready_.begin(), batch.begin(), batch.end());
+    batch.clear();
   }
   return count;
 }

@@ -165,6 +165,7 @@ class Engine {
   std::unordered_map<uint64_t, Conn*> conns_;
   std::unordered_map<uint32_t, Listener*> listeners_;
   std::vector<uint32_t> retiredScratch_;
+  std::deque<Conn*> drainBatch_;
 
   std::mutex readyMu_;
   std::deque<Conn*> ready_;

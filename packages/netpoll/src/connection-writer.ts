@@ -59,20 +59,22 @@ export class ConnectionWriter extends OutputBuffer {
     }
     this.cutSegment();
     const segments = this.segments;
-    if (segments.length === 0) return this.queued === this.sent ? RESOLVED : this.waitFor(this.queued);
+    const count = this.segmentCount;
+    if (count === 0) return this.queued === this.sent ? RESOLVED : this.waitFor(this.queued);
     const engine = this.engine;
     const descriptors = engine.descriptors;
     const capacity = engine.descriptorCapacity * 4;
     let result = 0;
     let bytes = 0;
-    for (let from = 0; from < segments.length; from += capacity) {
-      const to = Math.min(segments.length, from + capacity);
+    for (let from = 0; from < count; from += capacity) {
+      const to = Math.min(count, from + capacity);
       for (let i = from; i < to; i++) descriptors[i - from] = segments[i];
       for (let i = from + 2; i < to; i += 4) bytes += segments[i];
       result = engine.native.flush(this.owner.id, (to - from) / 4, engine.takeCommands());
       if (result < 0) {
         // The engine released what it was given; the rest is ours to free.
-        this.segments = segments.slice(to);
+        for (let i = to; i < count; i++) segments[i - to] = segments[i];
+        this.segmentCount = count - to;
         this.blockInFlight = false;
         this.blockSegmented = false;
         const error = errnoError(-result, 'write', this.owner.label);
@@ -81,7 +83,7 @@ export class ConnectionWriter extends OutputBuffer {
         return Promise.reject(error);
       }
     }
-    segments.length = 0;
+    this.segmentCount = 0;
     this.blockSegmented = false;
     this.written = 0;
     this.queued += bytes;
@@ -130,7 +132,7 @@ export class ConnectionWriter extends OutputBuffer {
     }
     if (this.sent === this.queued) {
       this.blockInFlight = false;
-      if (!this.blockSegmented && this.segments.length === 0) this.recycleIdleBlock();
+      if (!this.blockSegmented && this.segmentCount === 0) this.recycleIdleBlock();
       this.owner.writeSettled();
     }
   }

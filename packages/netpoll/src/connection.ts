@@ -75,6 +75,8 @@ export class Connection implements EngineClient, WriterOwner {
   readonly writer: ConnectionWriter;
   /** Free for the layer above (e.g. what onPrepare returned). */
   context: unknown = undefined;
+  /** @internal Engine bookkeeping: listed for processing in the current batch. */
+  engineScheduled = false;
 
   private readonly engine: Engine;
   private readonly host: ConnectionHost;

@@ -54,6 +54,8 @@ export interface EngineClient {
   onWrite(sentTotal: number, unsent: number): void;
   /** Runs handlers once the batch's events are applied. */
   process(): void;
+  /** Set by the engine while the client is listed for process() in the current batch. */
+  engineScheduled: boolean;
 }
 
 export interface ListenerClient {
@@ -108,8 +110,8 @@ export class Engine {
   private readonly listenerClients = new Map<number, ListenerClient>();
   private readonly dialClients = new Map<number, DialClient>();
   private readonly blockCache: BlockLease[] = [];
-  private touched = new Set<EngineClient>();
-  private touchedSpare = new Set<EngineClient>();
+  private touched: EngineClient[] = [];
+  private touchedSpare: EngineClient[] = [];
   private readonly afterBatch: Array<() => void> = [];
 
   constructor(options: EngineOptions = {}) {
@@ -238,7 +240,7 @@ export class Engine {
 
   /** @internal Marks a connection to be processed once the current batch's events are all applied. */
   touch(client: EngineClient): void {
-    this.touched.add(client);
+    this.schedule(client);
   }
 
   /** @internal Runs `task` after the current batch (or now, outside a dispatch). */
@@ -332,8 +334,8 @@ export class Engine {
     try {
       for (;;) {
         const count = this.native.drain(this.takeCommands());
-        if (count === 0) break;
-        this.apply(count);
+        if (count > 0) this.apply(count);
+        else if (this.touched.length === 0) break;
         this.runTouched();
         if (this.destroyed) return;
       }
@@ -360,7 +362,7 @@ export class Engine {
           const client = this.clients.get(id);
           if (client !== undefined) {
             client.onData(this.view(events[at + 2], events[at + 3], events[at + 4]));
-            this.touched.add(client);
+            this.schedule(client);
           }
           break;
         }
@@ -371,7 +373,7 @@ export class Engine {
           const client = this.clients.get(id);
           if (client !== undefined) {
             client.onEof();
-            this.touched.add(client);
+            this.schedule(client);
           }
           break;
         }
@@ -384,7 +386,7 @@ export class Engine {
           if (client === undefined) this.native.dispose(id);
           else {
             this.clients.set(id, client);
-            this.touched.add(client);
+            this.schedule(client);
           }
           break;
         }
@@ -395,7 +397,7 @@ export class Engine {
           if (client === undefined) this.native.dispose(id);
           else {
             this.clients.set(id, client);
-            this.touched.add(client);
+            this.schedule(client);
           }
           break;
         }
@@ -412,13 +414,23 @@ export class Engine {
   }
 
   private runTouched(): void {
-    if (this.touched.size === 0) return;
-    // Swap sets rather than copy: handlers may touch connections for the next round meanwhile.
+    if (this.touched.length === 0) return;
+    // Swap lists rather than copy: handlers may schedule connections for the next round meanwhile.
     const batch = this.touched;
     this.touched = this.touchedSpare;
     this.touchedSpare = batch;
-    for (const client of batch) client.process();
-    batch.clear();
+    for (let i = 0; i < batch.length; i++) {
+      const client = batch[i];
+      client.engineScheduled = false;
+      client.process();
+    }
+    batch.length = 0;
+  }
+
+  private schedule(client: EngineClient): void {
+    if (client.engineScheduled) return;
+    client.engineScheduled = true;
+    this.touched.push(client);
   }
 }
 

@@ -41,8 +41,9 @@ export interface Writer {
  *   segments: [s0][s1]...        current block: | segmented | start ... pos (unflushed) | free ... capacity |
  */
 export class OutputBuffer implements Writer {
-  /** Flat [slab, offset, length, flags] quadruples. */
+  /** Flat [slab, offset, length, flags] quadruples; the first `segmentCount` entries are live (reused, not regrown). */
   protected segments: number[] = [];
+  protected segmentCount = 0;
   protected block: BlockLease | undefined;
   protected start = 0;
   protected pos = 0;
@@ -79,7 +80,7 @@ export class OutputBuffer implements Writer {
     this.pos -= fromBlock;
     drop -= fromBlock;
     // Shorten finished segments from the end; they keep carrying their blocks' ownership.
-    for (let at = this.segments.length - 4; drop > 0 && at >= 0; at -= 4) {
+    for (let at = this.segmentCount - 4; drop > 0 && at >= 0; at -= 4) {
       const cut = Math.min(drop, this.segments[at + 2]);
       this.segments[at + 2] -= cut;
       drop -= cut;
@@ -135,9 +136,11 @@ export class OutputBuffer implements Writer {
     if (buffer.engine !== this.engine) throw new RangeError('append: the buffer belongs to another engine');
     this.cutSegment();
     buffer.seal();
-    for (const value of buffer.segments) this.segments.push(value);
+    for (let i = 0; i < buffer.segmentCount; i += 4) {
+      this.pushSegment(buffer.segments[i], buffer.segments[i + 1], buffer.segments[i + 2], buffer.segments[i + 3]);
+    }
     this.written += buffer.written;
-    buffer.segments = [];
+    buffer.segmentCount = 0;
     buffer.written = 0;
   }
 
@@ -159,14 +162,24 @@ export class OutputBuffer implements Writer {
 
   /** Gives every block back (nothing written is sent). */
   discard(): void {
-    for (let at = 0; at < this.segments.length; at += 4) {
+    for (let at = 0; at < this.segmentCount; at += 4) {
       if (this.segments[at + 3] === 1) this.engine.native.freeBlock(this.segments[at], this.segments[at + 1]);
     }
-    this.segments = [];
+    this.segmentCount = 0;
     this.written = 0;
     if (this.block !== undefined && !this.blockInFlight && !this.detached) this.engine.releaseBlock(this.block);
     this.block = undefined;
     this.blockSegmented = false;
+  }
+
+  protected pushSegment(slab: number, offset: number, length: number, flags: number): void {
+    const segments = this.segments;
+    const at = this.segmentCount;
+    segments[at] = slab;
+    segments[at + 1] = offset;
+    segments[at + 2] = length;
+    segments[at + 3] = flags;
+    this.segmentCount = at + 4;
   }
 
   /** Ensures room for n contiguous bytes, moving to a new block when the current one is too full. */
@@ -194,7 +207,7 @@ export class OutputBuffer implements Writer {
       this.start = this.pos;
       return;
     }
-    this.segments.push(block.slab, block.offset + this.start, this.pos - this.start, 0);
+    this.pushSegment(block.slab, block.offset + this.start, this.pos - this.start, 0);
     this.start = this.pos;
     this.blockSegmented = true;
   }
@@ -209,10 +222,10 @@ export class OutputBuffer implements Writer {
     this.block = undefined;
     if (this.detached) return;
     if (this.pos > this.start) {
-      this.segments.push(block.slab, block.offset + this.start, this.pos - this.start, 1);
+      this.pushSegment(block.slab, block.offset + this.start, this.pos - this.start, 1);
     } else if (this.blockInFlight || this.blockSegmented) {
       // Earlier bytes of this block are queued: an empty owning segment frees it after them.
-      this.segments.push(block.slab, block.offset, 0, 1);
+      this.pushSegment(block.slab, block.offset, 0, 1);
     } else {
       this.engine.releaseBlock(block);
     }
