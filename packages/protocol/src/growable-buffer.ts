@@ -1,5 +1,5 @@
 import { TProtocolException, TProtocolExceptionType } from './errors';
-import { describe } from './options';
+import { describe } from './describe';
 import type { ByteSink } from './sink';
 
 /** Options for GrowableBuffer. */

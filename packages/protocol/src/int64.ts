@@ -1,5 +1,5 @@
 import { TProtocolException, TProtocolExceptionType } from './errors';
-import { describe } from './options';
+import { describe } from './describe';
 
 /**
  * i64 is a `bigint`, exact over its whole range. These helpers serve code that prefers `number` (the IDL

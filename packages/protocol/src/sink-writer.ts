@@ -1,5 +1,5 @@
 import { TProtocolException, TProtocolExceptionType } from './errors';
-import { describe } from './options';
+import { describe } from './describe';
 import type { ByteSink } from './sink';
 import { asBuffer } from './utf8';
 import type { BufferCodecs } from './utf8';

@@ -1,5 +1,5 @@
 import { TProtocolException, TProtocolExceptionType } from './errors';
-import { describe } from './options';
+import { describe } from './describe';
 
 /**
  * UUIDs as Thrift carries them (type UUID): 16 bytes on the wire, big-endian (RFC 4122 byte order), and the
