@@ -211,9 +211,11 @@ export class BinaryReader extends SourceReader {
       this.pos = pos + 8;
       const view = this.view;
       const hi = (view[pos] << 24) | (view[pos + 1] << 16) | (view[pos + 2] << 8) | view[pos + 3];
-      const lo = (view[pos + 4] << 24) | (view[pos + 5] << 16) | (view[pos + 6] << 8) | view[pos + 7];
-      // Values within ±2^30 convert from a small integer, cheaper than any other way to make a bigint.
-      if (hi === 0 ? lo >= 0 && lo <= 0x3fffffff : hi === -1 && lo < 0 && lo >= -0x40000000) return BigInt(lo);
+      if (hi === 0 || hi === -1) {
+        // Values within ±2^30 convert from a small integer, cheaper than any other way to make a bigint.
+        const lo = (view[pos + 4] << 24) | (view[pos + 5] << 16) | (view[pos + 6] << 8) | view[pos + 7];
+        if (hi === 0 ? lo >= 0 && lo <= 0x3fffffff : lo < 0 && lo >= -0x40000000) return BigInt(lo);
+      }
       return this.data().getBigInt64(this.viewOffset + pos);
     }
     return this.take(8, 'i64').readBigInt64BE(0);
