@@ -252,10 +252,27 @@ describe('BufferedDecoder: hostile input', () => {
   const header = '80 01 00 01 00 00 00 01 61 00 00 00 01'; // CALL "a" seqid 1
 
   test.each([
-    ['string length 0x7fffffff', `${header} 0b 00 01 7f ff ff ff`, 'SIZE_LIMIT', /string length 2147483647 needs at least 2147483647 bytes, but only \d+ remain within maxMessageSize 104857600/],
+    ['binary string length 0x7fffffff', `${header} 0b 00 01 7f ff ff ff`, /^buffered binary string length 2147483647 needs at least 2147483647 bytes, but only \d+ remain within maxMessageSize 104857600$/],
+    ['binary list of 1e9 i64 in 5 bytes', `${header} 0f 00 01 0a 3b 9a ca 00`, /binary list size 1000000000 needs at least 8000000000 bytes/],
+    ['binary map of 2^31-1 entries', `${header} 0d 00 01 0b 0b 7f ff ff ff`, /binary map size 2147483647 needs at least 17179869176 bytes/],
+    ['compact huge list in a few bytes', '82 21 01 01 61 19 f6 ff ff ff ff 07', /compact list size 2147483647 needs at least/],
+  ])('%s: MESSAGE_TOO_LARGE before anything of it is buffered, with the message head for an answer', (_name, bytes, message) => {
+    const input = hex(bytes);
+    let error: unknown;
+    try {
+      new BufferedDecoder().decode(readerOf(input));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TransportError);
+    expect((error as TransportError).code).toBe('MESSAGE_TOO_LARGE');
+    expect((error as Error).message).toMatch(message);
+    expect((error as TransportError).cause).toBeInstanceOf(TProtocolException);
+    expect(Buffer.from((error as TransportError).messageHead!)).toEqual(input);
+  });
+
+  test.each([
     ['negative string length', `${header} 0b 00 01 ff ff ff fe`, 'NEGATIVE_SIZE', /string length -2 is negative/],
-    ['list of 1e9 i64 in 5 bytes', `${header} 0f 00 01 0a 3b 9a ca 00`, 'SIZE_LIMIT', /list size 1000000000 needs at least 8000000000 bytes/],
-    ['map of 2^31-1 entries', `${header} 0d 00 01 0b 0b 7f ff ff ff`, 'SIZE_LIMIT', /map size 2147483647 needs at least 17179869176 bytes/],
     ['negative list size', `${header} 0f 00 01 08 80 00 00 00`, 'NEGATIVE_SIZE', /list size -2147483648 is negative/],
     ['unknown field type', `${header} 13 00 01`, 'INVALID_DATA', /unknown type id 19/],
     ['unknown list element type', `${header} 0f 00 01 07 00 00 00 01`, 'INVALID_DATA', /list element has unknown type id 7/],
@@ -270,7 +287,6 @@ describe('BufferedDecoder: hostile input', () => {
     ['bad protocol version', '82 22', 'BAD_VERSION', /version 2 is not 1/],
     ['overlong varint', '82 21 ff ff ff ff ff ff', 'INVALID_DATA', /seqid varint runs longer than 5 bytes/],
     ['negative binary length', '82 21 01 01 61 18 ff ff ff ff 0f', 'NEGATIVE_SIZE', /binary length -1 is negative/],
-    ['huge list in a few bytes', '82 21 01 01 61 19 f6 ff ff ff ff 07', 'SIZE_LIMIT', /list size 2147483647 needs at least/],
     ['unknown field type nibble', '82 21 01 01 61 1e', 'INVALID_DATA', /unknown type nibble 14/],
     ['unknown map key type', '82 21 01 01 61 1b 01 e5', 'INVALID_DATA', /map key has unknown type nibble 14/],
   ])('compact %s', (_name, bytes, code, message) => {
@@ -299,9 +315,11 @@ describe('BufferedDecoder: hostile input', () => {
       }
       reader.release();
     }
-    expect(error).toBeInstanceOf(TProtocolException);
-    expect((error as TProtocolException).code).toBe('SIZE_LIMIT');
-    expect((error as Error).message).toMatch(/exceeds maxMessageSize 10000/);
+    expect(error).toBeInstanceOf(TransportError);
+    expect((error as TransportError).code).toBe('MESSAGE_TOO_LARGE');
+    expect((error as Error).message).toMatch(/^buffered message exceeds maxMessageSize 10000 bytes \(\d+ bytes scanned and not complete\)$/);
+    // The head of the refused message (from the decoder's private copy) still names the call.
+    expect(Buffer.from((error as TransportError).messageHead!.subarray(0, 13))).toEqual(hex(header));
   });
 
   test('failures are sticky: the decoder keeps refusing', () => {

@@ -153,7 +153,9 @@ describe('detection refuses what is not Thrift, naming what it saw', () => {
     reader.append(hex('7f ff'));
     expect(decoder.decode(reader)).toBeUndefined();
     reader.append(hex('ff ff'));
-    expect(caught(() => decoder.decode(reader)).code).toBe('FRAME_TOO_LARGE');
+    const error = caught(() => decoder.decode(reader));
+    expect(error.code).toBe('FRAME_TOO_LARGE');
+    expect(error.messageHead).toEqual(hex('7f ff ff ff'));
     expect(caught(() => decoder.decode(reader)).code).toBe('FRAME_TOO_LARGE'); // sticky
   });
 

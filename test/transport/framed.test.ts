@@ -91,6 +91,8 @@ describe('Framed hostile input', () => {
     const error = caught(() => decoder.decode(reader));
     expect(error.code).toBe('FRAME_TOO_LARGE');
     expect(error.message).toBe('framed frame length 2147483647 exceeds maxFrameSize 16384000');
+    expect(error.messageHead).toEqual(hex('7f ff ff ff')); // what arrived, for an answer before closing
+    expect(reader.len()).toBe(4); // nothing consumed
   });
 
   test('negative lengths name what they look like (unframed binary from a Buffered peer)', () => {

@@ -1,9 +1,9 @@
 import type { Reader } from '@thriftpoll/netpoll';
-import { ProtocolId, type ByteSink, type ByteSource } from '@thriftpoll/protocol';
+import { ProtocolId, TProtocolException, TProtocolExceptionType, type ByteSink, type ByteSource } from '@thriftpoll/protocol';
 import { BinaryMessageScanner } from './binaryscanner';
 import { CompactMessageScanner } from './compactscanner';
 import { checkEnvelope, dropMetadata } from './envelope';
-import { TransportError } from './errors';
+import { MESSAGE_HEAD_LIMIT, TransportError } from './errors';
 import { FailureLatch, decodedMessage, sniffProtocol } from './frame';
 import type { DecodedMessage, Envelope, MessageDecoder, MessageEncoder, OutputSink } from './message';
 import {
@@ -97,7 +97,12 @@ export class BufferedDecoder implements MessageDecoder {
       } else {
         const size = available < window ? available : window;
         const bytes = reader.peek(size);
-        const end = scanner.scan(bytes, 0, size);
+        let end: number;
+        try {
+          end = scanner.scan(bytes, 0, size);
+        } catch (error) {
+          throw this.refine(error, parts, bytes);
+        }
         if (end > 0) {
           parts = appendViews(parts, reader.nextChunks(end));
           available -= end;
@@ -107,12 +112,26 @@ export class BufferedDecoder implements MessageDecoder {
         if (end < size && size === available + end) break;
         if (window < MAX_WINDOW) window *= 2;
       }
-      if (scanner.done) return this.complete(parts);
       if (available === 0) break;
     }
     this.hold(parts);
     this.wanted = scanner.needed;
     return undefined;
+  }
+
+  /**
+   * A size limit hit by the scan is the transport's MESSAGE_TOO_LARGE (with the message's first bytes, for an
+   * answer); other scan errors (malformed Thrift) pass through as TProtocolException.
+   */
+  private refine(error: unknown, parts: Uint8Array[] | undefined, window: Uint8Array): unknown {
+    if (!(error instanceof TProtocolException) || error.type !== TProtocolExceptionType.SIZE_LIMIT) return error;
+    const pieces: Uint8Array[] = [];
+    if (this.held !== undefined) pieces.push(this.held.subarray(0, this.heldLength));
+    if (parts !== undefined) pieces.push(...parts);
+    pieces.push(window);
+    let head = Buffer.concat(pieces);
+    if (head.length > MESSAGE_HEAD_LIMIT) head = head.subarray(0, MESSAGE_HEAD_LIMIT);
+    return new TransportError('MESSAGE_TOO_LARGE', `buffered ${error.message}`, { cause: error, messageHead: head });
   }
 
   private start(first: number): MessageScanner {

@@ -2,7 +2,7 @@ import type { Reader } from '@thriftpoll/netpoll';
 import { ProtocolId, TApplicationExceptionType } from '@thriftpoll/protocol';
 import { BufferedDecoder } from './buffered';
 import { InvalidOptionError, TransportError, hexBytes } from './errors';
-import { FailureLatch } from './frame';
+import { FailureLatch, headOf } from './frame';
 import { FramedDecoder } from './framed';
 import type { DecodedMessage, MessageDecoder, TransportKind } from './message';
 import { describe, resolveDecoderOptions, type DecoderOptions, type ResolvedDecoderOptions } from './options';
@@ -208,6 +208,10 @@ export class DetectingDecoder implements MessageDecoder {
         this.detected = result;
         inner = this.inner = decoderFor(result.transport, this.options);
       } catch (error) {
+        // A frame length refused during detection: its bytes are still buffered; give them to the error.
+        if (error instanceof TransportError && error.code === 'FRAME_TOO_LARGE') {
+          return this.latch.fail(new TransportError(error.code, error.message, { messageHead: headOf(reader) }));
+        }
         return this.latch.fail(error);
       }
     }

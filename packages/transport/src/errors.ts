@@ -46,7 +46,12 @@ export interface TransportErrorOptions {
   applicationExceptionType?: TApplicationExceptionType;
   /** See {@link TransportError.reply}. */
   reply?: Uint8Array;
+  /** See {@link TransportError.messageHead}. */
+  messageHead?: Uint8Array;
 }
+
+/** How much of a refused message `messageHead` keeps: enough for any realistic method name. */
+export const MESSAGE_HEAD_LIMIT = 64 * 1024;
 
 /**
  * Raised by decoders for bytes that cannot be a message of the transport, and by encoders for messages that
@@ -64,12 +69,19 @@ export class TransportError extends ThriftError {
   readonly applicationExceptionType: TApplicationExceptionType | undefined;
   /** Bytes to send to the peer before closing the connection (e.g. the HTTP explanation), if any. */
   readonly reply: Uint8Array | undefined;
+  /**
+   * For FRAME_TOO_LARGE and MESSAGE_TOO_LARGE from a decoder: a copy of the first bytes received of the
+   * refused frame or message (from its length prefix, at most 64 KiB), so a server can read the method name
+   * and seqid and answer before closing. Undefined when nothing useful was received (or after zlib).
+   */
+  readonly messageHead: Uint8Array | undefined;
 
   constructor(code: TransportErrorCode, message: string, options: TransportErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.applicationExceptionType = options.applicationExceptionType;
     this.reply = options.reply;
+    this.messageHead = options.messageHead;
   }
 }
 

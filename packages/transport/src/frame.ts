@@ -1,7 +1,7 @@
 import type { Reader } from '@thriftpoll/netpoll';
 import { ProtocolId, type ByteSource } from '@thriftpoll/protocol';
 import { Metadata } from './metadata';
-import { TransportError, hexWord } from './errors';
+import { MESSAGE_HEAD_LIMIT, TransportError, hexWord } from './errors';
 import type { DecodedMessage, TransportKind } from './message';
 
 /** Size of the length prefix every framed transport starts with. */
@@ -40,11 +40,17 @@ export function guessFromWord(word: number): string {
   return '';
 }
 
+/** A copy of the first received bytes of a frame being refused (see TransportError.messageHead). */
+export function headOf(reader: Reader): Uint8Array {
+  return Buffer.from(reader.peek(Math.min(reader.len(), MESSAGE_HEAD_LIMIT)));
+}
+
 /**
  * Validates a declared frame length (read as u32) against [minimum, maxFrameSize]. Called as soon as the
- * 4 length bytes are present, so an oversized frame is refused before any of it is buffered.
+ * 4 length bytes are present, so an oversized frame is refused before any of it is buffered. The error
+ * carries the frame's first bytes, still in `reader`, as `messageHead`.
  */
-export function checkFrameLength(transport: string, length: number, minimum: number, maxFrameSize: number): void {
+export function checkFrameLength(transport: string, reader: Reader, length: number, minimum: number, maxFrameSize: number): void {
   if (length > 0x7fffffff) {
     throw new TransportError(
       'NEGATIVE_FRAME_SIZE',
@@ -55,6 +61,7 @@ export function checkFrameLength(transport: string, length: number, minimum: num
     throw new TransportError(
       'FRAME_TOO_LARGE',
       `${transport} frame length ${length} exceeds maxFrameSize ${maxFrameSize}${guessFromWord(length)}`,
+      { messageHead: headOf(reader) },
     );
   }
   if (length < minimum) {

@@ -67,7 +67,7 @@ export class FramedDecoder implements MessageDecoder {
       return undefined;
     }
     const length = reader.peekUint32(0);
-    checkFrameLength('framed', length, 1, this.options.maxFrameSize);
+    checkFrameLength('framed', reader, length, 1, this.options.maxFrameSize);
     const total = LENGTH_SIZE + length;
     if (available < total) {
       this.wanted = total;

@@ -241,7 +241,7 @@ export class THeaderDecoder implements MessageDecoder {
       return undefined;
     }
     const length = reader.peekUint32(0);
-    checkFrameLength('THeader', length, FIXED_SIZE, this.maxFrameSize);
+    checkFrameLength('THeader', reader, length, FIXED_SIZE, this.maxFrameSize);
     if (available >= 6) {
       const magicWord = reader.peekUint32(2) & 0xffff;
       if (magicWord !== THEADER_MAGIC) {

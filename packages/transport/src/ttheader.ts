@@ -272,7 +272,7 @@ export class TTHeaderDecoder implements MessageDecoder {
       return undefined;
     }
     const length = reader.peekUint32(0);
-    checkFrameLength('TTHeader', length, FIXED_SIZE, this.options.maxFrameSize);
+    checkFrameLength('TTHeader', reader, length, FIXED_SIZE, this.options.maxFrameSize);
     if (available >= 6) {
       const magicWord = reader.peekUint32(2) & 0xffff;
       if (magicWord !== TTHEADER_MAGIC) {
