@@ -34,7 +34,11 @@ export interface TypeView {
   readonly tsType: string;
   /** The read-only TypeScript type, for constants. */
   readonly readonlyTsType: string;
-  /** `$TType.X` and `X`. */
+  /**
+   * The wire type id as a literal with its name, e.g. `11 /* STRING *\/`. Codecs use literals rather than
+   * `TType.STRING`: the enum is re-exported by @thriftpoll/protocol through getters, so every lookup would be a
+   * call in the hottest loop.
+   */
   readonly ttype: string;
   readonly ttypeName: string;
   /** `writePrefix + expression + writeSuffix` writes a value (not for containers). */
@@ -307,7 +311,7 @@ export class ModuleViewBuilder {
       kind,
       tsType: alias ?? tsType,
       readonlyTsType: alias ?? tsType,
-      ttype: `$TType.${ttypeName}`,
+      ttype: `${TTYPE_IDS[ttypeName]} /* ${ttypeName} */`,
       ttypeName,
       writePrefix: `writer.write${method}(`,
       writeSuffix: ')',
@@ -600,6 +604,22 @@ export class ModuleViewBuilder {
     };
   }
 }
+
+/** TType ids (packages/protocol/src/types.ts), by name. */
+const TTYPE_IDS: Readonly<Record<string, number>> = {
+  BOOL: 2,
+  BYTE: 3,
+  DOUBLE: 4,
+  I16: 6,
+  I32: 8,
+  I64: 10,
+  STRING: 11,
+  STRUCT: 12,
+  MAP: 13,
+  SET: 14,
+  LIST: 15,
+  UUID: 16,
+};
 
 /** `T[]` needs parentheses around function or union types; generated element types never are, but stay safe. */
 function wrapArrayElement(tsType: string): string {

@@ -31,8 +31,8 @@ export const Meta: $StructCodec<Meta> & {
   encode(writer, value) {
     writer.writeStructBegin('Meta');
     if (value.labels != null) {
-      writer.writeFieldBegin($TType.MAP, 1);
-      writer.writeMapBegin($TType.STRING, $TType.STRING, value.labels.size);
+      writer.writeFieldBegin(13 /* MAP */, 1);
+      writer.writeMapBegin(11 /* STRING */, 11 /* STRING */, value.labels.size);
       for (const [$k0, $v0] of value.labels) {
         writer.writeString($k0);
         writer.writeString($v0);
@@ -50,13 +50,13 @@ export const Meta: $StructCodec<Meta> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.STRING)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 11 /* STRING */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Meta.labels: expected map<string, string> entries of types STRING, STRING, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, string> = new Map<string, string>();
@@ -104,7 +104,7 @@ const $Root$health: $MethodDescriptor<[], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }
@@ -127,7 +127,7 @@ const $Root$health: $MethodDescriptor<[], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }

@@ -124,22 +124,22 @@ export const Fields: $StructCodec<Fields> & {
   encode(writer, value) {
     writer.writeStructBegin('Fields');
     if (value.name == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Fields.name (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRING, 1);
+    writer.writeFieldBegin(11 /* STRING */, 1);
     writer.writeString(value.name);
     writer.writeFieldEnd();
     if (value.count != null) {
-      writer.writeFieldBegin($TType.I32, 2);
+      writer.writeFieldBegin(8 /* I32 */, 2);
       writer.writeI32(value.count);
       writer.writeFieldEnd();
     }
     if (value.level != null) {
-      writer.writeFieldBegin($TType.I32, 3);
+      writer.writeFieldBegin(8 /* I32 */, 3);
       writer.writeI32(value.level);
       writer.writeFieldEnd();
     }
     if (value.items != null) {
-      writer.writeFieldBegin($TType.LIST, 4);
-      writer.writeListBegin($TType.STRING, value.items.length);
+      writer.writeFieldBegin(15 /* LIST */, 4);
+      writer.writeListBegin(11 /* STRING */, value.items.length);
       for (const $e0 of value.items) {
         writer.writeString($e0);
       }
@@ -147,8 +147,8 @@ export const Fields: $StructCodec<Fields> & {
       writer.writeFieldEnd();
     }
     if (value.table != null) {
-      writer.writeFieldBegin($TType.MAP, 5);
-      writer.writeMapBegin($TType.STRING, $TType.I64, value.table.size);
+      writer.writeFieldBegin(13 /* MAP */, 5);
+      writer.writeMapBegin(11 /* STRING */, 10 /* I64 */, value.table.size);
       for (const [$k0, $v0] of value.table) {
         writer.writeString($k0);
         writer.writeI64($v0);
@@ -157,8 +157,8 @@ export const Fields: $StructCodec<Fields> & {
       writer.writeFieldEnd();
     }
     if (value.severities != null) {
-      writer.writeFieldBegin($TType.SET, 6);
-      writer.writeSetBegin($TType.I32, value.severities.size);
+      writer.writeFieldBegin(14 /* SET */, 6);
+      writer.writeSetBegin(8 /* I32 */, value.severities.size);
       for (const $e0 of value.severities) {
         writer.writeI32($e0);
       }
@@ -166,8 +166,8 @@ export const Fields: $StructCodec<Fields> & {
       writer.writeFieldEnd();
     }
     if (value.legacyList != null) {
-      writer.writeFieldBegin($TType.LIST, 7);
-      writer.writeListBegin($TType.I32, value.legacyList.length);
+      writer.writeFieldBegin(15 /* LIST */, 7);
+      writer.writeListBegin(8 /* I32 */, value.legacyList.length);
       for (const $e0 of value.legacyList) {
         writer.writeI32($e0);
       }
@@ -175,53 +175,53 @@ export const Fields: $StructCodec<Fields> & {
       writer.writeFieldEnd();
     }
     if (value.item != null) {
-      writer.writeFieldBegin($TType.STRUCT, 8);
+      writer.writeFieldBegin(12 /* STRUCT */, 8);
       shared.Item.encode(writer, value.item);
       writer.writeFieldEnd();
     }
     if (value.xsdOnly != null) {
-      writer.writeFieldBegin($TType.STRING, 9);
+      writer.writeFieldBegin(11 /* STRING */, 9);
       writer.writeString(value.xsdOnly);
       writer.writeFieldEnd();
     }
     if (value.withAttrs != null) {
-      writer.writeFieldBegin($TType.STRING, 10);
+      writer.writeFieldBegin(11 /* STRING */, 10);
       writer.writeString(value.withAttrs);
       writer.writeFieldEnd();
     }
     if (value.implicitFirst != null) {
-      writer.writeFieldBegin($TType.BOOL, -1);
+      writer.writeFieldBegin(2 /* BOOL */, -1);
       writer.writeBool(value.implicitFirst);
       writer.writeFieldEnd();
     }
     if (value.implicitSecond != null) {
-      writer.writeFieldBegin($TType.DOUBLE, -2);
+      writer.writeFieldBegin(4 /* DOUBLE */, -2);
       writer.writeDouble(value.implicitSecond);
       writer.writeFieldEnd();
     }
     if (value.flavour != null) {
-      writer.writeFieldBegin($TType.STRING, 11);
+      writer.writeFieldBegin(11 /* STRING */, 11);
       writer.writeString(value.flavour);
       writer.writeFieldEnd();
     }
     if (value.old != null) {
-      writer.writeFieldBegin($TType.STRING, 12);
+      writer.writeFieldBegin(11 /* STRING */, 12);
       writer.writeString(value.old);
       writer.writeFieldEnd();
     }
     if (value.id != null) {
-      writer.writeFieldBegin($TType.I64, 13);
+      writer.writeFieldBegin(10 /* I64 */, 13);
       writer.writeI64(value.id);
       writer.writeFieldEnd();
     }
     if (value.data != null) {
-      writer.writeFieldBegin($TType.STRING, 14);
+      writer.writeFieldBegin(11 /* STRING */, 14);
       writer.writeBinary(value.data);
       writer.writeFieldEnd();
     }
     if (value.blobs != null) {
-      writer.writeFieldBegin($TType.SET, 15);
-      writer.writeSetBegin($TType.STRING, value.blobs.size);
+      writer.writeFieldBegin(14 /* SET */, 15);
+      writer.writeSetBegin(11 /* STRING */, value.blobs.size);
       for (const $e0 of value.blobs) {
         writer.writeBinary($e0);
       }
@@ -229,8 +229,8 @@ export const Fields: $StructCodec<Fields> & {
       writer.writeFieldEnd();
     }
     if (value.severityByName != null) {
-      writer.writeFieldBegin($TType.MAP, 16);
-      writer.writeMapBegin($TType.STRING, $TType.I32, value.severityByName.size);
+      writer.writeFieldBegin(13 /* MAP */, 16);
+      writer.writeMapBegin(11 /* STRING */, 8 /* I32 */, value.severityByName.size);
       for (const [$k0, $v0] of value.severityByName) {
         writer.writeString($k0);
         writer.writeI32($v0);
@@ -239,22 +239,22 @@ export const Fields: $StructCodec<Fields> & {
       writer.writeFieldEnd();
     }
     if (value.namespace != null) {
-      writer.writeFieldBegin($TType.STRING, 17);
+      writer.writeFieldBegin(11 /* STRING */, 17);
       writer.writeString(value.namespace);
       writer.writeFieldEnd();
     }
     if (value.service != null) {
-      writer.writeFieldBegin($TType.I32, 18);
+      writer.writeFieldBegin(8 /* I32 */, 18);
       writer.writeI32(value.service);
       writer.writeFieldEnd();
     }
     if (value.small != null) {
-      writer.writeFieldBegin($TType.BYTE, 19);
+      writer.writeFieldBegin(3 /* BYTE */, 19);
       writer.writeByte(value.small);
       writer.writeFieldEnd();
     }
     if (value.medium != null) {
-      writer.writeFieldBegin($TType.I16, 20);
+      writer.writeFieldBegin(6 /* I16 */, 20);
       writer.writeI16(value.medium);
       writer.writeFieldEnd();
     }
@@ -289,34 +289,34 @@ export const Fields: $StructCodec<Fields> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $name = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $count = reader.readI32();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $level = reader.readI32() as Level;
           } else {
             reader.skip($$type);
           }
           break;
         case 4:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRING) {
+            if ($$n0 !== 0 && $$h0.elemType !== 11 /* STRING */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Fields.items: expected list<string> elements of type STRING, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: string[] = [];
@@ -330,10 +330,10 @@ export const Fields: $StructCodec<Fields> & {
           }
           break;
         case 5:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.I64)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 10 /* I64 */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Fields.table: expected map<string, i64> entries of types STRING, I64, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, bigint> = new Map<string, bigint>();
@@ -349,10 +349,10 @@ export const Fields: $StructCodec<Fields> & {
           }
           break;
         case 6:
-          if ($$type === $TType.SET) {
+          if ($$type === 14 /* SET */) {
             const $$h0 = reader.readSetBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.I32) {
+            if ($$n0 !== 0 && $$h0.elemType !== 8 /* I32 */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Fields.severities: expected set<shared.Severity> elements of type I32, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Set<shared.Severity> = new Set<shared.Severity>();
@@ -366,10 +366,10 @@ export const Fields: $StructCodec<Fields> & {
           }
           break;
         case 7:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.I32) {
+            if ($$n0 !== 0 && $$h0.elemType !== 8 /* I32 */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Fields.legacyList: expected list<i32> elements of type I32, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: number[] = [];
@@ -383,73 +383,73 @@ export const Fields: $StructCodec<Fields> & {
           }
           break;
         case 8:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $item = shared.Item.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 9:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $xsdOnly = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 10:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $withAttrs = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case -1:
-          if ($$type === $TType.BOOL) {
+          if ($$type === 2 /* BOOL */) {
             $implicitFirst = reader.readBool();
           } else {
             reader.skip($$type);
           }
           break;
         case -2:
-          if ($$type === $TType.DOUBLE) {
+          if ($$type === 4 /* DOUBLE */) {
             $implicitSecond = reader.readDouble();
           } else {
             reader.skip($$type);
           }
           break;
         case 11:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $flavour = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 12:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $old = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 13:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $id = reader.readI64();
           } else {
             reader.skip($$type);
           }
           break;
         case 14:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $data = reader.readBinary();
           } else {
             reader.skip($$type);
           }
           break;
         case 15:
-          if ($$type === $TType.SET) {
+          if ($$type === 14 /* SET */) {
             const $$h0 = reader.readSetBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRING) {
+            if ($$n0 !== 0 && $$h0.elemType !== 11 /* STRING */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Fields.blobs: expected Blobs elements of type STRING, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Blobs = new Set<Uint8Array>();
@@ -463,10 +463,10 @@ export const Fields: $StructCodec<Fields> & {
           }
           break;
         case 16:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.I32)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 8 /* I32 */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Fields.severityByName: expected SeverityByName entries of types STRING, I32, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: SeverityByName = new Map<string, shared.Severity>();
@@ -482,28 +482,28 @@ export const Fields: $StructCodec<Fields> & {
           }
           break;
         case 17:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $namespace = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 18:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $service = reader.readI32();
           } else {
             reader.skip($$type);
           }
           break;
         case 19:
-          if ($$type === $TType.BYTE) {
+          if ($$type === 3 /* BYTE */) {
             $small = reader.readByte();
           } else {
             reader.skip($$type);
           }
           break;
         case 20:
-          if ($$type === $TType.I16) {
+          if ($$type === 6 /* I16 */) {
             $medium = reader.readI16();
           } else {
             reader.skip($$type);
@@ -569,13 +569,13 @@ export const Tree: $StructCodec<Tree> & {
   encode(writer, value) {
     writer.writeStructBegin('Tree');
     if (value.value != null) {
-      writer.writeFieldBegin($TType.I32, 1);
+      writer.writeFieldBegin(8 /* I32 */, 1);
       writer.writeI32(value.value);
       writer.writeFieldEnd();
     }
     if (value.children != null) {
-      writer.writeFieldBegin($TType.LIST, 2);
-      writer.writeListBegin($TType.STRUCT, value.children.length);
+      writer.writeFieldBegin(15 /* LIST */, 2);
+      writer.writeListBegin(12 /* STRUCT */, value.children.length);
       for (const $e0 of value.children) {
         Tree.encode(writer, $e0);
       }
@@ -583,7 +583,7 @@ export const Tree: $StructCodec<Tree> & {
       writer.writeFieldEnd();
     }
     if (value.parent != null) {
-      writer.writeFieldBegin($TType.STRUCT, 3);
+      writer.writeFieldBegin(12 /* STRUCT */, 3);
       Tree.encode(writer, value.parent);
       writer.writeFieldEnd();
     }
@@ -599,20 +599,20 @@ export const Tree: $StructCodec<Tree> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $value = reader.readI32();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRUCT) {
+            if ($$n0 !== 0 && $$h0.elemType !== 12 /* STRUCT */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Tree.children: expected list<Tree> elements of type STRUCT, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Tree[] = [];
@@ -626,7 +626,7 @@ export const Tree: $StructCodec<Tree> & {
           }
           break;
         case 3:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $parent = Tree.decode(reader);
           } else {
             reader.skip($$type);
@@ -664,22 +664,22 @@ export const Choice: $StructCodec<Choice> = {
     }
     writer.writeStructBegin('Choice');
     if (value.text != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.text);
       writer.writeFieldEnd();
     }
     if (value.number != null) {
-      writer.writeFieldBegin($TType.I64, 2);
+      writer.writeFieldBegin(10 /* I64 */, 2);
       writer.writeI64(value.number);
       writer.writeFieldEnd();
     }
     if (value.tree != null) {
-      writer.writeFieldBegin($TType.STRUCT, 3);
+      writer.writeFieldBegin(12 /* STRUCT */, 3);
       Tree.encode(writer, value.tree);
       writer.writeFieldEnd();
     }
     if (value.item != null) {
-      writer.writeFieldBegin($TType.STRUCT, 4);
+      writer.writeFieldBegin(12 /* STRUCT */, 4);
       shared.Item.encode(writer, value.item);
       writer.writeFieldEnd();
     }
@@ -696,31 +696,31 @@ export const Choice: $StructCodec<Choice> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $text = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $number = reader.readI64();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $tree = Tree.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 4:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $item = shared.Item.decode(reader);
           } else {
             reader.skip($$type);
@@ -783,17 +783,17 @@ export class Problem extends $ThriftError {
   static encode(writer: $ProtocolWriter, value: Problem): void {
     writer.writeStructBegin('Problem');
     if (value.message != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.message);
       writer.writeFieldEnd();
     }
     if (value.level != null) {
-      writer.writeFieldBegin($TType.I32, 2);
+      writer.writeFieldBegin(8 /* I32 */, 2);
       writer.writeI32(value.level);
       writer.writeFieldEnd();
     }
     if (value.context != null) {
-      writer.writeFieldBegin($TType.STRUCT, 3);
+      writer.writeFieldBegin(12 /* STRUCT */, 3);
       shared.Item.encode(writer, value.context);
       writer.writeFieldEnd();
     }
@@ -809,24 +809,24 @@ export class Problem extends $ThriftError {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $message = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $level = reader.readI32() as Level;
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $context = shared.Item.decode(reader);
           } else {
             reader.skip($$type);
@@ -868,7 +868,7 @@ export const Empty: $StructCodec<Empty> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }
@@ -961,12 +961,12 @@ const $Everything$get: $MethodDescriptor<[id: Id, level: Level], Fields> = {
   writeArgs(writer, args) {
     writer.writeStructBegin('get_args');
     if (args[0] != null) {
-      writer.writeFieldBegin($TType.I64, 1);
+      writer.writeFieldBegin(10 /* I64 */, 1);
       writer.writeI64(args[0]);
       writer.writeFieldEnd();
     }
     if (args[1] != null) {
-      writer.writeFieldBegin($TType.I32, 2);
+      writer.writeFieldBegin(8 /* I32 */, 2);
       writer.writeI32(args[1]);
       writer.writeFieldEnd();
     }
@@ -981,17 +981,17 @@ const $Everything$get: $MethodDescriptor<[id: Id, level: Level], Fields> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $id = reader.readI64();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $level = reader.readI32() as Level;
           } else {
             reader.skip($$type);
@@ -1009,7 +1009,7 @@ const $Everything$get: $MethodDescriptor<[id: Id, level: Level], Fields> = {
   writeResult(writer, value) {
     writer.writeStructBegin('get_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRUCT, 0);
+      writer.writeFieldBegin(12 /* STRUCT */, 0);
       Fields.encode(writer, value);
       writer.writeFieldEnd();
     }
@@ -1020,7 +1020,7 @@ const $Everything$get: $MethodDescriptor<[id: Id, level: Level], Fields> = {
   writeException(writer, error) {
     if (error instanceof Problem) {
       writer.writeStructBegin('get_result');
-      writer.writeFieldBegin($TType.STRUCT, 1);
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
       Problem.encode(writer, error);
       writer.writeFieldEnd();
       writer.writeFieldStop();
@@ -1029,7 +1029,7 @@ const $Everything$get: $MethodDescriptor<[id: Id, level: Level], Fields> = {
     }
     if (error instanceof shared.Failure) {
       writer.writeStructBegin('get_result');
-      writer.writeFieldBegin($TType.STRUCT, 2);
+      writer.writeFieldBegin(12 /* STRUCT */, 2);
       shared.Failure.encode(writer, error);
       writer.writeFieldEnd();
       writer.writeFieldStop();
@@ -1047,24 +1047,24 @@ const $Everything$get: $MethodDescriptor<[id: Id, level: Level], Fields> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $success = Fields.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $problem = Problem.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $failure = shared.Failure.decode(reader);
           } else {
             reader.skip($$type);
@@ -1092,7 +1092,7 @@ const $Everything$put: $MethodDescriptor<[fields: Fields], void> = {
   writeArgs(writer, args) {
     writer.writeStructBegin('put_args');
     if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Everything.put(args).fields (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 1);
+    writer.writeFieldBegin(12 /* STRUCT */, 1);
     Fields.encode(writer, args[0]);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -1105,10 +1105,10 @@ const $Everything$put: $MethodDescriptor<[fields: Fields], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $fields = Fields.decode(reader);
           } else {
             reader.skip($$type);
@@ -1139,7 +1139,7 @@ const $Everything$put: $MethodDescriptor<[fields: Fields], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }
@@ -1156,7 +1156,7 @@ const $Everything$notify: $MethodDescriptor<[event: string], void> = {
   writeArgs(writer, args) {
     writer.writeStructBegin('notify_args');
     if (args[0] != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(args[0]);
       writer.writeFieldEnd();
     }
@@ -1170,10 +1170,10 @@ const $Everything$notify: $MethodDescriptor<[event: string], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $event = reader.readString();
           } else {
             reader.skip($$type);
@@ -1203,7 +1203,7 @@ const $Everything$notify: $MethodDescriptor<[event: string], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }
@@ -1228,7 +1228,7 @@ const $Everything$legacyOneway: $MethodDescriptor<[], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }
@@ -1251,7 +1251,7 @@ const $Everything$legacyOneway: $MethodDescriptor<[], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }
@@ -1268,7 +1268,7 @@ const $Everything$choices: $MethodDescriptor<[seed: Choice], Choice[]> = {
   writeArgs(writer, args) {
     writer.writeStructBegin('choices_args');
     if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Everything.choices(args).seed (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 1);
+    writer.writeFieldBegin(12 /* STRUCT */, 1);
     Choice.encode(writer, args[0]);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -1281,10 +1281,10 @@ const $Everything$choices: $MethodDescriptor<[seed: Choice], Choice[]> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $seed = Choice.decode(reader);
           } else {
             reader.skip($$type);
@@ -1303,8 +1303,8 @@ const $Everything$choices: $MethodDescriptor<[seed: Choice], Choice[]> = {
   writeResult(writer, value) {
     writer.writeStructBegin('choices_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.LIST, 0);
-      writer.writeListBegin($TType.STRUCT, value.length);
+      writer.writeFieldBegin(15 /* LIST */, 0);
+      writer.writeListBegin(12 /* STRUCT */, value.length);
       for (const $e0 of value) {
         Choice.encode(writer, $e0);
       }
@@ -1325,13 +1325,13 @@ const $Everything$choices: $MethodDescriptor<[seed: Choice], Choice[]> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRUCT) {
+            if ($$n0 !== 0 && $$h0.elemType !== 12 /* STRUCT */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.choices(result).success: expected list<Choice> elements of type STRUCT, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Choice[] = [];
@@ -1372,7 +1372,7 @@ const $Everything$nothing: $MethodDescriptor<[], Empty> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }
@@ -1383,7 +1383,7 @@ const $Everything$nothing: $MethodDescriptor<[], Empty> = {
   writeResult(writer, value) {
     writer.writeStructBegin('nothing_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRUCT, 0);
+      writer.writeFieldBegin(12 /* STRUCT */, 0);
       Empty.encode(writer, value);
       writer.writeFieldEnd();
     }
@@ -1401,10 +1401,10 @@ const $Everything$nothing: $MethodDescriptor<[], Empty> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $success = Empty.decode(reader);
           } else {
             reader.skip($$type);
@@ -1430,8 +1430,8 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
   writeArgs(writer, args) {
     writer.writeStructBegin('deep_args');
     if (args[0] != null) {
-      writer.writeFieldBegin($TType.SET, 1);
-      writer.writeSetBegin($TType.STRING, args[0].size);
+      writer.writeFieldBegin(14 /* SET */, 1);
+      writer.writeSetBegin(11 /* STRING */, args[0].size);
       for (const $e0 of args[0]) {
         writer.writeBinary($e0);
       }
@@ -1439,8 +1439,8 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
       writer.writeFieldEnd();
     }
     if (args[1] != null) {
-      writer.writeFieldBegin($TType.MAP, 2);
-      writer.writeMapBegin($TType.STRING, $TType.I32, args[1].size);
+      writer.writeFieldBegin(13 /* MAP */, 2);
+      writer.writeMapBegin(11 /* STRING */, 8 /* I32 */, args[1].size);
       for (const [$k0, $v0] of args[1]) {
         writer.writeString($k0);
         writer.writeI32($v0);
@@ -1459,13 +1459,13 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.SET) {
+          if ($$type === 14 /* SET */) {
             const $$h0 = reader.readSetBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRING) {
+            if ($$n0 !== 0 && $$h0.elemType !== 11 /* STRING */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep(args).blobs: expected Blobs elements of type STRING, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Blobs = new Set<Uint8Array>();
@@ -1479,10 +1479,10 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
           }
           break;
         case 2:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.I32)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 8 /* I32 */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep(args).byName: expected SeverityByName entries of types STRING, I32, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: SeverityByName = new Map<string, shared.Severity>();
@@ -1509,13 +1509,13 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
   writeResult(writer, value) {
     writer.writeStructBegin('deep_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.MAP, 0);
-      writer.writeMapBegin($TType.STRING, $TType.SET, value.size);
+      writer.writeFieldBegin(13 /* MAP */, 0);
+      writer.writeMapBegin(11 /* STRING */, 14 /* SET */, value.size);
       for (const [$k0, $v0] of value) {
         writer.writeString($k0);
-        writer.writeSetBegin($TType.LIST, $v0.size);
+        writer.writeSetBegin(15 /* LIST */, $v0.size);
         for (const $e1 of $v0) {
-          writer.writeListBegin($TType.STRUCT, $e1.length);
+          writer.writeListBegin(12 /* STRUCT */, $e1.length);
           for (const $e2 of $e1) {
             Tree.encode(writer, $e2);
           }
@@ -1540,13 +1540,13 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.SET)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 14 /* SET */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep(result).success: expected map<string, set<list<Tree>>> entries of types STRING, SET, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, Set<Tree[]>> = new Map<string, Set<Tree[]>>();
@@ -1555,7 +1555,7 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
               let $$v0: Set<Tree[]>;
               const $$h1 = reader.readSetBegin();
               const $$n1 = $$h1.size;
-              if ($$n1 !== 0 && $$h1.elemType !== $TType.LIST) {
+              if ($$n1 !== 0 && $$h1.elemType !== 15 /* LIST */) {
                 throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep(result).success: expected set<list<Tree>> elements of type LIST, got ${$TType[$$h1.elemType] ?? $$h1.elemType}`);
               }
               const $$c1: Set<Tree[]> = new Set<Tree[]>();
@@ -1563,7 +1563,7 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
                 let $$e1: Tree[];
                 const $$h2 = reader.readListBegin();
                 const $$n2 = $$h2.size;
-                if ($$n2 !== 0 && $$h2.elemType !== $TType.STRUCT) {
+                if ($$n2 !== 0 && $$h2.elemType !== 12 /* STRUCT */) {
                   throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep(result).success: expected list<Tree> elements of type STRUCT, got ${$TType[$$h2.elemType] ?? $$h2.elemType}`);
                 }
                 const $$c2: Tree[] = [];
@@ -1666,7 +1666,7 @@ const $Child$more: $MethodDescriptor<[n: bigint], bigint> = {
   writeArgs(writer, args) {
     writer.writeStructBegin('more_args');
     if (args[0] != null) {
-      writer.writeFieldBegin($TType.I64, 1);
+      writer.writeFieldBegin(10 /* I64 */, 1);
       writer.writeI64(args[0]);
       writer.writeFieldEnd();
     }
@@ -1680,10 +1680,10 @@ const $Child$more: $MethodDescriptor<[n: bigint], bigint> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $n = reader.readI64();
           } else {
             reader.skip($$type);
@@ -1701,7 +1701,7 @@ const $Child$more: $MethodDescriptor<[n: bigint], bigint> = {
   writeResult(writer, value) {
     writer.writeStructBegin('more_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.I64, 0);
+      writer.writeFieldBegin(10 /* I64 */, 0);
       writer.writeI64(value);
       writer.writeFieldEnd();
     }
@@ -1719,10 +1719,10 @@ const $Child$more: $MethodDescriptor<[n: bigint], bigint> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $success = reader.readI64();
           } else {
             reader.skip($$type);

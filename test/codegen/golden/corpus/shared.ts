@@ -57,17 +57,17 @@ export const Item: $StructCodec<Item> & {
   encode(writer, value) {
     writer.writeStructBegin('Item');
     if (value.id == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Item.id (field 1) is required but missing');
-    writer.writeFieldBegin($TType.I64, 1);
+    writer.writeFieldBegin(10 /* I64 */, 1);
     writer.writeI64(value.id);
     writer.writeFieldEnd();
     if (value.name != null) {
-      writer.writeFieldBegin($TType.STRING, 2);
+      writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(value.name);
       writer.writeFieldEnd();
     }
     if (value.tags != null) {
-      writer.writeFieldBegin($TType.LIST, 3);
-      writer.writeListBegin($TType.STRING, value.tags.length);
+      writer.writeFieldBegin(15 /* LIST */, 3);
+      writer.writeListBegin(11 /* STRING */, value.tags.length);
       for (const $e0 of value.tags) {
         writer.writeString($e0);
       }
@@ -75,7 +75,7 @@ export const Item: $StructCodec<Item> & {
       writer.writeFieldEnd();
     }
     if (value.meta != null) {
-      writer.writeFieldBegin($TType.STRUCT, 4);
+      writer.writeFieldBegin(12 /* STRUCT */, 4);
       base.Meta.encode(writer, value.meta);
       writer.writeFieldEnd();
     }
@@ -92,27 +92,27 @@ export const Item: $StructCodec<Item> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $id = reader.readI64();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $name = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRING) {
+            if ($$n0 !== 0 && $$h0.elemType !== 11 /* STRING */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Item.tags: expected list<string> elements of type STRING, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: string[] = [];
@@ -126,7 +126,7 @@ export const Item: $StructCodec<Item> & {
           }
           break;
         case 4:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $meta = base.Meta.decode(reader);
           } else {
             reader.skip($$type);
@@ -170,12 +170,12 @@ export class Failure extends $ThriftError {
   static encode(writer: $ProtocolWriter, value: Failure): void {
     writer.writeStructBegin('Failure');
     if (value.message != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.message);
       writer.writeFieldEnd();
     }
     if (value.severity != null) {
-      writer.writeFieldBegin($TType.I32, 2);
+      writer.writeFieldBegin(8 /* I32 */, 2);
       writer.writeI32(value.severity);
       writer.writeFieldEnd();
     }
@@ -190,17 +190,17 @@ export class Failure extends $ThriftError {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $message = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $severity = reader.readI32() as Severity;
           } else {
             reader.skip($$type);
@@ -232,7 +232,7 @@ const $Pinger$ping: $MethodDescriptor<[payload: string], string> = {
   writeArgs(writer, args) {
     writer.writeStructBegin('ping_args');
     if (args[0] != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(args[0]);
       writer.writeFieldEnd();
     }
@@ -246,10 +246,10 @@ const $Pinger$ping: $MethodDescriptor<[payload: string], string> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $payload = reader.readString();
           } else {
             reader.skip($$type);
@@ -267,7 +267,7 @@ const $Pinger$ping: $MethodDescriptor<[payload: string], string> = {
   writeResult(writer, value) {
     writer.writeStructBegin('ping_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRING, 0);
+      writer.writeFieldBegin(11 /* STRING */, 0);
       writer.writeString(value);
       writer.writeFieldEnd();
     }
@@ -285,10 +285,10 @@ const $Pinger$ping: $MethodDescriptor<[payload: string], string> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $success = reader.readString();
           } else {
             reader.skip($$type);

@@ -19,7 +19,6 @@ import {
   TApplicationExceptionType as $TApplicationExceptionType,
   TProtocolException as $TProtocolException,
   TProtocolExceptionType as $TProtocolExceptionType,
-  TType as $TType,
 } from '@thriftpoll/protocol';
 
 /** What the client sends. */
@@ -47,11 +46,11 @@ export const Request: $StructCodec<Request> & {
   encode(writer, value) {
     writer.writeStructBegin('Request');
     if (value.action == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Request.action (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRING, 1);
+    writer.writeFieldBegin(11 /* STRING */, 1);
     writer.writeString(value.action);
     writer.writeFieldEnd();
     if (value.msg == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Request.msg (field 2) is required but missing');
-    writer.writeFieldBegin($TType.STRING, 2);
+    writer.writeFieldBegin(11 /* STRING */, 2);
     writer.writeString(value.msg);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -65,17 +64,17 @@ export const Request: $StructCodec<Request> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $action = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $msg = reader.readString();
           } else {
             reader.skip($$type);
@@ -119,11 +118,11 @@ export const Response: $StructCodec<Response> & {
   encode(writer, value) {
     writer.writeStructBegin('Response');
     if (value.action == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Response.action (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRING, 1);
+    writer.writeFieldBegin(11 /* STRING */, 1);
     writer.writeString(value.action);
     writer.writeFieldEnd();
     if (value.msg == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Response.msg (field 2) is required but missing');
-    writer.writeFieldBegin($TType.STRING, 2);
+    writer.writeFieldBegin(11 /* STRING */, 2);
     writer.writeString(value.msg);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -137,17 +136,17 @@ export const Response: $StructCodec<Response> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $action = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $msg = reader.readString();
           } else {
             reader.skip($$type);
@@ -177,7 +176,7 @@ const $EchoServer$echo: $MethodDescriptor<[req: Request], Response> = {
   writeArgs(writer, args) {
     writer.writeStructBegin('echo_args');
     if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'EchoServer.echo(args).req (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 1);
+    writer.writeFieldBegin(12 /* STRUCT */, 1);
     Request.encode(writer, args[0]);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -190,10 +189,10 @@ const $EchoServer$echo: $MethodDescriptor<[req: Request], Response> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $req = Request.decode(reader);
           } else {
             reader.skip($$type);
@@ -212,7 +211,7 @@ const $EchoServer$echo: $MethodDescriptor<[req: Request], Response> = {
   writeResult(writer, value) {
     writer.writeStructBegin('echo_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRUCT, 0);
+      writer.writeFieldBegin(12 /* STRUCT */, 0);
       Response.encode(writer, value);
       writer.writeFieldEnd();
     }
@@ -230,10 +229,10 @@ const $EchoServer$echo: $MethodDescriptor<[req: Request], Response> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $success = Response.decode(reader);
           } else {
             reader.skip($$type);

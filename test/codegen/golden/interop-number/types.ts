@@ -67,35 +67,35 @@ export const Primitives: $StructCodec<Primitives> & {
   encode(writer, value) {
     writer.writeStructBegin('Primitives');
     if (value.b == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Primitives.b (field 1) is required but missing');
-    writer.writeFieldBegin($TType.BOOL, 1);
+    writer.writeFieldBegin(2 /* BOOL */, 1);
     writer.writeBool(value.b);
     writer.writeFieldEnd();
     if (value.i8v == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Primitives.i8v (field 2) is required but missing');
-    writer.writeFieldBegin($TType.BYTE, 2);
+    writer.writeFieldBegin(3 /* BYTE */, 2);
     writer.writeByte(value.i8v);
     writer.writeFieldEnd();
     if (value.i16v == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Primitives.i16v (field 3) is required but missing');
-    writer.writeFieldBegin($TType.I16, 3);
+    writer.writeFieldBegin(6 /* I16 */, 3);
     writer.writeI16(value.i16v);
     writer.writeFieldEnd();
     if (value.i32v == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Primitives.i32v (field 4) is required but missing');
-    writer.writeFieldBegin($TType.I32, 4);
+    writer.writeFieldBegin(8 /* I32 */, 4);
     writer.writeI32(value.i32v);
     writer.writeFieldEnd();
     if (value.i64v == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Primitives.i64v (field 5) is required but missing');
-    writer.writeFieldBegin($TType.I64, 5);
+    writer.writeFieldBegin(10 /* I64 */, 5);
     writer.writeI64($i64FromNumber(value.i64v));
     writer.writeFieldEnd();
     if (value.d == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Primitives.d (field 6) is required but missing');
-    writer.writeFieldBegin($TType.DOUBLE, 6);
+    writer.writeFieldBegin(4 /* DOUBLE */, 6);
     writer.writeDouble(value.d);
     writer.writeFieldEnd();
     if (value.s == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Primitives.s (field 7) is required but missing');
-    writer.writeFieldBegin($TType.STRING, 7);
+    writer.writeFieldBegin(11 /* STRING */, 7);
     writer.writeString(value.s);
     writer.writeFieldEnd();
     if (value.bin == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Primitives.bin (field 8) is required but missing');
-    writer.writeFieldBegin($TType.STRING, 8);
+    writer.writeFieldBegin(11 /* STRING */, 8);
     writer.writeBinary(value.bin);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -115,59 +115,59 @@ export const Primitives: $StructCodec<Primitives> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.BOOL) {
+          if ($$type === 2 /* BOOL */) {
             $b = reader.readBool();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.BYTE) {
+          if ($$type === 3 /* BYTE */) {
             $i8v = reader.readByte();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.I16) {
+          if ($$type === 6 /* I16 */) {
             $i16v = reader.readI16();
           } else {
             reader.skip($$type);
           }
           break;
         case 4:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $i32v = reader.readI32();
           } else {
             reader.skip($$type);
           }
           break;
         case 5:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $i64v = $i64ToNumber(reader.readI64());
           } else {
             reader.skip($$type);
           }
           break;
         case 6:
-          if ($$type === $TType.DOUBLE) {
+          if ($$type === 4 /* DOUBLE */) {
             $d = reader.readDouble();
           } else {
             reader.skip($$type);
           }
           break;
         case 7:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $s = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 8:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $bin = reader.readBinary();
           } else {
             reader.skip($$type);
@@ -255,8 +255,8 @@ export const Containers: $StructCodec<Containers> & {
   encode(writer, value) {
     writer.writeStructBegin('Containers');
     if (value.ints != null) {
-      writer.writeFieldBegin($TType.LIST, 1);
-      writer.writeListBegin($TType.I32, value.ints.length);
+      writer.writeFieldBegin(15 /* LIST */, 1);
+      writer.writeListBegin(8 /* I32 */, value.ints.length);
       for (const $e0 of value.ints) {
         writer.writeI32($e0);
       }
@@ -264,8 +264,8 @@ export const Containers: $StructCodec<Containers> & {
       writer.writeFieldEnd();
     }
     if (value.names != null) {
-      writer.writeFieldBegin($TType.SET, 2);
-      writer.writeSetBegin($TType.STRING, value.names.size);
+      writer.writeFieldBegin(14 /* SET */, 2);
+      writer.writeSetBegin(11 /* STRING */, value.names.size);
       for (const $e0 of value.names) {
         writer.writeString($e0);
       }
@@ -273,8 +273,8 @@ export const Containers: $StructCodec<Containers> & {
       writer.writeFieldEnd();
     }
     if (value.counts != null) {
-      writer.writeFieldBegin($TType.MAP, 3);
-      writer.writeMapBegin($TType.STRING, $TType.I64, value.counts.size);
+      writer.writeFieldBegin(13 /* MAP */, 3);
+      writer.writeMapBegin(11 /* STRING */, 10 /* I64 */, value.counts.size);
       for (const [$k0, $v0] of value.counts) {
         writer.writeString($k0);
         writer.writeI64($i64FromNumber($v0));
@@ -283,10 +283,10 @@ export const Containers: $StructCodec<Containers> & {
       writer.writeFieldEnd();
     }
     if (value.matrix != null) {
-      writer.writeFieldBegin($TType.LIST, 4);
-      writer.writeListBegin($TType.LIST, value.matrix.length);
+      writer.writeFieldBegin(15 /* LIST */, 4);
+      writer.writeListBegin(15 /* LIST */, value.matrix.length);
       for (const $e0 of value.matrix) {
-        writer.writeListBegin($TType.BYTE, $e0.length);
+        writer.writeListBegin(3 /* BYTE */, $e0.length);
         for (const $e1 of $e0) {
           writer.writeByte($e1);
         }
@@ -296,8 +296,8 @@ export const Containers: $StructCodec<Containers> & {
       writer.writeFieldEnd();
     }
     if (value.byId != null) {
-      writer.writeFieldBegin($TType.MAP, 13);
-      writer.writeMapBegin($TType.I64, $TType.STRING, value.byId.size);
+      writer.writeFieldBegin(13 /* MAP */, 13);
+      writer.writeMapBegin(10 /* I64 */, 11 /* STRING */, value.byId.size);
       for (const [$k0, $v0] of value.byId) {
         writer.writeI64($i64FromNumber($k0));
         writer.writeString($v0);
@@ -306,11 +306,11 @@ export const Containers: $StructCodec<Containers> & {
       writer.writeFieldEnd();
     }
     if (value.paths != null) {
-      writer.writeFieldBegin($TType.MAP, 5);
-      writer.writeMapBegin($TType.I32, $TType.LIST, value.paths.size);
+      writer.writeFieldBegin(13 /* MAP */, 5);
+      writer.writeMapBegin(8 /* I32 */, 15 /* LIST */, value.paths.size);
       for (const [$k0, $v0] of value.paths) {
         writer.writeI32($k0);
-        writer.writeListBegin($TType.STRUCT, $v0.length);
+        writer.writeListBegin(12 /* STRUCT */, $v0.length);
         for (const $e1 of $v0) {
           common.Point.encode(writer, $e1);
         }
@@ -320,8 +320,8 @@ export const Containers: $StructCodec<Containers> & {
       writer.writeFieldEnd();
     }
     if (value.statuses != null) {
-      writer.writeFieldBegin($TType.SET, 6);
-      writer.writeSetBegin($TType.I32, value.statuses.size);
+      writer.writeFieldBegin(14 /* SET */, 6);
+      writer.writeSetBegin(8 /* I32 */, value.statuses.size);
       for (const $e0 of value.statuses) {
         writer.writeI32($e0);
       }
@@ -329,8 +329,8 @@ export const Containers: $StructCodec<Containers> & {
       writer.writeFieldEnd();
     }
     if (value.blobs != null) {
-      writer.writeFieldBegin($TType.LIST, 7);
-      writer.writeListBegin($TType.STRING, value.blobs.length);
+      writer.writeFieldBegin(15 /* LIST */, 7);
+      writer.writeListBegin(11 /* STRING */, value.blobs.length);
       for (const $e0 of value.blobs) {
         writer.writeBinary($e0);
       }
@@ -338,11 +338,11 @@ export const Containers: $StructCodec<Containers> & {
       writer.writeFieldEnd();
     }
     if (value.nested != null) {
-      writer.writeFieldBegin($TType.MAP, 8);
-      writer.writeMapBegin($TType.STRING, $TType.MAP, value.nested.size);
+      writer.writeFieldBegin(13 /* MAP */, 8);
+      writer.writeMapBegin(11 /* STRING */, 13 /* MAP */, value.nested.size);
       for (const [$k0, $v0] of value.nested) {
         writer.writeString($k0);
-        writer.writeMapBegin($TType.STRING, $TType.DOUBLE, $v0.size);
+        writer.writeMapBegin(11 /* STRING */, 4 /* DOUBLE */, $v0.size);
         for (const [$k1, $v1] of $v0) {
           writer.writeString($k1);
           writer.writeDouble($v1);
@@ -353,8 +353,8 @@ export const Containers: $StructCodec<Containers> & {
       writer.writeFieldEnd();
     }
     if (value.flags != null) {
-      writer.writeFieldBegin($TType.LIST, 9);
-      writer.writeListBegin($TType.BOOL, value.flags.length);
+      writer.writeFieldBegin(15 /* LIST */, 9);
+      writer.writeListBegin(2 /* BOOL */, value.flags.length);
       for (const $e0 of value.flags) {
         writer.writeBool($e0);
       }
@@ -362,8 +362,8 @@ export const Containers: $StructCodec<Containers> & {
       writer.writeFieldEnd();
     }
     if (value.tags != null) {
-      writer.writeFieldBegin($TType.LIST, 10);
-      writer.writeListBegin($TType.STRING, value.tags.length);
+      writer.writeFieldBegin(15 /* LIST */, 10);
+      writer.writeListBegin(11 /* STRING */, value.tags.length);
       for (const $e0 of value.tags) {
         writer.writeString($e0);
       }
@@ -371,8 +371,8 @@ export const Containers: $StructCodec<Containers> & {
       writer.writeFieldEnd();
     }
     if (value.places != null) {
-      writer.writeFieldBegin($TType.MAP, 11);
-      writer.writeMapBegin($TType.STRING, $TType.STRUCT, value.places.size);
+      writer.writeFieldBegin(13 /* MAP */, 11);
+      writer.writeMapBegin(11 /* STRING */, 12 /* STRUCT */, value.places.size);
       for (const [$k0, $v0] of value.places) {
         writer.writeString($k0);
         common.Point.encode(writer, $v0);
@@ -381,8 +381,8 @@ export const Containers: $StructCodec<Containers> & {
       writer.writeFieldEnd();
     }
     if (value.prims != null) {
-      writer.writeFieldBegin($TType.LIST, 12);
-      writer.writeListBegin($TType.STRUCT, value.prims.length);
+      writer.writeFieldBegin(15 /* LIST */, 12);
+      writer.writeListBegin(12 /* STRUCT */, value.prims.length);
       for (const $e0 of value.prims) {
         Primitives.encode(writer, $e0);
       }
@@ -411,13 +411,13 @@ export const Containers: $StructCodec<Containers> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.I32) {
+            if ($$n0 !== 0 && $$h0.elemType !== 8 /* I32 */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.ints: expected list<i32> elements of type I32, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: number[] = [];
@@ -431,10 +431,10 @@ export const Containers: $StructCodec<Containers> & {
           }
           break;
         case 2:
-          if ($$type === $TType.SET) {
+          if ($$type === 14 /* SET */) {
             const $$h0 = reader.readSetBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRING) {
+            if ($$n0 !== 0 && $$h0.elemType !== 11 /* STRING */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.names: expected set<string> elements of type STRING, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Set<string> = new Set<string>();
@@ -448,10 +448,10 @@ export const Containers: $StructCodec<Containers> & {
           }
           break;
         case 3:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.I64)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 10 /* I64 */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.counts: expected map<string, i64> entries of types STRING, I64, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, number> = new Map<string, number>();
@@ -467,10 +467,10 @@ export const Containers: $StructCodec<Containers> & {
           }
           break;
         case 4:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.LIST) {
+            if ($$n0 !== 0 && $$h0.elemType !== 15 /* LIST */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.matrix: expected list<list<i8>> elements of type LIST, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: number[][] = [];
@@ -478,7 +478,7 @@ export const Containers: $StructCodec<Containers> & {
               let $$e0: number[];
               const $$h1 = reader.readListBegin();
               const $$n1 = $$h1.size;
-              if ($$n1 !== 0 && $$h1.elemType !== $TType.BYTE) {
+              if ($$n1 !== 0 && $$h1.elemType !== 3 /* BYTE */) {
                 throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.matrix: expected list<i8> elements of type BYTE, got ${$TType[$$h1.elemType] ?? $$h1.elemType}`);
               }
               const $$c1: number[] = [];
@@ -496,10 +496,10 @@ export const Containers: $StructCodec<Containers> & {
           }
           break;
         case 13:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.I64 || $$h0.valueType !== $TType.STRING)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 10 /* I64 */ || $$h0.valueType !== 11 /* STRING */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.byId: expected map<i64, string> entries of types I64, STRING, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<number, string> = new Map<number, string>();
@@ -515,10 +515,10 @@ export const Containers: $StructCodec<Containers> & {
           }
           break;
         case 5:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.I32 || $$h0.valueType !== $TType.LIST)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 8 /* I32 */ || $$h0.valueType !== 15 /* LIST */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.paths: expected map<i32, list<common.Point>> entries of types I32, LIST, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<number, common.Point[]> = new Map<number, common.Point[]>();
@@ -527,7 +527,7 @@ export const Containers: $StructCodec<Containers> & {
               let $$v0: common.Point[];
               const $$h1 = reader.readListBegin();
               const $$n1 = $$h1.size;
-              if ($$n1 !== 0 && $$h1.elemType !== $TType.STRUCT) {
+              if ($$n1 !== 0 && $$h1.elemType !== 12 /* STRUCT */) {
                 throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.paths: expected list<common.Point> elements of type STRUCT, got ${$TType[$$h1.elemType] ?? $$h1.elemType}`);
               }
               const $$c1: common.Point[] = [];
@@ -545,10 +545,10 @@ export const Containers: $StructCodec<Containers> & {
           }
           break;
         case 6:
-          if ($$type === $TType.SET) {
+          if ($$type === 14 /* SET */) {
             const $$h0 = reader.readSetBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.I32) {
+            if ($$n0 !== 0 && $$h0.elemType !== 8 /* I32 */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.statuses: expected set<common.Status> elements of type I32, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Set<common.Status> = new Set<common.Status>();
@@ -562,10 +562,10 @@ export const Containers: $StructCodec<Containers> & {
           }
           break;
         case 7:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRING) {
+            if ($$n0 !== 0 && $$h0.elemType !== 11 /* STRING */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.blobs: expected list<binary> elements of type STRING, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Uint8Array[] = [];
@@ -579,10 +579,10 @@ export const Containers: $StructCodec<Containers> & {
           }
           break;
         case 8:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.MAP)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 13 /* MAP */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.nested: expected map<string, map<string, double>> entries of types STRING, MAP, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, Map<string, number>> = new Map<string, Map<string, number>>();
@@ -591,7 +591,7 @@ export const Containers: $StructCodec<Containers> & {
               let $$v0: Map<string, number>;
               const $$h1 = reader.readMapBegin();
               const $$n1 = $$h1.size;
-              if ($$n1 !== 0 && ($$h1.keyType !== $TType.STRING || $$h1.valueType !== $TType.DOUBLE)) {
+              if ($$n1 !== 0 && ($$h1.keyType !== 11 /* STRING */ || $$h1.valueType !== 4 /* DOUBLE */)) {
                 throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.nested: expected map<string, double> entries of types STRING, DOUBLE, got ${$TType[$$h1.keyType] ?? $$h1.keyType}, ${$TType[$$h1.valueType] ?? $$h1.valueType}`);
               }
               const $$c1: Map<string, number> = new Map<string, number>();
@@ -611,10 +611,10 @@ export const Containers: $StructCodec<Containers> & {
           }
           break;
         case 9:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.BOOL) {
+            if ($$n0 !== 0 && $$h0.elemType !== 2 /* BOOL */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.flags: expected list<bool> elements of type BOOL, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: boolean[] = [];
@@ -628,10 +628,10 @@ export const Containers: $StructCodec<Containers> & {
           }
           break;
         case 10:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRING) {
+            if ($$n0 !== 0 && $$h0.elemType !== 11 /* STRING */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.tags: expected Tags elements of type STRING, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Tags = [];
@@ -645,10 +645,10 @@ export const Containers: $StructCodec<Containers> & {
           }
           break;
         case 11:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.STRUCT)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 12 /* STRUCT */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.places: expected Places entries of types STRING, STRUCT, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Places = new Map<string, common.Point>();
@@ -664,10 +664,10 @@ export const Containers: $StructCodec<Containers> & {
           }
           break;
         case 12:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRUCT) {
+            if ($$n0 !== 0 && $$h0.elemType !== 12 /* STRUCT */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Containers.prims: expected list<Primitives> elements of type STRUCT, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Primitives[] = [];
@@ -760,37 +760,37 @@ export const Defaults: $StructCodec<Defaults> & {
   encode(writer, value) {
     writer.writeStructBegin('Defaults');
     if (value.opt != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.opt);
       writer.writeFieldEnd();
     }
     if (value.plain != null) {
-      writer.writeFieldBegin($TType.STRING, 2);
+      writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(value.plain);
       writer.writeFieldEnd();
     }
     if (value.req == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Defaults.req (field 3) is required but missing');
-    writer.writeFieldBegin($TType.STRING, 3);
+    writer.writeFieldBegin(11 /* STRING */, 3);
     writer.writeString(value.req);
     writer.writeFieldEnd();
     if (value.num != null) {
-      writer.writeFieldBegin($TType.I32, 4);
+      writer.writeFieldBegin(8 /* I32 */, 4);
       writer.writeI32(value.num);
       writer.writeFieldEnd();
     }
     if (value.optDefault != null) {
-      writer.writeFieldBegin($TType.I64, 5);
+      writer.writeFieldBegin(10 /* I64 */, 5);
       writer.writeI64($i64FromNumber(value.optDefault));
       writer.writeFieldEnd();
     }
     if (value.status != null) {
-      writer.writeFieldBegin($TType.I32, 6);
+      writer.writeFieldBegin(8 /* I32 */, 6);
       writer.writeI32(value.status);
       writer.writeFieldEnd();
     }
     if (value.listDefault != null) {
-      writer.writeFieldBegin($TType.LIST, 7);
-      writer.writeListBegin($TType.I32, value.listDefault.length);
+      writer.writeFieldBegin(15 /* LIST */, 7);
+      writer.writeListBegin(8 /* I32 */, value.listDefault.length);
       for (const $e0 of value.listDefault) {
         writer.writeI32($e0);
       }
@@ -798,8 +798,8 @@ export const Defaults: $StructCodec<Defaults> & {
       writer.writeFieldEnd();
     }
     if (value.mapDefault != null) {
-      writer.writeFieldBegin($TType.MAP, 8);
-      writer.writeMapBegin($TType.STRING, $TType.STRING, value.mapDefault.size);
+      writer.writeFieldBegin(13 /* MAP */, 8);
+      writer.writeMapBegin(11 /* STRING */, 11 /* STRING */, value.mapDefault.size);
       for (const [$k0, $v0] of value.mapDefault) {
         writer.writeString($k0);
         writer.writeString($v0);
@@ -808,27 +808,27 @@ export const Defaults: $StructCodec<Defaults> & {
       writer.writeFieldEnd();
     }
     if (value.origin != null) {
-      writer.writeFieldBegin($TType.STRUCT, 9);
+      writer.writeFieldBegin(12 /* STRUCT */, 9);
       common.Point.encode(writer, value.origin);
       writer.writeFieldEnd();
     }
     if (value.maybe != null) {
-      writer.writeFieldBegin($TType.STRUCT, 10);
+      writer.writeFieldBegin(12 /* STRUCT */, 10);
       common.Point.encode(writer, value.maybe);
       writer.writeFieldEnd();
     }
     if (value.ratio != null) {
-      writer.writeFieldBegin($TType.DOUBLE, 11);
+      writer.writeFieldBegin(4 /* DOUBLE */, 11);
       writer.writeDouble(value.ratio);
       writer.writeFieldEnd();
     }
     if (value.flag != null) {
-      writer.writeFieldBegin($TType.BOOL, 12);
+      writer.writeFieldBegin(2 /* BOOL */, 12);
       writer.writeBool(value.flag);
       writer.writeFieldEnd();
     }
     if (value.at != null) {
-      writer.writeFieldBegin($TType.I64, 13);
+      writer.writeFieldBegin(10 /* I64 */, 13);
       writer.writeI64($i64FromNumber(value.at));
       writer.writeFieldEnd();
     }
@@ -854,55 +854,55 @@ export const Defaults: $StructCodec<Defaults> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $opt = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $plain = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $req = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 4:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $num = reader.readI32();
           } else {
             reader.skip($$type);
           }
           break;
         case 5:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $optDefault = $i64ToNumber(reader.readI64());
           } else {
             reader.skip($$type);
           }
           break;
         case 6:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $status = reader.readI32() as common.Status;
           } else {
             reader.skip($$type);
           }
           break;
         case 7:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.I32) {
+            if ($$n0 !== 0 && $$h0.elemType !== 8 /* I32 */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Defaults.listDefault: expected list<i32> elements of type I32, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: number[] = [];
@@ -916,10 +916,10 @@ export const Defaults: $StructCodec<Defaults> & {
           }
           break;
         case 8:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.STRING)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 11 /* STRING */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Defaults.mapDefault: expected map<string, string> entries of types STRING, STRING, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, string> = new Map<string, string>();
@@ -935,35 +935,35 @@ export const Defaults: $StructCodec<Defaults> & {
           }
           break;
         case 9:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $origin = common.Point.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 10:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $maybe = common.Point.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 11:
-          if ($$type === $TType.DOUBLE) {
+          if ($$type === 4 /* DOUBLE */) {
             $ratio = reader.readDouble();
           } else {
             reader.skip($$type);
           }
           break;
         case 12:
-          if ($$type === $TType.BOOL) {
+          if ($$type === 2 /* BOOL */) {
             $flag = reader.readBool();
           } else {
             reader.skip($$type);
           }
           break;
         case 13:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $at = $i64ToNumber(reader.readI64());
           } else {
             reader.skip($$type);
@@ -1012,23 +1012,23 @@ export const Shape: $StructCodec<Shape> = {
     }
     writer.writeStructBegin('Shape');
     if (value.point != null) {
-      writer.writeFieldBegin($TType.STRUCT, 1);
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
       common.Point.encode(writer, value.point);
       writer.writeFieldEnd();
     }
     if (value.radius != null) {
-      writer.writeFieldBegin($TType.DOUBLE, 2);
+      writer.writeFieldBegin(4 /* DOUBLE */, 2);
       writer.writeDouble(value.radius);
       writer.writeFieldEnd();
     }
     if (value.label != null) {
-      writer.writeFieldBegin($TType.STRING, 3);
+      writer.writeFieldBegin(11 /* STRING */, 3);
       writer.writeString(value.label);
       writer.writeFieldEnd();
     }
     if (value.polygon != null) {
-      writer.writeFieldBegin($TType.LIST, 4);
-      writer.writeListBegin($TType.STRUCT, value.polygon.length);
+      writer.writeFieldBegin(15 /* LIST */, 4);
+      writer.writeListBegin(12 /* STRUCT */, value.polygon.length);
       for (const $e0 of value.polygon) {
         common.Point.encode(writer, $e0);
       }
@@ -1048,34 +1048,34 @@ export const Shape: $StructCodec<Shape> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $point = common.Point.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.DOUBLE) {
+          if ($$type === 4 /* DOUBLE */) {
             $radius = reader.readDouble();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $label = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 4:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRUCT) {
+            if ($$n0 !== 0 && $$h0.elemType !== 12 /* STRUCT */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Shape.polygon: expected list<common.Point> elements of type STRUCT, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: common.Point[] = [];
@@ -1141,12 +1141,12 @@ export class NotFound extends $ThriftError {
   static encode(writer: $ProtocolWriter, value: NotFound): void {
     writer.writeStructBegin('NotFound');
     if (value.message != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.message);
       writer.writeFieldEnd();
     }
     if (value.id != null) {
-      writer.writeFieldBegin($TType.I64, 2);
+      writer.writeFieldBegin(10 /* I64 */, 2);
       writer.writeI64($i64FromNumber(value.id));
       writer.writeFieldEnd();
     }
@@ -1161,17 +1161,17 @@ export class NotFound extends $ThriftError {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $message = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $id = $i64ToNumber(reader.readI64());
           } else {
             reader.skip($$type);
@@ -1214,11 +1214,11 @@ export class Invalid extends $ThriftError {
   static encode(writer: $ProtocolWriter, value: Invalid): void {
     writer.writeStructBegin('Invalid');
     if (value.code == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Invalid.code (field 1) is required but missing');
-    writer.writeFieldBegin($TType.I32, 1);
+    writer.writeFieldBegin(8 /* I32 */, 1);
     writer.writeI32(value.code);
     writer.writeFieldEnd();
     if (value.reason != null) {
-      writer.writeFieldBegin($TType.STRING, 2);
+      writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(value.reason);
       writer.writeFieldEnd();
     }
@@ -1233,17 +1233,17 @@ export class Invalid extends $ThriftError {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $code = reader.readI32();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $reason = reader.readString();
           } else {
             reader.skip($$type);
@@ -1297,31 +1297,31 @@ export const Everything: $StructCodec<Everything> & {
   encode(writer, value) {
     writer.writeStructBegin('Everything');
     if (value.prims == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Everything.prims (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 1);
+    writer.writeFieldBegin(12 /* STRUCT */, 1);
     Primitives.encode(writer, value.prims);
     writer.writeFieldEnd();
     if (value.containers != null) {
-      writer.writeFieldBegin($TType.STRUCT, 2);
+      writer.writeFieldBegin(12 /* STRUCT */, 2);
       Containers.encode(writer, value.containers);
       writer.writeFieldEnd();
     }
     if (value.shape != null) {
-      writer.writeFieldBegin($TType.STRUCT, 3);
+      writer.writeFieldBegin(12 /* STRUCT */, 3);
       Shape.encode(writer, value.shape);
       writer.writeFieldEnd();
     }
     if (value.defaults != null) {
-      writer.writeFieldBegin($TType.STRUCT, 4);
+      writer.writeFieldBegin(12 /* STRUCT */, 4);
       Defaults.encode(writer, value.defaults);
       writer.writeFieldEnd();
     }
     if (value.lastError != null) {
-      writer.writeFieldBegin($TType.STRUCT, 5);
+      writer.writeFieldBegin(12 /* STRUCT */, 5);
       NotFound.encode(writer, value.lastError);
       writer.writeFieldEnd();
     }
     if (value.updatedAt != null) {
-      writer.writeFieldBegin($TType.I64, 6);
+      writer.writeFieldBegin(10 /* I64 */, 6);
       writer.writeI64($i64FromNumber(value.updatedAt));
       writer.writeFieldEnd();
     }
@@ -1340,45 +1340,45 @@ export const Everything: $StructCodec<Everything> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $prims = Primitives.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $containers = Containers.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $shape = Shape.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 4:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $defaults = Defaults.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 5:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $lastError = NotFound.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 6:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $updatedAt = $i64ToNumber(reader.readI64());
           } else {
             reader.skip($$type);
@@ -1435,7 +1435,7 @@ const $Base$ping: $MethodDescriptor<[], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }
@@ -1458,7 +1458,7 @@ const $Base$ping: $MethodDescriptor<[], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }
@@ -1483,7 +1483,7 @@ const $Base$version: $MethodDescriptor<[], string> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }
@@ -1494,7 +1494,7 @@ const $Base$version: $MethodDescriptor<[], string> = {
   writeResult(writer, value) {
     writer.writeStructBegin('version_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRING, 0);
+      writer.writeFieldBegin(11 /* STRING */, 0);
       writer.writeString(value);
       writer.writeFieldEnd();
     }
@@ -1512,10 +1512,10 @@ const $Base$version: $MethodDescriptor<[], string> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $success = reader.readString();
           } else {
             reader.skip($$type);
@@ -1574,12 +1574,12 @@ const $Catalog$get: $MethodDescriptor<[id: number, locale: string], Everything> 
   writeArgs(writer, args) {
     writer.writeStructBegin('get_args');
     if (args[0] != null) {
-      writer.writeFieldBegin($TType.I64, 1);
+      writer.writeFieldBegin(10 /* I64 */, 1);
       writer.writeI64($i64FromNumber(args[0]));
       writer.writeFieldEnd();
     }
     if (args[1] != null) {
-      writer.writeFieldBegin($TType.STRING, 2);
+      writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(args[1]);
       writer.writeFieldEnd();
     }
@@ -1594,17 +1594,17 @@ const $Catalog$get: $MethodDescriptor<[id: number, locale: string], Everything> 
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $id = $i64ToNumber(reader.readI64());
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $locale = reader.readString();
           } else {
             reader.skip($$type);
@@ -1622,7 +1622,7 @@ const $Catalog$get: $MethodDescriptor<[id: number, locale: string], Everything> 
   writeResult(writer, value) {
     writer.writeStructBegin('get_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRUCT, 0);
+      writer.writeFieldBegin(12 /* STRUCT */, 0);
       Everything.encode(writer, value);
       writer.writeFieldEnd();
     }
@@ -1633,7 +1633,7 @@ const $Catalog$get: $MethodDescriptor<[id: number, locale: string], Everything> 
   writeException(writer, error) {
     if (error instanceof NotFound) {
       writer.writeStructBegin('get_result');
-      writer.writeFieldBegin($TType.STRUCT, 1);
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
       NotFound.encode(writer, error);
       writer.writeFieldEnd();
       writer.writeFieldStop();
@@ -1642,7 +1642,7 @@ const $Catalog$get: $MethodDescriptor<[id: number, locale: string], Everything> 
     }
     if (error instanceof Invalid) {
       writer.writeStructBegin('get_result');
-      writer.writeFieldBegin($TType.STRUCT, 2);
+      writer.writeFieldBegin(12 /* STRUCT */, 2);
       Invalid.encode(writer, error);
       writer.writeFieldEnd();
       writer.writeFieldStop();
@@ -1660,24 +1660,24 @@ const $Catalog$get: $MethodDescriptor<[id: number, locale: string], Everything> 
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $success = Everything.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $notFound = NotFound.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $invalid = Invalid.decode(reader);
           } else {
             reader.skip($$type);
@@ -1705,7 +1705,7 @@ const $Catalog$put: $MethodDescriptor<[item: Everything], void> = {
   writeArgs(writer, args) {
     writer.writeStructBegin('put_args');
     if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Catalog.put(args).item (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 1);
+    writer.writeFieldBegin(12 /* STRUCT */, 1);
     Everything.encode(writer, args[0]);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -1718,10 +1718,10 @@ const $Catalog$put: $MethodDescriptor<[item: Everything], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $item = Everything.decode(reader);
           } else {
             reader.skip($$type);
@@ -1746,7 +1746,7 @@ const $Catalog$put: $MethodDescriptor<[item: Everything], void> = {
   writeException(writer, error) {
     if (error instanceof Invalid) {
       writer.writeStructBegin('put_result');
-      writer.writeFieldBegin($TType.STRUCT, 1);
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
       Invalid.encode(writer, error);
       writer.writeFieldEnd();
       writer.writeFieldStop();
@@ -1762,10 +1762,10 @@ const $Catalog$put: $MethodDescriptor<[item: Everything], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $invalid = Invalid.decode(reader);
           } else {
             reader.skip($$type);
@@ -1790,12 +1790,12 @@ const $Catalog$touch: $MethodDescriptor<[id: number, at: common.Timestamp], void
   writeArgs(writer, args) {
     writer.writeStructBegin('touch_args');
     if (args[0] != null) {
-      writer.writeFieldBegin($TType.I64, 1);
+      writer.writeFieldBegin(10 /* I64 */, 1);
       writer.writeI64($i64FromNumber(args[0]));
       writer.writeFieldEnd();
     }
     if (args[1] != null) {
-      writer.writeFieldBegin($TType.I64, 2);
+      writer.writeFieldBegin(10 /* I64 */, 2);
       writer.writeI64($i64FromNumber(args[1]));
       writer.writeFieldEnd();
     }
@@ -1810,17 +1810,17 @@ const $Catalog$touch: $MethodDescriptor<[id: number, at: common.Timestamp], void
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $id = $i64ToNumber(reader.readI64());
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $at = $i64ToNumber(reader.readI64());
           } else {
             reader.skip($$type);
@@ -1850,7 +1850,7 @@ const $Catalog$touch: $MethodDescriptor<[id: number, at: common.Timestamp], void
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }
@@ -1867,8 +1867,8 @@ const $Catalog$shapes: $MethodDescriptor<[filter: Set<common.Status>], Shape[]> 
   writeArgs(writer, args) {
     writer.writeStructBegin('shapes_args');
     if (args[0] != null) {
-      writer.writeFieldBegin($TType.SET, 1);
-      writer.writeSetBegin($TType.I32, args[0].size);
+      writer.writeFieldBegin(14 /* SET */, 1);
+      writer.writeSetBegin(8 /* I32 */, args[0].size);
       for (const $e0 of args[0]) {
         writer.writeI32($e0);
       }
@@ -1885,13 +1885,13 @@ const $Catalog$shapes: $MethodDescriptor<[filter: Set<common.Status>], Shape[]> 
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.SET) {
+          if ($$type === 14 /* SET */) {
             const $$h0 = reader.readSetBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.I32) {
+            if ($$n0 !== 0 && $$h0.elemType !== 8 /* I32 */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Catalog.shapes(args).filter: expected set<common.Status> elements of type I32, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Set<common.Status> = new Set<common.Status>();
@@ -1916,8 +1916,8 @@ const $Catalog$shapes: $MethodDescriptor<[filter: Set<common.Status>], Shape[]> 
   writeResult(writer, value) {
     writer.writeStructBegin('shapes_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.LIST, 0);
-      writer.writeListBegin($TType.STRUCT, value.length);
+      writer.writeFieldBegin(15 /* LIST */, 0);
+      writer.writeListBegin(12 /* STRUCT */, value.length);
       for (const $e0 of value) {
         Shape.encode(writer, $e0);
       }
@@ -1938,13 +1938,13 @@ const $Catalog$shapes: $MethodDescriptor<[filter: Set<common.Status>], Shape[]> 
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRUCT) {
+            if ($$n0 !== 0 && $$h0.elemType !== 12 /* STRUCT */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Catalog.shapes(result).success: expected list<Shape> elements of type STRUCT, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Shape[] = [];
@@ -1985,7 +1985,7 @@ const $Catalog$counts: $MethodDescriptor<[], Map<string, number>> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }
@@ -1996,8 +1996,8 @@ const $Catalog$counts: $MethodDescriptor<[], Map<string, number>> = {
   writeResult(writer, value) {
     writer.writeStructBegin('counts_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.MAP, 0);
-      writer.writeMapBegin($TType.STRING, $TType.I64, value.size);
+      writer.writeFieldBegin(13 /* MAP */, 0);
+      writer.writeMapBegin(11 /* STRING */, 10 /* I64 */, value.size);
       for (const [$k0, $v0] of value) {
         writer.writeString($k0);
         writer.writeI64($i64FromNumber($v0));
@@ -2019,13 +2019,13 @@ const $Catalog$counts: $MethodDescriptor<[], Map<string, number>> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.I64)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 10 /* I64 */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Catalog.counts(result).success: expected map<string, i64> entries of types STRING, I64, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, number> = new Map<string, number>();
@@ -2060,7 +2060,7 @@ const $Catalog$echoPrims: $MethodDescriptor<[p: Primitives], Primitives> = {
   writeArgs(writer, args) {
     writer.writeStructBegin('echoPrims_args');
     if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Catalog.echoPrims(args).p (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 1);
+    writer.writeFieldBegin(12 /* STRUCT */, 1);
     Primitives.encode(writer, args[0]);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -2073,10 +2073,10 @@ const $Catalog$echoPrims: $MethodDescriptor<[p: Primitives], Primitives> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $p = Primitives.decode(reader);
           } else {
             reader.skip($$type);
@@ -2095,7 +2095,7 @@ const $Catalog$echoPrims: $MethodDescriptor<[p: Primitives], Primitives> = {
   writeResult(writer, value) {
     writer.writeStructBegin('echoPrims_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRUCT, 0);
+      writer.writeFieldBegin(12 /* STRUCT */, 0);
       Primitives.encode(writer, value);
       writer.writeFieldEnd();
     }
@@ -2113,10 +2113,10 @@ const $Catalog$echoPrims: $MethodDescriptor<[p: Primitives], Primitives> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $success = Primitives.decode(reader);
           } else {
             reader.skip($$type);

@@ -10,7 +10,6 @@ import {
   type StructCodec as $StructCodec,
   TProtocolException as $TProtocolException,
   TProtocolExceptionType as $TProtocolExceptionType,
-  TType as $TType,
 } from '@thriftpoll/protocol';
 
 export enum Status {
@@ -43,11 +42,11 @@ export const Point: $StructCodec<Point> & {
   encode(writer, value) {
     writer.writeStructBegin('Point');
     if (value.x == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Point.x (field 1) is required but missing');
-    writer.writeFieldBegin($TType.DOUBLE, 1);
+    writer.writeFieldBegin(4 /* DOUBLE */, 1);
     writer.writeDouble(value.x);
     writer.writeFieldEnd();
     if (value.y == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Point.y (field 2) is required but missing');
-    writer.writeFieldBegin($TType.DOUBLE, 2);
+    writer.writeFieldBegin(4 /* DOUBLE */, 2);
     writer.writeDouble(value.y);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -61,17 +60,17 @@ export const Point: $StructCodec<Point> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.DOUBLE) {
+          if ($$type === 4 /* DOUBLE */) {
             $x = reader.readDouble();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.DOUBLE) {
+          if ($$type === 4 /* DOUBLE */) {
             $y = reader.readDouble();
           } else {
             reader.skip($$type);

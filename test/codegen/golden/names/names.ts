@@ -62,27 +62,27 @@ export const Promise_: $StructCodec<Promise_> & {
   encode(writer, value) {
     writer.writeStructBegin('Promise');
     if (value.class != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.class);
       writer.writeFieldEnd();
     }
     if (value.default != null) {
-      writer.writeFieldBegin($TType.I32, 2);
+      writer.writeFieldBegin(8 /* I32 */, 2);
       writer.writeI32(value.default);
       writer.writeFieldEnd();
     }
     if (value.delete != null) {
-      writer.writeFieldBegin($TType.BOOL, 3);
+      writer.writeFieldBegin(2 /* BOOL */, 3);
       writer.writeBool(value.delete);
       writer.writeFieldEnd();
     }
     if (value.kind != null) {
-      writer.writeFieldBegin($TType.I32, 4);
+      writer.writeFieldBegin(8 /* I32 */, 4);
       writer.writeI32(value.kind);
       writer.writeFieldEnd();
     }
     if (value.constructor_ != null) {
-      writer.writeFieldBegin($TType.STRING, 5);
+      writer.writeFieldBegin(11 /* STRING */, 5);
       writer.writeString(value.constructor_);
       writer.writeFieldEnd();
     }
@@ -100,38 +100,38 @@ export const Promise_: $StructCodec<Promise_> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $class = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $default = reader.readI32();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.BOOL) {
+          if ($$type === 2 /* BOOL */) {
             $delete = reader.readBool();
           } else {
             reader.skip($$type);
           }
           break;
         case 4:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $kind = reader.readI32() as Map_;
           } else {
             reader.skip($$type);
           }
           break;
         case 5:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $constructor = reader.readString();
           } else {
             reader.skip($$type);
@@ -172,7 +172,7 @@ export const Context: $StructCodec<Context> & {
   encode(writer, value) {
     writer.writeStructBegin('Context');
     if (value.value != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.value);
       writer.writeFieldEnd();
     }
@@ -186,10 +186,10 @@ export const Context: $StructCodec<Context> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $value = reader.readString();
           } else {
             reader.skip($$type);
@@ -227,7 +227,7 @@ export const GreeterClient: $StructCodec<GreeterClient> & {
   encode(writer, value) {
     writer.writeStructBegin('GreeterClient');
     if (value.x != null) {
-      writer.writeFieldBegin($TType.I32, 1);
+      writer.writeFieldBegin(8 /* I32 */, 1);
       writer.writeI32(value.x);
       writer.writeFieldEnd();
     }
@@ -241,10 +241,10 @@ export const GreeterClient: $StructCodec<GreeterClient> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $x = reader.readI32();
           } else {
             reader.skip($$type);
@@ -284,13 +284,13 @@ export const Object_: $StructCodec<Object_> & {
   encode(writer, value) {
     writer.writeStructBegin('Object');
     if (value.promise != null) {
-      writer.writeFieldBegin($TType.STRUCT, 1);
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
       Promise_.encode(writer, value.promise);
       writer.writeFieldEnd();
     }
     if (value.maps != null) {
-      writer.writeFieldBegin($TType.LIST, 2);
-      writer.writeListBegin($TType.I32, value.maps.length);
+      writer.writeFieldBegin(15 /* LIST */, 2);
+      writer.writeListBegin(8 /* I32 */, value.maps.length);
       for (const $e0 of value.maps) {
         writer.writeI32($e0);
       }
@@ -308,20 +308,20 @@ export const Object_: $StructCodec<Object_> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $promise = Promise_.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.I32) {
+            if ($$n0 !== 0 && $$h0.elemType !== 8 /* I32 */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Object.maps: expected list<Map> elements of type I32, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Map_[] = [];
@@ -383,27 +383,27 @@ export class Failure extends $ThriftError {
   static encode(writer: $ProtocolWriter, value: Failure): void {
     writer.writeStructBegin('Failure');
     if (value.name_ != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.name_);
       writer.writeFieldEnd();
     }
     if (value.stack_ != null) {
-      writer.writeFieldBegin($TType.STRING, 2);
+      writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(value.stack_);
       writer.writeFieldEnd();
     }
     if (value.message_ != null) {
-      writer.writeFieldBegin($TType.I32, 3);
+      writer.writeFieldBegin(8 /* I32 */, 3);
       writer.writeI32(value.message_);
       writer.writeFieldEnd();
     }
     if (value.cause_ != null) {
-      writer.writeFieldBegin($TType.STRING, 4);
+      writer.writeFieldBegin(11 /* STRING */, 4);
       writer.writeString(value.cause_);
       writer.writeFieldEnd();
     }
     if (value.toString_ != null) {
-      writer.writeFieldBegin($TType.STRING, 5);
+      writer.writeFieldBegin(11 /* STRING */, 5);
       writer.writeString(value.toString_);
       writer.writeFieldEnd();
     }
@@ -421,38 +421,38 @@ export class Failure extends $ThriftError {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $name = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $stack = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $message = reader.readI32();
           } else {
             reader.skip($$type);
           }
           break;
         case 4:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $cause = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 5:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $toString = reader.readString();
           } else {
             reader.skip($$type);
@@ -488,12 +488,12 @@ export const default_: $StructCodec<default_> = {
     }
     writer.writeStructBegin('default');
     if (value.interface != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.interface);
       writer.writeFieldEnd();
     }
     if (value.let != null) {
-      writer.writeFieldBegin($TType.I64, 2);
+      writer.writeFieldBegin(10 /* I64 */, 2);
       writer.writeI64(value.let);
       writer.writeFieldEnd();
     }
@@ -508,17 +508,17 @@ export const default_: $StructCodec<default_> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $interface = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $let = reader.readI64();
           } else {
             reader.skip($$type);
@@ -565,21 +565,21 @@ const $Greeter$greet: $MethodDescriptor<[class_: string, options_: string, conte
   writeArgs(writer, args) {
     writer.writeStructBegin('greet_args');
     if (args[0] != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(args[0]);
       writer.writeFieldEnd();
     }
     if (args[1] != null) {
-      writer.writeFieldBegin($TType.STRING, 2);
+      writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(args[1]);
       writer.writeFieldEnd();
     }
     if (args[2] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.greet(args).context (field 3) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 3);
+    writer.writeFieldBegin(12 /* STRUCT */, 3);
     Context.encode(writer, args[2]);
     writer.writeFieldEnd();
     if (args[3] != null) {
-      writer.writeFieldBegin($TType.I32, 4);
+      writer.writeFieldBegin(8 /* I32 */, 4);
       writer.writeI32(args[3]);
       writer.writeFieldEnd();
     }
@@ -596,31 +596,31 @@ const $Greeter$greet: $MethodDescriptor<[class_: string, options_: string, conte
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $class = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $options = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $context = Context.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 4:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $invoker = reader.readI32();
           } else {
             reader.skip($$type);
@@ -639,7 +639,7 @@ const $Greeter$greet: $MethodDescriptor<[class_: string, options_: string, conte
   writeResult(writer, value) {
     writer.writeStructBegin('greet_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRUCT, 0);
+      writer.writeFieldBegin(12 /* STRUCT */, 0);
       Promise_.encode(writer, value);
       writer.writeFieldEnd();
     }
@@ -657,10 +657,10 @@ const $Greeter$greet: $MethodDescriptor<[class_: string, options_: string, conte
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $success = Promise_.decode(reader);
           } else {
             reader.skip($$type);
@@ -686,7 +686,7 @@ const $Greeter$constructor: $MethodDescriptor<[let_: default_], void> = {
   writeArgs(writer, args) {
     writer.writeStructBegin('constructor_args');
     if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.constructor(args).let (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 1);
+    writer.writeFieldBegin(12 /* STRUCT */, 1);
     default_.encode(writer, args[0]);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -699,10 +699,10 @@ const $Greeter$constructor: $MethodDescriptor<[let_: default_], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $let = default_.decode(reader);
           } else {
             reader.skip($$type);
@@ -727,7 +727,7 @@ const $Greeter$constructor: $MethodDescriptor<[let_: default_], void> = {
   writeException(writer, error) {
     if (error instanceof Failure) {
       writer.writeStructBegin('constructor_result');
-      writer.writeFieldBegin($TType.STRUCT, 1);
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
       Failure.encode(writer, error);
       writer.writeFieldEnd();
       writer.writeFieldStop();
@@ -743,10 +743,10 @@ const $Greeter$constructor: $MethodDescriptor<[let_: default_], void> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $failure = Failure.decode(reader);
           } else {
             reader.skip($$type);
@@ -771,7 +771,7 @@ const $Greeter$invoker: $MethodDescriptor<[delete_: Error_], Object_> = {
   writeArgs(writer, args) {
     writer.writeStructBegin('invoker_args');
     if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.invoker(args).delete (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 1);
+    writer.writeFieldBegin(12 /* STRUCT */, 1);
     Object_.encode(writer, args[0]);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -784,10 +784,10 @@ const $Greeter$invoker: $MethodDescriptor<[delete_: Error_], Object_> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $delete = Object_.decode(reader);
           } else {
             reader.skip($$type);
@@ -806,7 +806,7 @@ const $Greeter$invoker: $MethodDescriptor<[delete_: Error_], Object_> = {
   writeResult(writer, value) {
     writer.writeStructBegin('invoker_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRUCT, 0);
+      writer.writeFieldBegin(12 /* STRUCT */, 0);
       Object_.encode(writer, value);
       writer.writeFieldEnd();
     }
@@ -824,10 +824,10 @@ const $Greeter$invoker: $MethodDescriptor<[delete_: Error_], Object_> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $success = Object_.decode(reader);
           } else {
             reader.skip($$type);

@@ -29,12 +29,12 @@ export const TrafficEnv: $StructCodec<TrafficEnv> & {
   encode(writer, value) {
     writer.writeStructBegin('TrafficEnv');
     if (value.Open != null) {
-      writer.writeFieldBegin($TType.BOOL, 1);
+      writer.writeFieldBegin(2 /* BOOL */, 1);
       writer.writeBool(value.Open);
       writer.writeFieldEnd();
     }
     if (value.Env != null) {
-      writer.writeFieldBegin($TType.STRING, 2);
+      writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(value.Env);
       writer.writeFieldEnd();
     }
@@ -49,17 +49,17 @@ export const TrafficEnv: $StructCodec<TrafficEnv> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.BOOL) {
+          if ($$type === 2 /* BOOL */) {
             $Open = reader.readBool();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $Env = reader.readString();
           } else {
             reader.skip($$type);
@@ -112,33 +112,33 @@ export const Base: $StructCodec<Base> & {
   encode(writer, value) {
     writer.writeStructBegin('Base');
     if (value.LogID != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.LogID);
       writer.writeFieldEnd();
     }
     if (value.Caller != null) {
-      writer.writeFieldBegin($TType.STRING, 2);
+      writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(value.Caller);
       writer.writeFieldEnd();
     }
     if (value.Addr != null) {
-      writer.writeFieldBegin($TType.STRING, 3);
+      writer.writeFieldBegin(11 /* STRING */, 3);
       writer.writeString(value.Addr);
       writer.writeFieldEnd();
     }
     if (value.Client != null) {
-      writer.writeFieldBegin($TType.STRING, 4);
+      writer.writeFieldBegin(11 /* STRING */, 4);
       writer.writeString(value.Client);
       writer.writeFieldEnd();
     }
     if (value.TrafficEnv != null) {
-      writer.writeFieldBegin($TType.STRUCT, 5);
+      writer.writeFieldBegin(12 /* STRUCT */, 5);
       TrafficEnv.encode(writer, value.TrafficEnv);
       writer.writeFieldEnd();
     }
     if (value.Extra != null) {
-      writer.writeFieldBegin($TType.MAP, 6);
-      writer.writeMapBegin($TType.STRING, $TType.STRING, value.Extra.size);
+      writer.writeFieldBegin(13 /* MAP */, 6);
+      writer.writeMapBegin(11 /* STRING */, 11 /* STRING */, value.Extra.size);
       for (const [$k0, $v0] of value.Extra) {
         writer.writeString($k0);
         writer.writeString($v0);
@@ -161,48 +161,48 @@ export const Base: $StructCodec<Base> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $LogID = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $Caller = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $Addr = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 4:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $Client = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 5:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $TrafficEnv = TrafficEnv.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 6:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.STRING)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 11 /* STRING */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Base.Extra: expected map<string, string> entries of types STRING, STRING, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, string> = new Map<string, string>();
@@ -259,18 +259,18 @@ export const BaseResp: $StructCodec<BaseResp> & {
   encode(writer, value) {
     writer.writeStructBegin('BaseResp');
     if (value.StatusMessage != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.StatusMessage);
       writer.writeFieldEnd();
     }
     if (value.StatusCode != null) {
-      writer.writeFieldBegin($TType.I32, 2);
+      writer.writeFieldBegin(8 /* I32 */, 2);
       writer.writeI32(value.StatusCode);
       writer.writeFieldEnd();
     }
     if (value.Extra != null) {
-      writer.writeFieldBegin($TType.MAP, 3);
-      writer.writeMapBegin($TType.STRING, $TType.STRING, value.Extra.size);
+      writer.writeFieldBegin(13 /* MAP */, 3);
+      writer.writeMapBegin(11 /* STRING */, 11 /* STRING */, value.Extra.size);
       for (const [$k0, $v0] of value.Extra) {
         writer.writeString($k0);
         writer.writeString($v0);
@@ -290,27 +290,27 @@ export const BaseResp: $StructCodec<BaseResp> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $StatusMessage = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $StatusCode = reader.readI32();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.STRING)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 11 /* STRING */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `BaseResp.Extra: expected map<string, string> entries of types STRING, STRING, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, string> = new Map<string, string>();

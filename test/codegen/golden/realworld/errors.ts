@@ -48,17 +48,17 @@ export class ServiceError extends $ThriftError {
   static encode(writer: $ProtocolWriter, value: ServiceError): void {
     writer.writeStructBegin('ServiceError');
     if (value.code == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'ServiceError.code (field 1) is required but missing');
-    writer.writeFieldBegin($TType.I32, 1);
+    writer.writeFieldBegin(8 /* I32 */, 1);
     writer.writeI32(value.code);
     writer.writeFieldEnd();
     if (value.message != null) {
-      writer.writeFieldBegin($TType.STRING, 2);
+      writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(value.message);
       writer.writeFieldEnd();
     }
     if (value.details != null) {
-      writer.writeFieldBegin($TType.MAP, 3);
-      writer.writeMapBegin($TType.STRING, $TType.STRING, value.details.size);
+      writer.writeFieldBegin(13 /* MAP */, 3);
+      writer.writeMapBegin(11 /* STRING */, 11 /* STRING */, value.details.size);
       for (const [$k0, $v0] of value.details) {
         writer.writeString($k0);
         writer.writeString($v0);
@@ -67,7 +67,7 @@ export class ServiceError extends $ThriftError {
       writer.writeFieldEnd();
     }
     if (value.BaseResp != null) {
-      writer.writeFieldBegin($TType.STRUCT, 255);
+      writer.writeFieldBegin(12 /* STRUCT */, 255);
       base.BaseResp.encode(writer, value.BaseResp);
       writer.writeFieldEnd();
     }
@@ -84,27 +84,27 @@ export class ServiceError extends $ThriftError {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $code = reader.readI32() as ErrorCode;
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $message = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.STRING)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 11 /* STRING */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `ServiceError.details: expected map<string, string> entries of types STRING, STRING, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, string> = new Map<string, string>();
@@ -120,7 +120,7 @@ export class ServiceError extends $ThriftError {
           }
           break;
         case 255:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $BaseResp = base.BaseResp.decode(reader);
           } else {
             reader.skip($$type);

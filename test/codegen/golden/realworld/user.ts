@@ -57,32 +57,32 @@ export const Address: $StructCodec<Address> & {
   encode(writer, value) {
     writer.writeStructBegin('Address');
     if (value.Country != null) {
-      writer.writeFieldBegin($TType.STRING, 1);
+      writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.Country);
       writer.writeFieldEnd();
     }
     if (value.City != null) {
-      writer.writeFieldBegin($TType.STRING, 2);
+      writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(value.City);
       writer.writeFieldEnd();
     }
     if (value.Street != null) {
-      writer.writeFieldBegin($TType.STRING, 3);
+      writer.writeFieldBegin(11 /* STRING */, 3);
       writer.writeString(value.Street);
       writer.writeFieldEnd();
     }
     if (value.PostalCode != null) {
-      writer.writeFieldBegin($TType.STRING, 4);
+      writer.writeFieldBegin(11 /* STRING */, 4);
       writer.writeString(value.PostalCode);
       writer.writeFieldEnd();
     }
     if (value.Latitude != null) {
-      writer.writeFieldBegin($TType.DOUBLE, 5);
+      writer.writeFieldBegin(4 /* DOUBLE */, 5);
       writer.writeDouble(value.Latitude);
       writer.writeFieldEnd();
     }
     if (value.Longitude != null) {
-      writer.writeFieldBegin($TType.DOUBLE, 6);
+      writer.writeFieldBegin(4 /* DOUBLE */, 6);
       writer.writeDouble(value.Longitude);
       writer.writeFieldEnd();
     }
@@ -101,45 +101,45 @@ export const Address: $StructCodec<Address> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $Country = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $City = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $Street = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 4:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $PostalCode = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 5:
-          if ($$type === $TType.DOUBLE) {
+          if ($$type === 4 /* DOUBLE */) {
             $Latitude = reader.readDouble();
           } else {
             reader.skip($$type);
           }
           break;
         case 6:
-          if ($$type === $TType.DOUBLE) {
+          if ($$type === 4 /* DOUBLE */) {
             $Longitude = reader.readDouble();
           } else {
             reader.skip($$type);
@@ -214,31 +214,31 @@ export const User: $StructCodec<User> & {
   encode(writer, value) {
     writer.writeStructBegin('User');
     if (value.ID == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'User.ID (field 1) is required but missing');
-    writer.writeFieldBegin($TType.I64, 1);
+    writer.writeFieldBegin(10 /* I64 */, 1);
     writer.writeI64(value.ID);
     writer.writeFieldEnd();
     if (value.Name == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'User.Name (field 2) is required but missing');
-    writer.writeFieldBegin($TType.STRING, 2);
+    writer.writeFieldBegin(11 /* STRING */, 2);
     writer.writeString(value.Name);
     writer.writeFieldEnd();
     if (value.Email != null) {
-      writer.writeFieldBegin($TType.STRING, 3);
+      writer.writeFieldBegin(11 /* STRING */, 3);
       writer.writeString(value.Email);
       writer.writeFieldEnd();
     }
     if (value.Gender != null) {
-      writer.writeFieldBegin($TType.I32, 4);
+      writer.writeFieldBegin(8 /* I32 */, 4);
       writer.writeI32(value.Gender);
       writer.writeFieldEnd();
     }
     if (value.State != null) {
-      writer.writeFieldBegin($TType.I32, 5);
+      writer.writeFieldBegin(8 /* I32 */, 5);
       writer.writeI32(value.State);
       writer.writeFieldEnd();
     }
     if (value.Addresses != null) {
-      writer.writeFieldBegin($TType.LIST, 6);
-      writer.writeListBegin($TType.STRUCT, value.Addresses.length);
+      writer.writeFieldBegin(15 /* LIST */, 6);
+      writer.writeListBegin(12 /* STRUCT */, value.Addresses.length);
       for (const $e0 of value.Addresses) {
         Address.encode(writer, $e0);
       }
@@ -246,8 +246,8 @@ export const User: $StructCodec<User> & {
       writer.writeFieldEnd();
     }
     if (value.Attributes != null) {
-      writer.writeFieldBegin($TType.MAP, 7);
-      writer.writeMapBegin($TType.STRING, $TType.STRING, value.Attributes.size);
+      writer.writeFieldBegin(13 /* MAP */, 7);
+      writer.writeMapBegin(11 /* STRING */, 11 /* STRING */, value.Attributes.size);
       for (const [$k0, $v0] of value.Attributes) {
         writer.writeString($k0);
         writer.writeString($v0);
@@ -256,8 +256,8 @@ export const User: $StructCodec<User> & {
       writer.writeFieldEnd();
     }
     if (value.Roles != null) {
-      writer.writeFieldBegin($TType.SET, 8);
-      writer.writeSetBegin($TType.STRING, value.Roles.size);
+      writer.writeFieldBegin(14 /* SET */, 8);
+      writer.writeSetBegin(11 /* STRING */, value.Roles.size);
       for (const $e0 of value.Roles) {
         writer.writeString($e0);
       }
@@ -265,23 +265,23 @@ export const User: $StructCodec<User> & {
       writer.writeFieldEnd();
     }
     if (value.CreatedAt != null) {
-      writer.writeFieldBegin($TType.I64, 9);
+      writer.writeFieldBegin(10 /* I64 */, 9);
       writer.writeI64(value.CreatedAt);
       writer.writeFieldEnd();
     }
     if (value.DeletedAt != null) {
-      writer.writeFieldBegin($TType.I64, 10);
+      writer.writeFieldBegin(10 /* I64 */, 10);
       writer.writeI64(value.DeletedAt);
       writer.writeFieldEnd();
     }
     if (value.Avatar != null) {
-      writer.writeFieldBegin($TType.STRING, 11);
+      writer.writeFieldBegin(11 /* STRING */, 11);
       writer.writeBinary(value.Avatar);
       writer.writeFieldEnd();
     }
     if (value.FriendIDs != null) {
-      writer.writeFieldBegin($TType.LIST, 12);
-      writer.writeListBegin($TType.I64, value.FriendIDs.length);
+      writer.writeFieldBegin(15 /* LIST */, 12);
+      writer.writeListBegin(10 /* I64 */, value.FriendIDs.length);
       for (const $e0 of value.FriendIDs) {
         writer.writeI64($e0);
       }
@@ -309,48 +309,48 @@ export const User: $StructCodec<User> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $ID = reader.readI64();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $Name = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $Email = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 4:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $Gender = reader.readI32() as Gender;
           } else {
             reader.skip($$type);
           }
           break;
         case 5:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $State = reader.readI32() as AccountState;
           } else {
             reader.skip($$type);
           }
           break;
         case 6:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRUCT) {
+            if ($$n0 !== 0 && $$h0.elemType !== 12 /* STRUCT */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `User.Addresses: expected list<Address> elements of type STRUCT, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Address[] = [];
@@ -364,10 +364,10 @@ export const User: $StructCodec<User> & {
           }
           break;
         case 7:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.STRING || $$h0.valueType !== $TType.STRING)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 11 /* STRING */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `User.Attributes: expected map<string, string> entries of types STRING, STRING, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, string> = new Map<string, string>();
@@ -383,10 +383,10 @@ export const User: $StructCodec<User> & {
           }
           break;
         case 8:
-          if ($$type === $TType.SET) {
+          if ($$type === 14 /* SET */) {
             const $$h0 = reader.readSetBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRING) {
+            if ($$n0 !== 0 && $$h0.elemType !== 11 /* STRING */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `User.Roles: expected set<string> elements of type STRING, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Set<string> = new Set<string>();
@@ -400,31 +400,31 @@ export const User: $StructCodec<User> & {
           }
           break;
         case 9:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $CreatedAt = reader.readI64();
           } else {
             reader.skip($$type);
           }
           break;
         case 10:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $DeletedAt = reader.readI64();
           } else {
             reader.skip($$type);
           }
           break;
         case 11:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $Avatar = reader.readBinary();
           } else {
             reader.skip($$type);
           }
           break;
         case 12:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.I64) {
+            if ($$n0 !== 0 && $$h0.elemType !== 10 /* I64 */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `User.FriendIDs: expected list<UserID> elements of type I64, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: UserID[] = [];
@@ -487,16 +487,16 @@ export const GetUserRequest: $StructCodec<GetUserRequest> & {
   encode(writer, value) {
     writer.writeStructBegin('GetUserRequest');
     if (value.ID == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'GetUserRequest.ID (field 1) is required but missing');
-    writer.writeFieldBegin($TType.I64, 1);
+    writer.writeFieldBegin(10 /* I64 */, 1);
     writer.writeI64(value.ID);
     writer.writeFieldEnd();
     if (value.WithAddresses != null) {
-      writer.writeFieldBegin($TType.BOOL, 2);
+      writer.writeFieldBegin(2 /* BOOL */, 2);
       writer.writeBool(value.WithAddresses);
       writer.writeFieldEnd();
     }
     if (value.Base != null) {
-      writer.writeFieldBegin($TType.STRUCT, 255);
+      writer.writeFieldBegin(12 /* STRUCT */, 255);
       base.Base.encode(writer, value.Base);
       writer.writeFieldEnd();
     }
@@ -512,24 +512,24 @@ export const GetUserRequest: $StructCodec<GetUserRequest> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $ID = reader.readI64();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.BOOL) {
+          if ($$type === 2 /* BOOL */) {
             $WithAddresses = reader.readBool();
           } else {
             reader.skip($$type);
           }
           break;
         case 255:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $Base = base.Base.decode(reader);
           } else {
             reader.skip($$type);
@@ -572,12 +572,12 @@ export const GetUserResponse: $StructCodec<GetUserResponse> & {
   encode(writer, value) {
     writer.writeStructBegin('GetUserResponse');
     if (value.User != null) {
-      writer.writeFieldBegin($TType.STRUCT, 1);
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
       User.encode(writer, value.User);
       writer.writeFieldEnd();
     }
     if (value.BaseResp == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'GetUserResponse.BaseResp (field 255) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 255);
+    writer.writeFieldBegin(12 /* STRUCT */, 255);
     base.BaseResp.encode(writer, value.BaseResp);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -591,17 +591,17 @@ export const GetUserResponse: $StructCodec<GetUserResponse> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $User = User.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 255:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $BaseResp = base.BaseResp.decode(reader);
           } else {
             reader.skip($$type);
@@ -649,13 +649,13 @@ export const ListUsersRequest: $StructCodec<ListUsersRequest> & {
   encode(writer, value) {
     writer.writeStructBegin('ListUsersRequest');
     if (value.Page != null) {
-      writer.writeFieldBegin($TType.STRUCT, 1);
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
       page.PageRequest.encode(writer, value.Page);
       writer.writeFieldEnd();
     }
     if (value.States != null) {
-      writer.writeFieldBegin($TType.LIST, 2);
-      writer.writeListBegin($TType.I32, value.States.length);
+      writer.writeFieldBegin(15 /* LIST */, 2);
+      writer.writeListBegin(8 /* I32 */, value.States.length);
       for (const $e0 of value.States) {
         writer.writeI32($e0);
       }
@@ -663,12 +663,12 @@ export const ListUsersRequest: $StructCodec<ListUsersRequest> & {
       writer.writeFieldEnd();
     }
     if (value.Keyword != null) {
-      writer.writeFieldBegin($TType.STRING, 3);
+      writer.writeFieldBegin(11 /* STRING */, 3);
       writer.writeString(value.Keyword);
       writer.writeFieldEnd();
     }
     if (value.Base != null) {
-      writer.writeFieldBegin($TType.STRUCT, 255);
+      writer.writeFieldBegin(12 /* STRUCT */, 255);
       base.Base.encode(writer, value.Base);
       writer.writeFieldEnd();
     }
@@ -685,20 +685,20 @@ export const ListUsersRequest: $StructCodec<ListUsersRequest> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $Page = page.PageRequest.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.I32) {
+            if ($$n0 !== 0 && $$h0.elemType !== 8 /* I32 */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `ListUsersRequest.States: expected list<AccountState> elements of type I32, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: AccountState[] = [];
@@ -712,14 +712,14 @@ export const ListUsersRequest: $StructCodec<ListUsersRequest> & {
           }
           break;
         case 3:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $Keyword = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 255:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $Base = base.Base.decode(reader);
           } else {
             reader.skip($$type);
@@ -765,8 +765,8 @@ export const ListUsersResponse: $StructCodec<ListUsersResponse> & {
   encode(writer, value) {
     writer.writeStructBegin('ListUsersResponse');
     if (value.Users != null) {
-      writer.writeFieldBegin($TType.LIST, 1);
-      writer.writeListBegin($TType.STRUCT, value.Users.length);
+      writer.writeFieldBegin(15 /* LIST */, 1);
+      writer.writeListBegin(12 /* STRUCT */, value.Users.length);
       for (const $e0 of value.Users) {
         User.encode(writer, $e0);
       }
@@ -774,12 +774,12 @@ export const ListUsersResponse: $StructCodec<ListUsersResponse> & {
       writer.writeFieldEnd();
     }
     if (value.PageInfo != null) {
-      writer.writeFieldBegin($TType.STRUCT, 2);
+      writer.writeFieldBegin(12 /* STRUCT */, 2);
       page.PageInfo.encode(writer, value.PageInfo);
       writer.writeFieldEnd();
     }
     if (value.BaseResp == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'ListUsersResponse.BaseResp (field 255) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 255);
+    writer.writeFieldBegin(12 /* STRUCT */, 255);
     base.BaseResp.encode(writer, value.BaseResp);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -794,13 +794,13 @@ export const ListUsersResponse: $StructCodec<ListUsersResponse> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRUCT) {
+            if ($$n0 !== 0 && $$h0.elemType !== 12 /* STRUCT */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `ListUsersResponse.Users: expected list<User> elements of type STRUCT, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: User[] = [];
@@ -814,14 +814,14 @@ export const ListUsersResponse: $StructCodec<ListUsersResponse> & {
           }
           break;
         case 2:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $PageInfo = page.PageInfo.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 255:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $BaseResp = base.BaseResp.decode(reader);
           } else {
             reader.skip($$type);
@@ -876,27 +876,27 @@ export const UpdateUserRequest: $StructCodec<UpdateUserRequest> & {
   encode(writer, value) {
     writer.writeStructBegin('UpdateUserRequest');
     if (value.ID == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UpdateUserRequest.ID (field 1) is required but missing');
-    writer.writeFieldBegin($TType.I64, 1);
+    writer.writeFieldBegin(10 /* I64 */, 1);
     writer.writeI64(value.ID);
     writer.writeFieldEnd();
     if (value.Name != null) {
-      writer.writeFieldBegin($TType.STRING, 2);
+      writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(value.Name);
       writer.writeFieldEnd();
     }
     if (value.Email != null) {
-      writer.writeFieldBegin($TType.STRING, 3);
+      writer.writeFieldBegin(11 /* STRING */, 3);
       writer.writeString(value.Email);
       writer.writeFieldEnd();
     }
     if (value.Gender != null) {
-      writer.writeFieldBegin($TType.I32, 4);
+      writer.writeFieldBegin(8 /* I32 */, 4);
       writer.writeI32(value.Gender);
       writer.writeFieldEnd();
     }
     if (value.Addresses != null) {
-      writer.writeFieldBegin($TType.LIST, 5);
-      writer.writeListBegin($TType.STRUCT, value.Addresses.length);
+      writer.writeFieldBegin(15 /* LIST */, 5);
+      writer.writeListBegin(12 /* STRUCT */, value.Addresses.length);
       for (const $e0 of value.Addresses) {
         Address.encode(writer, $e0);
       }
@@ -904,7 +904,7 @@ export const UpdateUserRequest: $StructCodec<UpdateUserRequest> & {
       writer.writeFieldEnd();
     }
     if (value.Base != null) {
-      writer.writeFieldBegin($TType.STRUCT, 255);
+      writer.writeFieldBegin(12 /* STRUCT */, 255);
       base.Base.encode(writer, value.Base);
       writer.writeFieldEnd();
     }
@@ -923,41 +923,41 @@ export const UpdateUserRequest: $StructCodec<UpdateUserRequest> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $ID = reader.readI64();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $Name = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $Email = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 4:
-          if ($$type === $TType.I32) {
+          if ($$type === 8 /* I32 */) {
             $Gender = reader.readI32() as Gender;
           } else {
             reader.skip($$type);
           }
           break;
         case 5:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.STRUCT) {
+            if ($$n0 !== 0 && $$h0.elemType !== 12 /* STRUCT */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `UpdateUserRequest.Addresses: expected list<Address> elements of type STRUCT, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Address[] = [];
@@ -971,7 +971,7 @@ export const UpdateUserRequest: $StructCodec<UpdateUserRequest> & {
           }
           break;
         case 255:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $Base = base.Base.decode(reader);
           } else {
             reader.skip($$type);
@@ -1017,12 +1017,12 @@ export const UpdateUserResponse: $StructCodec<UpdateUserResponse> & {
   encode(writer, value) {
     writer.writeStructBegin('UpdateUserResponse');
     if (value.User != null) {
-      writer.writeFieldBegin($TType.STRUCT, 1);
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
       User.encode(writer, value.User);
       writer.writeFieldEnd();
     }
     if (value.BaseResp == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UpdateUserResponse.BaseResp (field 255) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 255);
+    writer.writeFieldBegin(12 /* STRUCT */, 255);
     base.BaseResp.encode(writer, value.BaseResp);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -1036,17 +1036,17 @@ export const UpdateUserResponse: $StructCodec<UpdateUserResponse> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $User = User.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 255:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $BaseResp = base.BaseResp.decode(reader);
           } else {
             reader.skip($$type);

@@ -10,7 +10,6 @@ import {
   TApplicationExceptionType as $TApplicationExceptionType,
   TProtocolException as $TProtocolException,
   TProtocolExceptionType as $TProtocolExceptionType,
-  TType as $TType,
 } from '@thriftpoll/protocol';
 import * as user from './user';
 import * as errors from './errors';
@@ -25,7 +24,7 @@ const $UserService$GetUser: $MethodDescriptor<[req: user.GetUserRequest], user.G
   writeArgs(writer, args) {
     writer.writeStructBegin('GetUser_args');
     if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.GetUser(args).req (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 1);
+    writer.writeFieldBegin(12 /* STRUCT */, 1);
     user.GetUserRequest.encode(writer, args[0]);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -38,10 +37,10 @@ const $UserService$GetUser: $MethodDescriptor<[req: user.GetUserRequest], user.G
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $req = user.GetUserRequest.decode(reader);
           } else {
             reader.skip($$type);
@@ -60,7 +59,7 @@ const $UserService$GetUser: $MethodDescriptor<[req: user.GetUserRequest], user.G
   writeResult(writer, value) {
     writer.writeStructBegin('GetUser_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRUCT, 0);
+      writer.writeFieldBegin(12 /* STRUCT */, 0);
       user.GetUserResponse.encode(writer, value);
       writer.writeFieldEnd();
     }
@@ -71,7 +70,7 @@ const $UserService$GetUser: $MethodDescriptor<[req: user.GetUserRequest], user.G
   writeException(writer, error) {
     if (error instanceof errors.ServiceError) {
       writer.writeStructBegin('GetUser_result');
-      writer.writeFieldBegin($TType.STRUCT, 1);
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
       errors.ServiceError.encode(writer, error);
       writer.writeFieldEnd();
       writer.writeFieldStop();
@@ -88,17 +87,17 @@ const $UserService$GetUser: $MethodDescriptor<[req: user.GetUserRequest], user.G
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $success = user.GetUserResponse.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $err = errors.ServiceError.decode(reader);
           } else {
             reader.skip($$type);
@@ -125,7 +124,7 @@ const $UserService$ListUsers: $MethodDescriptor<[req: user.ListUsersRequest], us
   writeArgs(writer, args) {
     writer.writeStructBegin('ListUsers_args');
     if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.ListUsers(args).req (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 1);
+    writer.writeFieldBegin(12 /* STRUCT */, 1);
     user.ListUsersRequest.encode(writer, args[0]);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -138,10 +137,10 @@ const $UserService$ListUsers: $MethodDescriptor<[req: user.ListUsersRequest], us
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $req = user.ListUsersRequest.decode(reader);
           } else {
             reader.skip($$type);
@@ -160,7 +159,7 @@ const $UserService$ListUsers: $MethodDescriptor<[req: user.ListUsersRequest], us
   writeResult(writer, value) {
     writer.writeStructBegin('ListUsers_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRUCT, 0);
+      writer.writeFieldBegin(12 /* STRUCT */, 0);
       user.ListUsersResponse.encode(writer, value);
       writer.writeFieldEnd();
     }
@@ -171,7 +170,7 @@ const $UserService$ListUsers: $MethodDescriptor<[req: user.ListUsersRequest], us
   writeException(writer, error) {
     if (error instanceof errors.ServiceError) {
       writer.writeStructBegin('ListUsers_result');
-      writer.writeFieldBegin($TType.STRUCT, 1);
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
       errors.ServiceError.encode(writer, error);
       writer.writeFieldEnd();
       writer.writeFieldStop();
@@ -188,17 +187,17 @@ const $UserService$ListUsers: $MethodDescriptor<[req: user.ListUsersRequest], us
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $success = user.ListUsersResponse.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $err = errors.ServiceError.decode(reader);
           } else {
             reader.skip($$type);
@@ -225,7 +224,7 @@ const $UserService$UpdateUser: $MethodDescriptor<[req: user.UpdateUserRequest], 
   writeArgs(writer, args) {
     writer.writeStructBegin('UpdateUser_args');
     if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.UpdateUser(args).req (field 1) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 1);
+    writer.writeFieldBegin(12 /* STRUCT */, 1);
     user.UpdateUserRequest.encode(writer, args[0]);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -238,10 +237,10 @@ const $UserService$UpdateUser: $MethodDescriptor<[req: user.UpdateUserRequest], 
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $req = user.UpdateUserRequest.decode(reader);
           } else {
             reader.skip($$type);
@@ -260,7 +259,7 @@ const $UserService$UpdateUser: $MethodDescriptor<[req: user.UpdateUserRequest], 
   writeResult(writer, value) {
     writer.writeStructBegin('UpdateUser_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRUCT, 0);
+      writer.writeFieldBegin(12 /* STRUCT */, 0);
       user.UpdateUserResponse.encode(writer, value);
       writer.writeFieldEnd();
     }
@@ -271,7 +270,7 @@ const $UserService$UpdateUser: $MethodDescriptor<[req: user.UpdateUserRequest], 
   writeException(writer, error) {
     if (error instanceof errors.ServiceError) {
       writer.writeStructBegin('UpdateUser_result');
-      writer.writeFieldBegin($TType.STRUCT, 1);
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
       errors.ServiceError.encode(writer, error);
       writer.writeFieldEnd();
       writer.writeFieldStop();
@@ -288,17 +287,17 @@ const $UserService$UpdateUser: $MethodDescriptor<[req: user.UpdateUserRequest], 
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $success = user.UpdateUserResponse.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $err = errors.ServiceError.decode(reader);
           } else {
             reader.skip($$type);
@@ -325,12 +324,12 @@ const $UserService$DeleteUser: $MethodDescriptor<[id: user.UserID, Base: base.Ba
   writeArgs(writer, args) {
     writer.writeStructBegin('DeleteUser_args');
     if (args[0] != null) {
-      writer.writeFieldBegin($TType.I64, 1);
+      writer.writeFieldBegin(10 /* I64 */, 1);
       writer.writeI64(args[0]);
       writer.writeFieldEnd();
     }
     if (args[1] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.DeleteUser(args).Base (field 255) is required but missing');
-    writer.writeFieldBegin($TType.STRUCT, 255);
+    writer.writeFieldBegin(12 /* STRUCT */, 255);
     base.Base.encode(writer, args[1]);
     writer.writeFieldEnd();
     writer.writeFieldStop();
@@ -344,17 +343,17 @@ const $UserService$DeleteUser: $MethodDescriptor<[id: user.UserID, Base: base.Ba
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $id = reader.readI64();
           } else {
             reader.skip($$type);
           }
           break;
         case 255:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $Base = base.Base.decode(reader);
           } else {
             reader.skip($$type);
@@ -373,7 +372,7 @@ const $UserService$DeleteUser: $MethodDescriptor<[id: user.UserID, Base: base.Ba
   writeResult(writer, value) {
     writer.writeStructBegin('DeleteUser_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRUCT, 0);
+      writer.writeFieldBegin(12 /* STRUCT */, 0);
       base.BaseResp.encode(writer, value);
       writer.writeFieldEnd();
     }
@@ -384,7 +383,7 @@ const $UserService$DeleteUser: $MethodDescriptor<[id: user.UserID, Base: base.Ba
   writeException(writer, error) {
     if (error instanceof errors.ServiceError) {
       writer.writeStructBegin('DeleteUser_result');
-      writer.writeFieldBegin($TType.STRUCT, 1);
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
       errors.ServiceError.encode(writer, error);
       writer.writeFieldEnd();
       writer.writeFieldStop();
@@ -401,17 +400,17 @@ const $UserService$DeleteUser: $MethodDescriptor<[id: user.UserID, Base: base.Ba
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $success = base.BaseResp.decode(reader);
           } else {
             reader.skip($$type);
           }
           break;
         case 1:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $err = errors.ServiceError.decode(reader);
           } else {
             reader.skip($$type);
@@ -438,17 +437,17 @@ const $UserService$ReportActivity: $MethodDescriptor<[id: user.UserID, kind: str
   writeArgs(writer, args) {
     writer.writeStructBegin('ReportActivity_args');
     if (args[0] != null) {
-      writer.writeFieldBegin($TType.I64, 1);
+      writer.writeFieldBegin(10 /* I64 */, 1);
       writer.writeI64(args[0]);
       writer.writeFieldEnd();
     }
     if (args[1] != null) {
-      writer.writeFieldBegin($TType.STRING, 2);
+      writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(args[1]);
       writer.writeFieldEnd();
     }
     if (args[2] != null) {
-      writer.writeFieldBegin($TType.I64, 3);
+      writer.writeFieldBegin(10 /* I64 */, 3);
       writer.writeI64(args[2]);
       writer.writeFieldEnd();
     }
@@ -464,24 +463,24 @@ const $UserService$ReportActivity: $MethodDescriptor<[id: user.UserID, kind: str
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $id = reader.readI64();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.STRING) {
+          if ($$type === 11 /* STRING */) {
             $kind = reader.readString();
           } else {
             reader.skip($$type);
           }
           break;
         case 3:
-          if ($$type === $TType.I64) {
+          if ($$type === 10 /* I64 */) {
             $at = reader.readI64();
           } else {
             reader.skip($$type);
@@ -511,7 +510,7 @@ const $UserService$ReportActivity: $MethodDescriptor<[id: user.UserID, kind: str
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       reader.skip($$type);
       reader.readFieldEnd();
     }

@@ -54,12 +54,12 @@ export const Tracked: $StructCodec<Tracked> & {
   encode(writer, value) {
     writer.writeStructBegin('Tracked');
     if (value.id == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Tracked.id (field 1) is required but missing');
-    writer.writeFieldBegin($TType.UUID, 1);
+    writer.writeFieldBegin(16 /* UUID */, 1);
     writer.writeUuid(value.id);
     writer.writeFieldEnd();
     if (value.related != null) {
-      writer.writeFieldBegin($TType.LIST, 2);
-      writer.writeListBegin($TType.UUID, value.related.length);
+      writer.writeFieldBegin(15 /* LIST */, 2);
+      writer.writeListBegin(16 /* UUID */, value.related.length);
       for (const $e0 of value.related) {
         writer.writeUuid($e0);
       }
@@ -67,8 +67,8 @@ export const Tracked: $StructCodec<Tracked> & {
       writer.writeFieldEnd();
     }
     if (value.names != null) {
-      writer.writeFieldBegin($TType.MAP, 3);
-      writer.writeMapBegin($TType.UUID, $TType.STRING, value.names.size);
+      writer.writeFieldBegin(13 /* MAP */, 3);
+      writer.writeMapBegin(16 /* UUID */, 11 /* STRING */, value.names.size);
       for (const [$k0, $v0] of value.names) {
         writer.writeUuid($k0);
         writer.writeString($v0);
@@ -77,13 +77,13 @@ export const Tracked: $StructCodec<Tracked> & {
       writer.writeFieldEnd();
     }
     if (value.parent != null) {
-      writer.writeFieldBegin($TType.UUID, 4);
+      writer.writeFieldBegin(16 /* UUID */, 4);
       writer.writeUuid(value.parent);
       writer.writeFieldEnd();
     }
     if (value.seen != null) {
-      writer.writeFieldBegin($TType.SET, 5);
-      writer.writeSetBegin($TType.UUID, value.seen.size);
+      writer.writeFieldBegin(14 /* SET */, 5);
+      writer.writeSetBegin(16 /* UUID */, value.seen.size);
       for (const $e0 of value.seen) {
         writer.writeUuid($e0);
       }
@@ -91,7 +91,7 @@ export const Tracked: $StructCodec<Tracked> & {
       writer.writeFieldEnd();
     }
     if (value.fallback != null) {
-      writer.writeFieldBegin($TType.UUID, 6);
+      writer.writeFieldBegin(16 /* UUID */, 6);
       writer.writeUuid(value.fallback);
       writer.writeFieldEnd();
     }
@@ -110,20 +110,20 @@ export const Tracked: $StructCodec<Tracked> & {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.UUID) {
+          if ($$type === 16 /* UUID */) {
             $id = reader.readUuid();
           } else {
             reader.skip($$type);
           }
           break;
         case 2:
-          if ($$type === $TType.LIST) {
+          if ($$type === 15 /* LIST */) {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.UUID) {
+            if ($$n0 !== 0 && $$h0.elemType !== 16 /* UUID */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Tracked.related: expected list<uuid> elements of type UUID, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: string[] = [];
@@ -137,10 +137,10 @@ export const Tracked: $StructCodec<Tracked> & {
           }
           break;
         case 3:
-          if ($$type === $TType.MAP) {
+          if ($$type === 13 /* MAP */) {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && ($$h0.keyType !== $TType.UUID || $$h0.valueType !== $TType.STRING)) {
+            if ($$n0 !== 0 && ($$h0.keyType !== 16 /* UUID */ || $$h0.valueType !== 11 /* STRING */)) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Tracked.names: expected map<uuid, string> entries of types UUID, STRING, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, string> = new Map<string, string>();
@@ -156,17 +156,17 @@ export const Tracked: $StructCodec<Tracked> & {
           }
           break;
         case 4:
-          if ($$type === $TType.UUID) {
+          if ($$type === 16 /* UUID */) {
             $parent = reader.readUuid();
           } else {
             reader.skip($$type);
           }
           break;
         case 5:
-          if ($$type === $TType.SET) {
+          if ($$type === 14 /* SET */) {
             const $$h0 = reader.readSetBegin();
             const $$n0 = $$h0.size;
-            if ($$n0 !== 0 && $$h0.elemType !== $TType.UUID) {
+            if ($$n0 !== 0 && $$h0.elemType !== 16 /* UUID */) {
               throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Tracked.seen: expected set<uuid> elements of type UUID, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Set<string> = new Set<string>();
@@ -180,7 +180,7 @@ export const Tracked: $StructCodec<Tracked> & {
           }
           break;
         case 6:
-          if ($$type === $TType.UUID) {
+          if ($$type === 16 /* UUID */) {
             $fallback = reader.readUuid();
           } else {
             reader.skip($$type);
@@ -217,7 +217,7 @@ const $Registry$find: $MethodDescriptor<[id: string], Tracked> = {
   writeArgs(writer, args) {
     writer.writeStructBegin('find_args');
     if (args[0] != null) {
-      writer.writeFieldBegin($TType.UUID, 1);
+      writer.writeFieldBegin(16 /* UUID */, 1);
       writer.writeUuid(args[0]);
       writer.writeFieldEnd();
     }
@@ -231,10 +231,10 @@ const $Registry$find: $MethodDescriptor<[id: string], Tracked> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 1:
-          if ($$type === $TType.UUID) {
+          if ($$type === 16 /* UUID */) {
             $id = reader.readUuid();
           } else {
             reader.skip($$type);
@@ -252,7 +252,7 @@ const $Registry$find: $MethodDescriptor<[id: string], Tracked> = {
   writeResult(writer, value) {
     writer.writeStructBegin('find_result');
     if (value != null) {
-      writer.writeFieldBegin($TType.STRUCT, 0);
+      writer.writeFieldBegin(12 /* STRUCT */, 0);
       Tracked.encode(writer, value);
       writer.writeFieldEnd();
     }
@@ -270,10 +270,10 @@ const $Registry$find: $MethodDescriptor<[id: string], Tracked> = {
     for (;;) {
       const $$field = reader.readFieldBegin();
       const $$type = $$field.type;
-      if ($$type === $TType.STOP) break;
+      if ($$type === 0 /* STOP */) break;
       switch ($$field.id) {
         case 0:
-          if ($$type === $TType.STRUCT) {
+          if ($$type === 12 /* STRUCT */) {
             $success = Tracked.decode(reader);
           } else {
             reader.skip($$type);
