@@ -79,7 +79,17 @@ describe.each(MODES)('timeouts (%s mode)', (mode) => {
   test('idle timeout closes a silent connection; a busy one is not idle', async () => {
     const engine = engines.create(mode);
     const accepted: Connection[] = [];
-    const loop = createEventLoop({ onRequest: echoFrames, onConnect: (c) => void accepted.push(c) }, { engine, idleTimeout: 150 });
+    const loop = createEventLoop(
+      {
+        onRequest: echoFrames,
+        onConnect(connection) {
+          accepted.push(connection);
+          // The second connection is busy from the start (before its idle timer can possibly fire).
+          if (accepted.length === 2) connection.markBusy();
+        },
+      },
+      { engine, idleTimeout: 150 },
+    );
     const { port } = await loop.serve({ host: '127.0.0.1', port: 0 });
 
     const silent = await netClient({ host: '127.0.0.1', port });
@@ -88,7 +98,6 @@ describe.each(MODES)('timeouts (%s mode)', (mode) => {
     const busy = await netClient({ host: '127.0.0.1', port });
     await until(() => accepted.length === 2, 'second connection accepted');
     const server = accepted[1];
-    server.markBusy();
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(server.isClosed()).toBe(false);
     const closedAt = new Promise<Error | undefined>((resolve) => server.addCloseCallback((_c, error) => resolve(error)));
