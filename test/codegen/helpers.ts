@@ -54,9 +54,9 @@ export function writeFiles(dir: string, files: readonly GeneratedFile[]): string
 }
 
 /**
- * Type-checks TypeScript files in one program, the way a strict user project would compile generated code:
- * `strict`, unused locals and parameters, implicit returns and fall-through all errors; `@thriftpoll/protocol`
- * mapped to the package sources. Returns formatted diagnostics (empty when clean).
+ * Type-checks TypeScript files in one program, the way the strictest user project would compile generated code:
+ * `strict`, plus exact optional properties, unchecked index access, unused locals and parameters, implicit
+ * returns and fall-through as errors; `@thriftpoll/protocol` mapped to the package sources. Returns formatted diagnostics (empty when clean).
  */
 export function typeCheck(files: readonly string[]): string[] {
   const options: ts.CompilerOptions = {
@@ -71,6 +71,8 @@ export function typeCheck(files: readonly string[]): string[] {
     noImplicitOverride: true,
     noFallthroughCasesInSwitch: true,
     noPropertyAccessFromIndexSignature: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
     isolatedModules: true,
     noEmit: true,
     skipLibCheck: true,
@@ -80,7 +82,9 @@ export function typeCheck(files: readonly string[]): string[] {
     paths: { '@thriftpoll/protocol': ['packages/protocol/src/index.ts'] },
   };
   const program = ts.createProgram([...files], options);
-  return ts.getPreEmitDiagnostics(program).map((d) => {
+  // Only the generated files: @thriftpoll/protocol is checked under its own tsconfig.
+  const ours = new Set(files.map((f) => path.resolve(f)));
+  return ts.getPreEmitDiagnostics(program).filter((d) => !d.file || ours.has(path.resolve(d.file.fileName))).map((d) => {
     const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
     if (!d.file || d.start === undefined) return message;
     const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);

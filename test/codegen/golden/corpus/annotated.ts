@@ -10,7 +10,7 @@ export interface Tagged {
 export const Tagged: $StructCodec<Tagged> & {
   /** A new `Tagged` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    value?: string;
+    value?: string | undefined;
   }): Tagged;
 } = {
   create(init = {}) {

@@ -19,7 +19,7 @@ export interface Meta {
 export const Meta: $StructCodec<Meta> & {
   /** A new `Meta` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    labels?: Map<string, string>;
+    labels?: Map<string, string> | undefined;
   }): Meta;
 } = {
   create(init = {}) {

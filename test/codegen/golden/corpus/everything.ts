@@ -43,15 +43,15 @@ export type Flavour = string;
 /** All requiredness forms, ids explicit and implicit, defaults and annotations. */
 export interface Fields {
   name: string;
-  count?: number;
+  count?: number | undefined;
   level: Level;
   items: string[];
   table: Map<string, bigint>;
   severities: Set<shared.Severity>;
   legacyList: number[];
-  item?: shared.Item;
-  xsdOnly?: string;
-  withAttrs?: string;
+  item?: shared.Item | undefined;
+  xsdOnly?: string | undefined;
+  withAttrs?: string | undefined;
   implicitFirst: boolean;
   implicitSecond: number;
   flavour: Flavour;
@@ -71,27 +71,27 @@ export const Fields: $StructCodec<Fields> & {
   /** A new `Fields` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init: {
     name: string;
-    count?: number;
-    level?: Level;
-    items?: string[];
-    table?: Map<string, bigint>;
-    severities?: Set<shared.Severity>;
-    legacyList?: number[];
-    item?: shared.Item;
-    xsdOnly?: string;
-    withAttrs?: string;
-    implicitFirst?: boolean;
-    implicitSecond?: number;
-    flavour?: Flavour;
-    old?: OldString;
-    id?: Id;
-    data?: Uint8Array;
-    blobs?: Blobs;
-    severityByName?: SeverityByName;
-    namespace?: string;
-    service?: number;
-    small?: number;
-    medium?: number;
+    count?: number | undefined;
+    level?: Level | undefined;
+    items?: string[] | undefined;
+    table?: Map<string, bigint> | undefined;
+    severities?: Set<shared.Severity> | undefined;
+    legacyList?: number[] | undefined;
+    item?: shared.Item | undefined;
+    xsdOnly?: string | undefined;
+    withAttrs?: string | undefined;
+    implicitFirst?: boolean | undefined;
+    implicitSecond?: number | undefined;
+    flavour?: Flavour | undefined;
+    old?: OldString | undefined;
+    id?: Id | undefined;
+    data?: Uint8Array | undefined;
+    blobs?: Blobs | undefined;
+    severityByName?: SeverityByName | undefined;
+    namespace?: string | undefined;
+    service?: number | undefined;
+    small?: number | undefined;
+    medium?: number | undefined;
   }): Fields;
 } = {
   create(init) {
@@ -546,16 +546,16 @@ export const Fields: $StructCodec<Fields> & {
 /** A recursive type. */
 export interface Tree {
   value: number;
-  children?: Tree[];
-  parent?: Tree;
+  children?: Tree[] | undefined;
+  parent?: Tree | undefined;
 }
 
 export const Tree: $StructCodec<Tree> & {
   /** A new `Tree` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    value?: number;
-    children?: Tree[];
-    parent?: Tree;
+    value?: number | undefined;
+    children?: Tree[] | undefined;
+    parent?: Tree | undefined;
   }): Tree;
 } = {
   create(init = {}) {
@@ -759,12 +759,12 @@ export const Choice: $StructCodec<Choice> = {
 
 export class Problem extends $ThriftError {
   level: Level;
-  context?: shared.Item;
+  context?: shared.Item | undefined;
 
   constructor(init?: {
-    message?: string;
-    level?: Level;
-    context?: shared.Item;
+    message?: string | undefined;
+    level?: Level | undefined;
+    context?: shared.Item | undefined;
   }) {
     super(init?.message ?? '');
     this.level = init?.level ?? Level.HIGH;
@@ -773,9 +773,9 @@ export class Problem extends $ThriftError {
 
   /** Same as `new Problem(init)`, for symmetry with structs. */
   static create(init?: {
-    message?: string;
-    level?: Level;
-    context?: shared.Item;
+    message?: string | undefined;
+    level?: Level | undefined;
+    context?: shared.Item | undefined;
   }): Problem {
     return new Problem(init);
   }

@@ -33,16 +33,16 @@ export interface Item {
   id: Id;
   name: string;
   tags: string[];
-  meta?: base.Meta;
+  meta?: base.Meta | undefined;
 }
 
 export const Item: $StructCodec<Item> & {
   /** A new `Item` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init: {
     id: Id;
-    name?: string;
-    tags?: string[];
-    meta?: base.Meta;
+    name?: string | undefined;
+    tags?: string[] | undefined;
+    meta?: base.Meta | undefined;
   }): Item;
 } = {
   create(init) {
@@ -152,8 +152,8 @@ export class Failure extends $ThriftError {
   severity: Severity;
 
   constructor(init?: {
-    message?: string;
-    severity?: Severity;
+    message?: string | undefined;
+    severity?: Severity | undefined;
   }) {
     super(init?.message ?? '');
     this.severity = init?.severity ?? Severity.MAJOR;
@@ -161,8 +161,8 @@ export class Failure extends $ThriftError {
 
   /** Same as `new Failure(init)`, for symmetry with structs. */
   static create(init?: {
-    message?: string;
-    severity?: Severity;
+    message?: string | undefined;
+    severity?: Severity | undefined;
   }): Failure {
     return new Failure(init);
   }

@@ -217,19 +217,19 @@ export interface Containers {
 export const Containers: $StructCodec<Containers> & {
   /** A new `Containers` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    ints?: number[];
-    names?: Set<string>;
-    counts?: Map<string, bigint>;
-    matrix?: number[][];
-    byId?: Map<bigint, string>;
-    paths?: Map<number, common.Point[]>;
-    statuses?: Set<common.Status>;
-    blobs?: Uint8Array[];
-    nested?: Map<string, Map<string, number>>;
-    flags?: boolean[];
-    tags?: Tags;
-    places?: Places;
-    prims?: Primitives[];
+    ints?: number[] | undefined;
+    names?: Set<string> | undefined;
+    counts?: Map<string, bigint> | undefined;
+    matrix?: number[][] | undefined;
+    byId?: Map<bigint, string> | undefined;
+    paths?: Map<number, common.Point[]> | undefined;
+    statuses?: Set<common.Status> | undefined;
+    blobs?: Uint8Array[] | undefined;
+    nested?: Map<string, Map<string, number>> | undefined;
+    flags?: boolean[] | undefined;
+    tags?: Tags | undefined;
+    places?: Places | undefined;
+    prims?: Primitives[] | undefined;
   }): Containers;
 } = {
   create(init = {}) {
@@ -704,16 +704,16 @@ export const Containers: $StructCodec<Containers> & {
 
 /** Defaults and requiredness. */
 export interface Defaults {
-  opt?: string;
+  opt?: string | undefined;
   plain: string;
   req: string;
   num: number;
-  optDefault?: bigint;
+  optDefault?: bigint | undefined;
   status: common.Status;
   listDefault: number[];
   mapDefault: Map<string, string>;
   origin: common.Point;
-  maybe?: common.Point;
+  maybe?: common.Point | undefined;
   ratio: number;
   flag: boolean;
   at: common.Timestamp;
@@ -722,19 +722,19 @@ export interface Defaults {
 export const Defaults: $StructCodec<Defaults> & {
   /** A new `Defaults` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init: {
-    opt?: string;
-    plain?: string;
+    opt?: string | undefined;
+    plain?: string | undefined;
     req: string;
-    num?: number;
-    optDefault?: bigint;
-    status?: common.Status;
-    listDefault?: number[];
-    mapDefault?: Map<string, string>;
-    origin?: common.Point;
-    maybe?: common.Point;
-    ratio?: number;
-    flag?: boolean;
-    at?: common.Timestamp;
+    num?: number | undefined;
+    optDefault?: bigint | undefined;
+    status?: common.Status | undefined;
+    listDefault?: number[] | undefined;
+    mapDefault?: Map<string, string> | undefined;
+    origin?: common.Point | undefined;
+    maybe?: common.Point | undefined;
+    ratio?: number | undefined;
+    flag?: boolean | undefined;
+    at?: common.Timestamp | undefined;
   }): Defaults;
 } = {
   create(init) {
@@ -1121,8 +1121,8 @@ export class NotFound extends $ThriftError {
   id: bigint;
 
   constructor(init?: {
-    message?: string;
-    id?: bigint;
+    message?: string | undefined;
+    id?: bigint | undefined;
   }) {
     super(init?.message ?? '');
     this.id = init?.id ?? 0n;
@@ -1130,8 +1130,8 @@ export class NotFound extends $ThriftError {
 
   /** Same as `new NotFound(init)`, for symmetry with structs. */
   static create(init?: {
-    message?: string;
-    id?: bigint;
+    message?: string | undefined;
+    id?: bigint | undefined;
   }): NotFound {
     return new NotFound(init);
   }
@@ -1190,11 +1190,11 @@ export class NotFound extends $ThriftError {
 
 export class Invalid extends $ThriftError {
   code: number;
-  reason?: string;
+  reason?: string | undefined;
 
   constructor(init: {
     code: number;
-    reason?: string;
+    reason?: string | undefined;
   }) {
     super('Invalid');
     this.code = init.code;
@@ -1204,7 +1204,7 @@ export class Invalid extends $ThriftError {
   /** Same as `new Invalid(init)`, for symmetry with structs. */
   static create(init: {
     code: number;
-    reason?: string;
+    reason?: string | undefined;
   }): Invalid {
     return new Invalid(init);
   }
@@ -1263,10 +1263,10 @@ export class Invalid extends $ThriftError {
 
 export interface Everything {
   prims: Primitives;
-  containers?: Containers;
-  shape?: Shape;
-  defaults?: Defaults;
-  lastError?: NotFound;
+  containers?: Containers | undefined;
+  shape?: Shape | undefined;
+  defaults?: Defaults | undefined;
+  lastError?: NotFound | undefined;
   updatedAt: common.Timestamp;
 }
 
@@ -1274,11 +1274,11 @@ export const Everything: $StructCodec<Everything> & {
   /** A new `Everything` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init: {
     prims: Primitives;
-    containers?: Containers;
-    shape?: Shape;
-    defaults?: Defaults;
-    lastError?: NotFound;
-    updatedAt?: common.Timestamp;
+    containers?: Containers | undefined;
+    shape?: Shape | undefined;
+    defaults?: Defaults | undefined;
+    lastError?: NotFound | undefined;
+    updatedAt?: common.Timestamp | undefined;
   }): Everything;
 } = {
   create(init) {

@@ -42,11 +42,11 @@ export interface Promise_ {
 export const Promise_: $StructCodec<Promise_> & {
   /** A new `Promise` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    class?: string;
-    default?: number;
-    delete?: boolean;
-    kind?: Map_;
-    constructor_?: string;
+    class?: string | undefined;
+    default?: number | undefined;
+    delete?: boolean | undefined;
+    kind?: Map_ | undefined;
+    constructor_?: string | undefined;
   }): Promise_;
 } = {
   create(init = {}) {
@@ -160,7 +160,7 @@ export interface Context {
 export const Context: $StructCodec<Context> & {
   /** A new `Context` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    value?: string;
+    value?: string | undefined;
   }): Context;
 } = {
   create(init = {}) {
@@ -215,7 +215,7 @@ export interface GreeterClient {
 export const GreeterClient: $StructCodec<GreeterClient> & {
   /** A new `GreeterClient` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    x?: number;
+    x?: number | undefined;
   }): GreeterClient;
 } = {
   create(init = {}) {
@@ -263,15 +263,15 @@ export const GreeterClient: $StructCodec<GreeterClient> & {
 };
 
 export interface Object_ {
-  promise?: Promise_;
+  promise?: Promise_ | undefined;
   maps: Map_[];
 }
 
 export const Object_: $StructCodec<Object_> & {
   /** A new `Object` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    promise?: Promise_;
-    maps?: Map_[];
+    promise?: Promise_ | undefined;
+    maps?: Map_[] | undefined;
   }): Object_;
 } = {
   create(init = {}) {
@@ -355,11 +355,11 @@ export class Failure extends $ThriftError {
   toString_: string;
 
   constructor(init?: {
-    name_?: string;
-    stack_?: string;
-    message_?: number;
-    cause_?: string;
-    toString_?: string;
+    name_?: string | undefined;
+    stack_?: string | undefined;
+    message_?: number | undefined;
+    cause_?: string | undefined;
+    toString_?: string | undefined;
   }) {
     super('Failure');
     this.name_ = init?.name_ ?? '';
@@ -371,11 +371,11 @@ export class Failure extends $ThriftError {
 
   /** Same as `new Failure(init)`, for symmetry with structs. */
   static create(init?: {
-    name_?: string;
-    stack_?: string;
-    message_?: number;
-    cause_?: string;
-    toString_?: string;
+    name_?: string | undefined;
+    stack_?: string | undefined;
+    message_?: number | undefined;
+    cause_?: string | undefined;
+    toString_?: string | undefined;
   }): Failure {
     return new Failure(init);
   }

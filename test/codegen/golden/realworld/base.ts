@@ -15,8 +15,8 @@ export interface TrafficEnv {
 export const TrafficEnv: $StructCodec<TrafficEnv> & {
   /** A new `TrafficEnv` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    Open?: boolean;
-    Env?: string;
+    Open?: boolean | undefined;
+    Env?: string | undefined;
   }): TrafficEnv;
 } = {
   create(init = {}) {
@@ -83,19 +83,19 @@ export interface Base {
   Caller: string;
   Addr: string;
   Client: string;
-  TrafficEnv?: TrafficEnv;
-  Extra?: Map<string, string>;
+  TrafficEnv?: TrafficEnv | undefined;
+  Extra?: Map<string, string> | undefined;
 }
 
 export const Base: $StructCodec<Base> & {
   /** A new `Base` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    LogID?: string;
-    Caller?: string;
-    Addr?: string;
-    Client?: string;
-    TrafficEnv?: TrafficEnv;
-    Extra?: Map<string, string>;
+    LogID?: string | undefined;
+    Caller?: string | undefined;
+    Addr?: string | undefined;
+    Client?: string | undefined;
+    TrafficEnv?: TrafficEnv | undefined;
+    Extra?: Map<string, string> | undefined;
   }): Base;
 } = {
   create(init = {}) {
@@ -237,15 +237,15 @@ export const Base: $StructCodec<Base> & {
 export interface BaseResp {
   StatusMessage: string;
   StatusCode: number;
-  Extra?: Map<string, string>;
+  Extra?: Map<string, string> | undefined;
 }
 
 export const BaseResp: $StructCodec<BaseResp> & {
   /** A new `BaseResp` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    StatusMessage?: string;
-    StatusCode?: number;
-    Extra?: Map<string, string>;
+    StatusMessage?: string | undefined;
+    StatusCode?: number | undefined;
+    Extra?: Map<string, string> | undefined;
   }): BaseResp;
 } = {
   create(init = {}) {

@@ -20,14 +20,14 @@ export enum ErrorCode {
 
 export class ServiceError extends $ThriftError {
   code: ErrorCode;
-  details?: Map<string, string>;
-  BaseResp?: base.BaseResp;
+  details?: Map<string, string> | undefined;
+  BaseResp?: base.BaseResp | undefined;
 
   constructor(init: {
     code: ErrorCode;
-    message?: string;
-    details?: Map<string, string>;
-    BaseResp?: base.BaseResp;
+    message?: string | undefined;
+    details?: Map<string, string> | undefined;
+    BaseResp?: base.BaseResp | undefined;
   }) {
     super(init.message ?? '');
     this.code = init.code;
@@ -38,9 +38,9 @@ export class ServiceError extends $ThriftError {
   /** Same as `new ServiceError(init)`, for symmetry with structs. */
   static create(init: {
     code: ErrorCode;
-    message?: string;
-    details?: Map<string, string>;
-    BaseResp?: base.BaseResp;
+    message?: string | undefined;
+    details?: Map<string, string> | undefined;
+    BaseResp?: base.BaseResp | undefined;
   }): ServiceError {
     return new ServiceError(init);
   }

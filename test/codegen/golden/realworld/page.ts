@@ -5,15 +5,15 @@ import { type StructCodec as $StructCodec } from '@thriftpoll/protocol';
 export interface PageRequest {
   Page: number;
   PageSize: number;
-  Cursor?: string;
+  Cursor?: string | undefined;
 }
 
 export const PageRequest: $StructCodec<PageRequest> & {
   /** A new `PageRequest` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    Page?: number;
-    PageSize?: number;
-    Cursor?: string;
+    Page?: number | undefined;
+    PageSize?: number | undefined;
+    Cursor?: string | undefined;
   }): PageRequest;
 } = {
   create(init = {}) {
@@ -93,15 +93,15 @@ export const PageRequest: $StructCodec<PageRequest> & {
 export interface PageInfo {
   Total: bigint;
   HasMore: boolean;
-  NextCursor?: string;
+  NextCursor?: string | undefined;
 }
 
 export const PageInfo: $StructCodec<PageInfo> & {
   /** A new `PageInfo` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    Total?: bigint;
-    HasMore?: boolean;
-    NextCursor?: string;
+    Total?: bigint | undefined;
+    HasMore?: boolean | undefined;
+    NextCursor?: string | undefined;
   }): PageInfo;
 } = {
   create(init = {}) {

@@ -27,20 +27,20 @@ export interface Address {
   Country: string;
   City: string;
   Street: string;
-  PostalCode?: string;
-  Latitude?: number;
-  Longitude?: number;
+  PostalCode?: string | undefined;
+  Latitude?: number | undefined;
+  Longitude?: number | undefined;
 }
 
 export const Address: $StructCodec<Address> & {
   /** A new `Address` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    Country?: string;
-    City?: string;
-    Street?: string;
-    PostalCode?: string;
-    Latitude?: number;
-    Longitude?: number;
+    Country?: string | undefined;
+    City?: string | undefined;
+    Street?: string | undefined;
+    PostalCode?: string | undefined;
+    Latitude?: number | undefined;
+    Longitude?: number | undefined;
   }): Address;
 } = {
   create(init = {}) {
@@ -165,15 +165,15 @@ export const Address: $StructCodec<Address> & {
 export interface User {
   ID: UserID;
   Name: string;
-  Email?: string;
+  Email?: string | undefined;
   Gender: Gender;
   State: AccountState;
   Addresses: Address[];
   Attributes: Map<string, string>;
   Roles: Set<string>;
   CreatedAt: bigint;
-  DeletedAt?: bigint;
-  Avatar?: Uint8Array;
+  DeletedAt?: bigint | undefined;
+  Avatar?: Uint8Array | undefined;
   FriendIDs: UserID[];
 }
 
@@ -182,16 +182,16 @@ export const User: $StructCodec<User> & {
   create(init: {
     ID: UserID;
     Name: string;
-    Email?: string;
-    Gender?: Gender;
-    State?: AccountState;
-    Addresses?: Address[];
-    Attributes?: Map<string, string>;
-    Roles?: Set<string>;
-    CreatedAt?: bigint;
-    DeletedAt?: bigint;
-    Avatar?: Uint8Array;
-    FriendIDs?: UserID[];
+    Email?: string | undefined;
+    Gender?: Gender | undefined;
+    State?: AccountState | undefined;
+    Addresses?: Address[] | undefined;
+    Attributes?: Map<string, string> | undefined;
+    Roles?: Set<string> | undefined;
+    CreatedAt?: bigint | undefined;
+    DeletedAt?: bigint | undefined;
+    Avatar?: Uint8Array | undefined;
+    FriendIDs?: UserID[] | undefined;
   }): User;
 } = {
   create(init) {
@@ -464,16 +464,16 @@ export const User: $StructCodec<User> & {
 
 export interface GetUserRequest {
   ID: UserID;
-  WithAddresses?: boolean;
-  Base?: base.Base;
+  WithAddresses?: boolean | undefined;
+  Base?: base.Base | undefined;
 }
 
 export const GetUserRequest: $StructCodec<GetUserRequest> & {
   /** A new `GetUserRequest` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init: {
     ID: UserID;
-    WithAddresses?: boolean;
-    Base?: base.Base;
+    WithAddresses?: boolean | undefined;
+    Base?: base.Base | undefined;
   }): GetUserRequest;
 } = {
   create(init) {
@@ -551,14 +551,14 @@ export const GetUserRequest: $StructCodec<GetUserRequest> & {
 };
 
 export interface GetUserResponse {
-  User?: User;
+  User?: User | undefined;
   BaseResp: base.BaseResp;
 }
 
 export const GetUserResponse: $StructCodec<GetUserResponse> & {
   /** A new `GetUserResponse` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init: {
-    User?: User;
+    User?: User | undefined;
     BaseResp: base.BaseResp;
   }): GetUserResponse;
 } = {
@@ -622,19 +622,19 @@ export const GetUserResponse: $StructCodec<GetUserResponse> & {
 };
 
 export interface ListUsersRequest {
-  Page?: page.PageRequest;
-  States?: AccountState[];
-  Keyword?: string;
-  Base?: base.Base;
+  Page?: page.PageRequest | undefined;
+  States?: AccountState[] | undefined;
+  Keyword?: string | undefined;
+  Base?: base.Base | undefined;
 }
 
 export const ListUsersRequest: $StructCodec<ListUsersRequest> & {
   /** A new `ListUsersRequest` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init?: {
-    Page?: page.PageRequest;
-    States?: AccountState[];
-    Keyword?: string;
-    Base?: base.Base;
+    Page?: page.PageRequest | undefined;
+    States?: AccountState[] | undefined;
+    Keyword?: string | undefined;
+    Base?: base.Base | undefined;
   }): ListUsersRequest;
 } = {
   create(init = {}) {
@@ -742,15 +742,15 @@ export const ListUsersRequest: $StructCodec<ListUsersRequest> & {
 
 export interface ListUsersResponse {
   Users: User[];
-  PageInfo?: page.PageInfo;
+  PageInfo?: page.PageInfo | undefined;
   BaseResp: base.BaseResp;
 }
 
 export const ListUsersResponse: $StructCodec<ListUsersResponse> & {
   /** A new `ListUsersResponse` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init: {
-    Users?: User[];
-    PageInfo?: page.PageInfo;
+    Users?: User[] | undefined;
+    PageInfo?: page.PageInfo | undefined;
     BaseResp: base.BaseResp;
   }): ListUsersResponse;
 } = {
@@ -844,22 +844,22 @@ export const ListUsersResponse: $StructCodec<ListUsersResponse> & {
 
 export interface UpdateUserRequest {
   ID: UserID;
-  Name?: string;
-  Email?: string;
-  Gender?: Gender;
-  Addresses?: Address[];
-  Base?: base.Base;
+  Name?: string | undefined;
+  Email?: string | undefined;
+  Gender?: Gender | undefined;
+  Addresses?: Address[] | undefined;
+  Base?: base.Base | undefined;
 }
 
 export const UpdateUserRequest: $StructCodec<UpdateUserRequest> & {
   /** A new `UpdateUserRequest` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init: {
     ID: UserID;
-    Name?: string;
-    Email?: string;
-    Gender?: Gender;
-    Addresses?: Address[];
-    Base?: base.Base;
+    Name?: string | undefined;
+    Email?: string | undefined;
+    Gender?: Gender | undefined;
+    Addresses?: Address[] | undefined;
+    Base?: base.Base | undefined;
   }): UpdateUserRequest;
 } = {
   create(init) {
@@ -996,14 +996,14 @@ export const UpdateUserRequest: $StructCodec<UpdateUserRequest> & {
 };
 
 export interface UpdateUserResponse {
-  User?: User;
+  User?: User | undefined;
   BaseResp: base.BaseResp;
 }
 
 export const UpdateUserResponse: $StructCodec<UpdateUserResponse> & {
   /** A new `UpdateUserResponse` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init: {
-    User?: User;
+    User?: User | undefined;
     BaseResp: base.BaseResp;
   }): UpdateUserResponse;
 } = {

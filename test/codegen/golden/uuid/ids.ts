@@ -22,7 +22,7 @@ import {
 
 export interface Tracked {
   id: string;
-  related?: string[];
+  related?: string[] | undefined;
   names: Map<string, string>;
   parent: string;
   seen: Set<string>;
@@ -33,11 +33,11 @@ export const Tracked: $StructCodec<Tracked> & {
   /** A new `Tracked` from `init`; fields left out get their IDL default, or their type's zero value. */
   create(init: {
     id: string;
-    related?: string[];
-    names?: Map<string, string>;
-    parent?: string;
-    seen?: Set<string>;
-    fallback?: string;
+    related?: string[] | undefined;
+    names?: Map<string, string> | undefined;
+    parent?: string | undefined;
+    seen?: Set<string> | undefined;
+    fallback?: string | undefined;
   }): Tracked;
 } = {
   create(init) {
