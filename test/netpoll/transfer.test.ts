@@ -1,4 +1,4 @@
-import { type Connection, createEventLoop, dial } from '@thriftpoll/netpoll';
+import { type Connection, createEventLoop, dial, OutputBuffer } from '@thriftpoll/netpoll';
 
 import { echoFrames, engineFactory, frame, MODES, pattern, readFrame, until } from './helpers';
 
@@ -58,6 +58,15 @@ describe.each(MODES)('large payloads and many connections (%s mode)', (mode) => 
     expect(client.writer.mallocLen()).toBe(4 + payload.length);
     await client.writer.flush();
     expect((await readFrame(client)).equals(payload)).toBe(true);
+    // Large mallocs that never lead to a drain (nothing is received) must not pile up cached slab buffers.
+    const cachedBefore = engine.stats().cachedSlabs;
+    for (let i = 0; i < 50; i++) {
+      const staged = new OutputBuffer(engine);
+      staged.malloc(20_000).fill(1);
+      staged.malloc(30_000).fill(2);
+      staged.discard();
+    }
+    expect(engine.stats().cachedSlabs).toBeLessThanOrEqual(cachedBefore);
     client.close();
     await loop.shutdown();
     await until(() => engine.stats().largeBlocks === 0, 'dedicated blocks freed after sending');

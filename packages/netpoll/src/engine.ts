@@ -306,8 +306,20 @@ export class Engine {
   /** @internal Takes back a block that holds nothing the engine still has to send. */
   releaseBlock(lease: BlockLease): void {
     if (this.destroyed) return;
-    if (lease.capacity === this.blockSize && this.blockCache.length < BLOCK_CACHE_LIMIT) this.blockCache.push(lease);
-    else this.native.freeBlock(lease.slab, lease.offset);
+    if (lease.capacity === this.blockSize && this.blockCache.length < BLOCK_CACHE_LIMIT) {
+      this.blockCache.push(lease);
+      return;
+    }
+    this.native.freeBlock(lease.slab, lease.offset);
+    this.forgetLarge(lease);
+  }
+
+  /**
+   * @internal A dedicated block's slab holds only that block: once its writer has let go of it, drop the cached
+   * ArrayBuffer at once (waiting for the retire event would let a write-only connection pile them up).
+   */
+  forgetLarge(lease: BlockLease): void {
+    if (lease.capacity > this.blockSize) this.slabs.delete(lease.slab);
   }
 
   /** @internal The port the last successful listen() bound. */

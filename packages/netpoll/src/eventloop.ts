@@ -42,7 +42,7 @@ export interface EventLoopOptions extends ConnectionOptions {
 }
 
 export interface ShutdownOptions {
-  /** Milliseconds to wait for busy connections before closing them anyway. Default 10000. */
+  /** Milliseconds to wait for busy connections before closing them anyway. Default 10000; 0 = wait for as long as they take. */
   timeout?: number;
 }
 

@@ -223,9 +223,11 @@ export class OutputBuffer implements Writer {
     if (this.detached) return;
     if (this.pos > this.start) {
       this.pushSegment(block.slab, block.offset + this.start, this.pos - this.start, 1);
+      this.engine.forgetLarge(block);
     } else if (this.blockInFlight || this.blockSegmented) {
       // Earlier bytes of this block are queued: an empty owning segment frees it after them.
       this.pushSegment(block.slab, block.offset, 0, 1);
+      this.engine.forgetLarge(block);
     } else {
       this.engine.releaseBlock(block);
     }
