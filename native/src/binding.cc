@@ -141,6 +141,8 @@ void EngineWrap::Dispatch() {
   dispatching_ = true;
   dispatch_.MakeCallback(Value(), {}, *asyncContext_);
   dispatching_ = false;
+  // The dispatcher drains a bounded number of rounds; if work is left, come back on the next loop turn.
+  if (engine_ && engine_->HasWork()) Wake();
   if (env.IsExceptionPending()) {
     // The JavaScript dispatcher catches handler errors itself; anything reaching here is a bug in it.
     Napi::Error error = env.GetAndClearPendingException();

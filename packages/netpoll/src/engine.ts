@@ -79,6 +79,7 @@ const EVENT_CAPACITY = 1024;
 const COMMAND_CAPACITY = 1024;
 const DESCRIPTOR_CAPACITY = 256;
 const BLOCK_CACHE_LIMIT = 64;
+const MAX_DRAIN_ROUNDS = 16;
 
 /**
  * The JavaScript half of one native engine. Most programs use the process-wide default (`defaultEngine()`),
@@ -344,7 +345,9 @@ export class Engine {
     this.dispatching = true;
     this.now = Date.now();
     try {
-      for (;;) {
+      // Bounded: pollers may keep the queue non-empty forever; what is left wakes us again on the next loop
+      // turn (the native side re-arms), so timers and other I/O get their turn in between.
+      for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
         const count = this.native.drain(this.takeCommands());
         if (count > 0) this.apply(count);
         else if (this.touched.length === 0) break;
