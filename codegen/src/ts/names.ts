@@ -4,8 +4,9 @@ import type { Schema, SchemaFile } from '../schema';
  * How IDL names become TypeScript names. The rules are predictable so that users can guess the generated name:
  *
  *  1. A name that cannot be declared in TypeScript (a reserved word such as `class` or `delete`, a type keyword
- *     such as `string`, `number`, `any`) or that would hide a global the generated code uses (`Map`, `Set`,
- *     `Promise`, `Error`, ...) gets `_` appended: `struct Map` → `Map_`.
+ *     such as `string`, `number`, `any`), that would hide a global the generated code uses (`Map`, `Set`,
+ *     `Promise`, `Error`, ...), or that would be hidden by a parameter of generated methods (`reader`, `writer`,
+ *     `value`, `init`, `args`, `error`, `options`, `context`, `invoker`) gets `_` appended: `struct Map` → `Map_`.
  *  2. Each module's top-level names are unique: a generated name that is already taken (by rule 1, or by a
  *     service's derived `<Service>Client` / `<Service>Handler`) gets more `_` until it is free.
  *  3. Property names (struct fields, enum members, method names) are kept as written, because any identifier is
@@ -37,6 +38,9 @@ export const GUARDED_GLOBALS: ReadonlySet<string> = new Set([
   'Infinity', 'globalThis', 'Record', 'Partial',
 ]);
 
+/** Parameter names of generated methods: inside those methods they would hide a module-level declaration. */
+export const PARAMETER_NAMES: ReadonlySet<string> = new Set(['reader', 'writer', 'value', 'init', 'args', 'error', 'options', 'context', 'invoker']);
+
 /** Members every object inherits from Object.prototype. */
 const OBJECT_MEMBERS: ReadonlySet<string> = new Set([
   'constructor', 'toString', 'toLocaleString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable',
@@ -51,7 +55,7 @@ const CLIENT_MEMBERS: ReadonlySet<string> = new Set(['constructor', 'invoker']);
 
 /** Rule 1. */
 export function escapeName(name: string): string {
-  return RESERVED_WORDS.has(name) || GUARDED_GLOBALS.has(name) ? `${name}_` : name;
+  return RESERVED_WORDS.has(name) || GUARDED_GLOBALS.has(name) || PARAMETER_NAMES.has(name) ? `${name}_` : name;
 }
 
 /** Rule 4. */

@@ -13,7 +13,7 @@ import {
   type StructDefinition,
   type TypeRef,
 } from '../schema';
-import { escapeParameter, exceptionProperty, identifierFrom, methodProperty, propertyName, type ModuleNames } from './names';
+import { escapeName, escapeParameter, exceptionProperty, identifierFrom, methodProperty, propertyName, type ModuleNames } from './names';
 import { quote } from './literals';
 import { constExpression, GenerateError } from './constants';
 import { typeName } from '../resolver';
@@ -292,7 +292,7 @@ export class ModuleViewBuilder {
     if (file === this.file.name) return target;
     let alias = this.imports.get(file);
     if (alias === undefined) {
-      alias = identifierFrom(file);
+      alias = escapeName(identifierFrom(file));
       while (this.names.taken.has(alias) || this.usedAliases.has(alias) || alias === 'Context') alias += '_';
       this.usedAliases.add(alias);
       this.imports.set(file, alias);

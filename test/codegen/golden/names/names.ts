@@ -23,6 +23,7 @@ import {
   TType as $TType,
   ThriftError as $ThriftError,
 } from '@thriftpoll/protocol';
+import * as class_ from './class';
 
 export enum Map_ {
   default = 1,
@@ -547,6 +548,282 @@ export const default_: $StructCodec<default_> = {
   },
 };
 
+/** Named like the parameters of generated methods, with fields named like them too. */
+export interface reader_ {
+  reader: number;
+  writer: string;
+  value: string;
+  init: string;
+  args: string;
+  error: string;
+  encode?: class_.Map_ | undefined;
+  create: class_.Set_;
+  decode: string[];
+}
+
+export const reader_: $StructCodec<reader_> & {
+  /** A new `reader` from `init`; fields left out get their IDL default, or their type's zero value. */
+  create(init?: {
+    reader?: number | undefined;
+    writer?: string | undefined;
+    value?: string | undefined;
+    init?: string | undefined;
+    args?: string | undefined;
+    error?: string | undefined;
+    encode?: class_.Map_ | undefined;
+    create?: class_.Set_ | undefined;
+    decode?: string[] | undefined;
+  }): reader_;
+} = {
+  create(init = {}) {
+    return {
+      reader: init.reader ?? 0,
+      writer: init.writer ?? '',
+      value: init.value ?? '',
+      init: init.init ?? '',
+      args: init.args ?? '',
+      error: init.error ?? '',
+      encode: init.encode,
+      create: init.create ?? 0 as class_.Set_,
+      decode: init.decode ?? [],
+    };
+  },
+
+  encode(writer, value) {
+    writer.writeStructBegin('reader');
+    if (value.reader != null) {
+      writer.writeFieldBegin(8 /* I32 */, 1);
+      writer.writeI32(value.reader);
+      writer.writeFieldEnd();
+    }
+    if (value.writer != null) {
+      writer.writeFieldBegin(11 /* STRING */, 2);
+      writer.writeString(value.writer);
+      writer.writeFieldEnd();
+    }
+    if (value.value != null) {
+      writer.writeFieldBegin(11 /* STRING */, 3);
+      writer.writeString(value.value);
+      writer.writeFieldEnd();
+    }
+    if (value.init != null) {
+      writer.writeFieldBegin(11 /* STRING */, 4);
+      writer.writeString(value.init);
+      writer.writeFieldEnd();
+    }
+    if (value.args != null) {
+      writer.writeFieldBegin(11 /* STRING */, 5);
+      writer.writeString(value.args);
+      writer.writeFieldEnd();
+    }
+    if (value.error != null) {
+      writer.writeFieldBegin(11 /* STRING */, 6);
+      writer.writeString(value.error);
+      writer.writeFieldEnd();
+    }
+    if (value.encode != null) {
+      writer.writeFieldBegin(12 /* STRUCT */, 7);
+      class_.Map_.encode(writer, value.encode);
+      writer.writeFieldEnd();
+    }
+    if (value.create != null) {
+      writer.writeFieldBegin(8 /* I32 */, 8);
+      writer.writeI32(value.create);
+      writer.writeFieldEnd();
+    }
+    if (value.decode != null) {
+      writer.writeFieldBegin(15 /* LIST */, 9);
+      writer.writeListBegin(11 /* STRING */, value.decode.length);
+      for (const $e0 of value.decode) {
+        writer.writeString($e0);
+      }
+      writer.writeListEnd();
+      writer.writeFieldEnd();
+    }
+    writer.writeFieldStop();
+    writer.writeStructEnd();
+  },
+
+  decode(reader) {
+    let $reader: number = 0;
+    let $writer: string = '';
+    let $value: string = '';
+    let $init: string = '';
+    let $args: string = '';
+    let $error: string = '';
+    let $encode: class_.Map_ | undefined;
+    let $create: class_.Set_ = 0 as class_.Set_;
+    let $decode: string[] | undefined;
+    reader.readStructBegin();
+    for (;;) {
+      const $$field = reader.readFieldBegin();
+      const $$type = $$field.type;
+      if ($$type === 0 /* STOP */) break;
+      switch ($$field.id) {
+        case 1:
+          if ($$type === 8 /* I32 */) {
+            $reader = reader.readI32();
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        case 2:
+          if ($$type === 11 /* STRING */) {
+            $writer = reader.readString();
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        case 3:
+          if ($$type === 11 /* STRING */) {
+            $value = reader.readString();
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        case 4:
+          if ($$type === 11 /* STRING */) {
+            $init = reader.readString();
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        case 5:
+          if ($$type === 11 /* STRING */) {
+            $args = reader.readString();
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        case 6:
+          if ($$type === 11 /* STRING */) {
+            $error = reader.readString();
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        case 7:
+          if ($$type === 12 /* STRUCT */) {
+            $encode = class_.Map_.decode(reader);
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        case 8:
+          if ($$type === 8 /* I32 */) {
+            $create = reader.readI32() as class_.Set_;
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        case 9:
+          if ($$type === 15 /* LIST */) {
+            const $$h0 = reader.readListBegin();
+            const $$n0 = $$h0.size;
+            if ($$n0 !== 0 && $$h0.elemType !== 11 /* STRING */) {
+              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `reader.decode: expected list<string> elements of type STRING, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
+            }
+            const $$c0: string[] = [];
+            for (let $$i0 = 0; $$i0 < $$n0; $$i0++) {
+              $$c0.push(reader.readString());
+            }
+            reader.readListEnd();
+            $decode = $$c0;
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        default:
+          reader.skip($$type);
+      }
+      reader.readFieldEnd();
+    }
+    reader.readStructEnd();
+    return {
+      reader: $reader,
+      writer: $writer,
+      value: $value,
+      init: $init,
+      args: $args,
+      error: $error,
+      encode: $encode,
+      create: $create,
+      decode: $decode ?? [],
+    };
+  },
+};
+
+export class value_ extends $ThriftError {
+  init?: reader_ | undefined;
+
+  constructor(init?: {
+    message?: string | undefined;
+    init?: reader_ | undefined;
+  }) {
+    super(init?.message ?? '');
+    this.init = init?.init;
+  }
+
+  /** Same as `new value_(init)`, for symmetry with structs. */
+  static create(init?: {
+    message?: string | undefined;
+    init?: reader_ | undefined;
+  }): value_ {
+    return new value_(init);
+  }
+
+  static encode(writer: $ProtocolWriter, value: value_): void {
+    writer.writeStructBegin('value');
+    if (value.message != null) {
+      writer.writeFieldBegin(11 /* STRING */, 1);
+      writer.writeString(value.message);
+      writer.writeFieldEnd();
+    }
+    if (value.init != null) {
+      writer.writeFieldBegin(12 /* STRUCT */, 2);
+      reader_.encode(writer, value.init);
+      writer.writeFieldEnd();
+    }
+    writer.writeFieldStop();
+    writer.writeStructEnd();
+  }
+
+  static decode(reader: $ProtocolReader): value_ {
+    let $message: string = '';
+    let $init: reader_ | undefined;
+    reader.readStructBegin();
+    for (;;) {
+      const $$field = reader.readFieldBegin();
+      const $$type = $$field.type;
+      if ($$type === 0 /* STOP */) break;
+      switch ($$field.id) {
+        case 1:
+          if ($$type === 11 /* STRING */) {
+            $message = reader.readString();
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        case 2:
+          if ($$type === 12 /* STRUCT */) {
+            $init = reader_.decode(reader);
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        default:
+          reader.skip($$type);
+      }
+      reader.readFieldEnd();
+    }
+    reader.readStructEnd();
+    return new value_({
+      message: $message,
+      init: $init,
+    });
+  }
+}
+
 export type string_ = string;
 
 export type Error_ = Object_;
@@ -844,10 +1121,124 @@ const $Greeter$invoker: $MethodDescriptor<[delete_: Error_], Object_> = {
   },
 };
 
+const $Greeter$invoke: $MethodDescriptor<[value: reader_, invoker: number], reader_> = {
+  name: 'invoke',
+  propertyName: 'invoke',
+  serviceName: 'Greeter',
+  oneway: false,
+
+  writeArgs(writer, args) {
+    writer.writeStructBegin('invoke_args');
+    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.invoke(args).value (field 1) is required but missing');
+    writer.writeFieldBegin(12 /* STRUCT */, 1);
+    reader_.encode(writer, args[0]);
+    writer.writeFieldEnd();
+    if (args[1] != null) {
+      writer.writeFieldBegin(8 /* I32 */, 2);
+      writer.writeI32(args[1]);
+      writer.writeFieldEnd();
+    }
+    writer.writeFieldStop();
+    writer.writeStructEnd();
+  },
+
+  readArgs(reader) {
+    let $value: reader_ | undefined;
+    let $invoker: number = 0;
+    reader.readStructBegin();
+    for (;;) {
+      const $$field = reader.readFieldBegin();
+      const $$type = $$field.type;
+      if ($$type === 0 /* STOP */) break;
+      switch ($$field.id) {
+        case 1:
+          if ($$type === 12 /* STRUCT */) {
+            $value = reader_.decode(reader);
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        case 2:
+          if ($$type === 8 /* I32 */) {
+            $invoker = reader.readI32();
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        default:
+          reader.skip($$type);
+      }
+      reader.readFieldEnd();
+    }
+    reader.readStructEnd();
+    if ($value === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.invoke(args).value (field 1) is required but was not in the input');
+    return [$value, $invoker];
+  },
+
+  writeResult(writer, value) {
+    writer.writeStructBegin('invoke_result');
+    if (value != null) {
+      writer.writeFieldBegin(12 /* STRUCT */, 0);
+      reader_.encode(writer, value);
+      writer.writeFieldEnd();
+    }
+    writer.writeFieldStop();
+    writer.writeStructEnd();
+  },
+
+  writeException(writer, error) {
+    if (error instanceof value_) {
+      writer.writeStructBegin('invoke_result');
+      writer.writeFieldBegin(12 /* STRUCT */, 1);
+      value_.encode(writer, error);
+      writer.writeFieldEnd();
+      writer.writeFieldStop();
+      writer.writeStructEnd();
+      return true;
+    }
+    return false;
+  },
+
+  readResult(reader) {
+    let $success: reader_ | undefined;
+    let $error: value_ | undefined;
+    reader.readStructBegin();
+    for (;;) {
+      const $$field = reader.readFieldBegin();
+      const $$type = $$field.type;
+      if ($$type === 0 /* STOP */) break;
+      switch ($$field.id) {
+        case 0:
+          if ($$type === 12 /* STRUCT */) {
+            $success = reader_.decode(reader);
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        case 1:
+          if ($$type === 12 /* STRUCT */) {
+            $error = value_.decode(reader);
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        default:
+          reader.skip($$type);
+      }
+      reader.readFieldEnd();
+    }
+    reader.readStructEnd();
+    if ($error !== undefined) throw $error;
+    if ($success !== undefined) return $success;
+    throw new $TApplicationException($TApplicationExceptionType.MISSING_RESULT, 'Greeter.invoke returned no result: the reply had neither a success value nor a declared exception');
+  },
+};
+
 export interface GreeterHandler<Context_ = $ServerCallContext> {
   greet(class_: string, options_: string, context_: Context, invoker: number, context: Context_): Promise<Promise_> | Promise_;
   constructor_(let_: default_, context: Context_): Promise<void> | void;
   invoker_(delete_: Error_, context: Context_): Promise<Object_> | Object_;
+  invoke(value: reader_, invoker: number, context: Context_): Promise<reader_> | reader_;
 }
 
 export class GreeterClient_ {
@@ -869,6 +1260,10 @@ export class GreeterClient_ {
   invoker_(delete_: Error_, options?: $CallOptions): Promise<Object_> {
     return this.invoker.invoke($Greeter$invoker, [delete_], options);
   }
+
+  invoke(value: reader_, invoker: number, options?: $CallOptions): Promise<reader_> {
+    return this.invoker.invoke($Greeter$invoke, [value, invoker], options);
+  }
 }
 
 export const Greeter: $ServiceDescriptor<GreeterClient_, GreeterHandler> = {
@@ -878,6 +1273,7 @@ export const Greeter: $ServiceDescriptor<GreeterClient_, GreeterHandler> = {
     greet: $Greeter$greet,
     constructor: $Greeter$constructor,
     invoker: $Greeter$invoker,
+    invoke: $Greeter$invoke,
   })),
   parent: undefined,
   createClient: (invoker) => new GreeterClient_(invoker),
