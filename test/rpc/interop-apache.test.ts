@@ -125,3 +125,58 @@ describe.each(MATRIX)('thriftpoll client -> Apache server, %s %s', (transport, p
     }
   });
 });
+
+describe("Apache's multiplexing (TMultiplexedProtocol / MultiplexedProcessor)", () => {
+  test('an Apache multiplexed client calls two services registered on one thriftpoll server', async () => {
+    const first = new EchoService();
+    const second = new EchoService();
+    const server = createServer({
+      services: [
+        { service: EchoService, handler: first, name: 'First' },
+        { service: EchoService, handler: second, name: 'Second' },
+      ],
+    });
+    const address = await server.listen({ host: '127.0.0.1', port: 0 });
+    const { connection } = await apacheClient(apache.EchoServer, (address as { port: number }).port, 'framed', 'binary');
+    const multiplexer = new thrift.Multiplexer();
+    const a = multiplexer.createClient('First', apache.EchoServer, connection);
+    const b = multiplexer.createClient('Second', apache.EchoServer, connection);
+    try {
+      expect(await call<ApacheModule>(a, 'echo', new Request({ action: 'to', msg: 'first' }))).toMatchObject({ msg: 'first' });
+      expect(await call<ApacheModule>(b, 'echo', new Request({ action: 'to', msg: 'second' }))).toMatchObject({ msg: 'second' });
+      expect(await call<ApacheModule>(b, 'echo', new Request({ action: 'to', msg: 'again' }))).toMatchObject({ msg: 'again' });
+      expect([first.calls, second.calls]).toEqual([1, 2]);
+    } finally {
+      connection.end();
+      await server.close();
+    }
+  });
+
+  test('a thriftpoll client with multiplexed names calls an Apache multiplex server', async () => {
+    const processor = new thrift.MultiplexedProcessor();
+    const made = (tag: string) => ({
+      echo(req: ApacheModule, result: (error: unknown, value?: unknown) => void) {
+        result(null, new apache.types.Response({ action: tag, msg: req.msg }));
+      },
+      ping: (result: (error: unknown) => void) => result(null),
+      notify: () => undefined,
+      count: (result: (error: unknown, value: number) => void) => result(null, 0),
+    });
+    processor.registerProcessor('Left', new apache.EchoServer.Processor(made('left')));
+    processor.registerProcessor('Right', new apache.EchoServer.Processor(made('right')));
+    const server = thrift.createMultiplexServer(processor, { transport: thrift.TFramedTransport, protocol: thrift.TBinaryProtocol });
+    server.on('error', () => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = server.address().port as number;
+    const left = createClient(EchoService, { address: { host: '127.0.0.1', port }, multiplexed: 'Left' });
+    const right = createClient(EchoService, { address: { host: '127.0.0.1', port }, multiplexed: 'Right', mode: 'mux' });
+    try {
+      expect(await left.echo({ action: 'x', msg: 'm1' })).toEqual({ action: 'left', msg: 'm1' });
+      expect(await right.echo({ action: 'x', msg: 'm2' })).toEqual({ action: 'right', msg: 'm2' });
+    } finally {
+      await left.$close();
+      await right.$close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

@@ -1,0 +1,89 @@
+import { spawn, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+/*
+ * The examples a user runs: built as `npm run echo:server` builds them (thriftpoll gen + tsc), then run as
+ * processes, their output checked. Behaviour only: no figure is asserted beyond "calls were made without errors".
+ */
+const ROOT = path.resolve(__dirname, '..', '..');
+jest.setTimeout(180000);
+
+function node(args: string[], timeoutMs = 120000): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+beforeAll(() => {
+  const built = node([path.join(ROOT, 'examples', 'build.js'), '--quiet']);
+  if (built.status !== 0) throw new Error(`examples/build.js failed:\n${built.stdout}${built.stderr}`);
+});
+
+test('echo:server prints `listening`, serves echo:client, and stops gracefully on SIGTERM', async () => {
+  const server = spawn(process.execPath, ['examples/echo/dist/src/server.js', '--host', '127.0.0.1', '--port', '0', '--transport', 'framed', '--protocol', 'binary'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${output}`)), 60000);
+    server.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+  });
+  try {
+    for (const extra of [[], ['--mux', '2'], ['--pool', '2']]) {
+      const run = node([
+        'examples/echo/dist/src/client.js',
+        ...['--host', '127.0.0.1', '--port', String(port), '--transport', 'framed', '--protocol', 'binary'],
+        ...['--concurrency', '4', '--duration', '0.5', '--size', '100', ...extra],
+      ]);
+      expect(run.status).toBe(0);
+      const figures = JSON.parse(run.stdout.trim()) as Record<string, unknown>;
+      expect(figures).toMatchObject({ errors: 0, concurrency: 4, transport: 'framed', protocol: 'binary', first_error: null });
+      expect(figures.requests).toBeGreaterThan(0);
+      for (const key of ['qps', 'p50_us', 'p99_us']) expect(typeof figures[key]).toBe('number');
+    }
+  } finally {
+    server.kill('SIGTERM');
+  }
+  expect(await exited).toBe(0);
+  expect(output).toContain('SIGTERM, shutting down');
+});
+
+test('the CLIs refuse bad arguments with a usage message and exit code 2', () => {
+  const server = node(['examples/echo/dist/src/server.js', '--transport', 'http']);
+  expect(server.status).toBe(2);
+  expect(server.stderr).toContain('--transport must be one of auto, buffered, framed, header, ttheader, got "http"');
+  const client = node(['examples/echo/dist/src/client.js', '--port', '1', '--concurrency', '0']);
+  expect(client.status).toBe(2);
+  expect(client.stderr).toContain('--concurrency must be an integer in [1, 100000], got "0"');
+});
+
+test('the microservices example: orders calls inventory, passing the trace id and deadline on', () => {
+  const run = node(['examples/microservices/dist/src/main.js']);
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  expect(run.stdout).toMatch(/inventory: reserve book-1 trace=trace-1 from=orders deadline=\d+ms/);
+  expect(run.stdout).toMatch(/client: ada ordered 2 × The Thrift Book: order-1, 5998 cents, trace trace-1/);
+  expect(run.stdout).toContain("client: bob's order was rejected: only 1 of mug-7 left, 3 requested");
+  expect(run.stdout).toContain("client: cy's order was rejected: no such item: lamp-0");
+  expect(run.stdout).toContain('services stopped (exit codes 0, 0)');
+});
+
+test('npm start (the demo) runs end to end and exits cleanly', () => {
+  const run = node(['examples/demo/run.js', '--duration', '1', '--concurrency', '10']);
+  expect(run.status).toBe(0);
+  expect(run.stdout).toContain('thriftpoll gen idl/echo.thrift -o examples/echo/gen');
+  expect(run.stdout).toMatch(/await client\.echo\(\{ action: 'hello', msg: 'thriftpoll' \}\) {2}-> {2}\{"action":"hello","msg":"thriftpoll"\}/);
+  expect(run.stdout).toMatch(/calls\s+[\d,]+/);
+  expect(run.stdout).toMatch(/QPS\s+[\d,]+/);
+  expect(run.stdout).toMatch(/p99 latency\s+[\d.]+ ms/);
+  expect(run.stdout).toMatch(/errors\s+0\n/);
+  expect(run.stdout).toContain('server stopped gracefully (exit code 0)');
+});
