@@ -111,11 +111,23 @@ describe.each(protocols)('%s', (protocol) => {
     expect(readStruct(make(protocol, bytewise), All)).toEqual(value);
   });
 
-  test('views that are plain Uint8Arrays over a larger ArrayBuffer', () => {
-    const backing = new ArrayBuffer(bytes.length + 20);
-    const view = new Uint8Array(backing, 7, bytes.length);
-    view.set(bytes);
-    expect(readStruct(make(protocol, view), Blob)).toEqual({ name: 'blob', data: ALL_BYTES });
+  test('views that are plain Uint8Arrays at odd offsets of a larger ArrayBuffer (i64 and doubles included)', () => {
+    const Numbers = T.struct('Numbers', [
+      [1, 'big', T.i64],
+      [2, 'small', T.i64],
+      [3, 'real', T.double],
+      [4, 'blob', Blob],
+    ]);
+    const value = { big: -(2n ** 62n) - 3n, small: -5n, real: Math.PI, blob: { name: 'blob', data: ALL_BYTES } };
+    const encoded = encodeOurs(protocol, (w) => writeStruct(w, Numbers, value));
+    for (const offset of [0, 1, 7]) {
+      const backing = new ArrayBuffer(encoded.length + 20);
+      const view = new Uint8Array(backing, offset, encoded.length);
+      view.set(encoded);
+      expect(readStruct(make(protocol, view), Numbers)).toEqual(value);
+      const half = encoded.length >> 1;
+      expect(readStruct(make(protocol, [view.subarray(0, half), new Uint8Array(backing, offset + half, encoded.length - half)]), Numbers)).toEqual(value);
+    }
   });
 
   test('reset() reuses a reader for the next message; remaining() counts down', () => {
