@@ -54,6 +54,12 @@ export function loadProgram(files: readonly string[], host: CompilerHost, option
   const byName = new Map<string, { file: LoadedFile; real: string }>();
   const inProgress: { real: string; file: string }[] = [];
   const order: LoadedFile[] = [];
+  // Include resolution probes candidates; keep what was read so that no file is read twice.
+  const texts = new Map<string, string | undefined>();
+  const read = (file: string): string | undefined => {
+    if (!texts.has(file)) texts.set(file, host.readFile(file));
+    return texts.get(file);
+  };
 
   type Mutable = { -readonly [K in keyof LoadedFile]: LoadedFile[K] };
 
@@ -70,7 +76,7 @@ export function loadProgram(files: readonly string[], host: CompilerHost, option
     if (done) return done;
 
     const shown = displayPath(cwd, absolute);
-    const text = host.readFile(absolute);
+    const text = read(absolute);
     if (text === undefined) {
       // Roots are checked before loading starts; an include that cannot be read was found by search, so this is
       // a race with the file system.
@@ -109,7 +115,7 @@ export function loadProgram(files: readonly string[], host: CompilerHost, option
       const candidates = path.isAbsolute(inc.path)
         ? [inc.path]
         : [path.resolve(path.dirname(absolute), inc.path), ...includeDirs.map((d) => path.resolve(d, inc.path))];
-      const found = candidates.find((c) => host.readFile(c) !== undefined);
+      const found = candidates.find((c) => read(c) !== undefined);
       if (found === undefined) {
         const searched = path.isAbsolute(inc.path) ? '' : `; looked in ${[path.dirname(absolute), ...includeDirs].map((d) => displayPath(cwd, d)).join(', ')}${includeDirs.length === 0 ? ' (add directories with -I)' : ''}`;
         bag.error(source, inc.span, 'INCLUDE_NOT_FOUND', `cannot find included file "${inc.path}"${searched}`);

@@ -71,8 +71,12 @@ function describe(token: Token): string {
   }
 }
 
+/** Deepest nesting of types (`list<list<...>>`) and constant values (`[[...]]`) accepted. */
+export const MAX_NESTING = 100;
+
 class Parser {
   private pos = 0;
+  private depth = 0;
   private readonly warnings: Diagnostic[] = [];
 
   constructor(
@@ -463,7 +467,23 @@ class Parser {
 
   // ---- types ---------------------------------------------------------------------------------------------
 
+  /** Runs `parse` one level deeper; a pathological file gets an error, not a stack overflow. */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_NESTING) {
+      this.fail(this.peek(), 'SYNTAX', `types or constant values nested more than ${MAX_NESTING} deep; this compiler accepts at most ${MAX_NESTING} levels`);
+    }
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
+  }
+
   private fieldType(context: string): AstType {
+    return this.nested(() => this.fieldTypeAt(context));
+  }
+
+  private fieldTypeAt(context: string): AstType {
     const t = this.peek();
     if (t.kind !== 'identifier') this.fail(t, 'SYNTAX', `expected ${context}, found ${describe(t)}`);
     const word = t.text;
@@ -532,6 +552,10 @@ class Parser {
   }
 
   private constValue(): AstConstValue {
+    return this.nested(() => this.constValueAt());
+  }
+
+  private constValueAt(): AstConstValue {
     const t = this.peek();
     switch (t.kind) {
       case 'int':

@@ -262,3 +262,16 @@ describe('reporting', () => {
     expect(errorsOf({ '/t.thrift': `struct S {\n${fields}\n}` })).toHaveLength(100);
   });
 });
+
+describe('pathological input', () => {
+  test('deep nesting is an error, not a stack overflow', () => {
+    const deepType = `struct S { 1: ${'list<'.repeat(5000)}i32${'>'.repeat(5000)} x }`;
+    expect(single(deepType)).toMatch(/^1:\d+ SYNTAX types or constant values nested more than 100 deep; this compiler accepts at most 100 levels$/);
+    const deepValue = `const list<i32> X = ${'['.repeat(5000)}${']'.repeat(5000)}`;
+    expect(single(deepValue)).toMatch(/SYNTAX types or constant values nested more than 100 deep/);
+  });
+
+  test('binary garbage is a clear lexical error', () => {
+    expect(single('\u0000\u0001\u0002')).toBe('1:1 BAD_CHARACTER unexpected character "\\u0000"; expected a name, a number, a string or one of { } ( ) [ ] < > , ; : = * &');
+  });
+});
