@@ -4,7 +4,7 @@ import { BinaryMessageScanner } from './binaryscanner';
 import { CompactMessageScanner } from './compactscanner';
 import { checkEnvelope, dropMetadata } from './envelope';
 import { MESSAGE_HEAD_LIMIT, TransportError } from './errors';
-import { FailureLatch, decodedMessage, sniffProtocol } from './frame';
+import { FailureLatch, appendViews, decodedMessage, sniffProtocol } from './frame';
 import type { DecodedMessage, Envelope, MessageDecoder, MessageEncoder, OutputSink } from './message';
 import {
   resolveDecoderOptions,
@@ -17,10 +17,15 @@ import {
 import { PayloadSink } from './payloadsink';
 import type { MessageScanner } from './scanner';
 
-/** First look at a buffer: small, so pipelined small messages that straddle two blocks cost a small copy. */
-const FIRST_WINDOW = 1024;
-/** The look grows (doubling) to this while a message goes on. */
+/**
+ * How many bytes one peek looks at. A peek that crosses a block boundary is a copy, so the first look at a
+ * message is sized like the previous message (pipelined messages are usually alike: one peek, one scan, one
+ * nextChunks per message), and then doubles while the message goes on.
+ */
+const MIN_WINDOW = 256;
 const MAX_WINDOW = 64 * 1024;
+/** Slack over the previous message's length, so a slightly longer message still fits one look. */
+const WINDOW_SLACK = 64;
 
 /**
  * Decodes the Buffered (unframed) transport: a message ends where its Thrift encoding ends.
@@ -51,6 +56,8 @@ export class BufferedDecoder implements MessageDecoder {
   /** Bytes of the message in progress consumed by earlier calls (a private copy). */
   private held: Buffer | undefined;
   private heldLength = 0;
+  /** First look for the next message (see MIN_WINDOW). */
+  private firstWindow = MIN_WINDOW;
   private readonly latch = new FailureLatch();
 
   constructor(options?: DecoderOptions) {
@@ -85,13 +92,14 @@ export class BufferedDecoder implements MessageDecoder {
     }
     const scanner = this.scanner ?? this.start(reader.peek(1)[0]);
     let parts: Uint8Array[] | undefined;
-    let window = FIRST_WINDOW;
+    let window = this.firstWindow;
     for (;;) {
       const skipping = scanner.skipping;
       if (skipping > 0) {
         // Bytes the scanner would skip unseen: consume them without looking.
         const n = skipping < available ? skipping : available;
-        parts = appendViews(parts, reader.nextChunks(n));
+        const views = reader.nextChunks(n);
+        parts = parts === undefined ? (views.length === 1 ? views : appendViews([], views)) : appendViews(parts, views);
         scanner.advance(n);
         available -= n;
       } else {
@@ -104,7 +112,8 @@ export class BufferedDecoder implements MessageDecoder {
           throw this.refine(error, parts, bytes);
         }
         if (end > 0) {
-          parts = appendViews(parts, reader.nextChunks(end));
+          const views = reader.nextChunks(end);
+          parts = parts === undefined ? (views.length === 1 ? views : appendViews([], views)) : appendViews(parts, views);
           available -= end;
         }
         if (scanner.done) return this.complete(parts);
@@ -162,6 +171,8 @@ export class BufferedDecoder implements MessageDecoder {
     }
     this.scanner = undefined;
     this.wanted = 1;
+    const window = length + WINDOW_SLACK;
+    this.firstWindow = window < MIN_WINDOW ? MIN_WINDOW : window > MAX_WINDOW ? MAX_WINDOW : window;
     return decodedMessage('buffered', this.protocol, payload, length, length);
   }
 
@@ -190,20 +201,6 @@ export class BufferedDecoder implements MessageDecoder {
 }
 
 const EMPTY = new Uint8Array(0);
-
-/** Appends views, merging a view that continues the previous one in the same memory. */
-function appendViews(parts: Uint8Array[] | undefined, views: Uint8Array[]): Uint8Array[] {
-  const list = parts ?? [];
-  for (const view of views) {
-    const last = list.length > 0 ? list[list.length - 1] : undefined;
-    if (last !== undefined && last.buffer === view.buffer && last.byteOffset + last.byteLength === view.byteOffset) {
-      list[list.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + view.byteLength);
-    } else {
-      list.push(view);
-    }
-  }
-  return list;
-}
 
 /**
  * Encodes the Buffered transport: the payload goes to the output as it is written, with nothing around it.

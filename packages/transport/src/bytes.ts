@@ -24,14 +24,36 @@ export function writeU32(bytes: Uint8Array, at: number, value: number): void {
   bytes[at + 3] = value;
 }
 
-/** Decodes bytes[start, end) as UTF-8 (invalid sequences become U+FFFD, as Buffer does). */
+const utf8Decoder = new TextDecoder('utf-8');
+const utf8Encoder = new TextEncoder();
+/** Strings up to this many bytes take the ASCII fast paths (a JS loop beats a native call for short text). */
+const SHORT_TEXT = 64;
+
+/** Decodes bytes[start, end) as UTF-8 (invalid sequences become U+FFFD). */
 export function utf8Slice(bytes: Uint8Array, start: number, end: number): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
+  if (end - start <= SHORT_TEXT) {
+    let text = '';
+    for (let i = start; i < end; i++) {
+      const b = bytes[i];
+      if (b >= 0x80) return utf8Decoder.decode(bytes.subarray(start, end));
+      text += String.fromCharCode(b);
+    }
+    return text;
+  }
+  return utf8Decoder.decode(bytes.subarray(start, end));
 }
 
-/** Writes `text` as UTF-8 at bytes[at...] (the caller has measured it with Buffer.byteLength); returns the end. */
+/**
+ * Writes `text` as UTF-8 at bytes[at...]; `length` is its UTF-8 size (Buffer.byteLength), which the caller
+ * has measured and reserved. Returns the end.
+ */
 export function writeUtf8(bytes: Uint8Array, at: number, text: string, length: number): number {
-  if (length > 0) Buffer.from(bytes.buffer, bytes.byteOffset + at, length).write(text, 0, length, 'utf8');
+  if (length === text.length && length <= SHORT_TEXT) {
+    // byteLength equal to the UTF-16 length means every character is ASCII.
+    for (let i = 0; i < length; i++) bytes[at + i] = text.charCodeAt(i);
+  } else if (length > 0) {
+    utf8Encoder.encodeInto(text, bytes.subarray(at, at + length));
+  }
   return at + length;
 }
 

@@ -72,11 +72,29 @@ export function checkFrameLength(transport: string, reader: Reader, length: numb
   }
 }
 
-/** Consumes n bytes as a ByteSource: one view when contiguous, else one view per block (zero-copy). */
+/**
+ * Consumes n bytes as a ByteSource: one view when contiguous, else one view per block (zero-copy; views
+ * that continue each other in memory, as successive reads into one engine block do, are merged).
+ */
 export function takeSource(reader: Reader, n: number): ByteSource {
   if (n === 0) return EMPTY_VIEW;
   const views = reader.nextChunks(n);
-  return views.length === 1 ? views[0] : views;
+  if (views.length === 1) return views[0];
+  const merged = appendViews([], views);
+  return merged.length === 1 ? merged[0] : merged;
+}
+
+/** Appends views to `list`, merging a view that continues the previous one in the same memory. */
+export function appendViews(list: Uint8Array[], views: readonly Uint8Array[]): Uint8Array[] {
+  for (const view of views) {
+    const last = list.length > 0 ? list[list.length - 1] : undefined;
+    if (last !== undefined && last.buffer === view.buffer && last.byteOffset + last.byteLength === view.byteOffset) {
+      list[list.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + view.byteLength);
+    } else {
+      list.push(view);
+    }
+  }
+  return list;
 }
 
 const EMPTY_VIEW = new Uint8Array(0);

@@ -1,7 +1,7 @@
 import type { Reader } from '@thriftpoll/netpoll';
 import { ProtocolId, TApplicationExceptionType, type ByteSink, type ByteSource } from '@thriftpoll/protocol';
 import { BufferSink } from './buffersink';
-import { readI32, readU16, utf8Slice, varintSize, writeU16, writeU32, writeUtf8, writeVarint } from './bytes';
+import { utf8Slice, varintSize, writeU16, writeU32, writeUtf8, writeVarint } from './bytes';
 import { checkEnvelope, dropMetadata, type CheckedEnvelope } from './envelope';
 import { TransportError } from './errors';
 import { FailureLatch, LENGTH_SIZE, checkFrameLength, decodedMessage, finishFramed, takeSource } from './frame';
@@ -161,14 +161,16 @@ export function parseTHeaderInfo(bytes: Uint8Array, start: number, end: number):
   return { protocol: protocolId, transforms, headers, ignoredInfoId };
 }
 
-/** Encodes the variable part of a THeader header, zero-padded to a multiple of 4 bytes. */
-export function encodeTHeaderInfo(protocol: ProtocolId, transforms: readonly THeaderTransform[], headers: Metadata): Buffer {
+/** UTF-8 sizes of the header strings measureInfo() saw, for writeInfo() (reused: JS is single-threaded). */
+const lengths: number[] = [];
+
+/** Measures the variable part of a THeader header (padded to a multiple of 4); records the string sizes. */
+function measureInfo(protocol: ProtocolId, transforms: readonly THeaderTransform[], headers: Metadata): number {
+  lengths.length = 0;
   let size = varintSize(protocol) + varintSize(transforms.length);
   for (const id of transforms) size += varintSize(id);
   const count = headers.stringCount;
-  let lengths: number[] | undefined;
   if (count > 0) {
-    lengths = [];
     size += varintSize(INFO_KEYVALUE) + varintSize(count);
     for (const [key, value] of headers.entries()) {
       const keyLength = Buffer.byteLength(key, 'utf8');
@@ -184,21 +186,43 @@ export function encodeTHeaderInfo(protocol: ProtocolId, transforms: readonly THe
       `THeader header of ${padded} bytes exceeds ${THEADER_MAX_ENCODED_HEADER} (the most Apache's readers accept): send less metadata`,
     );
   }
-  const out = Buffer.alloc(padded);
-  let at = writeVarint(out, 0, protocol);
-  at = writeVarint(out, at, transforms.length);
-  for (const id of transforms) at = writeVarint(out, at, id);
-  if (lengths !== undefined) {
-    at = writeVarint(out, at, INFO_KEYVALUE);
-    at = writeVarint(out, at, count);
-    let i = 0;
+  return padded;
+}
+
+/** Writes what measureInfo() measured into out[at, at + padded), zero padding included. */
+function writeInfo(
+  out: Uint8Array,
+  at: number,
+  padded: number,
+  protocol: ProtocolId,
+  transforms: readonly THeaderTransform[],
+  headers: Metadata,
+): void {
+  const end = at + padded;
+  let p = writeVarint(out, at, protocol);
+  p = writeVarint(out, p, transforms.length);
+  for (const id of transforms) p = writeVarint(out, p, id);
+  const count = headers.stringCount;
+  if (count > 0) {
+    p = writeVarint(out, p, INFO_KEYVALUE);
+    p = writeVarint(out, p, count);
+    let n = 0;
     for (const [key, value] of headers.entries()) {
-      at = writeVarint(out, at, lengths[i]);
-      at = writeUtf8(out, at, key, lengths[i++]);
-      at = writeVarint(out, at, lengths[i]);
-      at = writeUtf8(out, at, value, lengths[i++]);
+      const keyLength = lengths[n++];
+      const valueLength = lengths[n++];
+      p = writeUtf8(out, writeVarint(out, p, keyLength), key, keyLength);
+      p = writeUtf8(out, writeVarint(out, p, valueLength), value, valueLength);
     }
   }
+  // Output memory is not zeroed: write the padding.
+  while (p < end) out[p++] = 0;
+}
+
+/** Encodes the variable part of a THeader header, zero-padded to a multiple of 4 bytes. */
+export function encodeTHeaderInfo(protocol: ProtocolId, transforms: readonly THeaderTransform[], headers: Metadata): Buffer {
+  const padded = measureInfo(protocol, transforms, headers);
+  const out = Buffer.allocUnsafe(padded);
+  writeInfo(out, 0, padded, protocol, transforms, headers);
   return out;
 }
 
@@ -254,10 +278,9 @@ export class THeaderDecoder implements MessageDecoder {
       this.wanted = total;
       return undefined;
     }
-    const head = reader.peek(FIXED_SIZE);
-    const flags = readU16(head, 6);
-    const seqid = readI32(head, 8);
-    const words = readU16(head, 12);
+    const flags = reader.peekUint32(4) & 0xffff;
+    const seqid = reader.peekUint32(8) | 0;
+    const words = reader.peekUint32(10) & 0xffff;
     const headerSize = words * 4;
     if (words === 0) throw badHeader('header size is 0 words: the header must hold at least the protocol id and transform count');
     if (FRAME_OVERHEAD + headerSize > length) {
@@ -308,7 +331,8 @@ export class THeaderEncoder implements MessageEncoder {
   private scratch: BufferSink | undefined;
   private active = false;
   private envelope: CheckedEnvelope | undefined;
-  private header: Buffer | undefined;
+  /** Size of the variable header part (padded). */
+  private headerLength = 0;
   private prefix: Uint8Array | undefined;
   private mark = 0;
 
@@ -333,17 +357,17 @@ export class THeaderEncoder implements MessageEncoder {
       dropMetadata('THeader', this.options.droppedMetadata, `int-keyed metadata (${checked.headers.intCount} entries; only TTHeader has int keys)`);
       this.droppedMetadata++;
     }
-    const header = encodeTHeaderInfo(checked.protocol, checked.transforms, checked.headers);
+    const headerLength = measureInfo(checked.protocol, checked.transforms, checked.headers);
     this.active = true;
     this.envelope = checked;
-    this.header = header;
+    this.headerLength = headerLength;
     if (checked.transforms.length > 0) {
       const scratch = (this.scratch ??= new BufferSink(64 * 1024));
       scratch.reset();
       this.payload.retarget(scratch);
     } else {
       this.mark = this.out.mallocLen();
-      this.prefix = this.writePrefix(header, checked);
+      this.prefix = this.writePrefix(headerLength, checked);
       this.payload.retarget(this.out);
     }
   }
@@ -351,12 +375,12 @@ export class THeaderEncoder implements MessageEncoder {
   end(): number {
     if (!this.active) throw new TransportError('ENCODER_STATE', 'THeader encoder: end() called without begin()');
     const envelope = this.envelope!;
-    const header = this.header!;
+    const headerLength = this.headerLength;
     const payloadLength = this.payload.count;
     const prefix = this.prefix;
     this.reset();
     if (prefix !== undefined) {
-      const frameLength = FRAME_OVERHEAD + header.length + payloadLength;
+      const frameLength = FRAME_OVERHEAD + headerLength + payloadLength;
       if (frameLength > this.options.maxFrameSize) this.out.mallocAck(this.mark);
       this.checkSize(frameLength, '; it was taken back out of the output');
       writeU32(prefix, 0, frameLength);
@@ -364,9 +388,11 @@ export class THeaderEncoder implements MessageEncoder {
     }
     let body: Uint8Array = this.scratch!.take();
     for (let i = 0; i < envelope.transforms.length; i++) body = deflatePayload(body, this.options.zlibLevel);
-    const frameLength = FRAME_OVERHEAD + header.length + body.length;
+    const frameLength = FRAME_OVERHEAD + headerLength + body.length;
     this.checkSize(frameLength, '; nothing was written');
-    writeU32(this.writePrefix(header, envelope), 0, frameLength);
+    // The header's string sizes were measured in begin(); measure again (the payload writer ran since).
+    measureInfo(envelope.protocol, envelope.transforms, envelope.headers);
+    writeU32(this.writePrefix(headerLength, envelope), 0, frameLength);
     const region = this.out.reserve(body.length);
     region.set(body);
     this.out.commit(body.length);
@@ -383,7 +409,6 @@ export class THeaderEncoder implements MessageEncoder {
   private reset(): void {
     this.active = false;
     this.envelope = undefined;
-    this.header = undefined;
     this.prefix = undefined;
     this.payload.retarget(undefined);
   }
@@ -397,14 +422,14 @@ export class THeaderEncoder implements MessageEncoder {
     }
   }
 
-  /** Mallocs and fills everything before the payload except the frame length. */
-  private writePrefix(header: Buffer, envelope: CheckedEnvelope): Uint8Array {
-    const prefix = this.out.malloc(FIXED_SIZE + header.length);
+  /** Mallocs and fills everything before the payload except the frame length (after measureInfo()). */
+  private writePrefix(headerLength: number, envelope: CheckedEnvelope): Uint8Array {
+    const prefix = this.out.malloc(FIXED_SIZE + headerLength);
     writeU16(prefix, 4, THEADER_MAGIC);
     writeU16(prefix, 6, envelope.flags);
     writeU32(prefix, 8, envelope.seqid);
-    writeU16(prefix, 12, header.length / 4);
-    prefix.set(header, FIXED_SIZE);
+    writeU16(prefix, 12, headerLength / 4);
+    writeInfo(prefix, FIXED_SIZE, headerLength, envelope.protocol, envelope.transforms, envelope.headers);
     return prefix;
   }
 }

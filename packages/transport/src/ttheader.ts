@@ -1,6 +1,6 @@
 import type { Reader } from '@thriftpoll/netpoll';
 import { ProtocolId, TApplicationExceptionType, type ByteSink } from '@thriftpoll/protocol';
-import { readI32, readU16, readU32, utf8Slice, writeU16, writeU32, writeUtf8 } from './bytes';
+import { readU16, readU32, utf8Slice, writeU16, writeU32, writeUtf8 } from './bytes';
 import { checkEnvelope, type CheckedEnvelope } from './envelope';
 import { TransportError } from './errors';
 import { FailureLatch, LENGTH_SIZE, checkFrameLength, decodedMessage, finishFramed, takeSource } from './frame';
@@ -150,36 +150,55 @@ export function parseTTHeaderInfo(bytes: Uint8Array, start: number, end: number)
   return { protocol: protocolId, transforms, headers, ignoredInfoId };
 }
 
+/** UTF-8 sizes of the strings measureInfo() saw, in writing order, for writeInfo() (reused: JS is single-threaded). */
+const lengths: number[] = [];
+
+function describeKey(key: string): string {
+  return JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
+}
+
+function tooLong(what: string, length: number): TransportError {
+  return new TransportError('INVALID_METADATA', `TTHeader encoder: ${what} is ${length} bytes, the format allows at most 65535`);
+}
+
 /**
- * Encodes the variable part of a TTHeader header (protocol id, no transforms, ACL token, KEYVALUE,
- * INTKEYVALUE), zero-padded to a multiple of 4. The string key RPC_TRANSIT_gdpr-token is written as the
- * ACL-token block, as Kitex does.
+ * Measures the variable part of a TTHeader header for `headers` (padded to a multiple of 4) and records the
+ * string sizes for writeInfo(). Throws when the format cannot hold the metadata.
  */
-export function encodeTTHeaderInfo(protocol: ProtocolId, headers: Metadata): Buffer {
-  let size = 2;
+function measureInfo(headers: Metadata): number {
+  lengths.length = 0;
+  let size = 2; // protocol id, transform count
   const aclToken = headers.get(KITEX_ACL_TOKEN_KEY);
-  const strings: [string, number, string, number][] = [];
+  if (aclToken !== undefined) {
+    const length = Buffer.byteLength(aclToken, 'utf8');
+    if (length > 0xffff) throw tooLong('ACL token', length);
+    size += 3 + length;
+  }
+  let count = 0;
+  let block = 0;
   for (const [key, value] of headers.entries()) {
     if (key === KITEX_ACL_TOKEN_KEY) continue;
-    strings.push([key, u16Length(key, `key ${JSON.stringify(key)}`), value, u16Length(value, `value of ${JSON.stringify(key)}`)]);
+    const keyLength = Buffer.byteLength(key, 'utf8');
+    const valueLength = Buffer.byteLength(value, 'utf8');
+    if (keyLength > 0xffff) throw tooLong(`key ${describeKey(key)}`, keyLength);
+    if (valueLength > 0xffff) throw tooLong(`value of ${describeKey(key)}`, valueLength);
+    lengths.push(keyLength, valueLength);
+    block += 4 + keyLength + valueLength;
+    count++;
   }
-  const ints: [number, string, number][] = [];
-  for (const [key, value] of headers.intEntries()) ints.push([key, value, u16Length(value, `value of int key ${key}`)]);
-  if (strings.length > 0xffff || ints.length > 0xffff) {
-    throw new TransportError('HEADER_TOO_LARGE', `TTHeader encoder: at most 65535 entries per block, got ${Math.max(strings.length, ints.length)}`);
+  if (count > 0) size += 3 + block;
+  let intCount = 0;
+  block = 0;
+  for (const [key, value] of headers.intEntries()) {
+    const valueLength = Buffer.byteLength(value, 'utf8');
+    if (valueLength > 0xffff) throw tooLong(`value of int key ${key}`, valueLength);
+    lengths.push(valueLength);
+    block += 4 + valueLength;
+    intCount++;
   }
-  let aclLength = 0;
-  if (aclToken !== undefined) {
-    aclLength = u16Length(aclToken, 'ACL token');
-    size += 1 + 2 + aclLength;
-  }
-  if (strings.length > 0) {
-    size += 3;
-    for (const [, keyLength, , valueLength] of strings) size += 4 + keyLength + valueLength;
-  }
-  if (ints.length > 0) {
-    size += 3;
-    for (const [, , valueLength] of ints) size += 4 + valueLength;
+  if (intCount > 0) size += 3 + block;
+  if (count > 0xffff || intCount > 0xffff) {
+    throw new TransportError('HEADER_TOO_LARGE', `TTHeader encoder: at most 65535 entries per block, got ${Math.max(count, intCount)}`);
   }
   const padded = (size + 3) & ~3;
   if (padded > TTHEADER_MAX_ENCODED_HEADER) {
@@ -188,45 +207,64 @@ export function encodeTTHeaderInfo(protocol: ProtocolId, headers: Metadata): Buf
       `TTHeader header of ${padded} bytes exceeds ${TTHEADER_MAX_ENCODED_HEADER} (the most Kitex reads): send less metadata`,
     );
   }
-  const out = Buffer.alloc(padded);
-  out[0] = protocol;
-  out[1] = 0; // no transforms
-  let at = 2;
-  if (aclToken !== undefined) {
-    out[at++] = INFO_ACL_TOKEN;
-    writeU16(out, at, aclLength);
-    at = writeUtf8(out, at + 2, aclToken, aclLength);
-  }
-  if (strings.length > 0) {
-    out[at++] = INFO_KEYVALUE;
-    writeU16(out, at, strings.length);
-    at += 2;
-    for (const [key, keyLength, value, valueLength] of strings) {
-      writeU16(out, at, keyLength);
-      at = writeUtf8(out, at + 2, key, keyLength);
-      writeU16(out, at, valueLength);
-      at = writeUtf8(out, at + 2, value, valueLength);
-    }
-  }
-  if (ints.length > 0) {
-    out[at++] = INFO_INTKEYVALUE;
-    writeU16(out, at, ints.length);
-    at += 2;
-    for (const [key, value, valueLength] of ints) {
-      writeU16(out, at, key);
-      writeU16(out, at + 2, valueLength);
-      at = writeUtf8(out, at + 4, value, valueLength);
-    }
-  }
-  return out;
+  return padded;
 }
 
-function u16Length(text: string, what: string): number {
-  const length = Buffer.byteLength(text, 'utf8');
-  if (length > 0xffff) {
-    throw new TransportError('INVALID_METADATA', `TTHeader encoder: ${what} is ${length} bytes, the format allows at most 65535`);
+/** Writes what measureInfo() measured into out[at, at + padded), zero padding included. */
+function writeInfo(out: Uint8Array, at: number, padded: number, protocol: ProtocolId, headers: Metadata): void {
+  const end = at + padded;
+  out[at] = protocol;
+  out[at + 1] = 0; // no transforms
+  let p = at + 2;
+  let n = 0;
+  const aclToken = headers.get(KITEX_ACL_TOKEN_KEY);
+  if (aclToken !== undefined) {
+    const length = Buffer.byteLength(aclToken, 'utf8');
+    out[p] = INFO_ACL_TOKEN;
+    writeU16(out, p + 1, length);
+    p = writeUtf8(out, p + 3, aclToken, length);
   }
-  return length;
+  const count = headers.stringCount - (aclToken === undefined ? 0 : 1);
+  if (count > 0) {
+    out[p] = INFO_KEYVALUE;
+    writeU16(out, p + 1, count);
+    p += 3;
+    for (const [key, value] of headers.entries()) {
+      if (key === KITEX_ACL_TOKEN_KEY) continue;
+      const keyLength = lengths[n++];
+      const valueLength = lengths[n++];
+      writeU16(out, p, keyLength);
+      p = writeUtf8(out, p + 2, key, keyLength);
+      writeU16(out, p, valueLength);
+      p = writeUtf8(out, p + 2, value, valueLength);
+    }
+  }
+  const intCount = headers.intCount;
+  if (intCount > 0) {
+    out[p] = INFO_INTKEYVALUE;
+    writeU16(out, p + 1, intCount);
+    p += 3;
+    for (const [key, value] of headers.intEntries()) {
+      const valueLength = lengths[n++];
+      writeU16(out, p, key);
+      writeU16(out, p + 2, valueLength);
+      p = writeUtf8(out, p + 4, value, valueLength);
+    }
+  }
+  // Output memory is not zeroed: write the padding.
+  while (p < end) out[p++] = 0;
+}
+
+/**
+ * Encodes the variable part of a TTHeader header (protocol id, no transforms, ACL token, KEYVALUE,
+ * INTKEYVALUE), zero-padded to a multiple of 4. The string key RPC_TRANSIT_gdpr-token is written as the
+ * ACL-token block, as Kitex does.
+ */
+export function encodeTTHeaderInfo(protocol: ProtocolId, headers: Metadata): Buffer {
+  const padded = measureInfo(headers);
+  const out = Buffer.allocUnsafe(padded);
+  writeInfo(out, 0, padded, protocol, headers);
+  return out;
 }
 
 /** True when bytes[at...] start a Thrift message (strict Binary 0x8001 or Compact 0x82 v1). */
@@ -285,10 +323,9 @@ export class TTHeaderDecoder implements MessageDecoder {
       this.wanted = total;
       return undefined;
     }
-    const head = reader.peek(FIXED_SIZE);
-    const flags = readU16(head, 6);
-    const seqid = readI32(head, 8);
-    const words = readU16(head, 12);
+    const flags = reader.peekUint32(4) & 0xffff;
+    const seqid = reader.peekUint32(8) | 0;
+    const words = reader.peekUint32(10) & 0xffff;
     const headerSize = words * 4;
     if (words === 0) throw badHeader('header size is 0 words: the header must hold at least the protocol id and transform count');
     if (FRAME_OVERHEAD + headerSize > length) {
@@ -362,17 +399,17 @@ export class TTHeaderEncoder implements MessageEncoder {
     if (checked.transforms.length > 0) {
       throw new TransportError('UNKNOWN_TRANSFORM', 'TTHeader encoder: TTHeader defines no transforms (Kitex never applies them)');
     }
-    const header = encodeTTHeaderInfo(checked.protocol, checked.headers);
+    const headerLength = measureInfo(checked.headers);
     const innerLength = this.framed ? LENGTH_SIZE : 0;
     this.mark = this.out.mallocLen();
-    const prefix = this.out.malloc(FIXED_SIZE + header.length + innerLength);
+    const prefix = this.out.malloc(FIXED_SIZE + headerLength + innerLength);
     writeU16(prefix, 4, TTHEADER_MAGIC);
     writeU16(prefix, 6, checked.flags);
     writeU32(prefix, 8, checked.seqid);
-    writeU16(prefix, 12, header.length / 4);
-    prefix.set(header, FIXED_SIZE);
+    writeU16(prefix, 12, headerLength / 4);
+    writeInfo(prefix, FIXED_SIZE, headerLength, checked.protocol, checked.headers);
     this.prefix = prefix;
-    this.headerLength = header.length;
+    this.headerLength = headerLength;
     this.payload.retarget(this.out);
   }
 
