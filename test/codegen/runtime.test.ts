@@ -493,13 +493,13 @@ describe('service descriptors', () => {
 
   test('struct arguments must be present on both sides', () => {
     const put = T.Catalog.methods.put as MethodDescriptor<[T.Everything], void>;
-    expectProtocolError(() => bytes(binaryProtocol, (w) => put.writeArgs(w, [undefined as unknown as T.Everything])), /Catalog\.put\(args\)\.item \(field 1\) is required but missing/);
+    expectProtocolError(() => bytes(binaryProtocol, (w) => put.writeArgs(w, [undefined as unknown as T.Everything])), /^Catalog\.put argument item \(field 1\) is required but missing$/);
     const empty = bytes(binaryProtocol, (w) => {
       w.writeStructBegin('put_args');
       w.writeFieldStop();
       w.writeStructEnd();
     });
-    expectProtocolError(() => put.readArgs(binaryProtocol.createReader(empty)), /Catalog\.put\(args\)\.item \(field 1\) is required but was not in the input/);
+    expectProtocolError(() => put.readArgs(binaryProtocol.createReader(empty)), /^Catalog\.put argument item \(field 1\) is required but was not in the input$/);
   });
 
   test('absent scalar arguments decode to zero values', () => {

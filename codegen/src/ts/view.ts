@@ -429,7 +429,8 @@ export class ModuleViewBuilder {
   /** The view of a field of a struct-like owner (or of an args/result struct). */
   private field(f: Field, owner: string, access: string, role: 'struct' | 'union' | 'exception' | 'arg' | 'result'): FieldView {
     const type = this.type(f.type);
-    const where = `${owner}.${f.name}`;
+    // How messages name the field: `Request.action`, `EchoServer.echo argument req`, `EchoServer.echo result success`.
+    const where = role === 'arg' ? `${owner} argument ${f.name}` : role === 'result' ? `${owner} result ${f.name}` : `${owner}.${f.name}`;
     const resolved = resolveTypedef(f.type);
     const isStructLike = resolved.kind === 'struct' || resolved.kind === 'union' || resolved.kind === 'exception';
     // Arguments of struct types are needed by the handler's signature: absent on the wire is an error.
@@ -570,14 +571,14 @@ export class ModuleViewBuilder {
 
   private methodView(service: ServiceDefinition, serviceName: string, fn: FunctionDefinition): MethodView {
     const owner = `${service.name}.${fn.name}`;
-    const args = fn.args.map((a, i) => this.field(a, `${owner}(args)`, `args[${i}]`, 'arg'));
+    const args = fn.args.map((a, i) => this.field(a, owner, `args[${i}]`, 'arg'));
     const params = args.map((a) => ({ name: escapeParameter(a.name), tsType: a.type.tsType }));
     const isVoid = fn.returnType.kind === 'void';
     const success =
       fn.returnType.kind === 'void'
         ? null
-        : this.field({ id: 0, name: 'success', type: fn.returnType, requiredness: 'optional', annotations: {}, location: fn.location }, `${owner}(result)`, 'value', 'result');
-    const exceptions = fn.throws.map((t) => this.field(t, `${owner}(result)`, 'error', 'result'));
+        : this.field({ id: 0, name: 'success', type: fn.returnType, requiredness: 'optional', annotations: {}, location: fn.location }, owner, 'value', 'result');
+    const exceptions = fn.throws.map((t) => this.field(t, owner, 'error', 'result'));
     const prop = methodProperty(fn.name);
     return {
       name: fn.name,

@@ -1091,7 +1091,7 @@ const $Everything$put: $MethodDescriptor<[fields: Fields], void> = {
 
   writeArgs(writer, args) {
     writer.writeStructBegin('put_args');
-    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Everything.put(args).fields (field 1) is required but missing');
+    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Everything.put argument fields (field 1) is required but missing');
     writer.writeFieldBegin(12 /* STRUCT */, 1);
     Fields.encode(writer, args[0]);
     writer.writeFieldEnd();
@@ -1120,7 +1120,7 @@ const $Everything$put: $MethodDescriptor<[fields: Fields], void> = {
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    if ($fields === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Everything.put(args).fields (field 1) is required but was not in the input');
+    if ($fields === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Everything.put argument fields (field 1) is required but was not in the input');
     return [$fields];
   },
 
@@ -1267,7 +1267,7 @@ const $Everything$choices: $MethodDescriptor<[seed: Choice], Choice[]> = {
 
   writeArgs(writer, args) {
     writer.writeStructBegin('choices_args');
-    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Everything.choices(args).seed (field 1) is required but missing');
+    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Everything.choices argument seed (field 1) is required but missing');
     writer.writeFieldBegin(12 /* STRUCT */, 1);
     Choice.encode(writer, args[0]);
     writer.writeFieldEnd();
@@ -1296,7 +1296,7 @@ const $Everything$choices: $MethodDescriptor<[seed: Choice], Choice[]> = {
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    if ($seed === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Everything.choices(args).seed (field 1) is required but was not in the input');
+    if ($seed === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Everything.choices argument seed (field 1) is required but was not in the input');
     return [$seed ?? { text: 'seed' }];
   },
 
@@ -1332,7 +1332,7 @@ const $Everything$choices: $MethodDescriptor<[seed: Choice], Choice[]> = {
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
             if ($$n0 !== 0 && $$h0.elemType !== 12 /* STRUCT */) {
-              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.choices(result).success: expected list<Choice> elements of type STRUCT, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
+              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.choices result success: expected list<Choice> elements of type STRUCT, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Choice[] = [];
             for (let $$i0 = 0; $$i0 < $$n0; $$i0++) {
@@ -1466,7 +1466,7 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
             const $$h0 = reader.readSetBegin();
             const $$n0 = $$h0.size;
             if ($$n0 !== 0 && $$h0.elemType !== 11 /* STRING */) {
-              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep(args).blobs: expected Blobs elements of type STRING, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
+              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep argument blobs: expected Blobs elements of type STRING, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Blobs = new Set<Uint8Array>();
             for (let $$i0 = 0; $$i0 < $$n0; $$i0++) {
@@ -1483,7 +1483,7 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
             if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 8 /* I32 */)) {
-              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep(args).byName: expected SeverityByName entries of types STRING, I32, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
+              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep argument byName: expected SeverityByName entries of types STRING, I32, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: SeverityByName = new Map<string, shared.Severity>();
             for (let $$i0 = 0; $$i0 < $$n0; $$i0++) {
@@ -1547,7 +1547,7 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
             if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 14 /* SET */)) {
-              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep(result).success: expected map<string, set<list<Tree>>> entries of types STRING, SET, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
+              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep result success: expected map<string, set<list<Tree>>> entries of types STRING, SET, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, Set<Tree[]>> = new Map<string, Set<Tree[]>>();
             for (let $$i0 = 0; $$i0 < $$n0; $$i0++) {
@@ -1556,7 +1556,7 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
               const $$h1 = reader.readSetBegin();
               const $$n1 = $$h1.size;
               if ($$n1 !== 0 && $$h1.elemType !== 15 /* LIST */) {
-                throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep(result).success: expected set<list<Tree>> elements of type LIST, got ${$TType[$$h1.elemType] ?? $$h1.elemType}`);
+                throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep result success: expected set<list<Tree>> elements of type LIST, got ${$TType[$$h1.elemType] ?? $$h1.elemType}`);
               }
               const $$c1: Set<Tree[]> = new Set<Tree[]>();
               for (let $$i1 = 0; $$i1 < $$n1; $$i1++) {
@@ -1564,7 +1564,7 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
                 const $$h2 = reader.readListBegin();
                 const $$n2 = $$h2.size;
                 if ($$n2 !== 0 && $$h2.elemType !== 12 /* STRUCT */) {
-                  throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep(result).success: expected list<Tree> elements of type STRUCT, got ${$TType[$$h2.elemType] ?? $$h2.elemType}`);
+                  throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Everything.deep result success: expected list<Tree> elements of type STRUCT, got ${$TType[$$h2.elemType] ?? $$h2.elemType}`);
                 }
                 const $$c2: Tree[] = [];
                 for (let $$i2 = 0; $$i2 < $$n2; $$i2++) {

@@ -175,7 +175,7 @@ const $EchoServer$echo: $MethodDescriptor<[req: Request], Response> = {
 
   writeArgs(writer, args) {
     writer.writeStructBegin('echo_args');
-    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'EchoServer.echo(args).req (field 1) is required but missing');
+    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'EchoServer.echo argument req (field 1) is required but missing');
     writer.writeFieldBegin(12 /* STRUCT */, 1);
     Request.encode(writer, args[0]);
     writer.writeFieldEnd();
@@ -204,7 +204,7 @@ const $EchoServer$echo: $MethodDescriptor<[req: Request], Response> = {
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    if ($req === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'EchoServer.echo(args).req (field 1) is required but was not in the input');
+    if ($req === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'EchoServer.echo argument req (field 1) is required but was not in the input');
     return [$req];
   },
 

@@ -1702,7 +1702,7 @@ const $Catalog$put: $MethodDescriptor<[item: Everything], void> = {
 
   writeArgs(writer, args) {
     writer.writeStructBegin('put_args');
-    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Catalog.put(args).item (field 1) is required but missing');
+    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Catalog.put argument item (field 1) is required but missing');
     writer.writeFieldBegin(12 /* STRUCT */, 1);
     Everything.encode(writer, args[0]);
     writer.writeFieldEnd();
@@ -1731,7 +1731,7 @@ const $Catalog$put: $MethodDescriptor<[item: Everything], void> = {
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    if ($item === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Catalog.put(args).item (field 1) is required but was not in the input');
+    if ($item === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Catalog.put argument item (field 1) is required but was not in the input');
     return [$item];
   },
 
@@ -1890,7 +1890,7 @@ const $Catalog$shapes: $MethodDescriptor<[filter: Set<common.Status>], Shape[]> 
             const $$h0 = reader.readSetBegin();
             const $$n0 = $$h0.size;
             if ($$n0 !== 0 && $$h0.elemType !== 8 /* I32 */) {
-              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Catalog.shapes(args).filter: expected set<common.Status> elements of type I32, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
+              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Catalog.shapes argument filter: expected set<common.Status> elements of type I32, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Set<common.Status> = new Set<common.Status>();
             for (let $$i0 = 0; $$i0 < $$n0; $$i0++) {
@@ -1943,7 +1943,7 @@ const $Catalog$shapes: $MethodDescriptor<[filter: Set<common.Status>], Shape[]> 
             const $$h0 = reader.readListBegin();
             const $$n0 = $$h0.size;
             if ($$n0 !== 0 && $$h0.elemType !== 12 /* STRUCT */) {
-              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Catalog.shapes(result).success: expected list<Shape> elements of type STRUCT, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
+              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Catalog.shapes result success: expected list<Shape> elements of type STRUCT, got ${$TType[$$h0.elemType] ?? $$h0.elemType}`);
             }
             const $$c0: Shape[] = [];
             for (let $$i0 = 0; $$i0 < $$n0; $$i0++) {
@@ -2024,7 +2024,7 @@ const $Catalog$counts: $MethodDescriptor<[], Map<string, bigint>> = {
             const $$h0 = reader.readMapBegin();
             const $$n0 = $$h0.size;
             if ($$n0 !== 0 && ($$h0.keyType !== 11 /* STRING */ || $$h0.valueType !== 10 /* I64 */)) {
-              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Catalog.counts(result).success: expected map<string, i64> entries of types STRING, I64, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
+              throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, `Catalog.counts result success: expected map<string, i64> entries of types STRING, I64, got ${$TType[$$h0.keyType] ?? $$h0.keyType}, ${$TType[$$h0.valueType] ?? $$h0.valueType}`);
             }
             const $$c0: Map<string, bigint> = new Map<string, bigint>();
             for (let $$i0 = 0; $$i0 < $$n0; $$i0++) {
@@ -2057,7 +2057,7 @@ const $Catalog$echoPrims: $MethodDescriptor<[p: Primitives], Primitives> = {
 
   writeArgs(writer, args) {
     writer.writeStructBegin('echoPrims_args');
-    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Catalog.echoPrims(args).p (field 1) is required but missing');
+    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Catalog.echoPrims argument p (field 1) is required but missing');
     writer.writeFieldBegin(12 /* STRUCT */, 1);
     Primitives.encode(writer, args[0]);
     writer.writeFieldEnd();
@@ -2086,7 +2086,7 @@ const $Catalog$echoPrims: $MethodDescriptor<[p: Primitives], Primitives> = {
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    if ($p === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Catalog.echoPrims(args).p (field 1) is required but was not in the input');
+    if ($p === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Catalog.echoPrims argument p (field 1) is required but was not in the input');
     return [$p];
   },
 

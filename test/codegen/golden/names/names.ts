@@ -851,7 +851,7 @@ const $Greeter$greet: $MethodDescriptor<[class_: string, options_: string, conte
       writer.writeString(args[1]);
       writer.writeFieldEnd();
     }
-    if (args[2] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.greet(args).context (field 3) is required but missing');
+    if (args[2] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.greet argument context (field 3) is required but missing');
     writer.writeFieldBegin(12 /* STRUCT */, 3);
     Context.encode(writer, args[2]);
     writer.writeFieldEnd();
@@ -909,7 +909,7 @@ const $Greeter$greet: $MethodDescriptor<[class_: string, options_: string, conte
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    if ($context === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.greet(args).context (field 3) is required but was not in the input');
+    if ($context === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.greet argument context (field 3) is required but was not in the input');
     return [$class, $options, $context, $invoker];
   },
 
@@ -962,7 +962,7 @@ const $Greeter$constructor: $MethodDescriptor<[let_: default_], void> = {
 
   writeArgs(writer, args) {
     writer.writeStructBegin('constructor_args');
-    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.constructor(args).let (field 1) is required but missing');
+    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.constructor argument let (field 1) is required but missing');
     writer.writeFieldBegin(12 /* STRUCT */, 1);
     default_.encode(writer, args[0]);
     writer.writeFieldEnd();
@@ -991,7 +991,7 @@ const $Greeter$constructor: $MethodDescriptor<[let_: default_], void> = {
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    if ($let === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.constructor(args).let (field 1) is required but was not in the input');
+    if ($let === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.constructor argument let (field 1) is required but was not in the input');
     return [$let];
   },
 
@@ -1047,7 +1047,7 @@ const $Greeter$invoker: $MethodDescriptor<[delete_: Error_], Object_> = {
 
   writeArgs(writer, args) {
     writer.writeStructBegin('invoker_args');
-    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.invoker(args).delete (field 1) is required but missing');
+    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.invoker argument delete (field 1) is required but missing');
     writer.writeFieldBegin(12 /* STRUCT */, 1);
     Object_.encode(writer, args[0]);
     writer.writeFieldEnd();
@@ -1076,7 +1076,7 @@ const $Greeter$invoker: $MethodDescriptor<[delete_: Error_], Object_> = {
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    if ($delete === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.invoker(args).delete (field 1) is required but was not in the input');
+    if ($delete === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.invoker argument delete (field 1) is required but was not in the input');
     return [$delete];
   },
 
@@ -1129,7 +1129,7 @@ const $Greeter$invoke: $MethodDescriptor<[value: reader_, invoker: number], read
 
   writeArgs(writer, args) {
     writer.writeStructBegin('invoke_args');
-    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.invoke(args).value (field 1) is required but missing');
+    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.invoke argument value (field 1) is required but missing');
     writer.writeFieldBegin(12 /* STRUCT */, 1);
     reader_.encode(writer, args[0]);
     writer.writeFieldEnd();
@@ -1171,7 +1171,7 @@ const $Greeter$invoke: $MethodDescriptor<[value: reader_, invoker: number], read
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    if ($value === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.invoke(args).value (field 1) is required but was not in the input');
+    if ($value === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Greeter.invoke argument value (field 1) is required but was not in the input');
     return [$value, $invoker];
   },
 

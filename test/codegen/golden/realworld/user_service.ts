@@ -23,7 +23,7 @@ const $UserService$GetUser: $MethodDescriptor<[req: user.GetUserRequest], user.G
 
   writeArgs(writer, args) {
     writer.writeStructBegin('GetUser_args');
-    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.GetUser(args).req (field 1) is required but missing');
+    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.GetUser argument req (field 1) is required but missing');
     writer.writeFieldBegin(12 /* STRUCT */, 1);
     user.GetUserRequest.encode(writer, args[0]);
     writer.writeFieldEnd();
@@ -52,7 +52,7 @@ const $UserService$GetUser: $MethodDescriptor<[req: user.GetUserRequest], user.G
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    if ($req === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.GetUser(args).req (field 1) is required but was not in the input');
+    if ($req === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.GetUser argument req (field 1) is required but was not in the input');
     return [$req];
   },
 
@@ -123,7 +123,7 @@ const $UserService$ListUsers: $MethodDescriptor<[req: user.ListUsersRequest], us
 
   writeArgs(writer, args) {
     writer.writeStructBegin('ListUsers_args');
-    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.ListUsers(args).req (field 1) is required but missing');
+    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.ListUsers argument req (field 1) is required but missing');
     writer.writeFieldBegin(12 /* STRUCT */, 1);
     user.ListUsersRequest.encode(writer, args[0]);
     writer.writeFieldEnd();
@@ -152,7 +152,7 @@ const $UserService$ListUsers: $MethodDescriptor<[req: user.ListUsersRequest], us
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    if ($req === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.ListUsers(args).req (field 1) is required but was not in the input');
+    if ($req === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.ListUsers argument req (field 1) is required but was not in the input');
     return [$req];
   },
 
@@ -223,7 +223,7 @@ const $UserService$UpdateUser: $MethodDescriptor<[req: user.UpdateUserRequest], 
 
   writeArgs(writer, args) {
     writer.writeStructBegin('UpdateUser_args');
-    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.UpdateUser(args).req (field 1) is required but missing');
+    if (args[0] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.UpdateUser argument req (field 1) is required but missing');
     writer.writeFieldBegin(12 /* STRUCT */, 1);
     user.UpdateUserRequest.encode(writer, args[0]);
     writer.writeFieldEnd();
@@ -252,7 +252,7 @@ const $UserService$UpdateUser: $MethodDescriptor<[req: user.UpdateUserRequest], 
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    if ($req === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.UpdateUser(args).req (field 1) is required but was not in the input');
+    if ($req === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.UpdateUser argument req (field 1) is required but was not in the input');
     return [$req];
   },
 
@@ -328,7 +328,7 @@ const $UserService$DeleteUser: $MethodDescriptor<[id: user.UserID, Base: base.Ba
       writer.writeI64(args[0]);
       writer.writeFieldEnd();
     }
-    if (args[1] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.DeleteUser(args).Base (field 255) is required but missing');
+    if (args[1] == null) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.DeleteUser argument Base (field 255) is required but missing');
     writer.writeFieldBegin(12 /* STRUCT */, 255);
     base.Base.encode(writer, args[1]);
     writer.writeFieldEnd();
@@ -365,7 +365,7 @@ const $UserService$DeleteUser: $MethodDescriptor<[id: user.UserID, Base: base.Ba
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    if ($Base === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.DeleteUser(args).Base (field 255) is required but was not in the input');
+    if ($Base === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'UserService.DeleteUser argument Base (field 255) is required but was not in the input');
     return [$id, $Base];
   },
 
