@@ -181,3 +181,22 @@ describe('template overrides (--templates)', () => {
     expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(/rendering module common failed: .*no-such-partial/);
   });
 });
+
+describe('custom templates see the schema model', () => {
+  test('annotations of fields are reachable from templates (e.g. to emit validation from vt.* annotations)', () => {
+    const scratch = tempDir('codegen-annotations');
+    try {
+      fs.writeFileSync(
+        path.join(scratch.dir, 'struct.hbs'),
+        fs.readFileSync(path.join(BUNDLED_TEMPLATES, 'struct.hbs'), 'utf8') +
+          '{{#each fields}}{{#if field.annotations.[vt.max_size]}}export const {{../name}}_{{prop}}_MAX = {{field.annotations.[vt.max_size].[0]}};\n{{/if}}{{/each}}',
+      );
+      const files = generateCase({ ...GOLDEN_CASES.find((c) => c.name === 'realworld')!, generate: { templatesDir: scratch.dir } });
+      const user = files.find((f) => f.module === 'user')!.contents;
+      expect(user).toContain('export const Address_Country_MAX = 64;');
+      expect(user).toContain('export const User_Name_MAX = 128;');
+    } finally {
+      scratch.remove();
+    }
+  });
+});

@@ -94,6 +94,8 @@ export interface FieldView {
   readonly present: string;
   /** The field's value after decoding: the local, with `init` applied when absent. */
   readonly decoded: string;
+  /** The schema model's field (annotations, default, location), for custom templates. */
+  readonly field: Field;
 }
 
 export interface EnumView {
@@ -102,6 +104,8 @@ export interface EnumView {
   readonly idlName: string;
   readonly doc: readonly string[] | null;
   readonly members: readonly { readonly name: string; readonly value: number; readonly doc: readonly string[] | null }[];
+  /** The schema model's definition, for custom templates. */
+  readonly definition: EnumDefinition;
 }
 
 export interface SenumView {
@@ -127,6 +131,8 @@ export interface StructView {
   readonly quotedName: string;
   /** Unions: one object type per member, that member set and the others `?: never`. */
   readonly variants: readonly string[];
+  /** The schema model's definition, for custom templates. */
+  readonly definition: StructDefinition;
 }
 
 export interface TypedefView {
@@ -174,6 +180,8 @@ export interface MethodView {
   readonly argsStruct: string;
   readonly resultStruct: string;
   readonly missingResult: string;
+  /** The schema model's function, for custom templates. */
+  readonly function: FunctionDefinition;
 }
 
 export interface ServiceView {
@@ -184,6 +192,8 @@ export interface ServiceView {
   readonly doc: readonly string[] | null;
   readonly parent: { readonly descriptor: string; readonly client: string; readonly handler: string } | null;
   readonly methods: readonly MethodView[];
+  /** The schema model's definition, for custom templates. */
+  readonly definition: ServiceDefinition;
 }
 
 export interface ModuleView {
@@ -201,6 +211,9 @@ export interface ModuleView {
   readonly contextParam: string;
   /** True when the module declares nothing (it still has to be an ES module). */
   readonly empty: boolean;
+  /** The schema model of this file, and of everything loaded, for custom templates. */
+  readonly file: SchemaFile;
+  readonly schema: Schema;
 }
 
 export interface ViewOptions {
@@ -277,6 +290,8 @@ export class ModuleViewBuilder {
       services,
       contextParam,
       empty: this.file.definitions.length === 0,
+      file: this.file,
+      schema: this.schema,
     };
   }
 
@@ -417,6 +432,7 @@ export class ModuleViewBuilder {
       idlName: def.name,
       doc: docLines(def.doc, def.annotations),
       members: def.values.map((v) => ({ name: propertyName(v.name), value: v.value, doc: docLines(v.doc, v.annotations) })),
+      definition: def,
     };
   }
 
@@ -468,6 +484,7 @@ export class ModuleViewBuilder {
       isErrorMessage,
       present,
       decoded: init !== null && !initOnDeclare ? `${local} ?? ${init}` : local,
+      field: f,
     };
   }
 
@@ -498,6 +515,7 @@ export class ModuleViewBuilder {
       hasRequiredInit,
       superMessage,
       variants,
+      definition: def,
     };
   }
 
@@ -566,6 +584,7 @@ export class ModuleViewBuilder {
       doc: docLines(def.doc, def.annotations),
       parent,
       methods: def.functions.map((fn) => this.methodView(def, serviceName, fn)),
+      definition: def,
     };
   }
 
@@ -602,6 +621,7 @@ export class ModuleViewBuilder {
       argsStruct: quote(`${fn.name}_args`),
       resultStruct: quote(`${fn.name}_result`),
       missingResult: quote(`${owner} returned no result: the reply had neither a success value nor a declared exception`),
+      function: fn,
     };
   }
 }
