@@ -1,4 +1,3 @@
-import type { Reader } from '@thriftpoll/netpoll';
 import { ProtocolId, protocolById } from '@thriftpoll/protocol';
 import type { TransportKind } from '@thriftpoll/transport';
 
@@ -11,9 +10,6 @@ export interface OversizedRequest {
   readonly headerSeqid: number | undefined;
   readonly flags: number;
 }
-
-/** How far into a message we look for its header: names are short in practice. */
-const PEEK_LIMIT = 64 * 1024;
 
 function u16(bytes: Uint8Array, at: number): number {
   return (bytes[at] << 8) | bytes[at + 1];
@@ -29,18 +25,16 @@ function startsMessage(bytes: Uint8Array, at: number): boolean {
 
 /**
  * A transport refused a request for its size (its frame length, or a Buffered message past maxMessageSize)
- * before reading it. Its first bytes are still buffered: find the transport, protocol, method name and seqid
- * from them, so the caller can be told why instead of seeing the connection drop. Returns undefined when the
- * bytes do not say (a THeader payload under zlib, a name longer than 64 KiB, garbage).
+ * before reading it. From its first bytes (the transport error's `messageHead`, from the start of the frame or
+ * message), find the transport, protocol, method name and seqid, so the caller can be told why instead of seeing
+ * the connection drop. Returns undefined when the bytes do not say (a THeader payload under zlib, garbage).
  *
  *   framed     u32 length | message
  *   theader    u32 length | 0x0fff | u16 flags | i32 seqid | u16 header words | varint protocol | varint transforms ...
  *   ttheader   u32 length | 0x1000 | u16 flags | i32 seqid | u16 header words | u8 protocol | ...
  */
-export function describeOversized(reader: Reader, known: TransportKind | undefined): OversizedRequest | undefined {
-  const available = reader.len();
-  if (available < 4) return undefined;
-  const head = reader.peek(Math.min(available, PEEK_LIMIT));
+export function describeOversized(head: Uint8Array, known: TransportKind | undefined): OversizedRequest | undefined {
+  if (head.length < 4) return undefined;
   let transport: TransportKind | undefined = known;
   if (transport === undefined) {
     if (startsMessage(head, 0)) transport = 'buffered';

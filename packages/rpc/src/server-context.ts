@@ -1,22 +1,6 @@
 import type { MethodDescriptor, ServerCallContext } from '@thriftpoll/protocol';
 import type { Metadata, TransportKind } from '@thriftpoll/transport';
 
-/** What a server knows about the request a context is built for. */
-export interface ServerRequestInfo {
-  readonly service: string;
-  readonly method: string;
-  readonly seqid: number;
-  readonly descriptor: MethodDescriptor;
-  readonly args: unknown[];
-  readonly oneway: boolean;
-  readonly headers: Metadata;
-  readonly deadline: number | undefined;
-  readonly peer: string;
-  readonly transport: TransportKind;
-  readonly protocol: 'binary' | 'compact';
-  readonly handler: Record<string, unknown>;
-}
-
 /**
  * The call context of one request: what handlers receive as their last argument and what server middleware
  * sees. Implements the `ServerCallContext` contract of generated handlers, plus what middleware needs.
@@ -61,20 +45,33 @@ export class ServerContext implements ServerCallContext {
   private abortReason: unknown = undefined;
   private finished = false;
 
-  constructor(info: ServerRequestInfo, startTime: number) {
-    this.service = info.service;
-    this.method = info.method;
-    this.seqid = info.seqid;
-    this.descriptor = info.descriptor;
-    this.args = info.args;
-    this.oneway = info.oneway;
-    this.requestMetadata = info.headers;
-    this.deadline = info.deadline;
-    this.peer = info.peer;
-    this.transport = info.transport;
-    this.protocol = info.protocol;
-    this.startTime = startTime;
-    this.handlerObject = info.handler;
+  /** @internal Built by the server for each request (positional: one allocation per request, not two). */
+  constructor(
+    service: string,
+    descriptor: MethodDescriptor,
+    seqid: number,
+    args: unknown[],
+    oneway: boolean,
+    headers: Metadata,
+    deadline: number | undefined,
+    peer: string,
+    transport: TransportKind,
+    protocol: 'binary' | 'compact',
+    handler: Record<string, unknown>,
+  ) {
+    this.service = service;
+    this.method = descriptor.name;
+    this.seqid = seqid;
+    this.descriptor = descriptor;
+    this.args = args;
+    this.oneway = oneway;
+    this.requestMetadata = headers;
+    this.deadline = deadline;
+    this.peer = peer;
+    this.transport = transport;
+    this.protocol = protocol;
+    this.startTime = performance.now();
+    this.handlerObject = handler;
   }
 
   /** The caller's string headers (THeader/TTHeader). Empty on Buffered and Framed. */

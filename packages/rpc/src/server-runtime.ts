@@ -29,6 +29,8 @@ export interface ServerStats {
 export interface ServerRuntime {
   readonly registry: ServiceRegistry;
   readonly chain: Chain<ServerContext>;
+  /** True without middleware: handlers are called directly, and synchronous ones complete without a promise. */
+  readonly direct: boolean;
   readonly readerOptions: ReaderOptions;
   readonly encoderOptions: EncoderOptions;
   readonly replyOrder: 'auto' | 'in-order';

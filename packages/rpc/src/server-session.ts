@@ -2,9 +2,9 @@ import {
   MessageType,
   TApplicationException,
   TApplicationExceptionType,
+  ProtocolId,
   protocolById,
   type MethodDescriptor,
-  type ProtocolId,
   type ProtocolReader,
   type ProtocolWriter,
 } from '@thriftpoll/protocol';
@@ -18,6 +18,7 @@ import { describeOversized } from './oversized';
 import { plainMethodName, type RegisteredMethod } from './registry';
 import type { ServerRuntime } from './server-runtime';
 import { ServerContext } from './server-context';
+import { callHandler, isThenable, thrownBy } from './invoke-handler';
 
 /** How a reply is routed back: what the request's message and transport said. */
 interface ReplyRoute {
@@ -32,6 +33,15 @@ interface ReplyRoute {
   readonly transforms: readonly number[];
   /** Request ordinal on the connection, for in-order replies. */
   readonly index: number;
+}
+
+/** What a reply's body is. */
+const enum Body {
+  RESULT,
+  /** A declared exception: REPLY with the exception's result field. */
+  DECLARED,
+  /** A TApplicationException: EXCEPTION message. */
+  APPLICATION,
 }
 
 /** A reply ready to be written (in-order mode parks them until their turn). */
@@ -75,6 +85,17 @@ export class ServerSession {
   private busy = false;
   private closeWhenIdle = false;
   private readonly flushTask = (): void => this.flush();
+  /** The envelope of the reply being encoded (one object per session: encoders read it synchronously). */
+  private readonly envelope: { protocol: ProtocolId; seqid: number; flags: number; headers: Metadata; transforms: readonly number[] } = {
+    protocol: ProtocolId.BINARY,
+    seqid: 0,
+    flags: 0,
+    headers: Metadata.EMPTY,
+    transforms: [],
+  };
+  /** Why the last encode() failed. */
+  private encodeError: unknown = undefined;
+  private encodeFailure = '';
 
   /**
    * @param rejectLimit set when the connection is over maxConnections: its first request is answered with an
@@ -194,11 +215,11 @@ export class ServerSession {
       return;
     }
     const headers = message.headers;
-    const hint = headers.isEmpty() ? undefined : headers.getInt(KitexIntKey.ToService) ?? headers.get('service');
+    const hint = headers === Metadata.EMPTY || headers.isEmpty() ? undefined : (headers.getInt(KitexIntKey.ToService) ?? headers.get('service'));
     const resolved = this.runtime.registry.resolve(name, hint);
     if ('unresolved' in resolved) {
       this.runtime.stats.unknownMethod++;
-      if (type === MessageType.ONEWAY) this.finish({ kind: 'none', route });
+      if (type === MessageType.ONEWAY) this.finishNone(route);
       else this.finishFailure(route, TApplicationExceptionType.UNKNOWN_METHOD, resolved.unresolved);
       return;
     }
@@ -206,7 +227,7 @@ export class ServerSession {
     const refusal = this.admit();
     if (refusal !== undefined) {
       this.runtime.stats.overloaded++;
-      if (oneway) this.finish({ kind: 'none', route });
+      if (oneway) this.finishNone(route);
       else this.finishFailure(route, TApplicationExceptionType.INTERNAL_ERROR, overloadMessage(refusal, this.describeLimit(refusal)));
       if (refusal === 'maxConnections') this.closeAfterReply();
       return;
@@ -218,7 +239,7 @@ export class ServerSession {
     } catch (error) {
       this.runtime.stats.badRequests++;
       const why = error instanceof Error ? error.message : String(error);
-      if (oneway) this.finish({ kind: 'none', route });
+      if (oneway) this.finishNone(route);
       else {
         this.finishFailure(
           route,
@@ -258,27 +279,51 @@ export class ServerSession {
   }
 
   private dispatch(route: ReplyRoute, method: RegisteredMethod, args: unknown[], oneway: boolean, message: DecodedMessage): void {
-    const descriptor: MethodDescriptor = method.descriptor;
+    const headers = message.headers;
     const context = new ServerContext(
-      {
-        service: method.serviceName,
-        method: descriptor.name,
-        seqid: route.seqid,
-        descriptor,
-        args,
-        oneway,
-        headers: message.headers,
-        deadline: deadlineFromHeaders(message.headers),
-        peer: this.connection.remoteAddress,
-        transport: message.transport,
-        protocol: route.protocol === 2 ? 'compact' : 'binary',
-        handler: method.handler,
-      },
-      performance.now(),
+      method.serviceName,
+      method.descriptor,
+      route.seqid,
+      args,
+      oneway,
+      headers,
+      headers === Metadata.EMPTY ? undefined : deadlineFromHeaders(headers),
+      this.connection.remoteAddress,
+      message.transport,
+      route.protocol === ProtocolId.COMPACT ? 'compact' : 'binary',
+      method.handler,
     );
     this.inFlight++;
-    this.updateBusy();
     this.runtime.inFlight++;
+    if (!this.busy) this.updateBusy();
+    if (this.runtime.direct) {
+      // No middleware: call the handler here; a synchronous one is answered without any promise.
+      let outcome: unknown;
+      try {
+        outcome = callHandler(context);
+      } catch (error) {
+        context.error = thrownBy(context, error);
+        this.settled(route, context);
+        return;
+      }
+      if (!isThenable(outcome)) {
+        context.result = outcome;
+        this.settled(route, context);
+        return;
+      }
+      this.contexts.add(context);
+      outcome.then(
+        (result) => {
+          context.result = result;
+          this.settled(route, context);
+        },
+        (error: unknown) => {
+          context.error = thrownBy(context, error);
+          this.settled(route, context);
+        },
+      );
+      return;
+    }
     this.contexts.add(context);
     const done = (): void => this.settled(route, context);
     this.runtime.chain(context).then(done, (error: unknown) => {
@@ -295,111 +340,111 @@ export class ServerSession {
     this.inFlight--;
     if (context.oneway) {
       if (context.error !== undefined) this.runtime.report(context.error, context, 'oneway handler failed');
-      this.finish({ kind: 'none', route });
+      this.finishNone(route);
     } else {
-      this.finish({ kind: 'context', route, context });
+      this.finishContext(route, context);
     }
     this.updateBusy();
   }
 
   private finishFailure(route: ReplyRoute, type: TApplicationExceptionType, message: string): void {
-    this.finish({ kind: 'failure', route, error: new TApplicationException(type, message) });
+    const error = new TApplicationException(type, message);
+    if (this.closed) return;
+    if (this.inOrder) this.finishInOrder({ kind: 'failure', route, error });
+    else this.encode(route, MessageType.EXCEPTION, undefined, Body.APPLICATION, error, undefined);
   }
 
-  /** Writes an outcome now, or parks it until the replies before it are written (in-order mode). */
-  private finish(outcome: Outcome): void {
+  private finishContext(route: ReplyRoute, context: ServerContext): void {
     if (this.closed) return;
-    if (!this.inOrder) {
-      this.write(outcome);
-      return;
-    }
+    if (this.inOrder) this.finishInOrder({ kind: 'context', route, context });
+    else this.writeContext(route, context);
+  }
+
+  private finishNone(route: ReplyRoute): void {
+    if (this.closed || !this.inOrder) return;
+    this.finishInOrder({ kind: 'none', route });
+  }
+
+  /** In-order mode: writes an outcome when its turn comes, parking it until the replies before it are written. */
+  private finishInOrder(outcome: Outcome): void {
     if (outcome.route.index !== this.nextToSend) {
       (this.parked ??= new Map()).set(outcome.route.index, outcome);
       return;
     }
-    this.write(outcome);
+    this.writeOutcome(outcome);
     this.nextToSend++;
     const parked = this.parked;
     if (parked === undefined) return;
     for (let next = parked.get(this.nextToSend); next !== undefined; next = parked.get(this.nextToSend)) {
       parked.delete(this.nextToSend);
-      this.write(next);
+      this.writeOutcome(next);
       this.nextToSend++;
     }
   }
 
-  private write(outcome: Outcome): void {
-    if (outcome.kind === 'none') return;
-    const route = outcome.route;
-    if (outcome.kind === 'failure') {
-      this.encode(route, MessageType.EXCEPTION, undefined, (writer) => outcome.error.write(writer));
-      return;
-    }
-    const context = outcome.context;
+  private writeOutcome(outcome: Outcome): void {
+    if (outcome.kind === 'context') this.writeContext(outcome.route, outcome.context);
+    else if (outcome.kind === 'failure') this.encode(outcome.route, MessageType.EXCEPTION, undefined, Body.APPLICATION, outcome.error, undefined);
+  }
+
+  private writeContext(route: ReplyRoute, context: ServerContext): void {
     const descriptor = context.descriptor;
     const headers = this.responseMetadata(context);
     const error = context.error;
     if (error === undefined) {
-      const result = context.result;
-      const ok = this.encode(route, MessageType.REPLY, headers, (writer) => descriptor.writeResult(writer, result));
-      if (!ok.written) {
+      if (!this.encode(route, MessageType.REPLY, headers, Body.RESULT, context.result, descriptor)) {
         // The handler's result could not be encoded (a required field unset, a wrong type): tell the caller why.
-        this.encodeApplicationError(route, headers, TApplicationExceptionType.INTERNAL_ERROR, `${context.service}.${context.method} returned a result that cannot be encoded: ${ok.why}`);
+        this.encodeApplicationError(route, headers, `${context.service}.${context.method} returned a result that cannot be encoded: ${this.encodeFailure}`);
       }
       return;
     }
     if (error instanceof TApplicationException) {
-      this.encode(route, MessageType.EXCEPTION, headers, (writer) => error.write(writer));
+      this.encode(route, MessageType.EXCEPTION, headers, Body.APPLICATION, error, undefined);
       return;
     }
-    const declared = this.encode(route, MessageType.REPLY, headers, (writer) => {
-      if (!descriptor.writeException(writer, error)) throw NOT_DECLARED;
-    });
-    if (declared.written) return;
-    if (declared.error !== NOT_DECLARED) {
-      this.encodeApplicationError(route, headers, TApplicationExceptionType.INTERNAL_ERROR, `${context.service}.${context.method} threw a declared exception that cannot be encoded: ${declared.why}`);
+    if (this.encode(route, MessageType.REPLY, headers, Body.DECLARED, error, descriptor)) return;
+    if (this.encodeError !== NOT_DECLARED) {
+      this.encodeApplicationError(route, headers, `${context.service}.${context.method} threw a declared exception that cannot be encoded: ${this.encodeFailure}`);
       return;
     }
     // Not an exception the IDL declares: the caller gets INTERNAL_ERROR, and the operators a report.
     this.runtime.report(error, context, 'handler failed');
     const message = error instanceof Error ? error.message : String(error);
-    this.encodeApplicationError(route, headers, TApplicationExceptionType.INTERNAL_ERROR, `${context.service}.${context.method} failed: ${message}`);
+    this.encodeApplicationError(route, headers, `${context.service}.${context.method} failed: ${message}`);
   }
 
-  private encodeApplicationError(route: ReplyRoute, headers: Metadata | undefined, type: TApplicationExceptionType, message: string): void {
-    const error = new TApplicationException(type, message);
-    this.encode(route, MessageType.EXCEPTION, headers, (writer) => error.write(writer));
+  private encodeApplicationError(route: ReplyRoute, headers: Metadata | undefined, message: string): void {
+    const error = new TApplicationException(TApplicationExceptionType.INTERNAL_ERROR, message);
+    this.encode(route, MessageType.EXCEPTION, headers, Body.APPLICATION, error, undefined);
   }
 
   /**
    * Frames and encodes one reply straight into the connection's output. If encoding throws half-way, the bytes
-   * written since the reply began are rolled back (mallocAck), so the output never holds a partial message.
+   * written since the reply began are rolled back (mallocAck), so the output never holds a partial message;
+   * returns false then, with the error in `encodeError` / `encodeFailure`.
    */
-  private encode(
-    route: ReplyRoute,
-    type: MessageType,
-    headers: Metadata | undefined,
-    body: (writer: ProtocolWriter) => void,
-  ): { written: true } | { written: false; error: unknown; why: string } {
+  private encode(route: ReplyRoute, type: MessageType, headers: Metadata | undefined, body: Body, value: unknown, descriptor: MethodDescriptor | undefined): boolean {
     const encoder = this.encoder as MessageEncoder;
     const output = this.connection.writer;
     const mark = output.mallocLen();
     const protocol = route.protocol;
     let writer = this.writers[protocol];
+    const envelope = this.envelope;
+    envelope.protocol = protocol;
+    envelope.seqid = route.headerSeqid ?? route.seqid;
+    envelope.flags = route.flags;
+    envelope.headers = headers ?? Metadata.EMPTY;
+    envelope.transforms = route.transforms;
     try {
-      encoder.begin({
-        protocol,
-        seqid: route.headerSeqid ?? route.seqid,
-        flags: route.flags,
-        headers: headers ?? Metadata.EMPTY,
-        transforms: route.transforms,
-      });
+      encoder.begin(envelope);
       if (writer === undefined) {
         writer = protocolById(protocol).createWriter(encoder.sink);
         this.writers[protocol] = writer;
       }
       writer.writeMessageBegin(route.name, type, route.seqid);
-      body(writer);
+      if (body === Body.RESULT) (descriptor as MethodDescriptor).writeResult(writer, value);
+      else if (body === Body.APPLICATION) (value as TApplicationException).write(writer);
+      else if (!(descriptor as MethodDescriptor).writeException(writer, value)) throw NOT_DECLARED;
       writer.writeMessageEnd();
       encoder.end();
     } catch (error) {
@@ -407,10 +452,12 @@ export class ServerSession {
       (writer as { reset?: () => void } | undefined)?.reset?.();
       encoder.abort();
       output.mallocAck(mark);
-      return { written: false, error, why: error instanceof Error ? error.message : String(error) };
+      this.encodeError = error;
+      this.encodeFailure = error instanceof Error ? error.message : String(error);
+      return false;
     }
-    this.scheduleFlush();
-    return { written: true };
+    if (!this.flushScheduled) this.scheduleFlush();
+    return true;
   }
 
   private responseMetadata(context: ServerContext): Metadata | undefined {
@@ -452,7 +499,9 @@ export class ServerSession {
    * thriftpoll clients, a TApplicationException elsewhere), then close. False when its header cannot be found.
    */
   private answerOversized(error: TransportError): boolean {
-    const request = describeOversized(this.connection.reader, this.encoder?.transport ?? this.decoder.transport);
+    const reader = this.connection.reader;
+    const head = error.messageHead ?? (reader.len() > 0 ? reader.peek(Math.min(reader.len(), 64 * 1024)) : undefined);
+    const request = head === undefined ? undefined : describeOversized(head, this.encoder?.transport ?? this.decoder.transport);
     if (request === undefined) return false;
     if (this.encoder === undefined) {
       this.encoder = connectionEncoder(request.transport, this.connection.writer, this.runtime.encoderOptions);

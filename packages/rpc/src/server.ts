@@ -11,6 +11,7 @@ import { ServiceRegistry, type ServiceBinding } from './registry';
 import { ServerContext } from './server-context';
 import type { ServerRuntime, ServerStats } from './server-runtime';
 import { ServerSession } from './server-session';
+import { invokeHandler } from './invoke-handler';
 import { boolOption, checkKnownKeys, enumOption, functionOption, intOption, msOption, objectOption } from './validate';
 
 /** A service to serve: a generated descriptor, or a class decorated with @Service (code-first). */
@@ -104,53 +105,6 @@ export interface CloseOptions {
   timeout?: number;
 }
 
-/** How a handler is called: arguments spread, then the context. Small arities avoid the spread's allocation. */
-function callHandler(handler: Record<string, unknown>, name: string, args: unknown[], context: ServerContext): unknown {
-  const fn = handler[name];
-  if (typeof fn !== 'function') throw new TypeError(`the handler's ${name} is no longer a function (${typeof fn})`);
-  switch (args.length) {
-    case 0:
-      return fn.call(handler, context);
-    case 1:
-      return fn.call(handler, args[0], context);
-    case 2:
-      return fn.call(handler, args[0], args[1], context);
-    case 3:
-      return fn.call(handler, args[0], args[1], args[2], context);
-    default:
-      return fn.call(handler, ...args, context);
-  }
-}
-
-const RESOLVED = Promise.resolve();
-
-function undefinedThrow(what: string): Error {
-  return new Error(`${what} threw undefined`);
-}
-
-/** The chain's terminal: runs the handler and records its outcome on the context. Never rejects. */
-const invokeHandler: Chain<ServerContext> = (context) => {
-  let outcome: unknown;
-  try {
-    outcome = callHandler(context.handlerObject, context.descriptor.propertyName, context.args, context);
-  } catch (error) {
-    context.error = error === undefined ? undefinedThrow(`${context.service}.${context.method}`) : error;
-    return RESOLVED;
-  }
-  if (typeof outcome === 'object' && outcome !== null && typeof (outcome as PromiseLike<unknown>).then === 'function') {
-    return Promise.resolve(outcome as PromiseLike<unknown>).then(
-      (result) => {
-        context.result = result;
-      },
-      (error: unknown) => {
-        context.error = error === undefined ? undefinedThrow(`${context.service}.${context.method}`) : error;
-      },
-    );
-  }
-  context.result = outcome;
-  return RESOLVED;
-};
-
 function toBinding(entry: { service: ServiceLike; handler: unknown; name?: string }): ServiceBinding {
   const service = isCodeFirstService(entry.service) ? serviceDescriptor(entry.service) : (entry.service as ServiceDescriptor);
   return { service, handler: entry.handler, name: entry.name };
@@ -172,6 +126,7 @@ function defaultOnError(error: unknown, info: ServerErrorInfo): void {
 export class ThriftServer implements ServerRuntime {
   readonly registry: ServiceRegistry;
   readonly chain: Chain<ServerContext>;
+  readonly direct: boolean;
   readonly readerOptions: ReaderOptions;
   readonly encoderOptions: { maxFrameSize: number; droppedMetadata: 'ignore' };
   readonly replyOrder: 'auto' | 'in-order';
@@ -225,6 +180,7 @@ export class ThriftServer implements ServerRuntime {
     const middleware = options.middleware ?? [];
     if (!Array.isArray(middleware)) throw new RpcOptionError('middleware must be an array of (ctx, next) => Promise<void>');
     this.chain = compose(middleware, invokeHandler);
+    this.direct = middleware.length === 0;
     this.transport = enumOption('transport', options.transport, 'auto', ['auto', ...TRANSPORT_NAMES]);
     const protocol = enumOption('protocol', options.protocol, 'auto', ['auto', 'binary', 'compact']);
     this.protocols = new Set(protocol === 'auto' ? [0, 2] : protocol === 'binary' ? [0] : [2]);
