@@ -184,3 +184,35 @@ describe('Writer after close', () => {
     expect(t.engine.stats().blocksInUse).toBe(0);
   });
 });
+
+describe('Zero-copy input', () => {
+  test('next() returns views into the engine slab, not copies; readBinary() returns owned copies', async () => {
+    const engine = engines.create('inline');
+    const seen: Array<{ view: Uint8Array; copy: Uint8Array }> = [];
+    const loop = createEventLoop(
+      {
+        onRequest(connection) {
+          if (connection.reader.len() < 8) return;
+          const view = connection.reader.next(4);
+          const copy = connection.reader.readBinary(4);
+          seen.push({ view, copy });
+        },
+      },
+      { engine },
+    );
+    const { port } = await loop.serve({ host: '127.0.0.1', port: 0 });
+    const client = await dial({ host: '127.0.0.1', port }, { engine });
+    for (const text of ['abcdefgh', 'ijklmnop']) {
+      client.writer.writeString(text);
+      await client.writer.flush();
+      await until(() => seen.length === (text === 'abcdefgh' ? 1 : 2), 'request handled');
+    }
+    // Both views are windows on the same slab memory (the engine's pooled block), far larger than 4 bytes.
+    expect(seen[0].view.buffer).toBe(seen[1].view.buffer);
+    expect(seen[0].view.buffer.byteLength).toBeGreaterThanOrEqual(engine.blockSize);
+    expect(seen[0].copy.buffer).not.toBe(seen[0].view.buffer);
+    expect(Buffer.from(seen[1].copy).toString()).toBe('mnop');
+    client.close();
+    await loop.shutdown();
+  });
+});
