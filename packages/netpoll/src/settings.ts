@@ -62,7 +62,8 @@ export function validateConnectionOptions(options: Record<string, unknown>): Val
   }
   const keepAlive = timeoutOption('keepAlive', options.keepAlive);
   if (keepAlive !== 0 && keepAlive < 1000) {
-    integerOption('keepAlive', keepAlive, 1000, 2 ** 31 - 1, 0);
+    // The kernel counts keepalive idle time in whole seconds.
+    throw new InvalidOptionError(`keepAlive must be 0 (off) or at least 1000 ms, got ${keepAlive}`);
   }
   return {
     readTimeout: timeoutOption('readTimeout', options.readTimeout),
