@@ -442,8 +442,11 @@ export class ModuleViewBuilder {
     return [...lines, ...(lines.length > 0 ? [''] : []), `A string (IDL \`senum\`); suggested values: ${list || '(none)'}.`];
   }
 
-  /** The view of a field of a struct-like owner (or of an args/result struct). */
-  private field(f: Field, owner: string, access: string, role: 'struct' | 'union' | 'exception' | 'arg' | 'result'): FieldView {
+  /**
+   * The view of a field of a struct-like owner (or of an args/result struct). `access` gives the expression encode
+   * reads the value from, given the field's property name.
+   */
+  private field(f: Field, owner: string, access: (prop: string) => string, role: 'struct' | 'union' | 'exception' | 'arg' | 'result'): FieldView {
     const type = this.type(f.type);
     // How messages name the field: `Request.action`, `EchoServer.echo argument req`, `EchoServer.echo result success`.
     const where = role === 'arg' ? `${owner} argument ${f.name}` : role === 'result' ? `${owner} result ${f.name}` : `${owner}.${f.name}`;
@@ -460,7 +463,7 @@ export class ModuleViewBuilder {
     const isErrorMessage = role === 'exception' && f.name === 'message' && resolved.kind === 'string';
     const prop = role === 'exception' ? exceptionProperty(f.name, isErrorMessage) : propertyName(f.name);
     const optionalProperty = role === 'union' || role === 'result' || (!required && init === null) || f.requiredness === 'optional';
-    const accessExpr = access.replace('#', prop);
+    const accessExpr = access(prop);
     const local = `$${f.name}`;
     const initOnDeclare = init !== null && type.primitive;
     // Error's `message` is always a string; an optional message is "set" when it is the object's own property.
@@ -490,10 +493,7 @@ export class ModuleViewBuilder {
 
   private structView(def: StructDefinition): StructView {
     const role = def.kind === 'union' ? 'union' : def.kind === 'exception' ? 'exception' : 'struct';
-    const fields = def.fields.map((f) => {
-      const view = this.field(f, def.name, 'value.#', role);
-      return { ...view, missingOnEncode: quote(`${view.where} (field ${f.id}) is required but missing`) };
-    });
+    const fields = def.fields.map((f) => this.field(f, def.name, (prop) => `value.${prop}`, role));
     const hasRequiredInit = fields.some((f) => !f.optionalInit);
     const message = fields.find((f) => f.isErrorMessage);
     let superMessage = quote(def.name);
@@ -553,7 +553,7 @@ export class ModuleViewBuilder {
 
   /** Used by constant rendering: the init (default or zero) of a struct field, as create() applies it. */
   fieldInit(f: Field, owner: StructDefinition): string | null {
-    return this.field(f, owner.name, 'value.#', owner.kind === 'union' ? 'union' : owner.kind === 'exception' ? 'exception' : 'struct').init;
+    return this.field(f, owner.name, (prop) => `value.${prop}`, owner.kind === 'union' ? 'union' : owner.kind === 'exception' ? 'exception' : 'struct').init;
   }
 
   /** Used by constant rendering: the property name of a field. */
@@ -590,14 +590,14 @@ export class ModuleViewBuilder {
 
   private methodView(service: ServiceDefinition, serviceName: string, fn: FunctionDefinition): MethodView {
     const owner = `${service.name}.${fn.name}`;
-    const args = fn.args.map((a, i) => this.field(a, owner, `args[${i}]`, 'arg'));
+    const args = fn.args.map((a, i) => this.field(a, owner, () => `args[${i}]`, 'arg'));
     const params = args.map((a) => ({ name: escapeParameter(a.name), tsType: a.type.tsType }));
     const isVoid = fn.returnType.kind === 'void';
     const success =
       fn.returnType.kind === 'void'
         ? null
-        : this.field({ id: 0, name: 'success', type: fn.returnType, requiredness: 'optional', annotations: {}, location: fn.location }, owner, 'value', 'result');
-    const exceptions = fn.throws.map((t) => this.field(t, owner, 'error', 'result'));
+        : this.field({ id: 0, name: 'success', type: fn.returnType, requiredness: 'optional', annotations: {}, location: fn.location }, owner, () => 'value', 'result');
+    const exceptions = fn.throws.map((t) => this.field(t, owner, () => 'error', 'result'));
     const prop = methodProperty(fn.name);
     return {
       name: fn.name,
