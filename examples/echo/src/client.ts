@@ -5,9 +5,10 @@
  *                          [--pool N | --mux N] [--warmup S] [--timeout MS] [--engine netpoll|net]
  *
  * C call loops run at once, each calling again as soon as its reply arrives (closed loop), for S seconds after an
- * optional warm-up. Without --pool/--mux every loop gets its own pooled long connection; --pool N caps the pool at
- * N connections (calls queue for one); --mux N shares N multiplexed connections. Every reply is checked to be
- * the echo of its request; mismatches, exceptions and timeouts count as errors.
+ * optional warm-up. Connections: --mux N shares N multiplexed connections among all calls (the default is one,
+ * like Apache's npm client, which multiplexes its calls on one connection); --pool N uses the long-connection
+ * pool with at most N connections, one call on each at a time (calls queue for a free one). Every reply is
+ * checked to be the echo of its request; mismatches, exceptions and timeouts count as errors.
  *
  * Output: {"qps","p50_us","p99_us","p999_us","requests","errors","duration_s","concurrency","transport",
  *          "protocol","mode","connections","cpu_us_per_req","first_error"}
@@ -28,8 +29,8 @@ runCli(
     duration: { type: 'number', default: 10, min: 0.05, max: 86400, help: 'seconds measured' },
     warmup: { type: 'number', default: 0, min: 0, max: 3600, help: 'seconds before, not measured' },
     size: { type: 'integer', default: 1024, min: 0, max: 16 * 1024 * 1024, help: 'bytes of Request.msg' },
-    pool: { type: 'integer', min: 1, max: 100000, help: 'long pool of at most N connections' },
-    mux: { type: 'integer', min: 1, max: 1024, help: 'N multiplexed connections' },
+    pool: { type: 'integer', min: 1, max: 100000, help: 'long-connection pool of at most N connections' },
+    mux: { type: 'integer', min: 1, max: 1024, help: 'N multiplexed connections (default 1)' },
     timeout: { type: 'integer', default: 5000, min: 1, max: 3600000, help: 'per-call timeout, ms' },
     engine: { type: 'string', choices: ['netpoll', 'net'], help: 'network engine (default: netpoll when built)' },
   },
@@ -38,15 +39,16 @@ runCli(
     const concurrency = args.concurrency as number;
     const transport = transportName(args.transport as string);
     if (args.mux !== undefined && transport === 'buffered') throw new Error('--mux needs a framed transport (framed, header, ttheader)');
-    const mode = args.mux !== undefined ? 'mux' : 'pool';
+    // Default: one multiplexed connection (Buffered cannot multiplex: a long pool of one connection per caller).
+    const mode = args.pool !== undefined || (args.mux === undefined && transport === 'buffered') ? 'pool' : 'mux';
     const options: ClientOptions = {
       address: { host: args.host as string, port: args.port as number },
       transport,
       protocol: args.protocol as 'binary' | 'compact',
       timeout: args.timeout,
       engine: args.engine as 'netpoll' | 'net' | undefined,
-      ...(args.mux !== undefined
-        ? { mode: 'mux', mux: { connectionsPerAddress: args.mux } }
+      ...(mode === 'mux'
+        ? { mode: 'mux', mux: { connectionsPerAddress: args.mux ?? 1 } }
         : {
             mode: 'pool',
             pool: { maxIdlePerAddress: args.pool ?? concurrency, maxActivePerAddress: args.pool ?? Infinity },

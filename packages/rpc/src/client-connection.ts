@@ -43,6 +43,14 @@ export interface ClientWireOptions {
 
 const MAX_SEQID = 0x7fffffff;
 
+// Hot-path constants read once: a package's re-exports are getters, too slow to call per call.
+const EMPTY_METADATA: Metadata = Metadata.EMPTY;
+const CALL = MessageType.CALL;
+const ONEWAY = MessageType.ONEWAY;
+const REPLY = MessageType.REPLY;
+const EXCEPTION = MessageType.EXCEPTION;
+const CONNECTION_READY_TO_RESET: string = KitexStringKey.ConnectionReadyToReset;
+
 /**
  * The client side of one connection: writes calls, matches replies to them by seqid, and fails every pending call
  * at once if the connection dies (a call never hangs on a dead connection).
@@ -117,7 +125,7 @@ export class ClientConnection implements PoolConnection {
     try {
       this.encoder.begin({ protocol: this.wire.protocol, seqid, headers: call.headers });
       const writer = this.writer;
-      writer.writeMessageBegin(call.wireName, oneway ? MessageType.ONEWAY : MessageType.CALL, seqid);
+      writer.writeMessageBegin(call.wireName, oneway ? ONEWAY : CALL, seqid);
       call.descriptor.writeArgs(writer, call.args);
       writer.writeMessageEnd();
       this.encoder.end();
@@ -134,7 +142,7 @@ export class ClientConnection implements PoolConnection {
       // No reply will come: the call is done once its bytes are on their way.
       this.flushScheduled = false;
       this.connection.writer.flush().then(
-        () => call.resolve(undefined, Metadata.EMPTY),
+        () => call.resolve(undefined, EMPTY_METADATA),
         (error: unknown) => call.reject(this.transportError(error, 'cannot send the oneway call')),
       );
       return seqid;
@@ -210,14 +218,14 @@ export class ClientConnection implements PoolConnection {
       return false;
     }
     const headers = message.headers;
-    if (!headers.isEmpty() && headers.get(KitexStringKey.ConnectionReadyToReset) !== undefined) this.retiring = true;
+    if (!headers.isEmpty() && headers.get(CONNECTION_READY_TO_RESET) !== undefined) this.retiring = true;
     const call = this.pending.get(seqid);
     if (call === undefined) {
       this.discardedReplies++;
       return true;
     }
     this.pending.delete(seqid);
-    if (type === MessageType.REPLY) {
+    if (type === REPLY) {
       let value: unknown;
       try {
         value = call.descriptor.readResult(reader);
@@ -229,7 +237,7 @@ export class ClientConnection implements PoolConnection {
       call.resolve(value, headers);
       return true;
     }
-    if (type === MessageType.EXCEPTION) {
+    if (type === EXCEPTION) {
       let error: unknown;
       try {
         const exception = TApplicationException.decode(reader);

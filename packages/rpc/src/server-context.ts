@@ -33,7 +33,7 @@ export class ServerContext implements ServerCallContext {
   result: unknown = undefined;
   /** What the handler (or a middleware) threw; `undefined` when the call succeeded. */
   error: unknown = undefined;
-  /** When the request was decoded, in `performance.now()` milliseconds. */
+  /** When the request was read, in `performance.now()` milliseconds (requests read together share it). */
   readonly startTime: number;
   /** @internal The object implementing the service. */
   readonly handlerObject: Record<string, unknown>;
@@ -58,6 +58,7 @@ export class ServerContext implements ServerCallContext {
     transport: TransportKind,
     protocol: 'binary' | 'compact',
     handler: Record<string, unknown>,
+    startTime: number,
   ) {
     this.service = service;
     this.method = descriptor.name;
@@ -70,7 +71,7 @@ export class ServerContext implements ServerCallContext {
     this.peer = peer;
     this.transport = transport;
     this.protocol = protocol;
-    this.startTime = performance.now();
+    this.startTime = startTime;
     this.handlerObject = handler;
   }
 

@@ -50,6 +50,14 @@ type Outcome =
   | { readonly kind: 'failure'; readonly route: ReplyRoute; readonly error: TApplicationException }
   | { readonly kind: 'none'; readonly route: ReplyRoute };
 
+// Hot-path constants read once: a package's re-exports are getters, too slow to call per request.
+const EMPTY_METADATA: Metadata = Metadata.EMPTY;
+const CALL = MessageType.CALL;
+const ONEWAY = MessageType.ONEWAY;
+const REPLY = MessageType.REPLY;
+const EXCEPTION = MessageType.EXCEPTION;
+const COMPACT = ProtocolId.COMPACT;
+
 /**
  * The server side of one connection: takes requests off the input, runs them concurrently through the
  * middleware chain and the handler, and writes replies in the request's transport and protocol.
@@ -90,9 +98,11 @@ export class ServerSession {
     protocol: ProtocolId.BINARY,
     seqid: 0,
     flags: 0,
-    headers: Metadata.EMPTY,
+    headers: EMPTY_METADATA,
     transforms: [],
   };
+  /** When the current batch of input was read (ServerContext.startTime). */
+  private readTime = 0;
   /** Why the last encode() failed. */
   private encodeError: unknown = undefined;
   private encodeFailure = '';
@@ -143,6 +153,7 @@ export class ServerSession {
 
   private onInput(): void {
     if (this.failed) return;
+    this.readTime = performance.now();
     const reader = this.connection.reader;
     for (;;) {
       let message: DecodedMessage | undefined;
@@ -206,7 +217,7 @@ export class ServerSession {
       this.closeAfterReply();
       return;
     }
-    if (type !== MessageType.CALL && type !== MessageType.ONEWAY) {
+    if (type !== CALL && type !== ONEWAY) {
       this.finishFailure(
         route,
         TApplicationExceptionType.INVALID_MESSAGE_TYPE,
@@ -215,15 +226,15 @@ export class ServerSession {
       return;
     }
     const headers = message.headers;
-    const hint = headers === Metadata.EMPTY || headers.isEmpty() ? undefined : (headers.getInt(KitexIntKey.ToService) ?? headers.get('service'));
+    const hint = headers === EMPTY_METADATA || headers.isEmpty() ? undefined : (headers.getInt(KitexIntKey.ToService) ?? headers.get('service'));
     const resolved = this.runtime.registry.resolve(name, hint);
     if ('unresolved' in resolved) {
       this.runtime.stats.unknownMethod++;
-      if (type === MessageType.ONEWAY) this.finishNone(route);
+      if (type === ONEWAY) this.finishNone(route);
       else this.finishFailure(route, TApplicationExceptionType.UNKNOWN_METHOD, resolved.unresolved);
       return;
     }
-    const oneway = type === MessageType.ONEWAY || resolved.descriptor.oneway;
+    const oneway = type === ONEWAY || resolved.descriptor.oneway;
     const refusal = this.admit();
     if (refusal !== undefined) {
       this.runtime.stats.overloaded++;
@@ -287,11 +298,12 @@ export class ServerSession {
       args,
       oneway,
       headers,
-      headers === Metadata.EMPTY ? undefined : deadlineFromHeaders(headers),
+      headers === EMPTY_METADATA ? undefined : deadlineFromHeaders(headers),
       this.connection.remoteAddress,
       message.transport,
-      route.protocol === ProtocolId.COMPACT ? 'compact' : 'binary',
+      route.protocol === COMPACT ? 'compact' : 'binary',
       method.handler,
+      this.readTime,
     );
     this.inFlight++;
     this.runtime.inFlight++;
@@ -351,7 +363,7 @@ export class ServerSession {
     const error = new TApplicationException(type, message);
     if (this.closed) return;
     if (this.inOrder) this.finishInOrder({ kind: 'failure', route, error });
-    else this.encode(route, MessageType.EXCEPTION, undefined, Body.APPLICATION, error, undefined);
+    else this.encode(route, EXCEPTION, undefined, Body.APPLICATION, error, undefined);
   }
 
   private finishContext(route: ReplyRoute, context: ServerContext): void {
@@ -384,7 +396,7 @@ export class ServerSession {
 
   private writeOutcome(outcome: Outcome): void {
     if (outcome.kind === 'context') this.writeContext(outcome.route, outcome.context);
-    else if (outcome.kind === 'failure') this.encode(outcome.route, MessageType.EXCEPTION, undefined, Body.APPLICATION, outcome.error, undefined);
+    else if (outcome.kind === 'failure') this.encode(outcome.route, EXCEPTION, undefined, Body.APPLICATION, outcome.error, undefined);
   }
 
   private writeContext(route: ReplyRoute, context: ServerContext): void {
@@ -392,17 +404,17 @@ export class ServerSession {
     const headers = this.responseMetadata(context);
     const error = context.error;
     if (error === undefined) {
-      if (!this.encode(route, MessageType.REPLY, headers, Body.RESULT, context.result, descriptor)) {
+      if (!this.encode(route, REPLY, headers, Body.RESULT, context.result, descriptor)) {
         // The handler's result could not be encoded (a required field unset, a wrong type): tell the caller why.
         this.encodeApplicationError(route, headers, `${context.service}.${context.method} returned a result that cannot be encoded: ${this.encodeFailure}`);
       }
       return;
     }
     if (error instanceof TApplicationException) {
-      this.encode(route, MessageType.EXCEPTION, headers, Body.APPLICATION, error, undefined);
+      this.encode(route, EXCEPTION, headers, Body.APPLICATION, error, undefined);
       return;
     }
-    if (this.encode(route, MessageType.REPLY, headers, Body.DECLARED, error, descriptor)) return;
+    if (this.encode(route, REPLY, headers, Body.DECLARED, error, descriptor)) return;
     if (this.encodeError !== NOT_DECLARED) {
       this.encodeApplicationError(route, headers, `${context.service}.${context.method} threw a declared exception that cannot be encoded: ${this.encodeFailure}`);
       return;
@@ -415,7 +427,7 @@ export class ServerSession {
 
   private encodeApplicationError(route: ReplyRoute, headers: Metadata | undefined, message: string): void {
     const error = new TApplicationException(TApplicationExceptionType.INTERNAL_ERROR, message);
-    this.encode(route, MessageType.EXCEPTION, headers, Body.APPLICATION, error, undefined);
+    this.encode(route, EXCEPTION, headers, Body.APPLICATION, error, undefined);
   }
 
   /**
@@ -433,7 +445,7 @@ export class ServerSession {
     envelope.protocol = protocol;
     envelope.seqid = route.headerSeqid ?? route.seqid;
     envelope.flags = route.flags;
-    envelope.headers = headers ?? Metadata.EMPTY;
+    envelope.headers = headers ?? EMPTY_METADATA;
     envelope.transforms = route.transforms;
     try {
       encoder.begin(envelope);
@@ -578,6 +590,8 @@ export class ServerSession {
 }
 
 const NO_TRANSFORMS: readonly number[] = Object.freeze([]);
+
+
 
 /** Sentinel: writeException() said the error is not one the method declares. */
 const NOT_DECLARED = new Error('not a declared exception');
