@@ -98,7 +98,8 @@ class Engine {
   // ---- JavaScript thread ----
   /** Inline mode: the epoll fd libuv watches, and the handler it calls. */
   int InlineFd() const;
-  void RunInline();
+  /** Handles up to maxEvents ready items without waiting; returns how many there were. */
+  int RunInline(int maxEvents);
   /** True when Drain has something to report. */
   bool HasWork();
 
