@@ -3,7 +3,6 @@ import { LinkBuffer } from '@thriftpoll/netpoll';
 import { ProtocolId } from '@thriftpoll/protocol';
 import {
   BufferSink,
-  Metadata,
   createDecoder,
   createEncoder,
   type DecodedMessage,
@@ -98,7 +97,3 @@ export class TransportClient {
   }
 }
 
-/** Headers as Metadata from a record (shorthand for tests). */
-export function headers(record: Record<string, string>): Metadata {
-  return Metadata.from(record);
-}
