@@ -15,7 +15,7 @@ import { RpcError, type OverloadLimit } from './errors';
 import type { NetConnection } from './net-connection';
 import { overloadMessage } from './overload';
 import { describeOversized } from './oversized';
-import { plainMethodName, type RegisteredMethod } from './registry';
+import { plainMethodName, type RegisteredMethod, type UnresolvedMethod } from './registry';
 import type { ServerRuntime } from './server-runtime';
 import { ServerContext } from './server-context';
 import { callHandler, isThenable, thrownBy } from './invoke-handler';
@@ -101,6 +101,14 @@ export class ServerSession {
     headers: EMPTY_METADATA,
     transforms: [],
   };
+  /** The last method name seen, its plain form and its resolution (without a service hint). */
+  private lastName = '';
+  private lastPlainName = '';
+  private lastResolved: RegisteredMethod | UnresolvedMethod | undefined;
+  /** True while onInput() runs (replies written meanwhile are flushed at its end). */
+  private reading = false;
+  /** A flush microtask is queued. */
+  private flushQueued = false;
   /** When the current batch of input was read (ServerContext.startTime). */
   private readTime = 0;
   /** Why the last encode() failed. */
@@ -155,20 +163,27 @@ export class ServerSession {
     if (this.failed) return;
     this.readTime = performance.now();
     const reader = this.connection.reader;
-    for (;;) {
-      let message: DecodedMessage | undefined;
-      try {
-        message = this.decoder.decode(reader);
-      } catch (error) {
-        this.fail(error);
-        return;
+    // Replies of synchronous handlers are flushed once, at the end of this batch, without a microtask hop.
+    this.reading = true;
+    try {
+      for (;;) {
+        let message: DecodedMessage | undefined;
+        try {
+          message = this.decoder.decode(reader);
+        } catch (error) {
+          this.fail(error);
+          return;
+        }
+        if (message === undefined) {
+          this.connection.wakeAt(this.decoder.wanted);
+          return;
+        }
+        this.handle(message);
+        if (this.failed) return;
       }
-      if (message === undefined) {
-        this.connection.wakeAt(this.decoder.wanted);
-        return;
-      }
-      this.handle(message);
-      if (this.failed) return;
+    } finally {
+      this.reading = false;
+      if (this.flushScheduled && !this.flushQueued) this.flush();
     }
   }
 
@@ -199,8 +214,14 @@ export class ServerSession {
       this.fail(error);
       return;
     }
+    // Connections mostly call one or two methods: remember the last name's resolution.
+    if (name !== this.lastName) {
+      this.lastName = name;
+      this.lastPlainName = plainMethodName(name);
+      this.lastResolved = undefined;
+    }
     const route: ReplyRoute = {
-      name: plainMethodName(name),
+      name: this.lastPlainName,
       seqid,
       protocol,
       headerSeqid: message.seqid,
@@ -227,7 +248,9 @@ export class ServerSession {
     }
     const headers = message.headers;
     const hint = headers === EMPTY_METADATA || headers.isEmpty() ? undefined : (headers.getInt(KitexIntKey.ToService) ?? headers.get('service'));
-    const resolved = this.runtime.registry.resolve(name, hint);
+    let resolved: RegisteredMethod | UnresolvedMethod;
+    if (hint === undefined) resolved = this.lastResolved ??= this.runtime.registry.resolve(name);
+    else resolved = this.runtime.registry.resolve(name, hint);
     if ('unresolved' in resolved) {
       this.runtime.stats.unknownMethod++;
       if (type === ONEWAY) this.finishNone(route);
@@ -485,10 +508,16 @@ export class ServerSession {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     if (!this.busy) this.updateBusy();
-    queueMicrotask(this.flushTask);
+    // While reading, onInput flushes when its batch is done; otherwise (async handlers) at the end of the tick.
+    if (!this.reading) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushTask);
+    }
   }
 
   private flush(): void {
+    this.flushQueued = false;
+    if (!this.flushScheduled) return;
     this.flushScheduled = false;
     if (this.closed) return;
     this.flushing++;
