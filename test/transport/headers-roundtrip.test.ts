@@ -72,6 +72,26 @@ describe('metadata survives encode -> decode for any keys and values', () => {
     );
   });
 
+  test('interleaved encoders (a zlib message open while another is written) keep their own headers', () => {
+    const outA = new BufferSink();
+    const outB = new BufferSink();
+    const a = createEncoder('theader', outA);
+    const b = createEncoder('theader', outB);
+    a.begin({ headers: Metadata.from({ 'a-key': 'a-value ✓' }), transforms: [THeaderTransform.ZLIB] });
+    a.sink.reserve(BINARY_ECHO.length).set(BINARY_ECHO);
+    a.sink.commit(BINARY_ECHO.length);
+    b.begin({ headers: Metadata.from({ b: 'bb', c: 'ccc' }) });
+    b.sink.reserve(BINARY_ECHO.length).set(BINARY_ECHO);
+    b.sink.commit(BINARY_ECHO.length);
+    b.end();
+    a.end();
+    const [fromA] = decodeAll(createDecoder('theader'), readerOf(outA.take()));
+    const [fromB] = decodeAll(createDecoder('theader'), readerOf(outB.take()));
+    expect(fromA.headers.toRecord()).toEqual({ 'a-key': 'a-value ✓' });
+    expect(fromB.headers.toRecord()).toEqual({ b: 'bb', c: 'ccc' });
+    expectBytes(bytesOf(fromA.payload), BINARY_ECHO);
+  });
+
   test('header padding is written as zeros even into dirty output memory', () => {
     const theader = roundTrip('theader', Metadata.from({ a: 'bc' })).wire;
     expectBytes(theader.subarray(14, 26), hex('00 00 01 01 01 61 02 62 63 | 00 00 00'));

@@ -388,11 +388,12 @@ export class THeaderEncoder implements MessageEncoder {
     }
     let body: Uint8Array = this.scratch!.take();
     for (let i = 0; i < envelope.transforms.length; i++) body = deflatePayload(body, this.options.zlibLevel);
-    const frameLength = FRAME_OVERHEAD + headerLength + body.length;
+    // Measure the header again: the string sizes recorded in begin() may have been overwritten since (they are
+    // shared by all encoders), and this is what is written now.
+    const finalHeaderLength = measureInfo(envelope.protocol, envelope.transforms, envelope.headers);
+    const frameLength = FRAME_OVERHEAD + finalHeaderLength + body.length;
     this.checkSize(frameLength, '; nothing was written');
-    // The header's string sizes were measured in begin(); measure again (the payload writer ran since).
-    measureInfo(envelope.protocol, envelope.transforms, envelope.headers);
-    writeU32(this.writePrefix(headerLength, envelope), 0, frameLength);
+    writeU32(this.writePrefix(finalHeaderLength, envelope), 0, frameLength);
     const region = this.out.reserve(body.length);
     region.set(body);
     this.out.commit(body.length);
