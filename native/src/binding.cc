@@ -23,8 +23,6 @@ namespace thriftpoll {
 namespace {
 
 constexpr int kCommandWidth = 3;
-constexpr int kInlineSliceEvents = 64;
-constexpr int kInlineSlices = 16;
 constexpr int kCommandRelease = 1;
 
 double Number(const Napi::Value& value, double fallback) {
@@ -118,14 +116,9 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
     uv_poll_init(loop, poll_, engine_->InlineFd());
     uv_poll_start(poll_, UV_READABLE, [](uv_poll_t* handle, int, int) {
       EngineWrap* self = static_cast<EngineWrap*>(handle->data);
-      // Small slices, each dispatched at once: the first replies of a large batch do not wait for every
-      // read of the batch. A full slice means more may be ready; a bounded number of slices per wake-up keeps
-      // the rest of the event loop turning (level-triggered, what is left is reported again).
-      for (int slice = 0; slice < kInlineSlices && self->engine_; slice++) {
-        int handled = self->engine_->RunInline(kInlineSliceEvents);
-        if (self->engine_->HasWork()) self->Dispatch();
-        if (handled < kInlineSliceEvents) break;
-      }
+      if (!self->engine_) return;
+      self->engine_->RunInline();
+      if (self->engine_->HasWork()) self->Dispatch();
     });
     uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
   }

@@ -98,8 +98,7 @@ class Engine {
   // ---- JavaScript thread ----
   /** Inline mode: the epoll fd libuv watches, and the handler it calls. */
   int InlineFd() const;
-  /** Handles up to maxEvents ready items without waiting; returns how many there were. */
-  int RunInline(int maxEvents);
+  void RunInline();
   /** True when Drain has something to report. */
   bool HasWork();
 

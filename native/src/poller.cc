@@ -4,12 +4,15 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 
 #include "engine.h"
 
 namespace thriftpoll {
+
+namespace {
+constexpr int kMaxEvents = 256;
+}
 
 Poller::Poller(Engine* engine, bool threaded, uint32_t index) : engine_(engine), threaded_(threaded), index_(index) {}
 
@@ -53,9 +56,9 @@ void Poller::Loop() {
   }
 }
 
-int Poller::RunOnce(int timeoutMs, int maxEvents) {
+int Poller::RunOnce(int timeoutMs) {
   epoll_event events[kMaxEvents];
-  int n = epoll_wait(epfd_, events, std::min(maxEvents, kMaxEvents), timeoutMs);
+  int n = epoll_wait(epfd_, events, kMaxEvents, timeoutMs);
   if (n < 0) return 0;  // EINTR: the caller loops
   for (int i = 0; i < n; i++) {
     Pollable* item = static_cast<Pollable*>(events[i].data.ptr);
