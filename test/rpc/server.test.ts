@@ -9,6 +9,7 @@ import {
   type ThriftServer,
   type Middleware,
 } from '@thriftpoll/rpc';
+import * as net from 'node:net';
 import { EchoService, Request } from './fixtures/echo-code-first';
 import { converse, decodeFramedReply, emptyStruct, framedMessage, requestWithoutMsg } from './helpers/raw';
 import { waitFor } from './helpers/wait';
@@ -276,6 +277,70 @@ describe.each(ENGINES)('server on %s', (engine) => {
     expect(await echo.echo({ action: 'a', msg: 'fits' })).toEqual({ action: 'a', msg: 'fits' });
     expect(handler.calls).toBe(1);
     await echo.$close();
+  });
+
+  test('a caller that does not read its replies is not served more until it does (bounded output)', async () => {
+    const handler = new EchoService();
+    const big = 'r'.repeat(32 * 1024);
+    handler.echo = (req: Request) => {
+      handler.calls++;
+      return { action: req.action, msg: big };
+    };
+    const server = createServer({ service: EchoService, handler, engine, writeBufferCap: 64 * 1024, onError: () => undefined });
+    servers.push(server);
+    const port = portOf(await server.listen({ host: '127.0.0.1', port: 0 }));
+    const total = 2000;
+    const requests = Buffer.concat(
+      Array.from({ length: total }, (_, i) =>
+        framedMessage('echo', MessageType.CALL, i + 1, (writer) => {
+          writer.writeStructBegin('echo_args');
+          writer.writeFieldBegin(TType.STRUCT, 1);
+          writer.writeStructBegin('Request');
+          writer.writeFieldBegin(TType.STRING, 1);
+          writer.writeString('a');
+          writer.writeFieldEnd();
+          writer.writeFieldBegin(TType.STRING, 2);
+          writer.writeString('m');
+          writer.writeFieldEnd();
+          writer.writeFieldStop();
+          writer.writeStructEnd();
+          writer.writeFieldEnd();
+          writer.writeFieldStop();
+          writer.writeStructEnd();
+        }),
+      ),
+    );
+    const socket = net.connect({ host: '127.0.0.1', port });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.pause();
+    socket.write(requests);
+    // Without reading: the server answers what fits in the socket buffers and its cap, then waits. Nothing can
+    // make it progress while the socket is paused, so the count it stops at is final until we read.
+    await waitFor(() => server.getStats().throttled > 0, 20000, 'the server to throttle');
+    let last = -1;
+    let stableSince = Date.now();
+    await waitFor(
+      () => {
+        if (handler.calls !== last) {
+          last = handler.calls;
+          stableSince = Date.now();
+        }
+        return Date.now() - stableSince > 300;
+      },
+      20000,
+      'the server to stop serving',
+    );
+    expect(handler.calls).toBeLessThan(total);
+    // Reading resumes the service: every request is answered.
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    socket.resume();
+    await waitFor(() => handler.calls === total, 30000, 'all requests to be served');
+    const replyFrame = 4 + Buffer.byteLength(framedMessage('echo', MessageType.REPLY, 1, () => undefined)) - 4;
+    await waitFor(() => received >= total * (32 * 1024 + replyFrame), 30000, 'all replies');
+    socket.destroy();
   });
 
   test('oneway calls get no reply, and their failures are reported', async () => {

@@ -11,7 +11,7 @@ import {
 import { KitexStringKey, Metadata, TransportError, type DecodedMessage, type EncoderOptions, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
 import type { Endpoint } from './address';
 import { connectionDecoder, connectionEncoder, type TransportName } from './codec';
-import { RpcError } from './errors';
+import { RpcError, RpcOverloadError } from './errors';
 import type { NetConnection } from './net-connection';
 import { overloadFromReply } from './overload';
 import type { PoolConnection } from './pool';
@@ -118,8 +118,14 @@ export class ClientConnection implements PoolConnection {
     if (this.closed) {
       throw new RpcError('ECLOSED', `the connection to ${this.endpoint.key} is closed`, { address: this.endpoint.key });
     }
-    const seqid = this.nextSeqid();
     const output = this.connection.writer;
+    if (output.needsDrain()) {
+      // The server is not reading what we send: refuse more rather than let the output grow.
+      throw new RpcOverloadError('client', 'writeBufferCap', `the connection to ${this.endpoint.key} has too much unsent output: the server does not read its requests`, {
+        address: this.endpoint.key,
+      });
+    }
+    const seqid = this.nextSeqid();
     const mark = output.mallocLen();
     const oneway = call.descriptor.oneway;
     try {

@@ -84,6 +84,7 @@ export type OverloadLimit =
   | 'maxWaitingPerAddress'
   | 'maxFrameSize'
   | 'maxMessageSize'
+  | 'writeBufferCap'
   | 'shuttingDown';
 
 /**

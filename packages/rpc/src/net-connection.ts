@@ -33,6 +33,10 @@ export interface NetWriter {
    * continue, they join the next flush.
    */
   flush(): Promise<void>;
+  /** True while flushed-but-unsent bytes exceed the connection's write buffer cap (the peer reads slowly). */
+  needsDrain(): boolean;
+  /** Resolves once the unsent bytes are back under the cap (at once if they are). */
+  drained(): Promise<void>;
 }
 
 /** Called when a connection has input (at least the wake-at threshold); see NetConnection.setOnRequest. */
@@ -89,6 +93,8 @@ export interface ListenOptions {
    * keepalive. 0 or undefined: never.
    */
   idleTimeout?: number;
+  /** Unsent output per connection above which writers should wait (NetWriter.needsDrain). Default 4 MiB. */
+  writeBufferCap?: number;
 }
 
 /** A network engine: how servers listen and clients dial. */

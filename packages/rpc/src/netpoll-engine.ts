@@ -94,7 +94,11 @@ export const netpollEngine: NetEngine = {
         onRequest: (raw) => (raw.context as EngineConnection).dispatch(),
         onError: (error) => options.onError?.(error),
       },
-      { backlog: options.backlog ?? 1024, idleTimeout: options.idleTimeout === undefined ? 0 : Math.ceil(options.idleTimeout) },
+      {
+        backlog: options.backlog ?? 1024,
+        idleTimeout: options.idleTimeout === undefined ? 0 : Math.ceil(options.idleTimeout),
+        ...(options.writeBufferCap === undefined ? {} : { writeBufferCap: options.writeBufferCap }),
+      },
     );
     const bound = await loop.serve(address);
     const boundAddress: Address = bound.family === 'unix' ? { path: bound.address } : { host: bound.address, port: bound.port };

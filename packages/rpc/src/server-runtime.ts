@@ -23,6 +23,8 @@ export interface ServerStats {
   badRequests: number;
   /** Connections closed because their input was not Thrift (or not an accepted transport/protocol). */
   protocolErrors: number;
+  /** Times a connection's requests were paused because its caller was not reading the replies. */
+  throttled: number;
 }
 
 /** What sessions share: the server's configuration and counters. Implemented by the server. */
@@ -36,6 +38,8 @@ export interface ServerRuntime {
   readonly replyOrder: 'auto' | 'in-order';
   readonly maxConcurrentRequests: number;
   readonly maxConcurrentRequestsPerConnection: number;
+  /** Unsent reply bytes per connection above which its requests are not read (see ServerOptions). */
+  readonly writeBufferCap: number;
   /** Protocol ids accepted (0 binary, 2 compact). */
   readonly protocols: ReadonlySet<number>;
   readonly stats: ServerStats;

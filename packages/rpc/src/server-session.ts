@@ -125,7 +125,7 @@ export class ServerSession {
     private readonly rejectLimit: number | undefined = undefined,
   ) {
     this.decoder = runtime.createDecoder();
-    connection.setOnRequest(() => this.onInput());
+    connection.setOnRequest(this.onRequest);
     connection.addCloseCallback((error) => this.onClosed(error));
   }
 
@@ -163,10 +163,18 @@ export class ServerSession {
     if (this.failed) return;
     this.readTime = performance.now();
     const reader = this.connection.reader;
+    const output = this.connection.writer;
     // Replies of synchronous handlers are flushed once, at the end of this batch, without a microtask hop.
     this.reading = true;
     try {
       for (;;) {
+        // A caller that does not read its replies is not served more requests until it does: the output it
+        // leaves unsent stays under the write buffer cap, plus the replies of requests already in flight
+        // (the input waits in the engine, whose read buffer is capped too).
+        if (output.mallocLen() > this.runtime.writeBufferCap || output.needsDrain()) {
+          this.runtime.stats.throttled++;
+          return;
+        }
         let message: DecodedMessage | undefined;
         try {
           message = this.decoder.decode(reader);
@@ -186,6 +194,21 @@ export class ServerSession {
       if (this.flushScheduled && !this.flushQueued) this.flush();
     }
   }
+
+  /**
+   * The engine's input handler. While the caller leaves too much output unsent, it returns a promise that reads
+   * on once the output drained (the engine calls no handler for this connection meanwhile).
+   */
+  private readonly onRequest = (): void | Promise<void> => {
+    if (!this.failed && this.connection.writer.needsDrain()) {
+      this.runtime.stats.throttled++;
+      return this.connection.writer.drained().then(
+        () => this.onInput(),
+        () => undefined,
+      );
+    }
+    this.onInput();
+  };
 
   private handle(message: DecodedMessage): void {
     const protocol = message.protocol;

@@ -73,6 +73,12 @@ export interface ServerOptions<Handler = unknown> {
    * Default 0: never. Pooled clients notice and redial.
    */
   idleTimeout?: number;
+  /**
+   * Replies left unsent to a caller that reads slowly, in bytes, above which the server stops reading that
+   * caller's requests until it catches up. Default 4 MiB. (Requests already running still answer: the output
+   * is bounded by this plus their replies, at most maxConcurrentRequestsPerConnection of them.)
+   */
+  writeBufferCap?: number;
 }
 
 const KNOWN_OPTIONS = [
@@ -95,6 +101,7 @@ const KNOWN_OPTIONS = [
   'backlog',
   'reportHandlerErrors',
   'idleTimeout',
+  'writeBufferCap',
 ];
 
 export interface CloseOptions {
@@ -133,6 +140,7 @@ export class ThriftServer implements ServerRuntime {
   readonly maxConcurrentRequests: number;
   readonly maxConcurrentRequestsPerConnection: number;
   readonly maxConnections: number;
+  readonly writeBufferCap: number;
   readonly protocols: ReadonlySet<number>;
   readonly stats: ServerStats = {
     connections: 0,
@@ -143,6 +151,7 @@ export class ThriftServer implements ServerRuntime {
     unknownMethod: 0,
     badRequests: 0,
     protocolErrors: 0,
+    throttled: 0,
   };
   inFlight = 0;
   shuttingDown = false;
@@ -207,6 +216,7 @@ export class ThriftServer implements ServerRuntime {
     this.backlog = intOption('backlog', options.backlog, 1024, 1, 65535);
     this.reportHandlerErrors = boolOption('reportHandlerErrors', options.reportHandlerErrors, true);
     this.idleTimeout = msOption('idleTimeout', options.idleTimeout, 0) as number;
+    this.writeBufferCap = intOption('writeBufferCap', options.writeBufferCap, 4 * 1024 * 1024, 0);
   }
 
   /** The bound address once listening (the real port when 0 was asked for). */
@@ -227,6 +237,7 @@ export class ThriftServer implements ServerRuntime {
     this.listening = this.engine.listen(parsed, (connection) => this.accept(connection), {
       backlog: this.backlog,
       idleTimeout: this.idleTimeout,
+      writeBufferCap: this.writeBufferCap,
       onError: (error) => this.report(error, undefined, 'connection failed'),
     }).then((listener) => {
       this.listener = listener;

@@ -5,8 +5,8 @@ import { RpcError, RpcTimeoutError } from './errors';
 import type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
 
 const BLOCK_SIZE = 16 * 1024;
-/** Past this many unsent bytes, flush() waits for the socket to drain (backpressure). */
-const HIGH_WATER_MARK = 4 * 1024 * 1024;
+/** Default unsent bytes per connection past which needsDrain() is true (backpressure). */
+const DEFAULT_WRITE_BUFFER_CAP = 4 * 1024 * 1024;
 
 /**
  * NetWriter over a Node socket: bytes go into fixed blocks that never move (so malloc'd regions stay writable
@@ -20,7 +20,10 @@ class SocketWriter implements NetWriter {
   private block: Buffer = Buffer.allocUnsafe(BLOCK_SIZE);
   private position = 0;
 
-  constructor(private readonly socket: net.Socket) {}
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly cap: number,
+  ) {}
 
   reserve(size: number): Uint8Array {
     if (this.block.length - this.position < size) this.seal(size);
@@ -80,7 +83,16 @@ class SocketWriter implements NetWriter {
     this.sealed = [];
     this.sealedLength = 0;
     this.socket.uncork();
-    if (this.socket.writableLength <= HIGH_WATER_MARK) return Promise.resolve();
+    return this.needsDrain() ? this.drained() : Promise.resolve();
+  }
+
+  needsDrain(): boolean {
+    return this.socket.writableLength > this.cap;
+  }
+
+  drained(): Promise<void> {
+    if (!this.needsDrain()) return Promise.resolve();
+    if (this.socket.destroyed) return Promise.reject(new RpcError('ECONNRESET', 'the connection closed with output unsent'));
     return new Promise((resolve, reject) => {
       const onDrain = (): void => {
         this.socket.off('close', onClose);
@@ -141,8 +153,8 @@ class SocketConnection implements NetConnection {
   private closeError: Error | undefined;
   private readonly closeCallbacks: CloseCallback[] = [];
 
-  constructor(private readonly socket: net.Socket, path: string | undefined) {
-    this.writer = new SocketWriter(socket);
+  constructor(private readonly socket: net.Socket, path: string | undefined, writeBufferCap = DEFAULT_WRITE_BUFFER_CAP) {
+    this.writer = new SocketWriter(socket, writeBufferCap);
     socket.setNoDelay(true);
     this.remoteAddress = path ?? socketAddress(socket.remoteAddress, socket.remotePort, 'unknown');
     this.localAddress = path ?? socketAddress(socket.localAddress, socket.localPort, 'unknown');
@@ -248,7 +260,7 @@ export const socketEngine: NetEngine = {
     const path = 'path' in address ? address.path : undefined;
     const idleTimeout = options.idleTimeout ?? 0;
     const server = net.createServer({ noDelay: true }, (socket) => {
-      const connection = new SocketConnection(socket, path);
+      const connection = new SocketConnection(socket, path, options.writeBufferCap);
       if (idleTimeout > 0) connection.setIdleTimeout(idleTimeout);
       onConnection(connection);
     });
