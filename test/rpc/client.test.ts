@@ -199,10 +199,13 @@ describe.each(ENGINES)('client on %s', (engine) => {
       expect(error).toMatchObject({ code: 'ECONNREFUSED', retrySafe: true, address: `127.0.0.1:${port}` });
     });
 
-    test('a closed client refuses calls with ECLOSED', async () => {
-      const { port } = await serve();
-      const echo = client(port);
+    test('closing a client fails its calls in flight and later calls with ECLOSED', async () => {
+      const { port, handler } = await serve();
+      const echo = client(port, { mode: 'mux' });
+      const pending = echo.echo({ action: 'sleep', msg: '5000' });
+      await waitFor(() => handler.calls === 1, 10000, 'the call to start');
       await echo.$close();
+      await expect(pending).rejects.toMatchObject({ code: 'ECLOSED', message: 'the client was closed while the call was in flight', retrySafe: false });
       await expect(echo.echo({ action: 'a', msg: 'b' })).rejects.toMatchObject({ code: 'ECLOSED' });
     });
 

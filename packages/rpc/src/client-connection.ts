@@ -105,7 +105,9 @@ export class ClientConnection implements PoolConnection {
     return !this.closed && !this.retiring && this.connection.isActive();
   }
 
-  close(): void {
+  /** Closes the connection; calls still pending fail with `reason` (default: ECONNRESET, as for a lost peer). */
+  close(reason?: RpcError): void {
+    if (reason !== undefined && !this.closed) this.failAll(reason);
     this.connection.close();
   }
 
@@ -288,7 +290,7 @@ export class ClientConnection implements PoolConnection {
     const count = this.pending.size;
     const calls = [...this.pending.values()];
     this.pending.clear();
-    if (cause instanceof RpcError && (cause.code === 'EPROTO' || cause.code === 'EMSGSIZE')) {
+    if (cause instanceof RpcError && (cause.code === 'EPROTO' || cause.code === 'EMSGSIZE' || cause.code === 'ECLOSED')) {
       for (const call of calls) call.reject(cause);
       return;
     }

@@ -24,7 +24,7 @@ import type { NetEngine } from './net-connection';
 import type { ConnectionPool, PoolStats } from './pool';
 import { RetryPolicy, type RetryOptions } from './retry';
 import { ShortPool } from './short-pool';
-import { checkKnownKeys, describeValue, enumOption, headersOption, msOption, objectOption } from './validate';
+import { checkKnownKeys, describeValue, enumOption, headersOption, intOption, msOption, objectOption } from './validate';
 
 export interface ClientOptions {
   /** The server to call. Give `address` or `addresses`. */
@@ -128,7 +128,8 @@ class Attempt implements PendingCall {
     readonly context: ClientContext,
     readonly endpoint: Endpoint,
     readonly headers: Metadata | undefined,
-    private readonly done: (error: unknown, value: unknown) => void,
+    private readonly fulfil: (value: unknown) => void,
+    private readonly fail: (error: unknown) => void,
   ) {
     this.descriptor = context.descriptor;
     this.args = context.args;
@@ -138,14 +139,14 @@ class Attempt implements PendingCall {
   resolve(value: unknown, headers: Metadata): void {
     if (this.settled) return;
     if (!headers.isEmpty()) this.context.setResponseHeaders(headers.toRecord());
-    this.client.settle(this, undefined, value);
-    this.done(undefined, value);
+    this.client.settle(this, false, undefined);
+    this.fulfil(value);
   }
 
   reject(error: unknown): void {
     if (this.settled) return;
-    this.client.settle(this, error, undefined);
-    this.done(error, undefined);
+    this.client.settle(this, true, error);
+    this.fail(error);
   }
 }
 
@@ -218,8 +219,8 @@ export class RpcClient implements Invoker {
     if (!Array.isArray(middleware)) throw new RpcOptionError('middleware must be an array of (ctx, next) => Promise<void>');
     this.chain = middleware.length === 0 ? undefined : compose(middleware, (ctx) => this.execute(ctx).then((result) => void (ctx.result = result)));
     this.engine = resolveEngine(options.engine, 'engine');
-    const maxFrameSize = msOption('maxFrameSize', options.maxFrameSize, 16_384_000, 16) as number;
-    const maxMessageSize = msOption('maxMessageSize', options.maxMessageSize, 100 * 1024 * 1024, 16) as number;
+    const maxFrameSize = intOption('maxFrameSize', options.maxFrameSize, 16_384_000, 16, 0x7fffffff);
+    const maxMessageSize = intOption('maxMessageSize', options.maxMessageSize, 100 * 1024 * 1024, 16, 0x7fffffff);
     const droppedHeaders = enumOption('droppedHeaders', options.droppedHeaders, 'warn', ['warn', 'error', 'ignore']);
     this.wire = {
       transport: this.transport,
@@ -268,11 +269,12 @@ export class RpcClient implements Invoker {
     return this.chain(context).then(() => context.result as R);
   }
 
-  /** Closes every connection; calls in flight fail with ECONNRESET, later calls with ECLOSED. */
+  /** Closes every connection; calls in flight and later calls fail with ECLOSED. */
   close(): Promise<void> {
     this.closed = true;
+    const reason = new RpcError('ECLOSED', 'the client was closed while the call was in flight', { retrySafe: false });
+    for (const connection of this.connections) connection.close(reason);
     this.pool.close();
-    for (const connection of this.connections) connection.close();
     return Promise.resolve();
   }
 
@@ -337,7 +339,7 @@ export class RpcClient implements Invoker {
     context.address = endpoint.key;
     const headers = this.requestHeaders(context, deadline);
     return new Promise((resolve, reject) => {
-      const attempt = new Attempt(this, context, endpoint, headers, (error, value) => (error === undefined ? resolve(value) : reject(error)));
+      const attempt = new Attempt(this, context, endpoint, headers, resolve, reject);
       if (deadline !== undefined) {
         const left = deadline - Date.now();
         if (left <= 0) {
@@ -375,12 +377,12 @@ export class RpcClient implements Invoker {
   }
 
   /** @internal Called once per attempt when it settles: timers, listeners, health, the connection's return. */
-  settle(attempt: Attempt, error: unknown, _value: unknown): void {
+  settle(attempt: Attempt, failed: boolean, error: unknown): void {
     attempt.settled = true;
     if (attempt.timer !== undefined) clearTimeout(attempt.timer);
     if (attempt.onAbort !== undefined) attempt.context.signal?.removeEventListener('abort', attempt.onAbort);
     const endpoint = attempt.endpoint;
-    if (error === undefined) {
+    if (!failed) {
       this.health.recordSuccess(endpoint.key);
     } else if (isConnectionFailure(error)) {
       this.health.recordFailure(endpoint.key, error);
@@ -388,7 +390,7 @@ export class RpcClient implements Invoker {
     const connection = attempt.connection;
     if (connection === undefined) return;
     attempt.connection = undefined;
-    const abandoned = attempt.timedOut || (error !== undefined && error === attempt.context.signal?.reason);
+    const abandoned = attempt.timedOut || (failed && attempt.context.signal?.aborted === true && error === attempt.context.signal.reason);
     if (abandoned) connection.abandon(attempt.seqid);
     // In the long pool a connection with an abandoned call is not reused: its late reply would be next in line.
     const reusable = connection.isActive() && !(abandoned && this.mode === 'pool');

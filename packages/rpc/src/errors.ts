@@ -9,7 +9,8 @@
  *   EDIAL         RpcError          any other dial failure (ENOENT socket path, EHOSTUNREACH)  yes
  *   ECONNRESET    RpcError          the connection died while the call was pending             no (yes if
  *                                   the call had not been sent yet)
- *   ECLOSED       RpcError          the client or server was closed before the call ran        yes
+ *   ECLOSED       RpcError          the client was closed before the call ran                  yes (no if
+ *                                   the call was in flight)
  *   ETIMEDOUT     RpcTimeoutError   the call ran past its timeout or deadline                  no
  *   EOVERLOAD     RpcOverloadError  a server or client limit refused the call                  yes
  *   EPROTO        RpcError          the reply was not valid Thrift, or not in the transport    no
