@@ -214,7 +214,7 @@ describe.each(ENGINES)('server on %s', (engine) => {
   test('maxConcurrentRequestsPerConnection: the extra call gets a typed overload error, the others succeed', async () => {
     const { port, server } = await serve({ maxConcurrentRequestsPerConnection: 2 });
     const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, mode: 'mux' });
-    const slow = [client.echo({ action: 'sleep', msg: '300' }), client.echo({ action: 'sleep', msg: '300' })];
+    const slow = [client.echo({ action: 'sleep', msg: '1500' }), client.echo({ action: 'sleep', msg: '1500' })];
     await waitFor(() => server.getStats().inFlight === 2, 10000, 'two calls in flight');
     const error = await client.echo({ action: 'a', msg: 'third' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpcOverloadError);
@@ -230,10 +230,10 @@ describe.each(ENGINES)('server on %s', (engine) => {
     const { port, server } = await serve({ maxConcurrentRequests: 1 });
     const a = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine });
     const b = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine });
-    const slow = a.echo({ action: 'sleep', msg: '300' });
+    const slow = a.echo({ action: 'sleep', msg: '1500' });
     await waitFor(() => server.getStats().inFlight === 1, 10000, 'one call in flight');
     await expect(b.echo({ action: 'a', msg: 'b' })).rejects.toMatchObject({ code: 'EOVERLOAD', limit: 'maxConcurrentRequests' });
-    await expect(slow).resolves.toEqual({ action: 'sleep', msg: '300' });
+    await expect(slow).resolves.toEqual({ action: 'sleep', msg: '1500' });
     await a.$close();
     await b.$close();
   });

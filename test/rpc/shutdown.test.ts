@@ -38,13 +38,13 @@ describe.each(ENGINES)('graceful shutdown on %s', (engine) => {
   test('a new request on a connection still draining gets a retry-safe overload error', async () => {
     const { server, port, handler } = await serve();
     const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, mode: 'mux' });
-    const slow = client.echo({ action: 'sleep', msg: '300' });
+    const slow = client.echo({ action: 'sleep', msg: '2000' });
     await waitFor(() => handler.calls === 1, 10000, 'the slow call to start');
     const closing = server.close({ timeout: 10000 });
     const error = await client.echo({ action: 'a', msg: 'during shutdown' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpcOverloadError);
     expect(error).toMatchObject({ limit: 'shuttingDown', retrySafe: true });
-    await expect(slow).resolves.toEqual({ action: 'sleep', msg: '300' });
+    await expect(slow).resolves.toEqual({ action: 'sleep', msg: '2000' });
     await closing;
     await client.$close();
   });
