@@ -73,10 +73,11 @@ const COMPACT = ProtocolId.COMPACT;
 export class ServerSession {
   /** Requests decoded and not yet answered. */
   inFlight = 0;
-  /** True when the engine should treat the connection as idle (for graceful shutdown). */
+  /** The connection closed: nothing more is written. */
   private closed = false;
+  /** The input can never form a message again (or the connection was refused): nothing more is read. */
   private failed = false;
-  private decoder: MessageDecoder;
+  private readonly decoder: MessageDecoder;
   private encoder: MessageEncoder | undefined;
   private inOrder = false;
   private readonly readers: (ProtocolReader | undefined)[] = [];
