@@ -1,4 +1,4 @@
-import type { ReaderOptions } from '@thriftpoll/protocol';
+import type { ByteSink, ByteSource, ProtocolReader, ProtocolWriter, ReaderOptions } from '@thriftpoll/protocol';
 import type { EncoderOptions, MessageDecoder } from '@thriftpoll/transport';
 import type { Chain } from './middleware';
 import type { ServiceRegistry } from './registry';
@@ -46,6 +46,15 @@ export interface ServerRuntime {
   inFlight: number;
   shuttingDown: boolean;
   createDecoder(): MessageDecoder;
+  /**
+   * The server's protocol reader for `protocol`, reset to `source`. One per protocol for the whole server:
+   * decoding is synchronous, and sharing keeps the hot objects few (cache-friendly with many connections).
+   */
+  reader(protocol: number, source: ByteSource): ProtocolReader;
+  /** The server's protocol writer for `protocol`, pointed at `sink` (same sharing as reader()). */
+  writer(protocol: number, sink: ByteSink): ProtocolWriter;
+  /** Drops a writer whose encoding failed half-way (its state is unknown). */
+  discardWriter(protocol: number): void;
   /** Reports a failure that the caller cannot see (or that operators should): onError. */
   report(error: unknown, context: ServerContext | undefined, what: string): void;
   sessionClosed(session: ServerSession): void;

@@ -3,9 +3,7 @@ import {
   TApplicationException,
   TApplicationExceptionType,
   ProtocolId,
-  protocolById,
   type MethodDescriptor,
-  type ProtocolReader,
   type ProtocolWriter,
 } from '@thriftpoll/protocol';
 import { KitexIntKey, KitexStringKey, Metadata, TransportError, type DecodedMessage, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
@@ -80,8 +78,6 @@ export class ServerSession {
   private readonly decoder: MessageDecoder;
   private encoder: MessageEncoder | undefined;
   private inOrder = false;
-  private readonly readers: (ProtocolReader | undefined)[] = [];
-  private readonly writers: (ProtocolWriter | undefined)[] = [];
   private readonly contexts = new Set<ServerContext>();
   // In-order bookkeeping: request ordinals and the outcomes waiting for their predecessors.
   private nextIndex = 0;
@@ -213,13 +209,7 @@ export class ServerSession {
 
   private handle(message: DecodedMessage): void {
     const protocol = message.protocol;
-    let reader = this.readers[protocol];
-    if (reader === undefined) {
-      reader = protocolById(protocol).createReader(message.payload, this.runtime.readerOptions);
-      this.readers[protocol] = reader;
-    } else {
-      reader.reset(message.payload);
-    }
+    const reader = this.runtime.reader(protocol, message.payload);
     if (this.encoder === undefined) {
       const transport = message.transport;
       this.encoder = connectionEncoder(transport, this.connection.writer, this.runtime.encoderOptions);
@@ -487,7 +477,7 @@ export class ServerSession {
     const output = this.connection.writer;
     const mark = output.mallocLen();
     const protocol = route.protocol;
-    let writer = this.writers[protocol];
+    let writer: ProtocolWriter | undefined;
     const envelope = this.envelope;
     envelope.protocol = protocol;
     envelope.seqid = route.headerSeqid ?? route.seqid;
@@ -496,10 +486,7 @@ export class ServerSession {
     envelope.transforms = route.transforms;
     try {
       encoder.begin(envelope);
-      if (writer === undefined) {
-        writer = protocolById(protocol).createWriter(encoder.sink);
-        this.writers[protocol] = writer;
-      }
+      writer = this.runtime.writer(protocol, encoder.sink);
       writer.writeMessageBegin(route.name, type, route.seqid);
       if (body === Body.RESULT) (descriptor as MethodDescriptor).writeResult(writer, value);
       else if (body === Body.APPLICATION) (value as TApplicationException).write(writer);
@@ -508,7 +495,7 @@ export class ServerSession {
       encoder.end();
     } catch (error) {
       // Forget the partial message: the writer's uncommitted bytes, the encoder's frame, the output's bytes.
-      (writer as { reset?: () => void } | undefined)?.reset?.();
+      if (writer !== undefined) this.runtime.discardWriter(protocol);
       encoder.abort();
       output.mallocAck(mark);
       this.encodeError = error;

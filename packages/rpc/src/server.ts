@@ -1,4 +1,14 @@
-import { type ReaderOptions, type ServiceDescriptor } from '@thriftpoll/protocol';
+import {
+  protocolById,
+  type BinaryWriter,
+  type ByteSink,
+  type ByteSource,
+  type CompactWriter,
+  type ProtocolReader,
+  type ProtocolWriter,
+  type ReaderOptions,
+  type ServiceDescriptor,
+} from '@thriftpoll/protocol';
 import type { MessageDecoder } from '@thriftpoll/transport';
 import { parseAddress, type Address, type AddressLike } from './address';
 import { connectionDecoder, TRANSPORT_NAMES, type TransportName } from './codec';
@@ -165,6 +175,8 @@ export class ThriftServer implements ServerRuntime {
   private readonly reportHandlerErrors: boolean;
   private readonly idleTimeout: number;
   private readonly sessions = new Set<ServerSession>();
+  private readonly readers: (ProtocolReader | undefined)[] = [];
+  private readonly writers: (BinaryWriter | CompactWriter | undefined)[] = [];
   private listener: NetListener | undefined;
   private listening: Promise<Address> | undefined;
   private closing: Promise<void> | undefined;
@@ -293,6 +305,28 @@ export class ThriftServer implements ServerRuntime {
 
   createDecoder(): MessageDecoder {
     return connectionDecoder(this.transport, this.decoderOptions);
+  }
+
+  reader(protocol: number, source: ByteSource): ProtocolReader {
+    const reader = this.readers[protocol];
+    if (reader !== undefined) {
+      reader.reset(source);
+      return reader;
+    }
+    return (this.readers[protocol] = protocolById(protocol).createReader(source, this.readerOptions));
+  }
+
+  writer(protocol: number, sink: ByteSink): ProtocolWriter {
+    const writer = this.writers[protocol];
+    if (writer !== undefined) {
+      writer.reset(sink);
+      return writer;
+    }
+    return (this.writers[protocol] = protocolById(protocol).createWriter(sink));
+  }
+
+  discardWriter(protocol: number): void {
+    this.writers[protocol] = undefined;
   }
 
   report(error: unknown, context: ServerContext | undefined, what: string): void {
