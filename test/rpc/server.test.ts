@@ -99,10 +99,16 @@ describe.each(ENGINES)('server on %s', (engine) => {
     await client.$close();
   });
 
-  test('transport fixed to framed: a buffered client is refused', async () => {
+  test('transport fixed to framed: a buffered client is told what it spoke and what is accepted', async () => {
     const { port } = await serve({ transport: 'framed' });
     const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, transport: 'buffered' });
-    await expect(client.echo({ action: 'a', msg: 'b' })).rejects.toMatchObject({ code: 'ECONNRESET' });
+    const error = await client.echo({ action: 'a', msg: 'b' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TApplicationException);
+    expect(error).toMatchObject({ code: 'UNSUPPORTED_CLIENT_TYPE' });
+    expect((error as Error).message).toMatch(/peer speaks buffered binary, but this endpoint accepts only framed/);
+    await waitFor(() => errors.length > 0, 10000, 'the report');
+    expect((errors[0].error as Error).message).toMatch(/peer speaks buffered binary, but this endpoint accepts only framed/);
+    expect(errors[0].what).toBe('TRANSPORT_NOT_ALLOWED');
     await client.$close();
   });
 

@@ -1,14 +1,25 @@
 import { TransportError, createDecoder, createEncoder, type MessageDecoder, type MessageEncoder, type TransportKind } from '@thriftpoll/transport';
-import type { DecoderOptions, EncoderOptions } from '@thriftpoll/transport';
+import type { DecoderOptions, DetectableTransport, EncoderOptions } from '@thriftpoll/transport';
 import type { NetWriter } from './net-connection';
 
 /** Transports a thriftpoll endpoint can be configured with (what `transport` options accept). */
 export type TransportName = 'buffered' | 'framed' | 'theader' | 'ttheader' | 'ttheader-framed';
 export const TRANSPORT_NAMES: readonly TransportName[] = ['buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed'];
 
-/** The decoder for one connection: a fixed transport, or detection from the first bytes ('auto'). */
-export function connectionDecoder(transport: TransportName | 'auto', options: DecoderOptions & { transports?: readonly string[] }): MessageDecoder {
-  return createDecoder(transport === 'auto' ? 'detect' : transport, options as DecoderOptions);
+/** A client's decoder for replies: its configured transport. */
+export function connectionDecoder(transport: TransportName, options: DecoderOptions): MessageDecoder {
+  return createDecoder(transport, options);
+}
+
+/**
+ * A server connection's decoder: detection from the first bytes, limited to the configured transport when one is
+ * set — so a peer speaking another transport is told which one it speaks and which are accepted (Kitex #1730),
+ * rather than having its first bytes misread as a frame length.
+ */
+export function serverDecoder(transport: TransportName | 'auto', options: DecoderOptions): MessageDecoder {
+  if (transport === 'auto') return createDecoder('detect', options);
+  const detectable: DetectableTransport = transport === 'ttheader-framed' ? 'ttheader' : transport;
+  return createDecoder('detect', { ...options, transports: [detectable] });
 }
 
 /** The encoder writing one connection's messages straight into its output. */

@@ -1,7 +1,7 @@
 import { ProtocolId, protocolById } from '@thriftpoll/protocol';
 import type { TransportKind } from '@thriftpoll/transport';
 
-/** What can be learned of a request too large to be read: enough to answer it. */
+/** What can be learned of a request refused before it was read: enough to answer it. */
 export interface OversizedRequest {
   readonly transport: TransportKind;
   readonly protocol: ProtocolId;

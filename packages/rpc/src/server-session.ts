@@ -547,10 +547,13 @@ export class ServerSession {
   };
 
   /**
-   * A request over the size limits was refused before being read: tell its caller (a typed overload error on
-   * thriftpoll clients, a TApplicationException elsewhere), then close. False when its header cannot be found.
+   * A request the transport refused before reading it — over a size limit, or in a transport this server does not
+   * accept — is answered, in the transport and protocol it came in, before the connection closes: over a size limit
+   * with an overload reply (a typed RpcOverloadError on thriftpoll clients), a refused transport with
+   * TApplicationException UNSUPPORTED_CLIENT_TYPE naming what was seen and what is accepted. False when the
+   * request's header cannot be found in its first bytes.
    */
-  private answerOversized(error: TransportError): boolean {
+  private answerRefused(error: TransportError): boolean {
     const reader = this.connection.reader;
     const head = error.messageHead ?? (reader.len() > 0 ? reader.peek(Math.min(reader.len(), 64 * 1024)) : undefined);
     const request = head === undefined ? undefined : describeOversized(head, this.encoder?.transport ?? this.decoder.transport);
@@ -568,8 +571,12 @@ export class ServerSession {
       transforms: NO_TRANSFORMS,
       index: this.nextIndex++,
     };
-    const limit = error.code === 'FRAME_TOO_LARGE' ? 'maxFrameSize' : 'maxMessageSize';
-    this.finishFailure(route, TApplicationExceptionType.INTERNAL_ERROR, overloadMessage(limit, error.message));
+    if (error.code === 'TRANSPORT_NOT_ALLOWED') {
+      this.finishFailure(route, TApplicationExceptionType.UNSUPPORTED_CLIENT_TYPE, error.message);
+    } else {
+      const limit = error.code === 'FRAME_TOO_LARGE' ? 'maxFrameSize' : 'maxMessageSize';
+      this.finishFailure(route, TApplicationExceptionType.INTERNAL_ERROR, overloadMessage(limit, error.message));
+    }
     this.closeAfterReply();
     return true;
   }
@@ -585,7 +592,7 @@ export class ServerSession {
   private fail(error: unknown): void {
     this.failed = true;
     this.runtime.stats.protocolErrors++;
-    if (error instanceof TransportError && (error.code === 'FRAME_TOO_LARGE' || error.code === 'MESSAGE_TOO_LARGE') && this.answerOversized(error)) {
+    if (error instanceof TransportError && ANSWERABLE.has(error.code) && this.answerRefused(error)) {
       this.report(error);
       return;
     }
@@ -630,6 +637,9 @@ export class ServerSession {
 }
 
 const NO_TRANSFORMS: readonly number[] = Object.freeze([]);
+
+/** Transport refusals whose request can still be answered from its first bytes (see answerRefused). */
+const ANSWERABLE: ReadonlySet<string> = new Set(['FRAME_TOO_LARGE', 'MESSAGE_TOO_LARGE', 'TRANSPORT_NOT_ALLOWED']);
 
 
 

@@ -11,7 +11,7 @@ import {
 } from '@thriftpoll/protocol';
 import type { MessageDecoder } from '@thriftpoll/transport';
 import { parseAddress, type Address, type AddressLike } from './address';
-import { connectionDecoder, TRANSPORT_NAMES, type TransportName } from './codec';
+import { serverDecoder, TRANSPORT_NAMES, type TransportName } from './codec';
 import { isCodeFirstService, serviceDescriptor, type StructClass } from './code-first';
 import { resolveEngine, type EngineName } from './engines';
 import { RpcError, RpcOptionError } from './errors';
@@ -304,7 +304,7 @@ export class ThriftServer implements ServerRuntime {
   }
 
   createDecoder(): MessageDecoder {
-    return connectionDecoder(this.transport, this.decoderOptions);
+    return serverDecoder(this.transport, this.decoderOptions);
   }
 
   reader(protocol: number, source: ByteSource): ProtocolReader {
