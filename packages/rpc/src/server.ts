@@ -24,8 +24,11 @@ import { ServerSession } from './server-session';
 import { invokeHandler } from './invoke-handler';
 import { boolOption, checkKnownKeys, enumOption, functionOption, intOption, msOption, objectOption } from './validate';
 
-/** A service to serve: a generated descriptor, or a class decorated with @Service (code-first). */
-export type ServiceLike<Handler = unknown> = ServiceDescriptor<unknown, Handler> | StructClass;
+/**
+ * A service to serve: a generated descriptor (whose handler interface types `handler`), or a class decorated
+ * with @Service (code-first: `handler` is typed as an instance of it).
+ */
+export type ServiceLike<Handler = unknown> = ServiceDescriptor<unknown, Handler> | StructClass<Handler & object>;
 
 /** Where a reported error came from. */
 export interface ServerErrorInfo {
