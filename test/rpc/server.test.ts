@@ -356,6 +356,23 @@ describe.each(ENGINES)('server on %s', (engine) => {
     socket.destroy();
   });
 
+  test('readTimeout: a request trickling in is dropped with its connection; other callers are unaffected', async () => {
+    const { port } = await serve({ readTimeout: 200 });
+    const frame = framedMessage('ping', MessageType.CALL, 1, emptyStruct);
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const started = Date.now();
+    socket.write(frame.subarray(0, frame.length - 3)); // all but the last 3 bytes, never completed
+    const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine });
+    expect(await client.echo({ action: 'a', msg: 'meanwhile' })).toEqual({ action: 'a', msg: 'meanwhile' });
+    const at = await closed;
+    expect(at - started).toBeGreaterThanOrEqual(150);
+    expect(await client.echo({ action: 'a', msg: 'after' })).toEqual({ action: 'a', msg: 'after' });
+    await client.$close();
+  });
+
   test('oneway calls get no reply, and their failures are reported', async () => {
     const { port, handler } = await serve();
     handler.notify = (msg: string) => {

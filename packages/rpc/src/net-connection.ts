@@ -95,6 +95,11 @@ export interface ListenOptions {
   idleTimeout?: number;
   /** Unsent output per connection above which writers should wait (NetWriter.needsDrain). Default 4 MiB. */
   writeBufferCap?: number;
+  /**
+   * Closes a connection whose partly received message (less than its wake-at threshold) is not complete within
+   * this many ms: a peer trickling bytes cannot hold a connection forever. 0 or undefined: no limit.
+   */
+  readTimeout?: number;
 }
 
 /** A network engine: how servers listen and clients dial. */

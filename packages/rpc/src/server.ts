@@ -92,6 +92,11 @@ export interface ServerOptions<Handler = unknown> {
    * is bounded by this plus their replies, at most maxConcurrentRequestsPerConnection of them.)
    */
   writeBufferCap?: number;
+  /**
+   * A request whose bytes started arriving must be complete within this many ms, or the connection is closed (a
+   * peer trickling bytes cannot hold a connection and its buffer forever). Default 0: no limit.
+   */
+  readTimeout?: number;
 }
 
 const KNOWN_OPTIONS = [
@@ -115,6 +120,7 @@ const KNOWN_OPTIONS = [
   'reportHandlerErrors',
   'idleTimeout',
   'writeBufferCap',
+  'readTimeout',
 ];
 
 export interface CloseOptions {
@@ -177,6 +183,7 @@ export class ThriftServer implements ServerRuntime {
   private readonly backlog: number;
   private readonly reportHandlerErrors: boolean;
   private readonly idleTimeout: number;
+  private readonly readTimeout: number;
   private readonly sessions = new Set<ServerSession>();
   private readonly readers: (ProtocolReader | undefined)[] = [];
   private readonly writers: (BinaryWriter | CompactWriter | undefined)[] = [];
@@ -231,6 +238,7 @@ export class ThriftServer implements ServerRuntime {
     this.backlog = intOption('backlog', options.backlog, 1024, 1, 65535);
     this.reportHandlerErrors = boolOption('reportHandlerErrors', options.reportHandlerErrors, true);
     this.idleTimeout = msOption('idleTimeout', options.idleTimeout, 0) as number;
+    this.readTimeout = msOption('readTimeout', options.readTimeout, 0) as number;
     this.writeBufferCap = intOption('writeBufferCap', options.writeBufferCap, 4 * 1024 * 1024, 0);
   }
 
@@ -253,6 +261,7 @@ export class ThriftServer implements ServerRuntime {
       backlog: this.backlog,
       idleTimeout: this.idleTimeout,
       writeBufferCap: this.writeBufferCap,
+      readTimeout: this.readTimeout,
       onError: (error) => this.report(error, undefined, 'connection failed'),
     }).then((listener) => {
       this.listener = listener;

@@ -153,7 +153,14 @@ class SocketConnection implements NetConnection {
   private closeError: Error | undefined;
   private readonly closeCallbacks: CloseCallback[] = [];
 
-  constructor(private readonly socket: net.Socket, path: string | undefined, writeBufferCap = DEFAULT_WRITE_BUFFER_CAP) {
+  private readTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly socket: net.Socket,
+    path: string | undefined,
+    writeBufferCap = DEFAULT_WRITE_BUFFER_CAP,
+    private readonly readTimeout = 0,
+  ) {
     this.writer = new SocketWriter(socket, writeBufferCap);
     socket.setNoDelay(true);
     this.remoteAddress = path ?? socketAddress(socket.remoteAddress, socket.remotePort, 'unknown');
@@ -173,6 +180,7 @@ class SocketConnection implements NetConnection {
     });
     socket.on('close', () => {
       this.closed = true;
+      if (this.readTimer !== undefined) clearTimeout(this.readTimer);
       this.writer.discard();
       for (const callback of this.closeCallbacks.splice(0)) callback(this.closeError);
     });
@@ -189,6 +197,19 @@ class SocketConnection implements NetConnection {
 
   wakeAt(bytes: number): void {
     this.threshold = Math.max(1, bytes);
+    // A partial message is buffered: it must complete within readTimeout.
+    if (this.readTimeout > 0 && this.readTimer === undefined && this.reader.len() > 0 && this.reader.len() < this.threshold) {
+      const limit = this.readTimeout;
+      this.readTimer = setTimeout(() => {
+        this.readTimer = undefined;
+        if (this.reader.len() >= this.threshold) return;
+        this.closeError = new RpcTimeoutError('ETIMEDOUT', limit, `read timeout: ${this.reader.len()} of ${this.threshold} bytes of a message after ${limit} ms`, {
+          address: this.remoteAddress,
+        });
+        this.close();
+      }, limit);
+      this.readTimer.unref();
+    }
   }
 
   addCloseCallback(callback: CloseCallback): void {
@@ -213,6 +234,10 @@ class SocketConnection implements NetConnection {
   }
 
   private deliver(): void {
+    if (this.readTimer !== undefined && this.reader.len() >= this.threshold) {
+      clearTimeout(this.readTimer);
+      this.readTimer = undefined;
+    }
     while (!this.running && this.handler !== undefined && !this.closed && this.reader.len() >= this.threshold) {
       let outcome: void | Promise<void>;
       const before = this.reader.len();
@@ -260,7 +285,7 @@ export const socketEngine: NetEngine = {
     const path = 'path' in address ? address.path : undefined;
     const idleTimeout = options.idleTimeout ?? 0;
     const server = net.createServer({ noDelay: true }, (socket) => {
-      const connection = new SocketConnection(socket, path, options.writeBufferCap);
+      const connection = new SocketConnection(socket, path, options.writeBufferCap, options.readTimeout);
       if (idleTimeout > 0) connection.setIdleTimeout(idleTimeout);
       onConnection(connection);
     });
