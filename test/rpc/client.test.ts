@@ -8,6 +8,7 @@ import {
   type Middleware,
   type ThriftServer,
 } from '@thriftpoll/rpc';
+import { getEventListeners } from 'node:events';
 import { EchoService } from './fixtures/echo-code-first';
 import { sleep, waitFor } from './helpers/wait';
 
@@ -329,6 +330,29 @@ describe.each(ENGINES)('client on %s', (engine) => {
     const strict = client(port, { transport: 'framed', droppedHeaders: 'error' });
     await expect(strict.echo({ action: 'a', msg: 'b' }, { headers: { x: 'y' } })).rejects.toMatchObject({ code: 'METADATA_DROPPED' });
     expect(await strict.echo({ action: 'a', msg: 'no headers' })).toEqual({ action: 'a', msg: 'no headers' });
+  });
+
+  test('many calls ending every way leave nothing behind (no pending calls, no abort listeners)', async () => {
+    const { port, server, handler } = await serve();
+    const echo = client(port, { mode: 'mux', mux: { connectionsPerAddress: 2 } });
+    await echo.ping(); // connections up: calls timing out while one is dialed would never be sent
+    const controller = new AbortController();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 3000 }, (_, i) => {
+        if (i % 3 === 0) return echo.echo({ action: 'a', msg: `${i}` }, { timeout: 10000, signal: controller.signal });
+        if (i % 3 === 1) return echo.echo({ action: 'sleep', msg: '2000' }, { timeout: 1 });
+        return echo.echo({ action: 'fail', msg: `${i}` });
+      }),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1000);
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(2000);
+    expect(echo.$client.stats().inFlight).toBe(0);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    await waitFor(() => server.getStats().inFlight === 0, 20000, 'the server to finish the abandoned calls');
+    // Every call that reached the server and timed out meanwhile had its late reply dropped.
+    const abandoned = handler.calls - 2000;
+    expect(abandoned).toBeGreaterThan(0);
+    await waitFor(() => echo.$client.stats().discardedReplies === abandoned, 20000, 'the late replies');
   });
 
   test('oneway calls resolve once sent', async () => {

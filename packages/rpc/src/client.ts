@@ -104,6 +104,8 @@ export interface ClientStats {
   unhealthy: { address: string; retryAt: number; failures: number }[];
   /** Replies that arrived after their call had timed out or been aborted, and were dropped. */
   discardedReplies: number;
+  /** Calls waiting for a reply on the client's connections. */
+  inFlight: number;
 }
 
 /**
@@ -280,8 +282,13 @@ export class RpcClient implements Invoker {
 
   stats(): ClientStats {
     let discarded = this.discardedFromClosed;
-    for (const connection of this.connections) discarded += connection.discardedReplies;
+    let inFlight = 0;
+    for (const connection of this.connections) {
+      discarded += connection.discardedReplies;
+      inFlight += connection.inFlight;
+    }
     return {
+      inFlight,
       pool: this.pool.stats(),
       unhealthy: this.health.unhealthy().map(({ address, retryAt, failures }) => ({ address, retryAt, failures })),
       discardedReplies: discarded,
