@@ -1,5 +1,5 @@
 import type { ByteSink, ByteSource, ProtocolReader, ProtocolWriter, ReaderOptions } from '@thriftpoll/protocol';
-import type { EncoderOptions, MessageDecoder } from '@thriftpoll/transport';
+import type { EncoderOptions, MessageDecoder, TransportKind } from '@thriftpoll/transport';
 import type { Chain } from './middleware';
 import type { ServiceRegistry } from './registry';
 import type { ServerContext } from './server-context';
@@ -45,7 +45,8 @@ export interface ServerRuntime {
   readonly stats: ServerStats;
   inFlight: number;
   shuttingDown: boolean;
-  createDecoder(): MessageDecoder;
+  /** A decoder for a new connection (detecting), or for `transport` once detected. */
+  createDecoder(transport?: TransportKind): MessageDecoder;
   /**
    * The server's protocol reader for `protocol`, reset to `source`. One per protocol for the whole server:
    * decoding is synchronous, and sharing keeps the hot objects few (cache-friendly with many connections).

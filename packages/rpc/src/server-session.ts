@@ -56,6 +56,15 @@ const REPLY = MessageType.REPLY;
 const EXCEPTION = MessageType.EXCEPTION;
 const COMPACT = ProtocolId.COMPACT;
 
+/** The envelope of the reply being encoded: one for all sessions, since encoders read it synchronously in begin(). */
+const ENVELOPE: { protocol: ProtocolId; seqid: number; flags: number; headers: Metadata; transforms: readonly number[] } = {
+  protocol: ProtocolId.BINARY,
+  seqid: 0,
+  flags: 0,
+  headers: EMPTY_METADATA,
+  transforms: [],
+};
+
 /**
  * The server side of one connection: takes requests off the input, runs them concurrently through the
  * middleware chain and the handler, and writes replies in the request's transport and protocol.
@@ -75,10 +84,13 @@ export class ServerSession {
   private closed = false;
   /** The input can never form a message again (or the connection was refused): nothing more is read. */
   private failed = false;
-  private readonly decoder: MessageDecoder;
+  private decoder: MessageDecoder;
+  /** Whether `decoder` is still the detecting one. */
+  private detecting = true;
   private encoder: MessageEncoder | undefined;
   private inOrder = false;
-  private readonly contexts = new Set<ServerContext>();
+  /** Calls still running asynchronously (to abort on disconnect or shutdown); created on first use. */
+  private contexts: Set<ServerContext> | undefined;
   // In-order bookkeeping: request ordinals and the outcomes waiting for their predecessors.
   private nextIndex = 0;
   private nextToSend = 0;
@@ -90,14 +102,6 @@ export class ServerSession {
   private busy = false;
   private closeWhenIdle = false;
   private readonly flushTask = (): void => this.flush();
-  /** The envelope of the reply being encoded (one object per session: encoders read it synchronously). */
-  private readonly envelope: { protocol: ProtocolId; seqid: number; flags: number; headers: Metadata; transforms: readonly number[] } = {
-    protocol: ProtocolId.BINARY,
-    seqid: 0,
-    flags: 0,
-    headers: EMPTY_METADATA,
-    transforms: [],
-  };
   /** The last method name seen, its plain form and its resolution (without a service hint). */
   private lastName = '';
   private lastPlainName = '';
@@ -152,7 +156,7 @@ export class ServerSession {
 
   /** Shutdown ran out of time: abort the calls still running and close. */
   abort(reason: unknown): void {
-    for (const context of this.contexts) context.abort(reason);
+    if (this.contexts !== undefined) for (const context of this.contexts) context.abort(reason);
     this.connection.close();
   }
 
@@ -182,6 +186,11 @@ export class ServerSession {
         if (message === undefined) {
           this.connection.wakeAt(this.decoder.wanted);
           return;
+        }
+        if (this.detecting) {
+          // Detected, and at a message boundary: continue with that transport's own decoder (one layer less).
+          this.detecting = false;
+          this.decoder = this.runtime.createDecoder(message.transport);
         }
         this.handle(message);
         if (this.failed) return;
@@ -360,7 +369,7 @@ export class ServerSession {
         this.settled(route, context);
         return;
       }
-      this.contexts.add(context);
+      (this.contexts ??= new Set()).add(context);
       outcome.then(
         (result) => {
           context.result = result;
@@ -373,7 +382,7 @@ export class ServerSession {
       );
       return;
     }
-    this.contexts.add(context);
+    (this.contexts ??= new Set()).add(context);
     const done = (): void => this.settled(route, context);
     this.runtime.chain(context).then(done, (error: unknown) => {
       // A middleware threw (or rejected): that is the call's outcome, whatever the handler did.
@@ -384,7 +393,7 @@ export class ServerSession {
 
   private settled(route: ReplyRoute, context: ServerContext): void {
     context.finish();
-    this.contexts.delete(context);
+    this.contexts?.delete(context);
     this.runtime.inFlight--;
     this.inFlight--;
     if (context.oneway) {
@@ -478,7 +487,7 @@ export class ServerSession {
     const mark = output.mallocLen();
     const protocol = route.protocol;
     let writer: ProtocolWriter | undefined;
-    const envelope = this.envelope;
+    const envelope = ENVELOPE;
     envelope.protocol = protocol;
     envelope.seqid = route.headerSeqid ?? route.seqid;
     envelope.flags = route.flags;
@@ -624,7 +633,7 @@ export class ServerSession {
 
   private onClosed(error: Error | undefined): void {
     this.closed = true;
-    if (this.contexts.size > 0) {
+    if (this.contexts !== undefined && this.contexts.size > 0) {
       const reason = new RpcError('ECONNRESET', `the caller ${this.connection.remoteAddress} disconnected`, {
         address: this.connection.remoteAddress,
         cause: error,

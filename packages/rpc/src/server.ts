@@ -9,9 +9,9 @@ import {
   type ReaderOptions,
   type ServiceDescriptor,
 } from '@thriftpoll/protocol';
-import type { MessageDecoder } from '@thriftpoll/transport';
+import type { MessageDecoder, TransportKind } from '@thriftpoll/transport';
 import { parseAddress, type Address, type AddressLike } from './address';
-import { serverDecoder, TRANSPORT_NAMES, type TransportName } from './codec';
+import { connectionDecoder, serverDecoder, TRANSPORT_NAMES, type TransportName } from './codec';
 import { isCodeFirstService, serviceDescriptor, type StructClass } from './code-first';
 import { resolveEngine, type EngineName } from './engines';
 import { RpcError, RpcOptionError } from './errors';
@@ -315,8 +315,9 @@ export class ThriftServer implements ServerRuntime {
     return { ...this.stats, connections: this.sessions.size, inFlight: this.inFlight };
   }
 
-  createDecoder(): MessageDecoder {
-    return serverDecoder(this.transport, this.decoderOptions);
+  createDecoder(transport?: TransportKind): MessageDecoder {
+    if (transport === undefined) return serverDecoder(this.transport, this.decoderOptions);
+    return connectionDecoder(transport, this.decoderOptions);
   }
 
   reader(protocol: number, source: ByteSource): ProtocolReader {
