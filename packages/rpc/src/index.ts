@@ -1,13 +1,26 @@
 /**
  * @thriftpoll/rpc — Thrift servers and typed clients on the thriftpoll engine.
  *
- * Start with `createServer` and `createClient`; see docs/rpc.md.
+ *   const server = createServer({ service: EchoServer, handler });  await server.listen('127.0.0.1:9090');
+ *   const echo = createClient(EchoServer, { address: '127.0.0.1:9090' });  await echo.echo(req, { timeout: 500 });
+ *
+ * See docs/rpc.md for every option.
  */
-export * from './errors';
-export { formatAddress, parseAddress, parseEndpoints } from './address';
-export type { Address, AddressLike, Endpoint, WeightedAddress } from './address';
-export { compose } from './middleware';
-export type { Chain, Middleware, Next } from './middleware';
+
+// Servers
+export { createServer, ThriftServer } from './server';
+export type { CloseOptions, ServerErrorInfo, ServerOptions, ServiceLike } from './server';
+export type { ServerStats } from './server-runtime';
+export { ServerContext } from './server-context';
+export { shutdownOnSignals } from './signals';
+export type { Closable, ShutdownOnSignalsOptions } from './signals';
+export { ServiceRegistry, plainMethodName } from './registry';
+export type { RegisteredMethod, ServiceBinding, UnresolvedMethod } from './registry';
+
+// Clients
+export { createClient, RpcClient } from './client';
+export type { ClientHandle, ClientOptions, ClientStats } from './client';
+export { ClientContext } from './client-context';
 export { RoundRobinBalancer, WeightedRandomBalancer, createBalancer } from './balancer';
 export type { BalancerName, LoadBalancer } from './balancer';
 export { HealthTracker } from './health';
@@ -20,8 +33,18 @@ export type { LongPoolOptions } from './long-pool';
 export { MuxPool } from './mux-pool';
 export type { MuxPoolOptions } from './mux-pool';
 export { ShortPool } from './short-pool';
-export { ServiceRegistry, plainMethodName } from './registry';
-export type { RegisteredMethod, ServiceBinding, UnresolvedMethod } from './registry';
+
+// Both sides
+export * from './errors';
+export { compose } from './middleware';
+export type { Chain, Middleware, Next } from './middleware';
+export { formatAddress, parseAddress, parseEndpoints } from './address';
+export type { Address, AddressLike, Endpoint, WeightedAddress } from './address';
+export type { TransportName } from './codec';
+export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './deadline';
+export { overloadMessage } from './overload';
+
+// Code-first services (decorators)
 export {
   Arg,
   CodeFirstError,
@@ -46,20 +69,10 @@ export type {
   ThriftType,
   ThrowsDeclaration,
 } from './code-first';
-export { createServer, ThriftServer } from './server';
-export type { CloseOptions, ServerErrorInfo, ServerOptions, ServiceLike } from './server';
-export type { ServerStats } from './server-runtime';
-export { ServerContext } from './server-context';
-export { createClient, RpcClient } from './client';
-export type { ClientHandle, ClientOptions, ClientStats } from './client';
-export { ClientContext } from './client-context';
-export type { TransportName } from './codec';
-export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './deadline';
-export { overloadMessage } from './overload';
+
+// Engines
 export type { EngineName } from './engines';
+export { netpollAvailable } from './engines';
+export { netpollEngine } from './netpoll-engine';
 export { socketEngine } from './socket-engine';
 export type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
-export { netpollEngine } from './netpoll-engine';
-export { netpollAvailable } from './engines';
-export { shutdownOnSignals } from './signals';
-export type { Closable, ShutdownOnSignalsOptions } from './signals';
