@@ -18,8 +18,7 @@ export type ThriftType =
   | { readonly map: readonly [ThriftType, ThriftType] };
 
 /** A class decorated with @Struct, @Union or @Exception. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type StructClass<T extends object = object> = new (...args: any[]) => T;
+export type StructClass<T extends object = object> = new (...args: never[]) => T;
 
 export interface FieldOptions {
   /** Encoding fails without it and decoding checks it. Default false (Thrift's default requiredness). */
