@@ -32,6 +32,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { name: 'uuid', files: [fixture('uuid', 'ids.thrift')] },
   { name: 'corpus', files: [fixture('corpus', 'everything.thrift')], load: { includeDirs: [fixture('corpus', 'include')] } },
   { name: 'realworld', files: [fixture('realworld', 'idl', 'user', 'user_service.thrift')], load: { includeDirs: [fixture('realworld', 'idl')] } },
+  { name: 'legacy', files: [fixture('legacy', 'warehouse.thrift')] },
 ];
 
 export function generateCase(c: GoldenCase): GeneratedFile[] {
