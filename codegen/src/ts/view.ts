@@ -523,11 +523,11 @@ export class ModuleViewBuilder {
     const type = this.type(def.type);
     const target = resolveTypedef(def.type);
     // Structs and unions have a same-named codec, exceptions a class, enums an object: alias those values too.
+    // The alias names the final target, never another typedef: typedefs may be declared in any order (IDL allows
+    // forward references), and a `const` naming one declared further down would be read before it is set.
     const valueAlias =
       target.kind === 'struct' || target.kind === 'union' || target.kind === 'exception' || target.kind === 'enum'
-        ? def.type.kind === 'typedef'
-          ? this.qualify(def.type.file, def.type.name)
-          : this.qualify(target.file, target.name)
+        ? this.qualify(target.file, target.name)
         : null;
     return { name: this.local(def.name), tsType: type.tsType, doc: docLines(def.doc, def.annotations), valueAlias };
   }

@@ -866,19 +866,20 @@ export class StockError extends $ThriftError {
   }
 }
 
-export type SkuId = bigint;
+/** Typedefs that refer to typedefs and types declared further down (Apache resolves them after parsing). */
+export type BinAlias = ShelfAlias;
+export const BinAlias = Shelf;
+
+export type ShelfAlias = ShelfRef;
+export const ShelfAlias = Shelf;
 
 export type ShelfRef = Shelf;
 export const ShelfRef = Shelf;
 
-export type ShelfAlias = ShelfRef;
-export const ShelfAlias = ShelfRef;
-
-export type BinAlias = ShelfAlias;
-export const BinAlias = ShelfAlias;
-
 export type GradeAlias = Grade;
 export const GradeAlias = Grade;
+
+export type SkuId = bigint;
 
 const $Warehouse$shelf: $MethodDescriptor<[near: ShelfRef, grade: GradeAlias], BinAlias> = {
   name: 'shelf',
@@ -1305,7 +1306,7 @@ const $Warehouse$restock: $MethodDescriptor<[count: number], void> = {
 };
 
 export interface WarehouseHandler<Context = $ServerCallContext> {
-  /** Looks a shelf up through a chain of typedefs. */
+  /** Looks a shelf up through a chain of typedefs declared before their targets. */
   shelf(near: ShelfRef, grade: GradeAlias, context: Context): Promise<BinAlias> | BinAlias;
   audit(paths: Map<string[], string>, context: Context): Promise<Inventory> | Inventory;
   where(skus: Set<SkuId>, context: Context): Promise<Map<SkuId, Map<Grade, Location>>> | Map<SkuId, Map<Grade, Location>>;
@@ -1320,7 +1321,7 @@ export class WarehouseClient {
     this.invoker = invoker;
   }
 
-  /** Looks a shelf up through a chain of typedefs. */
+  /** Looks a shelf up through a chain of typedefs declared before their targets. */
   shelf(near: ShelfRef, grade: GradeAlias, options?: $CallOptions): Promise<BinAlias> {
     return this.invoker.invoke($Warehouse$shelf, [near, grade], options);
   }
