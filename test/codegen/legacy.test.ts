@@ -1,4 +1,14 @@
-import { binaryProtocol, compactProtocol, deserialize, serialize, type Protocol, type StructCodec } from '@thriftpoll/protocol';
+import {
+  binaryProtocol,
+  compactProtocol,
+  deserialize,
+  GrowableBuffer,
+  serialize,
+  TProtocolException,
+  TType,
+  type Protocol,
+  type StructCodec,
+} from '@thriftpoll/protocol';
 import * as W from './golden/legacy/warehouse';
 
 /**
@@ -72,4 +82,27 @@ test('typedef chains alias the type and the codec', () => {
   expect(W.GradeAlias).toBe(W.Grade);
   const shelf: W.BinAlias = W.BinAlias.create({ label: 'x' });
   expect(shelf).toEqual({ label: 'x', level: 0 });
+});
+
+describe('required fields that have a default', () => {
+  test('create() fills the default; encode writes it', () => {
+    const location = W.Location.create({ aisle: 'A1' });
+    expect(location).toEqual({ aisle: 'A1', bay: 1, checked_at: 0n, bin: undefined, grade: W.Grade.SILVER });
+    expect(deserialize(W.Location, serialize(W.Location, location))).toEqual(location);
+  });
+
+  test.each(PROTOCOLS)('absent on the wire is still an error on decode over %s (the default is not a value received)', (_name, protocol) => {
+    const out = new GrowableBuffer();
+    const writer = protocol.createWriter(out);
+    writer.writeStructBegin('Location');
+    writer.writeFieldBegin(TType.STRING, 1);
+    writer.writeString('A1');
+    writer.writeFieldEnd();
+    writer.writeFieldStop();
+    writer.writeStructEnd();
+    writer.commit();
+    const onlyAisle = out.toBuffer();
+    expect(() => deserialize(W.Location, onlyAisle, protocol)).toThrow(TProtocolException);
+    expect(() => deserialize(W.Location, onlyAisle, protocol)).toThrow(/Location\.bay \(field 2\) is required but was not in the input/);
+  });
 });

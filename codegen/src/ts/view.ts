@@ -81,7 +81,7 @@ export interface FieldView {
   readonly optionalInit: boolean;
   /** The default value, or the zero value, applied when absent (null: stays undefined). */
   readonly init: string | null;
-  /** The local can start at `init` (a primitive); otherwise `init` is applied after the loop. */
+  /** The local can start at `init` (a primitive, not required); otherwise `init` is applied after the loop. */
   readonly initOnDeclare: boolean;
   /** For messages: `Struct.field`. */
   readonly where: string;
@@ -92,7 +92,7 @@ export interface FieldView {
   readonly isErrorMessage: boolean;
   /** The condition under which encode writes a non-required field. */
   readonly present: string;
-  /** The field's value after decoding: the local, with `init` applied when absent. */
+  /** The field's value after decoding: the local, with `init` applied when absent (never for required fields). */
   readonly decoded: string;
   /** The schema model's field (annotations, default, location), for custom templates. */
   readonly field: Field;
@@ -465,7 +465,9 @@ export class ModuleViewBuilder {
     const optionalProperty = role === 'union' || role === 'result' || (!required && init === null) || f.requiredness === 'optional';
     const accessExpr = access(prop);
     const local = `$${f.name}`;
-    const initOnDeclare = init !== null && type.primitive;
+    // A required field's default is for create() and constructors only: absent on the wire stays an error (as in
+    // Apache's generated code), so decode starts it undefined and never falls back to the default.
+    const initOnDeclare = init !== null && type.primitive && !required;
     // Error's `message` is always a string; an optional message is "set" when it is the object's own property.
     const present = isErrorMessage && f.requiredness === 'optional' ? `Object.prototype.hasOwnProperty.call(value, 'message')` : `${accessExpr} != null`;
     return {
@@ -486,7 +488,7 @@ export class ModuleViewBuilder {
       missingOnDecode: quote(`${where} (field ${f.id}) is required but was not in the input`),
       isErrorMessage,
       present,
-      decoded: init !== null && !initOnDeclare ? `${local} ?? ${init}` : local,
+      decoded: init !== null && !initOnDeclare && !required ? `${local} ?? ${init}` : local,
       field: f,
     };
   }

@@ -1297,7 +1297,7 @@ const $Everything$choices: $MethodDescriptor<[seed: Choice], Choice[]> = {
     }
     reader.readStructEnd();
     if ($seed === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'Everything.choices argument seed (field 1) is required but was not in the input');
-    return [$seed ?? { text: 'seed' }];
+    return [$seed];
   },
 
   writeResult(writer, value) {

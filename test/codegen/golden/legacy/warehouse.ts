@@ -154,8 +154,8 @@ export const Location: $StructCodec<Location> & {
 
   decode(reader) {
     let $aisle: string | undefined;
-    let $bay: number = 1;
-    let $checked_at: bigint = 0n;
+    let $bay: number | undefined;
+    let $checked_at: bigint | undefined;
     let $bin: BinAlias | undefined;
     let $grade: GradeAlias = Grade.SILVER;
     reader.readStructBegin();
