@@ -24,6 +24,8 @@ namespace {
 
 constexpr int kCommandWidth = 3;
 constexpr int kCommandRelease = 1;
+/** How often the block pool forgets an old peak of demand (see BlockPool::Trim). */
+constexpr uint64_t kTrimPeriodMs = 1000;
 
 double Number(const Napi::Value& value, double fallback) {
   return value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : fallback;
@@ -110,6 +112,10 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
   async_->data = this;
   uv_async_init(loop, async_, [](uv_async_t* handle) { static_cast<EngineWrap*>(handle->data)->Dispatch(); });
   uv_unref(reinterpret_cast<uv_handle_t*>(async_));
+  trimTimer_ = new uv_timer_t();
+  trimTimer_->data = this;
+  uv_timer_init(loop, trimTimer_);
+  uv_unref(reinterpret_cast<uv_handle_t*>(trimTimer_));
   if (engineOptions.inlineMode) {
     poll_ = new uv_poll_t();
     poll_->data = this;
@@ -143,11 +149,26 @@ void EngineWrap::Dispatch() {
   dispatching_ = false;
   // The dispatcher drains a bounded number of rounds; if work is left, come back on the next loop turn.
   if (engine_ && engine_->HasWork()) Wake();
+  ScheduleTrim();
   if (env.IsExceptionPending()) {
     // The JavaScript dispatcher catches handler errors itself; anything reaching here is a bug in it.
     Napi::Error error = env.GetAndClearPendingException();
     napi_fatal_exception(env, error.Value());
   }
+}
+
+void EngineWrap::ScheduleTrim() {
+  if (!engine_ || trimTimer_ == nullptr || !engine_->pool().trimDue()) return;
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(trimTimer_))) return;
+  uv_timer_start(
+      trimTimer_,
+      [](uv_timer_t* handle) {
+        EngineWrap* self = static_cast<EngineWrap*>(handle->data);
+        if (!self->engine_ || !self->engine_->pool().Trim()) uv_timer_stop(handle);
+        // Retired slabs reach JavaScript through a drain, which lets go of their ArrayBuffers.
+        if (self->engine_ && self->engine_->HasWork()) self->Wake();
+      },
+      kTrimPeriodMs, kTrimPeriodMs);
 }
 
 void EngineWrap::Destroy(bool fromCleanupHook) {
@@ -159,6 +180,11 @@ void EngineWrap::Destroy(bool fromCleanupHook) {
     uv_poll_stop(poll_);
     uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
     poll_ = nullptr;
+  }
+  if (trimTimer_ != nullptr) {
+    uv_timer_stop(trimTimer_);
+    uv_close(reinterpret_cast<uv_handle_t*>(trimTimer_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); });
+    trimTimer_ = nullptr;
   }
   if (engine_) {
     engine_->Stop();
@@ -199,6 +225,7 @@ Napi::Value EngineWrap::DrainJs(const Napi::CallbackInfo& info) {
 Napi::Value EngineWrap::CommitJs(const Napi::CallbackInfo& info) {
   if (!Alive(info)) return info.Env().Undefined();
   ApplyCommands(static_cast<uint32_t>(Number(info[0], 0)));
+  ScheduleTrim();
   return info.Env().Undefined();
 }
 
@@ -209,6 +236,7 @@ Napi::Value EngineWrap::FlushJs(const Napi::CallbackInfo& info) {
   size_t count = static_cast<size_t>(Number(info[1], 0));
   count = std::min(count, arrayLength_[kDescriptors] / kDescriptorWidth);
   int64_t result = engine_->Flush(static_cast<uint64_t>(Number(info[0], 0)), arrayData_[kDescriptors], count);
+  ScheduleTrim();
   return Napi::Number::New(info.Env(), static_cast<double>(result));
 }
 
@@ -267,6 +295,7 @@ Napi::Value EngineWrap::CloseJs(const Napi::CallbackInfo& info) {
 
 Napi::Value EngineWrap::DisposeJs(const Napi::CallbackInfo& info) {
   if (engine_) engine_->Dispose(static_cast<uint64_t>(Number(info[0], 0)));
+  ScheduleTrim();
   return info.Env().Undefined();
 }
 
@@ -345,6 +374,7 @@ Napi::Value EngineWrap::AllocBlockJs(const Napi::CallbackInfo& info) {
 
 Napi::Value EngineWrap::FreeBlockJs(const Napi::CallbackInfo& info) {
   if (engine_) engine_->FreeBlock(static_cast<uint32_t>(Number(info[0], 0)), static_cast<uint32_t>(Number(info[1], 0)));
+  ScheduleTrim();
   return info.Env().Undefined();
 }
 
@@ -381,6 +411,7 @@ Napi::Value EngineWrap::StatsJs(const Napi::CallbackInfo& info) {
   set("largeBlocks", stats.pool.largeBlocks);
   set("largeBytes", stats.pool.largeBytes);
   set("mappedBytes", stats.pool.mappedBytes);
+  set("slabsCreated", stats.pool.slabsCreated);
   return result;
 }
 

@@ -20,6 +20,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap>, public Notifier {
   enum ArrayIndex { kEvents = 0, kCommands = 1, kDescriptors = 2, kScratch = 3 };
 
   void Dispatch();
+  /** Starts the pool's trim timer when the pool holds memory for a recent peak only. */
+  void ScheduleTrim();
   void Destroy(bool fromCleanupHook);
   void ApplyCommands(uint32_t count);
   bool Alive(const Napi::CallbackInfo& info);
@@ -52,6 +54,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap>, public Notifier {
   size_t arrayLength_[4] = {0, 0, 0, 0};
   uv_async_t* async_ = nullptr;
   uv_poll_t* poll_ = nullptr;
+  uv_timer_t* trimTimer_ = nullptr;  // unref'd; runs only while the pool has something to trim
   napi_env env_ = nullptr;
   bool hooked_ = false;
   bool dispatching_ = false;

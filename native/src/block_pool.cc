@@ -103,6 +103,7 @@ Slab* BlockPool::NewSlab(size_t size, bool large) {
   }
   slabs_.emplace(slab->id, slab);
   mappedBytes_ += size;
+  slabsCreated_++;
   return slab;
 }
 
@@ -128,6 +129,7 @@ Block BlockPool::Acquire() {
     available_.pop_back();
   }
   blocksFree_--;
+  peakInUse_ = std::max(peakInUse_, blocksTotal_ - blocksFree_);
   Block block;
   block.slab = slab;
   block.data = slab->data + offset;
@@ -170,13 +172,54 @@ void BlockPool::Release(const Block& block) {
     slab->inAvailable = true;
     available_.push_back(slab);
   }
-  // Give whole slabs back to the system once more than retainBytes sit unused in the pool.
-  if (slab->freeOffsets.size() == slab->blocks && blocksFree_ - slab->blocks >= retainBlocks_) {
+  if (slab->freeOffsets.size() != slab->blocks) return;
+  if (ShouldRetireLocked(slab)) {
     available_.erase(std::find(available_.begin(), available_.end(), slab));
-    blocksFree_ -= slab->blocks;
-    blocksTotal_ -= slab->blocks;
-    RetireLocked(slab);
+    RetireFreeSlabLocked(slab);
+  } else if (AboveFloorLocked(slab)) {
+    trimDue_.store(true, std::memory_order_relaxed);  // kept for the recent peak only
   }
+}
+
+bool BlockPool::AboveFloorLocked(const Slab* slab) const {
+  const size_t inUse = blocksTotal_ - blocksFree_;
+  return blocksTotal_ - slab->blocks >= inUse + retainBlocks_;
+}
+
+bool BlockPool::ShouldRetireLocked(const Slab* slab) const {
+  return AboveFloorLocked(slab) && blocksTotal_ - slab->blocks >= std::max(peakInUse_, lastPeakInUse_);
+}
+
+void BlockPool::RetireFreeSlabLocked(Slab* slab) {
+  slab->inAvailable = false;
+  blocksFree_ -= slab->blocks;
+  blocksTotal_ -= slab->blocks;
+  RetireLocked(slab);
+}
+
+bool BlockPool::Trim() {
+  std::lock_guard<std::mutex> lock(mu_);
+  lastPeakInUse_ = peakInUse_;
+  peakInUse_ = blocksTotal_ - blocksFree_;
+  bool due = false;
+  size_t kept = 0;
+  for (size_t i = 0; i < available_.size(); i++) {
+    Slab* slab = available_[i];
+    if (slab->freeOffsets.size() == slab->blocks && ShouldRetireLocked(slab)) {
+      RetireFreeSlabLocked(slab);
+      continue;
+    }
+    if (slab->freeOffsets.size() == slab->blocks && AboveFloorLocked(slab)) due = true;
+    available_[kept++] = slab;
+  }
+  available_.resize(kept);
+  trimDue_.store(due, std::memory_order_relaxed);
+  return due;
+}
+
+bool BlockPool::HasRetired() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !retired_.empty();
 }
 
 void BlockPool::RetireLocked(Slab* slab) {
@@ -222,6 +265,7 @@ PoolStats BlockPool::Stats() {
   stats.largeBlocks = largeBlocks_;
   stats.largeBytes = largeBytes_;
   stats.mappedBytes = mappedBytes_;
+  stats.slabsCreated = slabsCreated_;
   return stats;
 }
 

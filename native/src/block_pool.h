@@ -11,12 +11,19 @@
 // Memory contract:
 // - A block belongs to exactly one owner at a time (a connection's input list, a JavaScript writer, or a queued
 //   output segment). Its owner returns it with Release().
-// - A slab's memory is unmapped only when the pool has retired it (all its blocks free and more than
-//   `retainBytes` pooled) AND JavaScript no longer references its ArrayBuffer (the finalizer ran, or it was
-//   never exposed). So a stale view can show reused bytes, but never touch unmapped memory.
+// - A slab's memory is unmapped only when the pool has retired it AND JavaScript no longer references its
+//   ArrayBuffer (the finalizer ran, or it was never exposed). So a stale view can show reused bytes, but never
+//   touch unmapped memory.
+// - Retiring follows demand. A wholly free slab is retired when, without it, the pool still holds
+//   `retainBytes` of free blocks beyond those in use AND at least as many blocks as were in use at the recent
+//   peak (the highest count in the current and the previous trim period). So a load that swings between 0 and
+//   N blocks in use every batch (N connections reading at once) keeps its N blocks mapped instead of unmapping
+//   and faulting them back in every batch; Trim(), called about once a second, ends a period, so memory held
+//   for a peak that has passed goes back to the system within two periods.
 // - Slab ids are never reused in a process, so a JavaScript cache keyed by slab id cannot alias.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -44,6 +51,7 @@ struct PoolStats {
   size_t largeBlocks = 0;   // live dedicated (large) blocks
   size_t largeBytes = 0;
   size_t mappedBytes = 0;   // memory held by live slabs
+  size_t slabsCreated = 0;  // slabs mapped since the pool was created (standard and large)
 };
 
 class BlockPool {
@@ -65,12 +73,27 @@ class BlockPool {
   bool Lookup(uint32_t slabId, uint32_t offset, Block* out);
   /** Moves the ids of slabs retired since the last call into `out` (so JavaScript can drop its cache). */
   void TakeRetired(std::vector<uint32_t>* out);
+  /** True when slabs were retired since the last TakeRetired(). Thread-safe. */
+  bool HasRetired();
+  /**
+   * Ends a trim period: forgets the older of the two remembered peaks and retires the wholly free slabs that
+   * demand no longer justifies. Returns true while some wholly free slab is still kept only for the recent
+   * peak (call again in a period). Thread-safe.
+   */
+  bool Trim();
+  /** True when Release() kept a wholly free slab only for the recent peak: a Trim() is due. Lock-free. */
+  bool trimDue() const { return trimDue_.load(std::memory_order_relaxed); }
   PoolStats Stats();
   uint32_t blockSize() const { return blockSize_; }
 
  private:
   Slab* NewSlab(size_t size, bool large);
   void RetireLocked(Slab* slab);
+  /** Whether the wholly free standard `slab` should go back to the system now (see the memory contract). */
+  bool ShouldRetireLocked(const Slab* slab) const;
+  /** Whether the floor rule alone (retainBytes beyond the blocks in use) would let `slab` go. */
+  bool AboveFloorLocked(const Slab* slab) const;
+  void RetireFreeSlabLocked(Slab* slab);
 
   const uint32_t blockSize_;
   const uint32_t slabSize_;
@@ -84,6 +107,10 @@ class BlockPool {
   size_t largeBlocks_ = 0;
   size_t largeBytes_ = 0;
   size_t mappedBytes_ = 0;
+  size_t slabsCreated_ = 0;
+  size_t peakInUse_ = 0;      // most standard blocks in use at once in the current trim period
+  size_t lastPeakInUse_ = 0;  // ... in the previous period
+  std::atomic<bool> trimDue_{false};
 };
 
 /**

@@ -483,8 +483,11 @@ void Engine::RunInline() {
 }
 
 bool Engine::HasWork() {
-  std::lock_guard<std::mutex> lock(readyMu_);
-  return !ready_.empty() || !notices_.empty();
+  {
+    std::lock_guard<std::mutex> lock(readyMu_);
+    if (!ready_.empty() || !notices_.empty()) return true;
+  }
+  return pool_.HasRetired();
 }
 
 int Engine::Listen(const SocketAddress& address, int backlog, bool reusePort, bool ipv6Only, bool noDelay,

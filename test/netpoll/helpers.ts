@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { type Connection, Engine, type EngineMode } from '@thriftpoll/netpoll';
+import { type Connection, Engine, type EngineMode, type EngineOptions } from '@thriftpoll/netpoll';
 
 export const MODES: EngineMode[] = ['inline', 'threads'];
 
@@ -62,7 +62,7 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 }
 
 /** Engines created by a test file; destroyed after each test. */
-export function engineFactory(): { create: (mode: EngineMode, options?: { pollers?: number; blockSize?: number }) => Engine; destroyAll: () => void } {
+export function engineFactory(): { create: (mode: EngineMode, options?: Omit<EngineOptions, 'mode'>) => Engine; destroyAll: () => void } {
   const engines: Engine[] = [];
   return {
     create(mode, options = {}) {

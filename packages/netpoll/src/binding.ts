@@ -39,6 +39,8 @@ export interface NativeStats {
   largeBlocks: number;
   largeBytes: number;
   mappedBytes: number;
+  /** Slabs mapped since the engine started (a figure that keeps climbing under steady load means churn). */
+  slabsCreated: number;
 }
 
 export interface NativeEngineOptions {

@@ -26,7 +26,11 @@ export interface EngineOptions {
   blockSize?: number;
   /** Bytes per slab (a multiple of blockSize, at most 64 MiB). Default 1 MiB or one block, whichever is larger. */
   slabSize?: number;
-  /** Free block memory kept pooled before whole slabs go back to the system. Default 16 MiB. */
+  /**
+   * Free block memory always kept pooled. On top of it the pool keeps as many blocks as were in use at the
+   * recent peak (about the last one to two seconds), so a load that books and frees the same blocks every
+   * batch does not unmap and remap them. Default 16 MiB.
+   */
   retainBytes?: number;
 }
 
