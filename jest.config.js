@@ -10,6 +10,8 @@ module.exports = {
   moduleNameMapper: {
     '^@thriftpoll/codegen$': '<rootDir>/codegen/src',
     '^@thriftpoll/(netpoll|protocol|transport|rpc)$': '<rootDir>/packages/$1/src',
+    // Apache's `thrift` requires the ESM-only `uuid`; this hands jest the real package (see the file).
+    '^uuid$': '<rootDir>/test/support/uuid.ts',
   },
   testTimeout: 30000,
 };

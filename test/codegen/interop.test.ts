@@ -15,14 +15,6 @@ import { fixture, tempDir } from './helpers';
  * encodings must agree. Apache's known bugs are asserted as they are, in their own tests below.
  */
 
-// Apache's npm runtime requires the `uuid` package, which is ESM-only since v12 and cannot be loaded by jest's
-// CommonJS module system. It only uses parse() and stringify(); these are the same conversions (RFC 4122 byte
-// order), written independently of thriftpoll's own uuid code.
-jest.mock('uuid', () => ({
-  parse: (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/-/g, ''), 'hex')),
-  stringify: (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
-}));
-
 // The npm runtime and its i64 type, loaded the way Apache's generated code loads them.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const thrift = require('thrift') as ApacheThrift;
@@ -412,5 +404,19 @@ describe('uuid (Debian thrift 0.17 has no uuid type; checked against the npm run
     expect(field).toMatchObject({ ftype: 16, fid: 1 });
     expect(input.readUuid()).toBe('a1b2c3d4-0000-4000-8000-00000000000f');
     expect(U.Tracked.decode(protocol.createReader(bytes)).id).toBe('a1b2c3d4-0000-4000-8000-00000000000f');
+  });
+
+  test.each(PROTOCOLS)('Apache (real `uuid` package) refuses 16 bytes that are not an RFC 9562 UUID; thriftpoll reads any over %s', (_name, protocol, apacheProtocol) => {
+    // Thrift's uuid is any 16 bytes; the `uuid` package Apache delegates to only stringifies RFC 9562 ones.
+    const value = U.Tracked.create({ id: '11111111-1111-1111-1111-111111111111' });
+    const bytes = ours(protocol, (w) => U.Tracked.encode(w, value));
+    const transport = new thrift.TBufferedTransport();
+    transport.inBuf = bytes;
+    transport.writeCursor = bytes.length;
+    const input = apacheProtocol(transport);
+    input.readStructBegin();
+    input.readFieldBegin();
+    expect(() => input.readUuid()).toThrow(/Stringified UUID is invalid/);
+    expect(U.Tracked.decode(protocol.createReader(bytes)).id).toBe('11111111-1111-1111-1111-111111111111');
   });
 });

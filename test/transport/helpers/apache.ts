@@ -45,24 +45,6 @@ export interface ApacheThrift {
   Thrift: { MessageType: Record<string, number>; TApplicationException: new (...args: unknown[]) => Error };
 }
 
-/**
- * Apache's `thrift` requires the ESM-only `uuid` package (for parse/stringify of uuid fields), which jest's
- * CommonJS module system cannot load. Jest gets a CommonJS stand-in with the same two functions.
- */
-jest.mock('uuid', () => {
-  const canonical = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  return {
-    parse(text: string): Uint8Array {
-      if (!canonical.test(text)) throw new TypeError(`Invalid UUID: ${text}`);
-      return Uint8Array.from(Buffer.from(text.replace(/-/g, ''), 'hex'));
-    },
-    stringify(bytes: Uint8Array): string {
-      const h = Buffer.from(bytes).toString('hex');
-      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-    },
-  };
-});
-
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const thrift = require('thrift') as ApacheThrift;
 
