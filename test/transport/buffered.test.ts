@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { LinkBuffer } from '@thriftpoll/netpoll';
-import { ProtocolId, TProtocolException } from '@thriftpoll/protocol';
+import { ProtocolId, TProtocolException, TType, compactProtocol } from '@thriftpoll/protocol';
 import {
   BinaryMessageScanner,
   BufferSink,
@@ -364,6 +364,17 @@ describe('scanners on their own', () => {
     expect(binary.done).toBe(true);
     expect(binary.scanned).toBe(BINARY_ECHO.length);
   });
+});
+
+test('a Compact field header with type nibble 0 is a STOP whatever its delta, as the Compact reader (and Apache\'s) reads it', () => {
+  // COMPACT_ECHO with its STOP written as 0x10 (delta 1, type 0).
+  const message = hex('82 21 01 04 65 63 68 6f | 18 02 68 69 | 10');
+  const reader = compactProtocol.createReader(message);
+  reader.readMessageBegin();
+  reader.skip(TType.STRUCT);
+  expect(reader.remaining()).toBe(0);
+  const decoded = decodeAll(new BufferedDecoder(), readerOf(message));
+  expect(decoded.map((m) => [m.protocol, m.payloadLength])).toEqual([[ProtocolId.COMPACT, message.length]]);
 });
 
 describe('BufferedEncoder', () => {

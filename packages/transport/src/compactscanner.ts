@@ -122,13 +122,14 @@ export class CompactMessageScanner implements MessageScanner {
             break loop;
           }
           const header = bytes[p];
-          if (header === 0) {
+          const type = header & 0x0f;
+          if (type === 0) {
+            // STOP is the type nibble alone: readers (this package's and Apache's) ignore the delta bits.
             p++;
             stack.depth--;
             this.step = NEXT;
             continue;
           }
-          const type = header & 0x0f;
           if (MIN_SIZE[type] === 0) {
             throw new TProtocolException(
               TProtocolExceptionType.INVALID_DATA,
