@@ -4,12 +4,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadSchema } from './compile';
 import { formatDiagnostic, IdlError } from './diagnostics';
 import { TemplateError, UsageError } from './errors';
-import { generate } from './generate';
+import { generate, type ImportExtension } from './generate';
 
 /**
  * The `thriftpoll` command line.
  *
  *   thriftpoll gen <files...> -o <dir> [-I <dir>]... [--int64 bigint|number] [--templates <dir>]
+ *                  [--import-extension none|js|ts]
  *   thriftpoll schema <files...> [-I <dir>]... [-o <file>]
  *
  * Exit codes: 0 success, 1 the IDL (or a template) has errors, 2 usage error (bad options or arguments).
@@ -60,12 +61,17 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     .option('-I, --include <dir>', 'include directory, searched after the including file\'s own directory (repeatable)', collect, [] as string[])
     .addOption(new Option('--int64 <mode>', 'TypeScript type of i64: bigint (exact) or number (range-checked)').choices(['bigint', 'number']).default('bigint'))
     .option('--templates <dir>', 'directory of .hbs templates overriding the bundled ones of the same name')
+    .addOption(
+      new Option('--import-extension <ext>', "file extension of imports between generated modules: none, or js for native ES modules (node16/nodenext), or ts")
+        .choices(['none', 'js', 'ts'])
+        .default('none'),
+    )
     .option('-q, --quiet', 'print errors only (no warnings, no summary)')
     .exitOverride()
-    .action((files: string[], opts: { out: string; include: string[]; int64: 'bigint' | 'number'; templates?: string; quiet?: boolean }) => {
+    .action((files: string[], opts: { out: string; include: string[]; int64: 'bigint' | 'number'; templates?: string; importExtension: ImportExtension; quiet?: boolean }) => {
       exitCode = run(io, opts.quiet === true, () => {
         const { schema, warnings } = loadSchema(files, { includeDirs: opts.include });
-        const generated = generate(schema, { int64: opts.int64, templatesDir: opts.templates });
+        const generated = generate(schema, { int64: opts.int64, templatesDir: opts.templates, importExtension: opts.importExtension });
         fs.mkdirSync(opts.out, { recursive: true });
         for (const file of generated) fs.writeFileSync(path.join(opts.out, file.path), file.contents);
         return { warnings, summary: `thriftpoll: wrote ${generated.length} module${generated.length === 1 ? '' : 's'} to ${opts.out}: ${generated.map((g) => g.path).join(', ')}\n` };

@@ -13,7 +13,15 @@ export interface GenerateOptions {
   readonly templatesDir?: string;
   /** The module generated code imports its runtime from. Default `@thriftpoll/protocol`. */
   readonly runtimeModule?: string;
+  /**
+   * The file extension of imports between generated modules: `none` (default: `from './shared'`, for CommonJS and
+   * bundlers), `js` (`'./shared.js'`, for projects compiled as native ES modules, `moduleResolution: node16`/
+   * `nodenext`) or `ts` (`'./shared.ts'`, for `allowImportingTsExtensions`, Deno and type-stripping runtimes).
+   */
+  readonly importExtension?: ImportExtension;
 }
+
+export type ImportExtension = 'none' | 'js' | 'ts';
 
 export interface GeneratedFile {
   /** File name relative to the output directory: `<module>.ts`. */
@@ -34,11 +42,15 @@ export function generate(schema: Schema, options: GenerateOptions = {}): Generat
     throw new UsageError(`int64 must be 'bigint' or 'number', got ${JSON.stringify(int64)}`);
   }
   const runtimeModule = options.runtimeModule ?? '@thriftpoll/protocol';
+  const importExtension = options.importExtension ?? 'none';
+  if (importExtension !== 'none' && importExtension !== 'js' && importExtension !== 'ts') {
+    throw new UsageError(`importExtension must be 'none', 'js' or 'ts', got ${JSON.stringify(importExtension)}`);
+  }
   const templates = loadTemplates(options.templatesDir);
   const names = schemaNames(schema);
   const out: GeneratedFile[] = [];
   for (const file of Object.values(schema.files)) {
-    const view = new ModuleViewBuilder(schema, file, names, { int64 }).build();
+    const view = new ModuleViewBuilder(schema, file, names, { int64, importSuffix: importExtension === 'none' ? '' : `.${importExtension}` }).build();
     const rendered = templates.renderModule({ ...view, runtimeImports: RUNTIME_IMPORTS_MARKER }, file.name);
     const contents = formatTypeScript(pruneModuleImports(insertRuntimeImports(rendered, runtimeModule)));
     out.push({ path: `${file.name}.ts`, module: file.name, contents });

@@ -9,7 +9,7 @@
 export { loadSchema } from './compile';
 export type { LoadSchemaOptions, LoadedSchema } from './compile';
 export { generate } from './generate';
-export type { GenerateOptions, GeneratedFile } from './generate';
+export type { GenerateOptions, GeneratedFile, ImportExtension } from './generate';
 export { IdlError, formatDiagnostic } from './diagnostics';
 export type { Diagnostic, DiagnosticCode, Location, Severity } from './diagnostics';
 export { TemplateError, UsageError } from './errors';

@@ -52,6 +52,13 @@ describe('thriftpoll gen', () => {
     expect(fs.readFileSync(path.join(out, 'types.ts'), 'utf8')).toContain('i64v: number;');
   });
 
+  test('--import-extension js writes imports between generated modules with .js', async () => {
+    const out = path.join(scratch.dir, 'gen');
+    const r = await cli('gen', fixture('corpus', 'everything.thrift'), '-I', fixture('corpus', 'include'), '--import-extension', 'js', '-o', out, '-q');
+    expect(r).toEqual({ code: EXIT_OK, stdout: '', stderr: '' });
+    expect(fs.readFileSync(path.join(out, 'everything.ts'), 'utf8')).toContain("import * as shared from './shared.js';");
+  });
+
   test('warnings go to stderr (and -q hides them)', async () => {
     const args = ['gen', fixture('corpus', 'everything.thrift'), '-I', fixture('corpus', 'include'), '-o', path.join(scratch.dir, 'gen')];
     const loud = await cli(...args);
@@ -110,6 +117,7 @@ describe('usage errors exit 2', () => {
     [['gen', 'x.thrift'], /required option '-o, --out <dir>' not specified/],
     [['gen', '-o', 'out'], /missing required argument 'files'/],
     [['gen', 'x.thrift', '-o', 'out', '--int64', 'string'], /option '--int64 <mode>' argument 'string' is invalid\. Allowed choices are bigint, number\./],
+    [['gen', 'x.thrift', '-o', 'out', '--import-extension', '.js'], /option '--import-extension <ext>' argument '\.js' is invalid\. Allowed choices are none, js, ts\./],
     [['gen', 'x.thrift', '-o', 'out', '--frobnicate'], /unknown option '--frobnicate'/],
     [['generate', 'x.thrift'], /unknown command 'generate'/],
   ])('%j', async (args, message) => {

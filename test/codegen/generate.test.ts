@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as ts from 'typescript';
 import { BUNDLED_TEMPLATES, generate, loadSchema, memoryHost as memory, TemplateError, UsageError, type GeneratedFile } from '@thriftpoll/codegen';
 import { formatTypeScript } from '../../codegen/src/ts/format';
 import { anyTypeTokens, fixture, GOLDEN, GOLDEN_CASES, generateCase, tempDir, typeCheck, writeFiles } from './helpers';
@@ -131,6 +132,30 @@ describe('options', () => {
     const { schema } = loadSchema(['/n.thrift'], { host });
     expect(() => generate(schema, { int64: 'number' })).toThrow(/n\.thrift:1:11: error CONST_OUT_OF_RANGE: constant BIG: i64 value 9007199254740993 does not fit a JavaScript number exactly/);
     expect(generate(schema, { int64: 'bigint' })[0].contents).toContain('export const BIG: bigint = 9007199254740993n;');
+  });
+
+  test('importExtension: imports between generated modules carry the extension; with js they compile as native ES modules', () => {
+    const c = GOLDEN_CASES.find((g) => g.name === 'corpus')!;
+    const { schema } = loadSchema(c.files, c.load);
+    expect(generate(schema).find((f) => f.module === 'everything')!.contents).toContain("import * as shared from './shared';");
+    expect(generate(schema, { importExtension: 'ts' }).find((f) => f.module === 'everything')!.contents).toContain("import * as shared from './shared.ts';");
+    const files = generate(schema, { importExtension: 'js' });
+    expect(files.find((f) => f.module === 'everything')!.contents).toContain("import * as shared from './shared.js';");
+    const scratch = tempDir('codegen-esm');
+    try {
+      // A package of native ES modules, checked the way Node resolves them.
+      fs.writeFileSync(path.join(scratch.dir, 'package.json'), '{ "type": "module" }\n');
+      const paths = writeFiles(scratch.dir, files);
+      const esm = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext };
+      expect(typeCheck(paths, esm)).toEqual([]);
+      // Without the extension, Node (and tsc) refuse the relative imports.
+      const bare = writeFiles(path.join(scratch.dir, 'bare'), generate(schema));
+      fs.writeFileSync(path.join(scratch.dir, 'bare', 'package.json'), '{ "type": "module" }\n');
+      expect(typeCheck(bare, esm).join('\n')).toMatch(/TS2835: Relative import paths need explicit file extensions/);
+    } finally {
+      scratch.remove();
+    }
+    expect(() => generate(schema, { importExtension: 'mjs' as 'js' })).toThrow(/importExtension must be 'none', 'js' or 'ts', got "mjs"/);
   });
 
   test('runtimeModule changes where runtime symbols are imported from', () => {

@@ -57,9 +57,10 @@ export function writeFiles(dir: string, files: readonly GeneratedFile[]): string
 /**
  * Type-checks TypeScript files in one program, the way the strictest user project would compile generated code:
  * `strict`, plus exact optional properties, unchecked index access, unused locals and parameters, implicit
- * returns and fall-through as errors; `@thriftpoll/protocol` mapped to the package sources. Returns formatted diagnostics (empty when clean).
+ * returns and fall-through as errors; `@thriftpoll/protocol` mapped to the package sources. `overrides` replace
+ * options (e.g. the module system). Returns formatted diagnostics (empty when clean).
  */
-export function typeCheck(files: readonly string[]): string[] {
+export function typeCheck(files: readonly string[], overrides: ts.CompilerOptions = {}): string[] {
   const options: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     lib: ['lib.es2022.d.ts'],
@@ -81,6 +82,7 @@ export function typeCheck(files: readonly string[]): string[] {
     typeRoots: [path.join(ROOT, 'node_modules', '@types')],
     baseUrl: ROOT,
     paths: { '@thriftpoll/protocol': ['packages/protocol/src/index.ts'] },
+    ...overrides,
   };
   const program = ts.createProgram([...files], options);
   // Only the generated files: @thriftpoll/protocol is checked under its own tsconfig.

@@ -218,6 +218,8 @@ export interface ModuleView {
 
 export interface ViewOptions {
   readonly int64: 'bigint' | 'number';
+  /** Appended to the paths of imports between generated modules: '' or a file extension such as '.js'. */
+  readonly importSuffix?: string;
 }
 
 /** TSDoc lines from IDL docs and a `deprecated` annotation. `*\/` is broken so that it cannot end the comment. */
@@ -283,7 +285,7 @@ export class ModuleViewBuilder {
       source: path.posix.basename(this.file.path.split(path.sep).join('/')),
       doc: docLines(this.file.doc),
       int64Number: this.options.int64 === 'number',
-      imports: [...this.imports].map(([file, alias]) => ({ alias, path: `./${file}` })),
+      imports: [...this.imports].map(([file, alias]) => ({ alias, path: `./${file}${this.options.importSuffix ?? ''}` })),
       types,
       typedefs,
       consts,
