@@ -1,13 +1,15 @@
 import { TProtocolException, TProtocolExceptionType } from '@thriftpoll/protocol';
 import {
+  BEGIN,
+  BODY,
+  FIELD,
   FRAME_LIST,
   FRAME_MAP,
   FRAME_STRUCT,
-  ScanStack,
-  containerLimitError,
-  messageTooLarge,
-  sizeLimitError,
-  type MessageScanner,
+  NEXT,
+  SKIP,
+  ScannerCore,
+  VALUE,
   type ScannerLimits,
 } from './scanner';
 
@@ -38,20 +40,13 @@ MIN_SIZE[T_MAP] = 6;
 MIN_SIZE[T_SET] = 5;
 MIN_SIZE[T_LIST] = 5;
 
-// Steps of the scan.
+// Steps of the scan (the shared ones come from scanner.ts).
 //
 //   BEGIN -> (strict) NAME_LENGTH -> SKIP name -> SKIP seqid -> BODY
 //         -> (non-strict) SKIP name -> TYPE_SEQID -> BODY
 //   BODY -> FIELD <-> VALUE <-> NEXT ... -> DONE (the body struct's STOP with an empty stack)
-const BEGIN = 0;
 const NAME_LENGTH = 1;
 const TYPE_SEQID = 2;
-const SKIP = 3;
-const BODY = 4;
-const FIELD = 5;
-const VALUE = 6;
-const NEXT = 7;
-const DONE = 8;
 
 function int32At(bytes: Uint8Array, at: number): number {
   return (bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
@@ -73,32 +68,12 @@ function checkMessageType(type: number): void {
 }
 
 /** {@link MessageScanner} for the Binary protocol, strict and (unless `strictRead`) non-strict headers. */
-export class BinaryMessageScanner implements MessageScanner {
-  done = false;
-  needed = 1;
-  scanned = 0;
-
-  private step = BEGIN;
-  /** Step to continue with once `skipLeft` bytes have been skipped. */
-  private after = NEXT;
-  private skipLeft = 0;
-  private valueType = 0;
-  private readonly stack: ScanStack;
-  private readonly maxMessageSize: number;
-
-  constructor(limits: ScannerLimits, private readonly strictRead: boolean) {
-    this.maxMessageSize = limits.maxMessageSize;
-    this.stack = new ScanStack(limits.recursionLimit);
-  }
-
-  reset(): void {
-    this.done = false;
-    this.needed = 1;
-    this.scanned = 0;
-    this.step = BEGIN;
-    this.after = NEXT;
-    this.skipLeft = 0;
-    this.stack.depth = 0;
+export class BinaryMessageScanner extends ScannerCore {
+  constructor(
+    limits: ScannerLimits,
+    private readonly strictRead: boolean,
+  ) {
+    super(limits, 'binary');
   }
 
   scan(bytes: Uint8Array, start: number, end: number): number {
@@ -219,30 +194,9 @@ export class BinaryMessageScanner implements MessageScanner {
           );
         }
 
-        case NEXT: {
-          const depth = stack.depth;
-          if (depth === 0) {
-            this.step = DONE;
-            this.done = true;
-            this.needed = 0;
-            break loop;
-          }
-          const top = depth - 1;
-          const kind = stack.kinds[top];
-          if (kind === FRAME_STRUCT) {
-            this.step = FIELD;
-            continue;
-          }
-          const left = stack.left[top];
-          if (left === 0) {
-            stack.depth = top;
-            continue;
-          }
-          stack.left[top] = left - 1;
-          this.valueType = kind === FRAME_MAP && left % 2 === 1 ? stack.secondTypes[top] : stack.firstTypes[top];
-          this.step = VALUE;
+        case NEXT:
+          if (this.nextValue()) break loop;
           continue;
-        }
 
         case BEGIN: {
           if (end - p < 4) {
@@ -313,48 +267,7 @@ export class BinaryMessageScanner implements MessageScanner {
           break loop;
       }
     }
-    this.scanned += p - start;
-    if (this.scanned > this.maxMessageSize) throw messageTooLarge(this.scanned, this.maxMessageSize);
-    return p;
-  }
-
-  get skipping(): number {
-    return this.step === SKIP ? this.skipLeft : 0;
-  }
-
-  advance(n: number): void {
-    if (!(n >= 0 && n <= this.skipping)) {
-      throw new RangeError(`scanner: cannot advance ${n} bytes, ${this.skipping} are skippable`);
-    }
-    this.skipLeft -= n;
-    this.scanned += n;
-    if (this.skipLeft === 0) {
-      this.step = this.after;
-      this.needed = 1;
-    } else {
-      this.needed = this.skipLeft;
-    }
-  }
-
-  private skipThen(count: number, after: number): void {
-    this.skipLeft = count;
-    this.after = after;
-    this.step = SKIP;
-  }
-
-  /** Bytes left in the size budget, given `consumed` bytes consumed in the current call. */
-  private budget(consumed: number): number {
-    return this.maxMessageSize - this.scanned - consumed;
-  }
-
-  private checkBudget(what: string, length: number, consumed: number): void {
-    const budget = this.budget(consumed);
-    if (length > budget) throw sizeLimitError(`binary ${what}`, length, budget, this.maxMessageSize);
-  }
-
-  private checkContainer(what: string, count: number, minBytes: number, consumed: number): void {
-    const budget = this.budget(consumed);
-    if (count * minBytes > budget) throw containerLimitError(`binary ${what}`, count, minBytes, budget, this.maxMessageSize);
+    return this.consumed(start, p);
   }
 
   private elementMin(what: string, type: number): number {

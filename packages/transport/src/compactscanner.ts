@@ -1,13 +1,15 @@
 import { TProtocolException, TProtocolExceptionType } from '@thriftpoll/protocol';
 import {
+  BEGIN,
+  BODY,
+  FIELD,
   FRAME_LIST,
   FRAME_MAP,
   FRAME_STRUCT,
-  ScanStack,
-  containerLimitError,
-  messageTooLarge,
-  sizeLimitError,
-  type MessageScanner,
+  NEXT,
+  SKIP,
+  ScannerCore,
+  VALUE,
   type ScannerLimits,
 } from './scanner';
 
@@ -49,51 +51,23 @@ MIN_SIZE[C_STRUCT] = 1;
 const VALID_TYPES =
   'expected 1/2 (bool), 3 (byte), 4 (i16), 5 (i32), 6 (i64), 7 (double), 8 (binary), 9 (list), 10 (set), 11 (map), 12 (struct) or 13 (uuid)';
 
-// Steps of the scan.
+// Steps of the scan (the shared ones come from scanner.ts).
 //
 //   BEGIN -> SEQID -> NAME_LENGTH -> SKIP name -> BODY -> FIELD <-> VALUE <-> NEXT ... -> DONE
-const BEGIN = 0;
 const SEQID = 1;
 const NAME_LENGTH = 2;
-const SKIP = 3;
-const BODY = 4;
-const FIELD = 5;
-const VALUE = 6;
-const NEXT = 7;
-const DONE = 8;
 
 /** Longest varint for 32-bit values, and for 64-bit ones. */
 const VARINT32_BYTES = 5;
 const VARINT64_BYTES = 10;
 
 /** {@link MessageScanner} for the Compact protocol. */
-export class CompactMessageScanner implements MessageScanner {
-  done = false;
-  needed = 1;
-  scanned = 0;
-
-  private step = BEGIN;
-  private after = NEXT;
-  private skipLeft = 0;
-  private valueType = 0;
+export class CompactMessageScanner extends ScannerCore {
   /** Value of the last varint read by varint() (exact up to 2^35). */
   private value = 0;
-  private readonly stack: ScanStack;
-  private readonly maxMessageSize: number;
 
   constructor(limits: ScannerLimits) {
-    this.maxMessageSize = limits.maxMessageSize;
-    this.stack = new ScanStack(limits.recursionLimit);
-  }
-
-  reset(): void {
-    this.done = false;
-    this.needed = 1;
-    this.scanned = 0;
-    this.step = BEGIN;
-    this.after = NEXT;
-    this.skipLeft = 0;
-    this.stack.depth = 0;
+    super(limits, 'compact');
   }
 
   scan(bytes: Uint8Array, start: number, end: number): number {
@@ -261,30 +235,9 @@ export class CompactMessageScanner implements MessageScanner {
           }
         }
 
-        case NEXT: {
-          const depth = stack.depth;
-          if (depth === 0) {
-            this.step = DONE;
-            this.done = true;
-            this.needed = 0;
-            break loop;
-          }
-          const top = depth - 1;
-          const kind = stack.kinds[top];
-          if (kind === FRAME_STRUCT) {
-            this.step = FIELD;
-            continue;
-          }
-          const left = stack.left[top];
-          if (left === 0) {
-            stack.depth = top;
-            continue;
-          }
-          stack.left[top] = left - 1;
-          this.valueType = kind === FRAME_MAP && left % 2 === 1 ? stack.secondTypes[top] : stack.firstTypes[top];
-          this.step = VALUE;
+        case NEXT:
+          if (this.nextValue()) break loop;
           continue;
-        }
 
         case BEGIN: {
           if (end - p < 2) {
@@ -350,9 +303,7 @@ export class CompactMessageScanner implements MessageScanner {
           break loop;
       }
     }
-    this.scanned += p - start;
-    if (this.scanned > this.maxMessageSize) throw messageTooLarge(this.scanned, this.maxMessageSize);
-    return p;
+    return this.consumed(start, p);
   }
 
   /**
@@ -388,44 +339,6 @@ export class CompactMessageScanner implements MessageScanner {
       throw new TProtocolException(TProtocolExceptionType.NEGATIVE_SIZE, `compact ${what} ${value | 0} is negative`);
     }
     return value;
-  }
-
-  get skipping(): number {
-    return this.step === SKIP ? this.skipLeft : 0;
-  }
-
-  advance(n: number): void {
-    if (!(n >= 0 && n <= this.skipping)) {
-      throw new RangeError(`scanner: cannot advance ${n} bytes, ${this.skipping} are skippable`);
-    }
-    this.skipLeft -= n;
-    this.scanned += n;
-    if (this.skipLeft === 0) {
-      this.step = this.after;
-      this.needed = 1;
-    } else {
-      this.needed = this.skipLeft;
-    }
-  }
-
-  private skipThen(count: number, after: number): void {
-    this.skipLeft = count;
-    this.after = after;
-    this.step = SKIP;
-  }
-
-  private budget(consumed: number): number {
-    return this.maxMessageSize - this.scanned - consumed;
-  }
-
-  private checkBudget(what: string, length: number, consumed: number): void {
-    const budget = this.budget(consumed);
-    if (length > budget) throw sizeLimitError(`compact ${what}`, length, budget, this.maxMessageSize);
-  }
-
-  private checkContainer(what: string, count: number, minBytes: number, consumed: number): void {
-    const budget = this.budget(consumed);
-    if (count * minBytes > budget) throw containerLimitError(`compact ${what}`, count, minBytes, budget, this.maxMessageSize);
   }
 
   private elementMin(what: string, type: number): number {

@@ -81,29 +81,149 @@ export class ScanStack {
   }
 }
 
-export function sizeLimitError(what: string, size: number, budget: number, maxMessageSize: number): TProtocolException {
-  return new TProtocolException(
-    TProtocolExceptionType.SIZE_LIMIT,
-    `${what} ${size} needs at least ${size} bytes, but only ${Math.max(0, budget)} remain within maxMessageSize ${maxMessageSize}`,
-  );
-}
+// Steps both grammars share. Each scanner numbers its own message-header steps from BEGIN (0) up to SKIP.
+export const BEGIN = 0;
+/** Skipping `skipLeft` bytes unseen, then going on with step `after`. */
+export const SKIP = 3;
+/** The message's argument/result struct starts. */
+export const BODY = 4;
+/** A field header, or the STOP that ends the struct. */
+export const FIELD = 5;
+/** A value of type `valueType`. */
+export const VALUE = 6;
+/** After a value: the next field, the next container element, or the end of the message. */
+export const NEXT = 7;
+export const DONE = 8;
 
-export function containerLimitError(
-  what: string,
-  count: number,
-  minBytes: number,
-  budget: number,
-  maxMessageSize: number,
-): TProtocolException {
-  return new TProtocolException(
-    TProtocolExceptionType.SIZE_LIMIT,
-    `${what} size ${count} needs at least ${count * minBytes} bytes, but only ${Math.max(0, budget)} remain within maxMessageSize ${maxMessageSize}`,
-  );
-}
+/**
+ * What both scanners share: the blind skip, the walk from one value to the next through the nesting stack, and
+ * the size budget (maxMessageSize). Subclasses read their protocol's tokens in scan().
+ */
+export abstract class ScannerCore implements MessageScanner {
+  done = false;
+  needed = 1;
+  scanned = 0;
 
-export function messageTooLarge(scanned: number, maxMessageSize: number): TProtocolException {
-  return new TProtocolException(
-    TProtocolExceptionType.SIZE_LIMIT,
-    `message exceeds maxMessageSize ${maxMessageSize} bytes (${scanned} bytes scanned and not complete)`,
-  );
+  /** Where the scan is in the grammar: one of the step constants. */
+  protected step = BEGIN;
+  /** Step to continue with once `skipLeft` bytes have been skipped. */
+  protected after = NEXT;
+  protected skipLeft = 0;
+  /** The type (id or nibble) of the value the VALUE step reads. */
+  protected valueType = 0;
+  protected readonly stack: ScanStack;
+  protected readonly maxMessageSize: number;
+
+  constructor(
+    limits: ScannerLimits,
+    private readonly protocolName: 'binary' | 'compact',
+  ) {
+    this.maxMessageSize = limits.maxMessageSize;
+    this.stack = new ScanStack(limits.recursionLimit);
+  }
+
+  reset(): void {
+    this.done = false;
+    this.needed = 1;
+    this.scanned = 0;
+    this.step = BEGIN;
+    this.after = NEXT;
+    this.skipLeft = 0;
+    this.stack.depth = 0;
+  }
+
+  abstract scan(bytes: Uint8Array, start: number, end: number): number;
+
+  get skipping(): number {
+    return this.step === SKIP ? this.skipLeft : 0;
+  }
+
+  advance(n: number): void {
+    if (!(n >= 0 && n <= this.skipping)) {
+      throw new RangeError(`scanner: cannot advance ${n} bytes, ${this.skipping} are skippable`);
+    }
+    this.skipLeft -= n;
+    this.scanned += n;
+    if (this.skipLeft === 0) {
+      this.step = this.after;
+      this.needed = 1;
+    } else {
+      this.needed = this.skipLeft;
+    }
+  }
+
+  /**
+   * The NEXT step: moves to the next field of the enclosing struct (FIELD), the next element of the enclosing
+   * container (VALUE, with `valueType` set), or the end of the message (DONE). Returns true at the end.
+   */
+  protected nextValue(): boolean {
+    const stack = this.stack;
+    for (;;) {
+      const depth = stack.depth;
+      if (depth === 0) {
+        this.step = DONE;
+        this.done = true;
+        this.needed = 0;
+        return true;
+      }
+      const top = depth - 1;
+      const kind = stack.kinds[top];
+      if (kind === FRAME_STRUCT) {
+        this.step = FIELD;
+        return false;
+      }
+      const left = stack.left[top];
+      if (left === 0) {
+        stack.depth = top;
+        continue;
+      }
+      stack.left[top] = left - 1;
+      // Map entries alternate: key (first type), value (second type).
+      this.valueType = kind === FRAME_MAP && left % 2 === 1 ? stack.secondTypes[top] : stack.firstTypes[top];
+      this.step = VALUE;
+      return false;
+    }
+  }
+
+  /** Ends a scan() call that consumed bytes [start, p): counts them against maxMessageSize; returns p. */
+  protected consumed(start: number, p: number): number {
+    this.scanned += p - start;
+    if (this.scanned > this.maxMessageSize) {
+      throw new TProtocolException(
+        TProtocolExceptionType.SIZE_LIMIT,
+        `message exceeds maxMessageSize ${this.maxMessageSize} bytes (${this.scanned} bytes scanned and not complete)`,
+      );
+    }
+    return p;
+  }
+
+  protected skipThen(count: number, after: number): void {
+    this.skipLeft = count;
+    this.after = after;
+    this.step = SKIP;
+  }
+
+  /** Checks a declared length against what is left of maxMessageSize (`consumed`: bytes taken in this call). */
+  protected checkBudget(what: string, length: number, consumed: number): void {
+    const budget = this.maxMessageSize - this.scanned - consumed;
+    if (length > budget) {
+      throw new TProtocolException(
+        TProtocolExceptionType.SIZE_LIMIT,
+        `${this.protocolName} ${what} ${length} needs at least ${length} bytes, but only ${Math.max(0, budget)} remain ` +
+          `within maxMessageSize ${this.maxMessageSize}`,
+      );
+    }
+  }
+
+  /** Checks a container count: `count` elements of at least `minBytes` each must fit what is left of maxMessageSize. */
+  protected checkContainer(what: string, count: number, minBytes: number, consumed: number): void {
+    const budget = this.maxMessageSize - this.scanned - consumed;
+    if (count * minBytes > budget) {
+      throw new TProtocolException(
+        TProtocolExceptionType.SIZE_LIMIT,
+        `${this.protocolName} ${what} size ${count} needs at least ${count * minBytes} bytes, but only ${Math.max(0, budget)} ` +
+          `remain within maxMessageSize ${this.maxMessageSize}`,
+      );
+    }
+  }
 }
