@@ -4,7 +4,14 @@ import { BufferSink } from './buffersink';
 import { utf8Slice, varintSize, writeU16, writeU32, writeUtf8, writeVarint } from './bytes';
 import { checkEnvelope, dropMetadata, type CheckedEnvelope } from './envelope';
 import { TransportError } from './errors';
-import { FailureLatch, LENGTH_SIZE, checkFrameLength, decodedMessage, finishFramed, takeSource } from './frame';
+import { FailureLatch, LENGTH_SIZE, decodedMessage, finishFramed, takeSource } from './frame';
+import {
+  HEADER_FRAME_FIXED_SIZE,
+  HEADER_FRAME_OVERHEAD,
+  badHeader as badFrameHeader,
+  readHeaderFrame,
+  type HeaderFrameKind,
+} from './headerframe';
 import { THeaderTransform, type DecodedMessage, type Envelope, type MessageDecoder, type MessageEncoder, type OutputSink } from './message';
 import { Metadata } from './metadata';
 import {
@@ -38,10 +45,6 @@ import { deflatePayload, inflatePayload } from './zlib';
  * regardless. An unknown transform is an error: the payload cannot be read without undoing it.
  */
 export const THEADER_MAGIC = 0x0fff;
-/** Bytes from the length field through the header-size field. */
-const FIXED_SIZE = 14;
-/** length(4) is not counted by the frame length: magic(2) + flags(2) + seqid(4) + hsize(2). */
-const FRAME_OVERHEAD = 10;
 const INFO_PADDING = 0;
 const INFO_KEYVALUE = 1;
 /**
@@ -62,10 +65,16 @@ export interface THeaderInfo {
   ignoredInfoId: number | undefined;
 }
 
+/** How this transport fills the layout both header transports share (headerframe.ts). */
+const FRAME_KIND: HeaderFrameKind = {
+  name: 'THeader',
+  magic: THEADER_MAGIC,
+  otherMagic: 0x1000,
+  otherHint: 'a Kitex TTHeader frame: use the ttheader transport or detection',
+};
+
 function badHeader(message: string): TransportError {
-  return new TransportError('BAD_HEADER', `THeader ${message}`, {
-    applicationExceptionType: TApplicationExceptionType.PROTOCOL_ERROR,
-  });
+  return badFrameHeader(FRAME_KIND, message);
 }
 
 /** Reads varints and strings from a header region, never past its end. */
@@ -259,39 +268,17 @@ export class THeaderDecoder implements MessageDecoder {
   }
 
   private read(reader: Reader): DecodedMessage | undefined {
-    const available = reader.len();
-    if (available < LENGTH_SIZE) {
-      this.wanted = LENGTH_SIZE;
+    const frame = readHeaderFrame(reader, FRAME_KIND, this.maxFrameSize);
+    if (typeof frame === 'number') {
+      this.wanted = frame;
       return undefined;
     }
-    const length = reader.peekUint32(0);
-    checkFrameLength('THeader', reader, length, FIXED_SIZE, this.maxFrameSize);
-    if (available >= 6) {
-      const magicWord = reader.peekUint32(2) & 0xffff;
-      if (magicWord !== THEADER_MAGIC) {
-        const hint = magicWord === 0x1000 ? ' (a Kitex TTHeader frame: use the ttheader transport or detection)' : '';
-        throw badHeader(`frame has magic 0x${magicWord.toString(16).padStart(4, '0')}, expected 0x0fff${hint}`);
-      }
-    }
+    const { length, flags, seqid, headerSize } = frame;
     const total = LENGTH_SIZE + length;
-    if (available < total) {
-      this.wanted = total;
-      return undefined;
-    }
-    const flags = reader.peekUint32(4) & 0xffff;
-    const seqid = reader.peekUint32(8) | 0;
-    const words = reader.peekUint32(10) & 0xffff;
-    const headerSize = words * 4;
-    if (words === 0) throw badHeader('header size is 0 words: the header must hold at least the protocol id and transform count');
-    if (FRAME_OVERHEAD + headerSize > length) {
-      throw badHeader(
-        `header size ${headerSize} bytes (${words} words) exceeds the ${length - FRAME_OVERHEAD} bytes left in the frame of ${length}`,
-      );
-    }
-    const header = reader.peek(FIXED_SIZE + headerSize);
-    const info = parseTHeaderInfo(header, FIXED_SIZE, FIXED_SIZE + headerSize);
-    reader.skip(FIXED_SIZE + headerSize);
-    let payloadLength = length - FRAME_OVERHEAD - headerSize;
+    const header = reader.peek(HEADER_FRAME_FIXED_SIZE + headerSize);
+    const info = parseTHeaderInfo(header, HEADER_FRAME_FIXED_SIZE, HEADER_FRAME_FIXED_SIZE + headerSize);
+    reader.skip(HEADER_FRAME_FIXED_SIZE + headerSize);
+    let payloadLength = length - HEADER_FRAME_OVERHEAD - headerSize;
     let payload: ByteSource = takeSource(reader, payloadLength);
     this.wanted = LENGTH_SIZE;
     // Transforms were applied in order on send: undo them last first.
@@ -380,7 +367,7 @@ export class THeaderEncoder implements MessageEncoder {
     const prefix = this.prefix;
     this.reset();
     if (prefix !== undefined) {
-      const frameLength = FRAME_OVERHEAD + headerLength + payloadLength;
+      const frameLength = HEADER_FRAME_OVERHEAD + headerLength + payloadLength;
       if (frameLength > this.options.maxFrameSize) this.out.mallocAck(this.mark);
       this.checkSize(frameLength, '; it was taken back out of the output');
       writeU32(prefix, 0, frameLength);
@@ -391,7 +378,7 @@ export class THeaderEncoder implements MessageEncoder {
     // Measure the header again: the string sizes recorded in begin() may have been overwritten since (they are
     // shared by all encoders), and this is what is written now.
     const finalHeaderLength = measureInfo(envelope.protocol, envelope.transforms, envelope.headers);
-    const frameLength = FRAME_OVERHEAD + finalHeaderLength + body.length;
+    const frameLength = HEADER_FRAME_OVERHEAD + finalHeaderLength + body.length;
     this.checkSize(frameLength, '; nothing was written');
     writeU32(this.writePrefix(finalHeaderLength, envelope), 0, frameLength);
     const region = this.out.reserve(body.length);
@@ -425,12 +412,12 @@ export class THeaderEncoder implements MessageEncoder {
 
   /** Mallocs and fills everything before the payload except the frame length (after measureInfo()). */
   private writePrefix(headerLength: number, envelope: CheckedEnvelope): Uint8Array {
-    const prefix = this.out.malloc(FIXED_SIZE + headerLength);
+    const prefix = this.out.malloc(HEADER_FRAME_FIXED_SIZE + headerLength);
     writeU16(prefix, 4, THEADER_MAGIC);
     writeU16(prefix, 6, envelope.flags);
     writeU32(prefix, 8, envelope.seqid);
     writeU16(prefix, 12, headerLength / 4);
-    writeInfo(prefix, FIXED_SIZE, headerLength, envelope.protocol, envelope.transforms, envelope.headers);
+    writeInfo(prefix, HEADER_FRAME_FIXED_SIZE, headerLength, envelope.protocol, envelope.transforms, envelope.headers);
     return prefix;
   }
 }

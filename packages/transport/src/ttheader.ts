@@ -3,7 +3,14 @@ import { ProtocolId, TApplicationExceptionType, type ByteSink } from '@thriftpol
 import { readU16, readU32, utf8Slice, writeU16, writeU32, writeUtf8 } from './bytes';
 import { checkEnvelope, type CheckedEnvelope } from './envelope';
 import { TransportError } from './errors';
-import { FailureLatch, LENGTH_SIZE, checkFrameLength, decodedMessage, finishFramed, takeSource } from './frame';
+import { FailureLatch, LENGTH_SIZE, decodedMessage, finishFramed, takeSource } from './frame';
+import {
+  HEADER_FRAME_FIXED_SIZE,
+  HEADER_FRAME_OVERHEAD,
+  badHeader as badFrameHeader,
+  readHeaderFrame,
+  type HeaderFrameKind,
+} from './headerframe';
 import { KITEX_ACL_TOKEN_KEY } from './kitex';
 import type { DecodedMessage, Envelope, MessageDecoder, MessageEncoder, OutputSink } from './message';
 import { Metadata } from './metadata';
@@ -39,8 +46,6 @@ import { PayloadSink } from './payloadsink';
  * itself fails the call; skipping is the safe choice the HeaderFormat spec makes for THeader).
  */
 export const TTHEADER_MAGIC = 0x1000;
-const FIXED_SIZE = 14;
-const FRAME_OVERHEAD = 10;
 const INFO_PADDING = 0x00;
 const INFO_KEYVALUE = 0x01;
 const INFO_INTKEYVALUE = 0x10;
@@ -57,10 +62,16 @@ const PROTOCOL_NAMES: Readonly<Record<number, string>> = {
   0x11: 'Protobuf struct (TTHeader streaming)',
 };
 
+/** How this transport fills the layout both header transports share (headerframe.ts). */
+const FRAME_KIND: HeaderFrameKind = {
+  name: 'TTHeader',
+  magic: TTHEADER_MAGIC,
+  otherMagic: 0x0fff,
+  otherHint: 'an Apache THeader frame: use the theader transport or detection',
+};
+
 function badHeader(message: string): TransportError {
-  return new TransportError('BAD_HEADER', `TTHeader ${message}`, {
-    applicationExceptionType: TApplicationExceptionType.PROTOCOL_ERROR,
-  });
+  return badFrameHeader(FRAME_KIND, message);
 }
 
 /** What the variable part of a TTHeader header says. */
@@ -304,39 +315,17 @@ export class TTHeaderDecoder implements MessageDecoder {
   }
 
   private read(reader: Reader): DecodedMessage | undefined {
-    const available = reader.len();
-    if (available < LENGTH_SIZE) {
-      this.wanted = LENGTH_SIZE;
+    const frame = readHeaderFrame(reader, FRAME_KIND, this.options.maxFrameSize);
+    if (typeof frame === 'number') {
+      this.wanted = frame;
       return undefined;
     }
-    const length = reader.peekUint32(0);
-    checkFrameLength('TTHeader', reader, length, FIXED_SIZE, this.options.maxFrameSize);
-    if (available >= 6) {
-      const magicWord = reader.peekUint32(2) & 0xffff;
-      if (magicWord !== TTHEADER_MAGIC) {
-        const hint = magicWord === 0x0fff ? ' (an Apache THeader frame: use the theader transport or detection)' : '';
-        throw badHeader(`frame has magic 0x${magicWord.toString(16).padStart(4, '0')}, expected 0x1000${hint}`);
-      }
-    }
+    const { length, flags, seqid, headerSize } = frame;
     const total = LENGTH_SIZE + length;
-    if (available < total) {
-      this.wanted = total;
-      return undefined;
-    }
-    const flags = reader.peekUint32(4) & 0xffff;
-    const seqid = reader.peekUint32(8) | 0;
-    const words = reader.peekUint32(10) & 0xffff;
-    const headerSize = words * 4;
-    if (words === 0) throw badHeader('header size is 0 words: the header must hold at least the protocol id and transform count');
-    if (FRAME_OVERHEAD + headerSize > length) {
-      throw badHeader(
-        `header size ${headerSize} bytes (${words} words) exceeds the ${length - FRAME_OVERHEAD} bytes left in the frame of ${length}`,
-      );
-    }
-    const header = reader.peek(FIXED_SIZE + headerSize);
-    const info = parseTTHeaderInfo(header, FIXED_SIZE, FIXED_SIZE + headerSize);
-    reader.skip(FIXED_SIZE + headerSize);
-    let payloadLength = length - FRAME_OVERHEAD - headerSize;
+    const header = reader.peek(HEADER_FRAME_FIXED_SIZE + headerSize);
+    const info = parseTTHeaderInfo(header, HEADER_FRAME_FIXED_SIZE, HEADER_FRAME_FIXED_SIZE + headerSize);
+    reader.skip(HEADER_FRAME_FIXED_SIZE + headerSize);
+    let payloadLength = length - HEADER_FRAME_OVERHEAD - headerSize;
     let transport: 'ttheader' | 'ttheader-framed' = 'ttheader';
     if (payloadLength >= 8) {
       const start = reader.peek(8);
@@ -402,12 +391,12 @@ export class TTHeaderEncoder implements MessageEncoder {
     const headerLength = measureInfo(checked.headers);
     const innerLength = this.framed ? LENGTH_SIZE : 0;
     this.mark = this.out.mallocLen();
-    const prefix = this.out.malloc(FIXED_SIZE + headerLength + innerLength);
+    const prefix = this.out.malloc(HEADER_FRAME_FIXED_SIZE + headerLength + innerLength);
     writeU16(prefix, 4, TTHEADER_MAGIC);
     writeU16(prefix, 6, checked.flags);
     writeU32(prefix, 8, checked.seqid);
     writeU16(prefix, 12, headerLength / 4);
-    writeInfo(prefix, FIXED_SIZE, headerLength, checked.protocol, checked.headers);
+    writeInfo(prefix, HEADER_FRAME_FIXED_SIZE, headerLength, checked.protocol, checked.headers);
     this.prefix = prefix;
     this.headerLength = headerLength;
     this.payload.retarget(this.out);
@@ -420,7 +409,7 @@ export class TTHeaderEncoder implements MessageEncoder {
     this.prefix = undefined;
     this.payload.retarget(undefined);
     const innerLength = this.framed ? LENGTH_SIZE : 0;
-    const frameLength = FRAME_OVERHEAD + this.headerLength + innerLength + payloadLength;
+    const frameLength = HEADER_FRAME_OVERHEAD + this.headerLength + innerLength + payloadLength;
     if (frameLength > this.options.maxFrameSize) {
       this.out.mallocAck(this.mark);
       throw new TransportError(
@@ -429,7 +418,7 @@ export class TTHeaderEncoder implements MessageEncoder {
       );
     }
     writeU32(prefix, 0, frameLength);
-    if (this.framed) writeU32(prefix, FIXED_SIZE + this.headerLength, payloadLength);
+    if (this.framed) writeU32(prefix, HEADER_FRAME_FIXED_SIZE + this.headerLength, payloadLength);
     return LENGTH_SIZE + frameLength;
   }
 

@@ -1,0 +1,86 @@
+import type { Reader } from '@thriftpoll/netpoll';
+import { TApplicationExceptionType } from '@thriftpoll/protocol';
+import { TransportError } from './errors';
+import { LENGTH_SIZE, checkFrameLength } from './frame';
+
+/**
+ * The fixed part that Apache THeader and Kitex TTHeader frames share (big-endian):
+ *
+ *   0        4        6        8                12       14
+ *   +--------+--------+--------+----------------+--------+--------------------------+---------+
+ *   | length | magic  | flags  | seqid (i32)    | hsize  | header (hsize * 4 bytes) | payload |
+ *   +--------+--------+--------+----------------+--------+--------------------------+---------+
+ *   length counts everything after itself; hsize counts 4-byte words.
+ *
+ * The two differ in the magic and in how the header's variable part is encoded (theader.ts, ttheader.ts).
+ */
+
+/** Bytes from the length field through the header-size field. */
+export const HEADER_FRAME_FIXED_SIZE = 14;
+/** What the frame length counts besides the header and the payload: magic(2) + flags(2) + seqid(4) + hsize(2). */
+export const HEADER_FRAME_OVERHEAD = 10;
+
+/** One transport's view of the shared layout. */
+export interface HeaderFrameKind {
+  /** `THeader` or `TTHeader`, for messages. */
+  readonly name: string;
+  readonly magic: number;
+  /** The other header transport's magic and what to say when it is seen instead. */
+  readonly otherMagic: number;
+  readonly otherHint: string;
+}
+
+/** The fixed fields of a frame that is completely buffered. */
+export interface HeaderFrame {
+  /** The frame length (bytes after the length field). */
+  readonly length: number;
+  readonly flags: number;
+  readonly seqid: number;
+  /** Bytes of the header's variable part (hsize * 4), which start at HEADER_FRAME_FIXED_SIZE. */
+  readonly headerSize: number;
+}
+
+/** A BAD_HEADER error: the peer sent a malformed header (TApplicationException PROTOCOL_ERROR for an answer). */
+export function badHeader(kind: HeaderFrameKind | string, message: string): TransportError {
+  return new TransportError('BAD_HEADER', `${typeof kind === 'string' ? kind : kind.name} ${message}`, {
+    applicationExceptionType: TApplicationExceptionType.PROTOCOL_ERROR,
+  });
+}
+
+/**
+ * Reads the fixed part of the frame at the front of `reader` without consuming anything. The length is checked
+ * as soon as its 4 bytes are there (against `maxFrameSize`, before anything else is buffered) and the magic as
+ * soon as 6 bytes are; then the whole frame is awaited.
+ * @returns the frame's fixed fields once the whole frame is buffered, else the number of bytes `reader.len()`
+ *          must reach first (what to pass to the engine's wake-at).
+ * @throws TransportError for a length out of bounds, another magic, or a header size of 0 or beyond the frame.
+ */
+export function readHeaderFrame(reader: Reader, kind: HeaderFrameKind, maxFrameSize: number): HeaderFrame | number {
+  const available = reader.len();
+  if (available < LENGTH_SIZE) return LENGTH_SIZE;
+  const length = reader.peekUint32(0);
+  checkFrameLength(kind.name, reader, length, HEADER_FRAME_FIXED_SIZE, maxFrameSize);
+  if (available >= 6) {
+    const magic = reader.peekUint32(2) & 0xffff;
+    if (magic !== kind.magic) {
+      const hint = magic === kind.otherMagic ? ` (${kind.otherHint})` : '';
+      throw badHeader(kind, `frame has magic ${hex16(magic)}, expected ${hex16(kind.magic)}${hint}`);
+    }
+  }
+  const total = LENGTH_SIZE + length;
+  if (available < total) return total;
+  const words = reader.peekUint32(10) & 0xffff;
+  const headerSize = words * 4;
+  if (words === 0) throw badHeader(kind, 'header size is 0 words: the header must hold at least the protocol id and transform count');
+  if (HEADER_FRAME_OVERHEAD + headerSize > length) {
+    throw badHeader(
+      kind,
+      `header size ${headerSize} bytes (${words} words) exceeds the ${length - HEADER_FRAME_OVERHEAD} bytes left in the frame of ${length}`,
+    );
+  }
+  return { length, flags: reader.peekUint32(4) & 0xffff, seqid: reader.peekUint32(8) | 0, headerSize };
+}
+
+function hex16(value: number): string {
+  return `0x${value.toString(16).padStart(4, '0')}`;
+}
