@@ -370,6 +370,13 @@ describe('enums and constants', () => {
   });
 });
 
+test('a top-level definition named `then` is escaped, so awaiting a dynamic import() gets the module', async () => {
+  const loaded = await import('./golden/names/names');
+  expect(loaded.Greeter).toBe(Names.Greeter);
+  expect(new Names.then_({ then: 'x' })).toBeInstanceOf(ThriftError);
+  expect(new Names.then_({ then: 'x' }).then).toBe('x');
+});
+
 describe('--int64 number', () => {
   test('i64 fields are numbers and round-trip when they are safe integers', () => {
     const p: N.Primitives = { b: false, i8v: 0, i16v: 0, i32v: 0, i64v: -9007199254740991, d: 0, s: '', bin: Buffer.alloc(0) };

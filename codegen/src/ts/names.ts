@@ -5,8 +5,10 @@ import type { Schema, SchemaFile } from '../schema';
  *
  *  1. A name that cannot be declared in TypeScript (a reserved word such as `class` or `delete`, a type keyword
  *     such as `string`, `number`, `any`), that would hide a global the generated code uses (`Map`, `Set`,
- *     `Promise`, `Error`, ...), or that would be hidden by a parameter of generated methods (`reader`, `writer`,
- *     `value`, `init`, `args`, `error`, `options`, `context`, `invoker`) gets `_` appended: `struct Map` → `Map_`.
+ *     `Promise`, `Error`, ...), that would be hidden by a parameter of generated methods (`reader`, `writer`,
+ *     `value`, `init`, `args`, `error`, `options`, `context`, `invoker`), or `then` (a module exporting a function
+ *     named `then` is a thenable: awaiting its dynamic `import()` would call it) gets `_` appended:
+ *     `struct Map` → `Map_`.
  *  2. Each module's top-level names are unique: a generated name that is already taken (by rule 1, or by a
  *     service's derived `<Service>Client` / `<Service>Handler`) gets more `_` until it is free.
  *  3. Property names (struct fields, enum members, method names) are kept as written, because any identifier is
@@ -41,6 +43,9 @@ export const GUARDED_GLOBALS: ReadonlySet<string> = new Set([
 /** Parameter names of generated methods: inside those methods they would hide a module-level declaration. */
 export const PARAMETER_NAMES: ReadonlySet<string> = new Set(['reader', 'writer', 'value', 'init', 'args', 'error', 'options', 'context', 'invoker']);
 
+/** Exports a module namespace must not have: with a `then` function, `await import(...)` would call it. */
+const MODULE_NAMESPACE_MEMBERS: ReadonlySet<string> = new Set(['then']);
+
 /** Members every object inherits from Object.prototype. */
 const OBJECT_MEMBERS: ReadonlySet<string> = new Set([
   'constructor', 'toString', 'toLocaleString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable',
@@ -55,7 +60,9 @@ const CLIENT_MEMBERS: ReadonlySet<string> = new Set(['constructor', 'invoker']);
 
 /** Rule 1. */
 export function escapeName(name: string): string {
-  return RESERVED_WORDS.has(name) || GUARDED_GLOBALS.has(name) || PARAMETER_NAMES.has(name) ? `${name}_` : name;
+  return RESERVED_WORDS.has(name) || GUARDED_GLOBALS.has(name) || PARAMETER_NAMES.has(name) || MODULE_NAMESPACE_MEMBERS.has(name)
+    ? `${name}_`
+    : name;
 }
 
 /** Rule 4. */

@@ -824,6 +824,62 @@ export class value_ extends $ThriftError {
   }
 }
 
+/** A module exporting a function named `then` would be a thenable: awaiting `import()` of it would call it. */
+export class then_ extends $ThriftError {
+  then: string;
+
+  constructor(init?: {
+    then?: string | undefined;
+  }) {
+    super('then');
+    this.then = init?.then ?? '';
+  }
+
+  /** Same as `new then_(init)`, for symmetry with structs. */
+  static create(init?: {
+    then?: string | undefined;
+  }): then_ {
+    return new then_(init);
+  }
+
+  static encode(writer: $ProtocolWriter, value: then_): void {
+    writer.writeStructBegin('then');
+    if (value.then != null) {
+      writer.writeFieldBegin(11 /* STRING */, 1);
+      writer.writeString(value.then);
+      writer.writeFieldEnd();
+    }
+    writer.writeFieldStop();
+    writer.writeStructEnd();
+  }
+
+  static decode(reader: $ProtocolReader): then_ {
+    let $then: string = '';
+    reader.readStructBegin();
+    for (;;) {
+      const $$field = reader.readFieldBegin();
+      const $$type = $$field.type;
+      if ($$type === 0 /* STOP */) break;
+      switch ($$field.id) {
+        case 1:
+          if ($$type === 11 /* STRING */) {
+            $then = reader.readString();
+          } else {
+            reader.skip($$type);
+          }
+          break;
+        default:
+          reader.skip($$type);
+      }
+      reader.readFieldEnd();
+    }
+    reader.readStructEnd();
+    return new then_({
+      then: $then,
+    });
+  }
+}
+
 export type string_ = string;
 
 export type Error_ = Object_;
