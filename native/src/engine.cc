@@ -472,14 +472,12 @@ void Engine::ResumeListener(Listener* listener) {
 
 int Engine::InlineFd() const { return options_.inlineMode && !pollers_.empty() ? pollers_[0]->epollFd() : -1; }
 
-void Engine::RunInline() {
-  if (!options_.inlineMode || pollers_.empty()) return;
+int Engine::RunInline(int maxEvents) {
+  if (!options_.inlineMode || pollers_.empty()) return 0;
   inInline_ = true;
-  // A full batch means more may be ready; a few rounds keep one busy socket from hiding the rest.
-  for (int round = 0; round < 4; round++) {
-    if (pollers_[0]->RunOnce(0) < 256) break;
-  }
+  int n = pollers_[0]->RunOnce(0, maxEvents);
   inInline_ = false;
+  return n;
 }
 
 bool Engine::HasWork() {

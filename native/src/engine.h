@@ -96,9 +96,10 @@ class Engine {
   void Unref(Listener* listener);
 
   // ---- JavaScript thread ----
-  /** Inline mode: the epoll fd libuv watches, and the handler it calls. */
+  /** Inline mode: the epoll fd libuv watches. */
   int InlineFd() const;
-  void RunInline();
+  /** Inline mode: handles up to maxEvents ready items without waiting; returns how many there were. */
+  int RunInline(int maxEvents);
   /** True when Drain has something to report. */
   bool HasWork();
 

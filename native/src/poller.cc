@@ -10,9 +10,6 @@
 
 namespace thriftpoll {
 
-namespace {
-constexpr int kMaxEvents = 256;
-}
 
 Poller::Poller(Engine* engine, bool threaded, uint32_t index) : engine_(engine), threaded_(threaded), index_(index) {}
 
@@ -56,9 +53,9 @@ void Poller::Loop() {
   }
 }
 
-int Poller::RunOnce(int timeoutMs) {
+int Poller::RunOnce(int timeoutMs, int maxEvents) {
   epoll_event events[kMaxEvents];
-  int n = epoll_wait(epfd_, events, kMaxEvents, timeoutMs);
+  int n = epoll_wait(epfd_, events, maxEvents < kMaxEvents ? maxEvents : kMaxEvents, timeoutMs);
   if (n < 0) return 0;  // EINTR: the caller loops
   for (int i = 0; i < n; i++) {
     Pollable* item = static_cast<Pollable*>(events[i].data.ptr);

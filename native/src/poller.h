@@ -39,8 +39,14 @@ class Poller {
   int epollFd() const { return epfd_; }
   uint32_t index() const { return index_; }
 
-  /** Waits up to timeoutMs (0: do not wait) and handles what is ready. Returns the number of events. */
-  int RunOnce(int timeoutMs);
+  /** Most events one epoll_wait returns. */
+  static constexpr int kMaxEvents = 256;
+
+  /**
+   * Waits up to timeoutMs (0: do not wait) and handles up to maxEvents (at most kMaxEvents) ready items.
+   * Returns how many there were.
+   */
+  int RunOnce(int timeoutMs, int maxEvents = kMaxEvents);
 
   /** Drops the poller's reference to a connection or listener at the next quiet point (any thread). */
   void Defer(Conn* conn);
