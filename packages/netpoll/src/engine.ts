@@ -111,6 +111,9 @@ export class Engine {
   private destroyed = false;
   private refCount = 0;
   private readonly slabs = new Map<number, Buffer>();
+  /** The slab of the last view() (0: none; slab ids start at 1). Dropped with the slab when it retires. */
+  private lastSlabId = 0;
+  private lastSlab: Buffer = Buffer.alloc(0);
   private readonly clients = new Map<number, EngineClient>();
   private readonly listenerClients = new Map<number, ListenerClient>();
   private readonly dialClients = new Map<number, DialClient>();
@@ -177,6 +180,7 @@ export class Engine {
     this.dialClients.clear();
     this.blockCache.length = 0;
     this.slabs.clear();
+    this.forgetLastSlab();
   }
 
   /** Counters, e.g. to prove that nothing leaks. */
@@ -284,6 +288,8 @@ export class Engine {
 
   /** @internal A view over engine memory. */
   view(slabId: number, offset: number, length: number): Buffer {
+    // Consecutive reads mostly land in the same slab (the pool hands out blocks slab by slab).
+    if (slabId === this.lastSlabId) return this.lastSlab.subarray(offset, offset + length);
     let slab = this.slabs.get(slabId);
     if (slab === undefined) {
       const memory = this.native.slabBuffer(slabId);
@@ -291,6 +297,8 @@ export class Engine {
       slab = Buffer.from(memory);
       this.slabs.set(slabId, slab);
     }
+    this.lastSlabId = slabId;
+    this.lastSlab = slab;
     return slab.subarray(offset, offset + length);
   }
 
@@ -324,7 +332,14 @@ export class Engine {
    * ArrayBuffer at once (waiting for the retire event would let a write-only connection pile them up).
    */
   forgetLarge(lease: BlockLease): void {
-    if (lease.capacity > this.blockSize) this.slabs.delete(lease.slab);
+    if (lease.capacity <= this.blockSize) return;
+    this.slabs.delete(lease.slab);
+    if (lease.slab === this.lastSlabId) this.forgetLastSlab();
+  }
+
+  private forgetLastSlab(): void {
+    this.lastSlabId = 0;
+    this.lastSlab = Buffer.alloc(0);
   }
 
   /** @internal The port the last successful listen() bound. */
@@ -425,6 +440,7 @@ export class Engine {
           break;
         case EventKind.Retire:
           this.slabs.delete(id);
+          if (id === this.lastSlabId) this.forgetLastSlab();
           break;
         default:
           break;

@@ -217,7 +217,8 @@ export class LinkBuffer implements Reader {
       drop++;
     }
     if (drop > 0) {
-      this.chunks.splice(0, drop);
+      if (drop === this.chunks.length) this.chunks.length = 0;
+      else this.chunks.splice(0, drop);
       this.current -= drop;
       this.base = base;
     }
