@@ -266,6 +266,38 @@ describe('THeaderEncoder', () => {
     }
   });
 
+  test('frames are never written above THeader\'s 0x3FFFFFFF ceiling, whatever maxFrameSize allows', () => {
+    // An output that counts what it is given and keeps none of it: a 1 GiB payload costs no memory.
+    const region = new Uint8Array(1 << 20);
+    let length = 0;
+    const out = {
+      reserve: () => region,
+      commit: (n: number) => {
+        length += n;
+      },
+      malloc: (n: number) => {
+        length += n;
+        return new Uint8Array(n);
+      },
+      mallocLen: () => length,
+      mallocAck: (n: number) => {
+        length = n;
+      },
+    };
+    const encoder = new THeaderEncoder(out, { maxFrameSize: 0x7fffffff });
+    encoder.begin();
+    for (let i = 0; i < 1024; i++) {
+      encoder.sink.reserve(region.length);
+      encoder.sink.commit(region.length);
+    }
+    const error = caught(() => encoder.end());
+    expect(error.code).toBe('FRAME_TOO_LARGE');
+    expect(error.message).toBe(
+      'THeader encoder: frame of 1073741838 bytes exceeds the THeader ceiling 1073741823 (0x3FFFFFFF, what every THeader reader accepts); it was taken back out of the output',
+    );
+    expect(length).toBe(0);
+  });
+
   test('abort() takes back a begun frame', () => {
     const out = new BufferSink();
     const encoder = new THeaderEncoder(out);

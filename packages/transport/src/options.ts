@@ -55,7 +55,8 @@ export type DroppedMetadataPolicy = 'warn' | 'error' | 'ignore';
 export interface EncoderOptions {
   /**
    * Largest frame the encoder writes (Framed, THeader, TTHeader), not counting the 4-byte length.
-   * Default 16,384,000, the limit peers apply by default. Buffered messages are not limited by the encoder.
+   * Default 16,384,000, the limit peers apply by default. THeader additionally never writes more than
+   * 0x3FFFFFFF. Buffered messages are not limited by the encoder.
    */
   maxFrameSize?: number;
   /**

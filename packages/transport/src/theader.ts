@@ -315,6 +315,8 @@ export class THeaderEncoder implements MessageEncoder {
 
   private readonly payload = new PayloadSink('THeader');
   private readonly options: ResolvedEncoderOptions;
+  /** maxFrameSize, never above THeader's own ceiling (as the decoder). */
+  private readonly maxFrameSize: number;
   private scratch: BufferSink | undefined;
   private active = false;
   private envelope: CheckedEnvelope | undefined;
@@ -325,6 +327,7 @@ export class THeaderEncoder implements MessageEncoder {
 
   constructor(private readonly out: OutputSink, options?: EncoderOptions) {
     this.options = resolveEncoderOptions(options, 'THeaderEncoder');
+    this.maxFrameSize = Math.min(this.options.maxFrameSize, THEADER_MAX_FRAME_SIZE);
     this.sink = this.payload;
   }
 
@@ -368,7 +371,7 @@ export class THeaderEncoder implements MessageEncoder {
     this.reset();
     if (prefix !== undefined) {
       const frameLength = HEADER_FRAME_OVERHEAD + headerLength + payloadLength;
-      if (frameLength > this.options.maxFrameSize) this.out.mallocAck(this.mark);
+      if (frameLength > this.maxFrameSize) this.out.mallocAck(this.mark);
       this.checkSize(frameLength, '; it was taken back out of the output');
       writeU32(prefix, 0, frameLength);
       return LENGTH_SIZE + frameLength;
@@ -402,11 +405,12 @@ export class THeaderEncoder implements MessageEncoder {
   }
 
   private checkSize(frameLength: number, consequence: string): void {
-    if (frameLength > this.options.maxFrameSize) {
-      throw new TransportError(
-        'FRAME_TOO_LARGE',
-        `THeader encoder: frame of ${frameLength} bytes exceeds maxFrameSize ${this.options.maxFrameSize}${consequence}`,
-      );
+    if (frameLength > this.maxFrameSize) {
+      const limit =
+        this.maxFrameSize === this.options.maxFrameSize
+          ? `maxFrameSize ${this.maxFrameSize}`
+          : `the THeader ceiling ${THEADER_MAX_FRAME_SIZE} (0x3FFFFFFF, what every THeader reader accepts)`;
+      throw new TransportError('FRAME_TOO_LARGE', `THeader encoder: frame of ${frameLength} bytes exceeds ${limit}${consequence}`);
     }
   }
 
