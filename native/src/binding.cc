@@ -31,7 +31,9 @@ constexpr int kInlineSlicesPerWake = 16;
 constexpr uint64_t kTrimPeriodMs = 1000;
 
 double Number(const Napi::Value& value, double fallback) {
-  return value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : fallback;
+  // One N-API call: napi_get_value_double itself refuses a non-number (no separate typeof on the hot path).
+  double result = 0;
+  return napi_get_value_double(value.Env(), value, &result) == napi_ok ? result : fallback;
 }
 
 uint32_t OptionU32(const Napi::Object& options, const char* name, uint32_t fallback) {

@@ -73,11 +73,11 @@ void Finalized(uint32_t id) {
 
 }  // namespace slabs
 
-BlockPool::BlockPool(uint32_t blockSize, uint32_t slabSize, size_t retainBytes)
-    : blockSize_(blockSize), slabSize_(slabSize), retainBlocks_(retainBytes / blockSize) {}
+BlockPool::BlockPool(uint32_t blockSize, uint32_t slabSize, size_t retainBytes, bool threaded)
+    : blockSize_(blockSize), slabSize_(slabSize), retainBlocks_(retainBytes / blockSize), mu_(threaded) {}
 
 BlockPool::~BlockPool() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<EngineMutex> lock(mu_);
   for (auto& entry : slabs_) {
     Registry& reg = registry();
     std::lock_guard<std::mutex> regLock(reg.mu);
@@ -108,7 +108,7 @@ Slab* BlockPool::NewSlab(size_t size, bool large) {
 }
 
 Block BlockPool::Acquire() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<EngineMutex> lock(mu_);
   if (available_.empty()) {
     Slab* slab = NewSlab(slabSize_, false);
     if (slab == nullptr) return Block();
@@ -142,7 +142,7 @@ Block BlockPool::AcquireLarge(size_t size) {
   const size_t page = 4096;
   size_t rounded = (size + page - 1) / page * page;
   if (rounded > UINT32_MAX) return Block();
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<EngineMutex> lock(mu_);
   Slab* slab = NewSlab(rounded, true);
   if (slab == nullptr) return Block();
   slab->blocks = 1;
@@ -158,7 +158,7 @@ Block BlockPool::AcquireLarge(size_t size) {
 
 void BlockPool::Release(const Block& block) {
   if (!block.valid()) return;
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<EngineMutex> lock(mu_);
   Slab* slab = block.slab;
   if (slab->large) {
     largeBlocks_--;
@@ -198,7 +198,7 @@ void BlockPool::RetireFreeSlabLocked(Slab* slab) {
 }
 
 bool BlockPool::Trim() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<EngineMutex> lock(mu_);
   lastPeakInUse_ = peakInUse_;
   peakInUse_ = blocksTotal_ - blocksFree_;
   bool due = false;
@@ -218,7 +218,7 @@ bool BlockPool::Trim() {
 }
 
 bool BlockPool::HasRetired() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<EngineMutex> lock(mu_);
   return !retired_.empty();
 }
 
@@ -233,7 +233,7 @@ void BlockPool::RetireLocked(Slab* slab) {
 }
 
 bool BlockPool::Lookup(uint32_t slabId, uint32_t offset, Block* out) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<EngineMutex> lock(mu_);
   auto it = slabs_.find(slabId);
   if (it == slabs_.end()) return false;
   Slab* slab = it->second;
@@ -251,13 +251,13 @@ bool BlockPool::Lookup(uint32_t slabId, uint32_t offset, Block* out) {
 }
 
 void BlockPool::TakeRetired(std::vector<uint32_t>* out) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<EngineMutex> lock(mu_);
   out->insert(out->end(), retired_.begin(), retired_.end());
   retired_.clear();
 }
 
 PoolStats BlockPool::Stats() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<EngineMutex> lock(mu_);
   PoolStats stats;
   stats.slabs = slabs_.size();
   stats.blocksTotal = blocksTotal_;

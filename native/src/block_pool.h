@@ -30,6 +30,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine_mutex.h"
+
 namespace thriftpoll {
 
 struct Slab;
@@ -56,29 +58,32 @@ struct PoolStats {
 
 class BlockPool {
  public:
-  /** blockSize and slabSize are validated by the caller (slabSize a multiple of blockSize). */
-  BlockPool(uint32_t blockSize, uint32_t slabSize, size_t retainBytes);
+  /**
+   * blockSize and slabSize are validated by the caller (slabSize a multiple of blockSize). `threaded`: other
+   * threads than the creator's use the pool (threads mode); otherwise it does not lock.
+   */
+  BlockPool(uint32_t blockSize, uint32_t slabSize, size_t retainBytes, bool threaded);
   /** Retires every slab; blocks still owned elsewhere must not be used afterwards. */
   ~BlockPool();
   BlockPool(const BlockPool&) = delete;
   BlockPool& operator=(const BlockPool&) = delete;
 
-  /** A standard block; !valid() when memory is exhausted. Thread-safe. */
+  /** A standard block; !valid() when memory is exhausted. Thread-safe (in a threaded pool). */
   Block Acquire();
-  /** A dedicated block of at least `size` bytes (for writes larger than a block). Thread-safe. */
+  /** A dedicated block of at least `size` bytes (for writes larger than a block). Thread-safe (in a threaded pool). */
   Block AcquireLarge(size_t size);
-  /** Returns a block to the pool. Thread-safe. */
+  /** Returns a block to the pool. Thread-safe (in a threaded pool). */
   void Release(const Block& block);
   /** Finds the block holding byte `offset` of slab `slabId` (for descriptors coming from JavaScript). */
   bool Lookup(uint32_t slabId, uint32_t offset, Block* out);
   /** Moves the ids of slabs retired since the last call into `out` (so JavaScript can drop its cache). */
   void TakeRetired(std::vector<uint32_t>* out);
-  /** True when slabs were retired since the last TakeRetired(). Thread-safe. */
+  /** True when slabs were retired since the last TakeRetired(). Thread-safe (in a threaded pool). */
   bool HasRetired();
   /**
    * Ends a trim period: forgets the older of the two remembered peaks and retires the wholly free slabs that
    * demand no longer justifies. Returns true while some wholly free slab is still kept only for the recent
-   * peak (call again in a period). Thread-safe.
+   * peak (call again in a period). Thread-safe (in a threaded pool).
    */
   bool Trim();
   /** True when Release() kept a wholly free slab only for the recent peak: a Trim() is due. Lock-free. */
@@ -98,7 +103,7 @@ class BlockPool {
   const uint32_t blockSize_;
   const uint32_t slabSize_;
   const size_t retainBlocks_;
-  std::mutex mu_;
+  EngineMutex mu_;
   std::unordered_map<uint32_t, Slab*> slabs_;
   std::vector<Slab*> available_;  // standard slabs with at least one free block
   std::vector<uint32_t> retired_;

@@ -23,6 +23,7 @@
 #include <mutex>
 
 #include "block_pool.h"
+#include "engine_mutex.h"
 #include "ring.h"
 
 namespace thriftpoll {
@@ -65,7 +66,7 @@ struct Conn : Pollable {
    */
   std::atomic<int> refs{0};
 
-  std::mutex mu;
+  EngineMutex mu;
   int fd = -1;
   uint32_t mask = 0;           // events currently registered (0 = not in epoll)
   bool closed = false;         // closed by JavaScript: fd gone, no more I/O
@@ -112,7 +113,7 @@ struct Listener : Pollable {
   Poller* poller = nullptr;
   ListenerTimer timer;
   std::atomic<int> refs{0};  // the engine's table, the poller registration
-  std::mutex mu;
+  EngineMutex mu;
   bool closed = false;
   bool paused = false;
   bool noDelay = true;

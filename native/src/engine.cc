@@ -40,7 +40,10 @@ bool IsTransientAcceptError(int error) {
 }  // namespace
 
 Engine::Engine(const EngineOptions& options, Notifier* notifier)
-    : options_(options), notifier_(notifier), pool_(options.blockSize, options.slabSize, options.retainBytes) {}
+    : options_(options),
+      notifier_(notifier),
+      pool_(options.blockSize, options.slabSize, options.retainBytes, !options.inlineMode),
+      readyMu_(!options.inlineMode) {}
 
 Engine::~Engine() { Stop(); }
 
@@ -124,6 +127,7 @@ Conn* Engine::NewConn(int fd, Poller* poller) {
   conn->fd = fd;
   conn->poller = poller;
   conn->readCap = options_.readCap;
+  conn->mu.SetThreaded(!options_.inlineMode);
   conn->refs = 2;  // the table, the poller registration
   std::lock_guard<std::mutex> lock(allMu_);
   all_.insert(conn);
@@ -358,7 +362,7 @@ void Engine::HandleEvent(Poller* poller, Pollable* item, uint32_t events, std::v
       break;
   }
   Conn* conn = static_cast<Conn*>(item);
-  std::lock_guard<std::mutex> lock(conn->mu);
+  std::lock_guard<EngineMutex> lock(conn->mu);
   if (conn->closed) return;
   if (conn->connecting) {
     conn->connecting = false;
@@ -398,7 +402,7 @@ void Engine::HandleEvent(Poller* poller, Pollable* item, uint32_t events, std::v
 
 void Engine::PushReady(std::vector<Conn*>* ready) {
   {
-    std::lock_guard<std::mutex> lock(readyMu_);
+    std::lock_guard<EngineMutex> lock(readyMu_);
     ready_.insert(ready_.end(), ready->begin(), ready->end());
   }
   ready->clear();
@@ -407,14 +411,14 @@ void Engine::PushReady(std::vector<Conn*>* ready) {
 
 void Engine::Notice(double kind, double id, double a, double b) {
   {
-    std::lock_guard<std::mutex> lock(readyMu_);
+    std::lock_guard<EngineMutex> lock(readyMu_);
     notices_.insert(notices_.end(), {kind, id, a, b, 0});
   }
   if (!inInline_) notifier_->Wake();
 }
 
 void Engine::Accept(Poller* /*poller*/, Listener* listener, std::vector<Conn*>* ready) {
-  std::lock_guard<std::mutex> lock(listener->mu);
+  std::lock_guard<EngineMutex> lock(listener->mu);
   if (listener->closed || listener->paused) return;
   for (int i = 0; i < kAcceptBurst; i++) {
     SocketAddress remote;
@@ -450,7 +454,7 @@ void Engine::Accept(Poller* /*poller*/, Listener* listener, std::vector<Conn*>* 
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
-    std::lock_guard<std::mutex> connLock(conn->mu);
+    std::lock_guard<EngineMutex> connLock(conn->mu);
     conn->acceptPending = true;
     UpdateMask(conn);
     MarkReady(conn, ready);
@@ -458,7 +462,7 @@ void Engine::Accept(Poller* /*poller*/, Listener* listener, std::vector<Conn*>* 
 }
 
 void Engine::ResumeListener(Listener* listener) {
-  std::lock_guard<std::mutex> lock(listener->mu);
+  std::lock_guard<EngineMutex> lock(listener->mu);
   uint64_t expirations;
   ssize_t ignored = read(listener->timerFd, &expirations, sizeof expirations);
   (void)ignored;
@@ -482,7 +486,7 @@ int Engine::RunInline(int maxEvents) {
 
 bool Engine::HasWork() {
   {
-    std::lock_guard<std::mutex> lock(readyMu_);
+    std::lock_guard<EngineMutex> lock(readyMu_);
     if (!ready_.empty() || !notices_.empty()) return true;
   }
   return pool_.HasRetired();
@@ -526,6 +530,7 @@ int Engine::Listen(const SocketAddress& address, int backlog, bool reusePort, bo
   listener->timerFd = timerFd;
   listener->poller = NextPoller();
   listener->noDelay = noDelay;
+  listener->mu.SetThreaded(!options_.inlineMode);
   listener->refs = 2;  // the table, the poller registration
   if (family == AF_UNIX) {
     const sockaddr_un* un = reinterpret_cast<const sockaddr_un*>(&address.storage);
@@ -537,7 +542,7 @@ int Engine::Listen(const SocketAddress& address, int backlog, bool reusePort, bo
   }
   int error = listener->poller->Control(timerFd, &listener->timer, 0, EPOLLIN);
   if (error == 0) {
-    std::lock_guard<std::mutex> lock(listener->mu);
+    std::lock_guard<EngineMutex> lock(listener->mu);
     error = listener->poller->Control(fd, listener, 0, EPOLLIN);
     if (error == 0) listener->mask = EPOLLIN;
   }
@@ -562,7 +567,7 @@ void Engine::CloseListener(uint32_t id) {
   listeners_.erase(it);
   liveListeners_--;
   {
-    std::lock_guard<std::mutex> lock(listener->mu);
+    std::lock_guard<EngineMutex> lock(listener->mu);
     listener->closed = true;
     listener->poller->Control(listener->fd, listener, listener->mask, 0);
     listener->mask = 0;
@@ -591,7 +596,7 @@ int Engine::Dial(const SocketAddress& address, uint64_t* id) {
   conn->remote = address;
   std::vector<Conn*> ready;
   {
-    std::lock_guard<std::mutex> lock(conn->mu);
+    std::lock_guard<EngineMutex> lock(conn->mu);
     if (result == 0) {
       conn->connectDone = true;
       conn->local.length = sizeof conn->local.storage;
@@ -620,7 +625,7 @@ size_t Engine::Drain(double* records, size_t capacity) {
     count++;
   };
   {
-    std::lock_guard<std::mutex> lock(readyMu_);
+    std::lock_guard<EngineMutex> lock(readyMu_);
     size_t take = std::min(capacity, notices_.size() / kEventWidth);
     std::copy(notices_.begin(), notices_.begin() + take * kEventWidth, records);
     notices_.erase(notices_.begin(), notices_.begin() + take * kEventWidth);
@@ -635,13 +640,13 @@ size_t Engine::Drain(double* records, size_t capacity) {
   // Take the whole ready queue under one lock; what does not fit goes back to its front, in order.
   std::deque<Conn*>& batch = drainBatch_;  // reused: no allocation per drain
   {
-    std::lock_guard<std::mutex> lock(readyMu_);
+    std::lock_guard<EngineMutex> lock(readyMu_);
     batch.swap(ready_);
   }
   while (count < capacity && !batch.empty()) {
     Conn* conn = batch.front();
     batch.pop_front();
-    std::unique_lock<std::mutex> lock(conn->mu);
+    std::unique_lock<EngineMutex> lock(conn->mu);
     if (conn->closed) {
       conn->queued = false;
       lock.unlock();
@@ -710,7 +715,7 @@ size_t Engine::Drain(double* records, size_t capacity) {
     Unref(conn);
   }
   if (!batch.empty()) {
-    std::lock_guard<std::mutex> lock(readyMu_);
+    std::lock_guard<EngineMutex> lock(readyMu_);
     ready_.insert(ready_.begin(), batch.begin(), batch.end());
     batch.clear();
   }
@@ -722,7 +727,7 @@ void Engine::Release(uint64_t id, uint64_t position) {
   if (conn == nullptr) return;
   std::vector<Conn*> ready;
   {
-    std::lock_guard<std::mutex> lock(conn->mu);
+    std::lock_guard<EngineMutex> lock(conn->mu);
     ReleaseInputLocked(conn, position);
     Unthrottle(conn, &ready);
   }
@@ -744,7 +749,7 @@ int64_t Engine::Flush(uint64_t id, const double* descriptors, size_t count) {
     releaseOwned(0);
     return -EBADF;
   }
-  std::lock_guard<std::mutex> lock(conn->mu);
+  std::lock_guard<EngineMutex> lock(conn->mu);
   if (conn->closed || conn->error != 0) {
     releaseOwned(0);
     return conn->closed ? -EBADF : -conn->error;
@@ -801,7 +806,7 @@ void Engine::Close(uint64_t id) {
   Conn* conn = Find(id);
   if (conn == nullptr) return;
   {
-    std::lock_guard<std::mutex> lock(conn->mu);
+    std::lock_guard<EngineMutex> lock(conn->mu);
     if (conn->closed) return;
     CloseLocked(conn);
   }
@@ -813,7 +818,7 @@ void Engine::Dispose(uint64_t id) {
   if (conn == nullptr) return;
   Close(id);
   {
-    std::lock_guard<std::mutex> lock(conn->mu);
+    std::lock_guard<EngineMutex> lock(conn->mu);
     for (size_t i = 0; i < conn->inBlocks.size(); i++) pool_.Release(conn->inBlocks[i]);
     conn->inBlocks.clear();
     conn->inBase = conn->inEnd;
@@ -828,7 +833,7 @@ int Engine::SetWakeAt(uint64_t id, uint64_t position) {
   if (conn == nullptr) return EBADF;
   std::vector<Conn*> ready;
   {
-    std::lock_guard<std::mutex> lock(conn->mu);
+    std::lock_guard<EngineMutex> lock(conn->mu);
     conn->wakeAt = position;
     if (conn->delivered < conn->inEnd && conn->inEnd >= conn->wakeAt) MarkReady(conn, &ready);
     Unthrottle(conn, &ready);
@@ -842,7 +847,7 @@ int Engine::SetReadCap(uint64_t id, uint64_t bytes) {
   if (conn == nullptr) return EBADF;
   std::vector<Conn*> ready;
   {
-    std::lock_guard<std::mutex> lock(conn->mu);
+    std::lock_guard<EngineMutex> lock(conn->mu);
     conn->readCap = bytes;
     Unthrottle(conn, &ready);
   }
@@ -869,7 +874,7 @@ EngineStats Engine::Stats() {
     std::lock_guard<std::mutex> lock(allMu_);
     stats.connections = all_.size();
     for (Conn* conn : all_) {
-      std::lock_guard<std::mutex> connLock(conn->mu);
+      std::lock_guard<EngineMutex> connLock(conn->mu);
       stats.inputBytes += conn->inEnd - conn->released;
       stats.outputBytes += conn->outQueued - conn->outSent;
       stats.inputBlocks += conn->inBlocks.size();

@@ -30,6 +30,7 @@
 
 #include "block_pool.h"
 #include "conn.h"
+#include "engine_mutex.h"
 #include "poller.h"
 
 namespace thriftpoll {
@@ -168,7 +169,7 @@ class Engine {
   std::vector<uint32_t> retiredScratch_;
   std::deque<Conn*> drainBatch_;
 
-  std::mutex readyMu_;
+  EngineMutex readyMu_;
   std::deque<Conn*> ready_;
   std::vector<double> notices_;  // kEventWidth doubles each
 
