@@ -459,7 +459,8 @@ export class Engine {
       client.engineScheduled = false;
       client.process();
     }
-    batch.length = 0;
+    // pop() keeps the backing store for the next batch (`length = 0` would drop it and regrow it on push).
+    while (batch.length > 0) batch.pop();
   }
 
   private schedule(client: EngineClient): void {

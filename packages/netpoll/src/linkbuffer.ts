@@ -217,7 +217,9 @@ export class LinkBuffer implements Reader {
       drop++;
     }
     if (drop > 0) {
-      if (drop === this.chunks.length) this.chunks.length = 0;
+      // Everything released (the common case): pop() keeps the array's backing store, where `length = 0`
+      // or splice() reallocate it on the next append.
+      if (drop === this.chunks.length) for (let i = 0; i < drop; i++) this.chunks.pop();
       else this.chunks.splice(0, drop);
       this.current -= drop;
       this.base = base;
