@@ -276,6 +276,33 @@ describe.each(ENGINES)('server on %s', (engine) => {
     },
   );
 
+  test('readerOptions.recursionLimit also bounds the Buffered end-of-message scan', async () => {
+    // An echo call over unframed Binary whose args carry an unknown field nested 80 structs deep, then the request.
+    const depth = 80;
+    const call = framedMessage('echo', MessageType.CALL, 3, (writer) => {
+      writer.writeStructBegin('echo_args');
+      writer.writeFieldBegin(TType.STRUCT, 99);
+      for (let i = 0; i < depth - 1; i++) writer.writeFieldBegin(TType.STRUCT, 1);
+      for (let i = 0; i < depth; i++) writer.writeFieldStop();
+      writer.writeFieldBegin(TType.STRUCT, 1);
+      writer.writeFieldBegin(TType.STRING, 1);
+      writer.writeString('deep');
+      writer.writeFieldBegin(TType.STRING, 2);
+      writer.writeString('ok');
+      writer.writeFieldStop();
+      writer.writeFieldStop();
+    }).subarray(4);
+    const strict = await serve({ transport: 'buffered' });
+    const refused = await converse(strict.port, call);
+    expect(refused.closed).toBe(true);
+    expect(strict.handler.calls).toBe(0);
+    const deep = await serve({ transport: 'buffered', readerOptions: { recursionLimit: depth + 2 } });
+    const { received } = await converse(deep.port, call, { waitClose: false });
+    expect(received.readUInt32BE(0)).toBe((0x80010000 | MessageType.REPLY) >>> 0);
+    expect(received.includes(Buffer.from('deep'))).toBe(true);
+    expect(deep.handler.calls).toBe(1);
+  });
+
   test("a request over the client's own maxFrameSize is not sent (EMSGSIZE, retry-safe)", async () => {
     const { port, handler } = await serve();
     const echo = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, maxFrameSize: 1024 });

@@ -8,7 +8,7 @@ import {
   type ProtocolWriter,
   type ReaderOptions,
 } from '@thriftpoll/protocol';
-import { KitexStringKey, Metadata, TransportError, type DecodedMessage, type EncoderOptions, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
+import { KitexStringKey, Metadata, TransportError, type DecodedMessage, type DecoderOptions, type EncoderOptions, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
 import type { Endpoint } from './address';
 import { connectionDecoder, connectionEncoder, type TransportName } from './codec';
 import { RpcError, RpcOverloadError } from './errors';
@@ -36,7 +36,7 @@ export interface PendingCall {
 export interface ClientWireOptions {
   readonly transport: TransportName;
   readonly protocol: ProtocolId;
-  readonly decoder: { maxFrameSize: number; maxMessageSize: number };
+  readonly decoder: DecoderOptions;
   readonly encoder: EncoderOptions;
   readonly reader: ReaderOptions;
 }

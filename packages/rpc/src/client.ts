@@ -11,7 +11,7 @@ import { formatAddress, parseAddress, parseEndpoints, type AddressLike, type End
 import { createBalancer, type BalancerName, type LoadBalancer } from './balancer';
 import { ClientConnection, type ClientWireOptions, type PendingCall } from './client-connection';
 import { ClientContext } from './client-context';
-import { TRANSPORT_NAMES, type TransportName } from './codec';
+import { decoderOptions, TRANSPORT_NAMES, type TransportName } from './codec';
 import { isCodeFirstService, serviceDescriptor, type CodeFirstClient, type StructClass } from './code-first';
 import { THEADER_TIMEOUT_HEADER } from './deadline';
 import { resolveEngine, type EngineName } from './engines';
@@ -224,12 +224,13 @@ export class RpcClient implements Invoker {
     const maxFrameSize = intOption('maxFrameSize', options.maxFrameSize, 16_384_000, 16, 0x7fffffff);
     const maxMessageSize = intOption('maxMessageSize', options.maxMessageSize, 100 * 1024 * 1024, 16, 0x7fffffff);
     const droppedHeaders = enumOption('droppedHeaders', options.droppedHeaders, 'warn', ['warn', 'error', 'ignore']);
+    const readerOptions: ReaderOptions = { ...(objectOption('readerOptions', options.readerOptions) ?? {}) };
     this.wire = {
       transport: this.transport,
       protocol: protocol === 'binary' ? ProtocolId.BINARY : ProtocolId.COMPACT,
-      decoder: { maxFrameSize, maxMessageSize },
+      decoder: decoderOptions(maxFrameSize, maxMessageSize, readerOptions),
       encoder: { maxFrameSize, droppedMetadata: droppedHeaders },
-      reader: { ...(objectOption('readerOptions', options.readerOptions) ?? {}) },
+      reader: readerOptions,
     };
     const connector = (endpoint: Endpoint): Promise<ClientConnection> => this.connect(endpoint);
     this.pool =

@@ -1,10 +1,22 @@
 import { TransportError, createDecoder, createEncoder, type MessageDecoder, type MessageEncoder, type TransportKind } from '@thriftpoll/transport';
 import type { DecoderOptions, DetectableTransport, EncoderOptions } from '@thriftpoll/transport';
+import type { ReaderOptions } from '@thriftpoll/protocol';
 import type { NetWriter } from './net-connection';
 
 /** Transports a thriftpoll endpoint can be configured with (what `transport` options accept). */
 export type TransportName = 'buffered' | 'framed' | 'theader' | 'ttheader' | 'ttheader-framed';
 export const TRANSPORT_NAMES: readonly TransportName[] = ['buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed'];
+
+/**
+ * What a transport decoder is given: the size limits, plus the reader limits that also bound the Buffered
+ * end-of-message scan (nesting depth, strict headers), so that a raised `recursionLimit` is honoured there too.
+ */
+export function decoderOptions(maxFrameSize: number, maxMessageSize: number, reader: ReaderOptions): DecoderOptions {
+  const options: DecoderOptions = { maxFrameSize, maxMessageSize };
+  if (reader.recursionLimit !== undefined) options.recursionLimit = reader.recursionLimit;
+  if (reader.strictRead !== undefined) options.strictRead = reader.strictRead;
+  return options;
+}
 
 /** A client's decoder for replies: its configured transport. */
 export function connectionDecoder(transport: TransportName, options: DecoderOptions): MessageDecoder {

@@ -9,9 +9,9 @@ import {
   type ReaderOptions,
   type ServiceDescriptor,
 } from '@thriftpoll/protocol';
-import type { MessageDecoder, TransportKind } from '@thriftpoll/transport';
+import type { DecoderOptions, MessageDecoder, TransportKind } from '@thriftpoll/transport';
 import { parseAddress, type Address, type AddressLike } from './address';
-import { connectionDecoder, serverDecoder, TRANSPORT_NAMES, type TransportName } from './codec';
+import { connectionDecoder, decoderOptions, serverDecoder, TRANSPORT_NAMES, type TransportName } from './codec';
 import { isCodeFirstService, serviceDescriptor, type StructClass } from './code-first';
 import { resolveEngine, type EngineName } from './engines';
 import { RpcError, RpcOptionError } from './errors';
@@ -176,7 +176,7 @@ export class ThriftServer implements ServerRuntime {
   shuttingDown = false;
 
   private readonly transport: TransportName | 'auto';
-  private readonly decoderOptions: { maxFrameSize: number; maxMessageSize: number };
+  private readonly decoderOptions: DecoderOptions;
   private readonly engine: NetEngine;
   private readonly onError: (error: unknown, info: ServerErrorInfo) => void;
   private readonly rejectTimeout: number;
@@ -227,12 +227,12 @@ export class ThriftServer implements ServerRuntime {
     );
     const maxFrameSize = intOption('maxFrameSize', options.maxFrameSize, 16_384_000, 16, 0x7fffffff);
     const maxMessageSize = intOption('maxMessageSize', options.maxMessageSize, 100 * 1024 * 1024, 16, 0x7fffffff);
-    this.decoderOptions = { maxFrameSize, maxMessageSize };
     // Replies carry only what the handler set; a Buffered/Framed caller cannot receive headers, silently.
     this.encoderOptions = { maxFrameSize, droppedMetadata: 'ignore' };
     this.replyOrder = enumOption('replyOrder', options.replyOrder, 'auto', ['auto', 'in-order']);
     this.engine = resolveEngine(options.engine, 'engine');
     this.readerOptions = { ...(objectOption('readerOptions', options.readerOptions) ?? {}), stringLengthLimit: Math.min(maxMessageSize, (options.readerOptions?.stringLengthLimit ?? maxMessageSize)) };
+    this.decoderOptions = decoderOptions(maxFrameSize, maxMessageSize, this.readerOptions);
     this.onError = functionOption<(error: unknown, info: ServerErrorInfo) => void>('onError', options.onError) ?? defaultOnError;
     this.rejectTimeout = msOption('rejectTimeout', options.rejectTimeout, 1000, 1) as number;
     this.backlog = intOption('backlog', options.backlog, 1024, 1, 65535);
