@@ -72,7 +72,7 @@ export class LinkBuffer implements Reader {
   peek(n: number): Uint8Array {
     this.require(n);
     const chunk = this.chunks[this.current];
-    if (this.offset + n <= chunk.length) return chunk.subarray(this.offset, this.offset + n);
+    if (this.offset + n <= chunk.length) return this.view(chunk, this.offset, n);
     return this.copyOut(n);
   }
 
@@ -123,7 +123,7 @@ export class LinkBuffer implements Reader {
     while (left > 0) {
       const chunk = this.chunks[index];
       const take = Math.min(left, chunk.length - offset);
-      views.push(chunk.subarray(offset, offset + take));
+      views.push(this.view(chunk, offset, take));
       left -= take;
       index++;
       offset = 0;
@@ -145,6 +145,14 @@ export class LinkBuffer implements Reader {
   release(): void {
     this.releaseRequested = this.readPosition;
     this.releaseUpTo(this.releaseTarget());
+  }
+
+  /**
+   * `length` bytes of `chunk` from `offset`: the chunk itself when that is all of it (a read that holds exactly
+   * one message), else a new view of it.
+   */
+  private view(chunk: Buffer, offset: number, length: number): Buffer {
+    return offset === 0 && length === chunk.length ? chunk : chunk.subarray(offset, offset + length);
   }
 
   /** Throws unless n bytes are buffered. */
