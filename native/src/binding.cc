@@ -196,7 +196,8 @@ void EngineWrap::Destroy(bool fromCleanupHook) {
   }
   if (trimTimer_ != nullptr) {
     uv_timer_stop(trimTimer_);
-    uv_close(reinterpret_cast<uv_handle_t*>(trimTimer_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); });
+    uv_close(reinterpret_cast<uv_handle_t*>(trimTimer_),
+             [](uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); });
     trimTimer_ = nullptr;
   }
   if (engine_) {

@@ -68,22 +68,22 @@ class BlockPool {
   BlockPool(const BlockPool&) = delete;
   BlockPool& operator=(const BlockPool&) = delete;
 
-  /** A standard block; !valid() when memory is exhausted. Thread-safe (in a threaded pool). */
+  /** A standard block; !valid() when memory is exhausted. Thread-safe (threaded pool). */
   Block Acquire();
-  /** A dedicated block of at least `size` bytes (for writes larger than a block). Thread-safe (in a threaded pool). */
+  /** A dedicated block of at least `size` bytes (for writes larger than a block). Thread-safe (threaded pool). */
   Block AcquireLarge(size_t size);
-  /** Returns a block to the pool. Thread-safe (in a threaded pool). */
+  /** Returns a block to the pool. Thread-safe (threaded pool). */
   void Release(const Block& block);
   /** Finds the block holding byte `offset` of slab `slabId` (for descriptors coming from JavaScript). */
   bool Lookup(uint32_t slabId, uint32_t offset, Block* out);
   /** Moves the ids of slabs retired since the last call into `out` (so JavaScript can drop its cache). */
   void TakeRetired(std::vector<uint32_t>* out);
-  /** True when slabs were retired since the last TakeRetired(). Thread-safe (in a threaded pool). */
+  /** True when slabs were retired since the last TakeRetired(). Thread-safe (threaded pool). */
   bool HasRetired();
   /**
    * Ends a trim period: forgets the older of the two remembered peaks and retires the wholly free slabs that
    * demand no longer justifies. Returns true while some wholly free slab is still kept only for the recent
-   * peak (call again in a period). Thread-safe (in a threaded pool).
+   * peak (call again in a period). Thread-safe (threaded pool).
    */
   bool Trim();
   /** True when Release() kept a wholly free slab only for the recent peak: a Trim() is due. Lock-free. */
