@@ -113,17 +113,19 @@ export class BinaryReader extends SourceReader {
 
   readFieldBegin(): FieldHeader {
     const pos = this.pos;
-    if (pos + 3 <= this.end) {
+    const end = this.end;
+    if (pos < end) {
       const view = this.view;
       const field = this.field;
       const type = view[pos];
+      // STOP is one byte: a struct that ends its message (the last byte of the input) stays on the fast path.
       if (type === TType.STOP) {
         this.pos = pos + 1;
         field.type = TType.STOP;
         field.id = 0;
         return field;
       }
-      if (VALUE_TYPE[type] === 1) {
+      if (pos + 3 <= end && VALUE_TYPE[type] === 1) {
         this.pos = pos + 3;
         field.type = type;
         field.id = ((view[pos + 1] << 24) | (view[pos + 2] << 16)) >> 16;

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { BINARY_VERSION_1 } from './binary-reader';
 import type { ProtocolWriter, WriterOptions } from './protocol';
 import { resolveWriterOptions } from './options';

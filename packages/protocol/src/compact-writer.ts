@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import {
   COMPACT_OF_TTYPE,
   COMPACT_PROTOCOL_ID,

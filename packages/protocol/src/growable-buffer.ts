@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { TProtocolException, TProtocolExceptionType } from './errors';
 import { describe } from './describe';
 import type { ByteSink } from './sink';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { TProtocolException, TProtocolExceptionType } from './errors';
 import { resolveReaderOptions } from './options';
 import type { ByteSource, ProtocolReader, ReaderOptions } from './protocol';

@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+
 /**
  * UTF-8 for strings on the wire, tuned for what Thrift messages carry: mostly short ASCII names and keys, some
  * long text. Short ASCII is built in JavaScript (no call into C++); everything else goes through Node's own

@@ -1,5 +1,6 @@
 import type { ByteSink, ByteSource, ProtocolReader, ProtocolWriter, ReaderOptions } from '@thriftpoll/protocol';
 import type { EncoderOptions, MessageDecoder, TransportKind } from '@thriftpoll/transport';
+import type { BatchClock } from './batch-clock';
 import type { Chain } from './middleware';
 import type { ServiceRegistry } from './registry';
 import type { ServerContext } from './server-context';
@@ -43,6 +44,8 @@ export interface ServerRuntime {
   /** Protocol ids accepted (0 binary, 2 compact). */
   readonly protocols: ReadonlySet<number>;
   readonly stats: ServerStats;
+  /** When the current batch of input was read (ServerContext.startTime). */
+  readonly clock: BatchClock;
   inFlight: number;
   shuttingDown: boolean;
   /** A decoder for a new connection (detecting), or for `transport` once detected. */

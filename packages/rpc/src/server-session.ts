@@ -162,7 +162,7 @@ export class ServerSession {
 
   private onInput(): void {
     if (this.failed) return;
-    this.readTime = performance.now();
+    this.readTime = this.runtime.clock.now();
     const reader = this.connection.reader;
     const output = this.connection.writer;
     // Replies of synchronous handlers are flushed once, at the end of this batch, without a microtask hop.

@@ -11,6 +11,7 @@ import {
 } from '@thriftpoll/protocol';
 import type { DecoderOptions, MessageDecoder, TransportKind } from '@thriftpoll/transport';
 import { parseAddress, type Address, type AddressLike } from './address';
+import { BatchClock } from './batch-clock';
 import { connectionDecoder, decoderOptions, serverDecoder, TRANSPORT_NAMES, type TransportName } from './codec';
 import { isCodeFirstService, serviceDescriptor, type StructClass } from './code-first';
 import { resolveEngine, type EngineName } from './engines';
@@ -172,6 +173,7 @@ export class ThriftServer implements ServerRuntime {
     protocolErrors: 0,
     throttled: 0,
   };
+  readonly clock = new BatchClock();
   inFlight = 0;
   shuttingDown = false;
 

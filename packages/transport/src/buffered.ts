@@ -2,7 +2,7 @@ import type { Reader } from '@thriftpoll/netpoll';
 import { ProtocolId, TProtocolException, TProtocolExceptionType, type ByteSink, type ByteSource } from '@thriftpoll/protocol';
 import { BinaryMessageScanner } from './binaryscanner';
 import { CompactMessageScanner } from './compactscanner';
-import { checkEnvelope, dropMetadata } from './envelope';
+import { dropMetadata, envelopeMetadata } from './envelope';
 import { MESSAGE_HEAD_LIMIT, TransportError } from './errors';
 import { FailureLatch, appendViews, decodedMessage, sniffProtocol } from './frame';
 import type { DecodedMessage, Envelope, MessageDecoder, MessageEncoder, OutputSink } from './message';
@@ -223,9 +223,9 @@ export class BufferedEncoder implements MessageEncoder {
 
   begin(envelope?: Envelope): void {
     if (this.active) throw new TransportError('ENCODER_STATE', 'buffered encoder: begin() called twice without end()');
-    const checked = checkEnvelope('buffered', envelope);
-    if (!checked.headers.isEmpty()) {
-      dropMetadata('buffered', this.options.droppedMetadata, `metadata (${checked.headers.size} entries)`);
+    const headers = envelopeMetadata('buffered', envelope);
+    if (!headers.isEmpty()) {
+      dropMetadata('buffered', this.options.droppedMetadata, `metadata (${headers.size} entries)`);
       this.droppedMetadata++;
     }
     this.active = true;

@@ -1,9 +1,10 @@
-import { ProtocolId } from '@thriftpoll/protocol';
+import type { ProtocolId } from '@thriftpoll/protocol';
 import { TransportError } from './errors';
 import { Metadata } from './metadata';
 import type { Envelope, THeaderTransform } from './message';
 import type { DroppedMetadataPolicy } from './options';
 import { describe } from './options';
+import { BINARY, COMPACT } from './protocol-ids';
 
 /** An envelope with defaults applied and every field range-checked. */
 export interface CheckedEnvelope {
@@ -18,32 +19,52 @@ const NO_TRANSFORMS: readonly THeaderTransform[] = Object.freeze([]);
 
 /**
  * Applies defaults and validates an envelope before anything is written. Throws RangeError/TypeError naming
- * the field, the value and the allowed range.
+ * the field, the value and the allowed range. Returns a copy: encoders that keep the envelope past begin() are not
+ * affected when the caller reuses its object.
  */
 export function checkEnvelope(transport: string, envelope: Envelope | undefined): CheckedEnvelope {
   if (envelope === undefined) {
-    return { protocol: ProtocolId.BINARY, seqid: 0, flags: 0, headers: Metadata.EMPTY, transforms: NO_TRANSFORMS };
+    return { protocol: BINARY, seqid: 0, flags: 0, headers: Metadata.EMPTY, transforms: NO_TRANSFORMS };
   }
+  const headers = validateEnvelope(transport, envelope);
+  const { protocol = BINARY, seqid = 0, flags = 0, transforms = NO_TRANSFORMS } = envelope;
+  return { protocol, seqid: seqid | 0, flags, headers, transforms };
+}
+
+/**
+ * Validates an envelope as checkEnvelope() does, without copying it, and returns its metadata
+ * ({@link Metadata.EMPTY} when absent): for encoders that only need to know whether there is metadata to drop.
+ */
+export function envelopeMetadata(transport: string, envelope: Envelope | undefined): Metadata {
+  return envelope === undefined ? Metadata.EMPTY : validateEnvelope(transport, envelope);
+}
+
+/** Checks every field of an envelope (absent ones take their defaults); returns its metadata. */
+function validateEnvelope(transport: string, envelope: Envelope): Metadata {
   if (typeof envelope !== 'object' || envelope === null) {
     throw new TypeError(`${transport} encoder: envelope must be an object, got ${describe(envelope)}`);
   }
-  const { protocol = ProtocolId.BINARY, seqid = 0, flags = 0, headers = Metadata.EMPTY, transforms = NO_TRANSFORMS } = envelope;
-  if (protocol !== ProtocolId.BINARY && protocol !== ProtocolId.COMPACT) {
+  const protocol = envelope.protocol;
+  if (protocol !== undefined && protocol !== BINARY && protocol !== COMPACT) {
     throw new RangeError(`${transport} encoder: protocol must be ProtocolId.BINARY (0) or ProtocolId.COMPACT (2), got ${describe(protocol)}`);
   }
-  if (!Number.isInteger(seqid) || seqid < -0x80000000 || seqid > 0xffffffff) {
+  const seqid = envelope.seqid;
+  if (seqid !== undefined && !(Number.isInteger(seqid) && seqid >= -0x80000000 && seqid <= 0xffffffff)) {
     throw new RangeError(`${transport} encoder: seqid must be a 32-bit integer, got ${describe(seqid)}`);
   }
-  if (!Number.isInteger(flags) || flags < 0 || flags > 0xffff) {
+  const flags = envelope.flags;
+  if (flags !== undefined && !(Number.isInteger(flags) && flags >= 0 && flags <= 0xffff)) {
     throw new RangeError(`${transport} encoder: flags must be an integer between 0 and 65535, got ${describe(flags)}`);
   }
-  if (!(headers instanceof Metadata)) {
+  const headers = envelope.headers;
+  if (headers !== undefined && !(headers instanceof Metadata)) {
     throw new TypeError(`${transport} encoder: headers must be a Metadata instance (Metadata.from(record) builds one), got ${describe(headers)}`);
   }
-  if (!Array.isArray(transforms)) {
+  const transforms = envelope.transforms;
+  if (transforms !== undefined && !Array.isArray(transforms)) {
     throw new TypeError(`${transport} encoder: transforms must be an array of transform ids, got ${describe(transforms)}`);
   }
-  return { protocol, seqid: seqid | 0, flags, headers, transforms };
+  return headers ?? Metadata.EMPTY;
 }
 
 let warned = false;

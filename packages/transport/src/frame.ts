@@ -1,8 +1,9 @@
 import type { Reader } from '@thriftpoll/netpoll';
-import { ProtocolId, type ByteSource } from '@thriftpoll/protocol';
+import type { ByteSource, ProtocolId } from '@thriftpoll/protocol';
 import { Metadata } from './metadata';
 import { MESSAGE_HEAD_LIMIT, TransportError, hexWord } from './errors';
 import type { DecodedMessage, TransportKind } from './message';
+import { BINARY, COMPACT } from './protocol-ids';
 
 /** Size of the length prefix every framed transport starts with. */
 export const LENGTH_SIZE = 4;
@@ -119,7 +120,7 @@ export function concatSource(source: ByteSource, length: number): Buffer {
 
 /** Protocol of a Thrift message from its first byte: 0x82 is Compact, everything else Binary. */
 export function sniffProtocol(first: number): ProtocolId {
-  return first === 0x82 ? ProtocolId.COMPACT : ProtocolId.BINARY;
+  return first === 0x82 ? COMPACT : BINARY;
 }
 
 /** Decoding failures are sticky: once a decoder has thrown, the stream is out of step for good. */

@@ -1,6 +1,6 @@
 import type { Reader } from '@thriftpoll/netpoll';
 import type { ByteSink } from '@thriftpoll/protocol';
-import { checkEnvelope, dropMetadata } from './envelope';
+import { dropMetadata, envelopeMetadata } from './envelope';
 import { TransportError } from './errors';
 import {
   FailureLatch,
@@ -116,9 +116,9 @@ export class FramedEncoder implements MessageEncoder {
 
   begin(envelope?: Envelope): void {
     if (this.prefix !== undefined) throw new TransportError('ENCODER_STATE', 'framed encoder: begin() called twice without end()');
-    const checked = checkEnvelope('framed', envelope);
-    if (!checked.headers.isEmpty()) {
-      dropMetadata('framed', this.options.droppedMetadata, `metadata (${checked.headers.size} entries)`);
+    const headers = envelopeMetadata('framed', envelope);
+    if (!headers.isEmpty()) {
+      dropMetadata('framed', this.options.droppedMetadata, `metadata (${headers.size} entries)`);
       this.droppedMetadata++;
     }
     this.mark = this.out.mallocLen();

@@ -24,6 +24,7 @@ import {
   type ResolvedEncoderOptions,
 } from './options';
 import { PayloadSink } from './payloadsink';
+import { BINARY, COMPACT } from './protocol-ids';
 import { deflatePayload, inflatePayload } from './zlib';
 
 /**
@@ -120,7 +121,7 @@ class HeaderCursor {
 export function parseTHeaderInfo(bytes: Uint8Array, start: number, end: number): THeaderInfo {
   const cursor = new HeaderCursor(bytes, start, end);
   const protocolId = cursor.varint('protocol id');
-  if (protocolId !== ProtocolId.BINARY && protocolId !== ProtocolId.COMPACT) {
+  if (protocolId !== BINARY && protocolId !== COMPACT) {
     const name = PROTOCOL_NAMES[protocolId];
     throw new TransportError(
       'UNKNOWN_PROTOCOL',

@@ -23,6 +23,7 @@ import {
   type ResolvedEncoderOptions,
 } from './options';
 import { PayloadSink } from './payloadsink';
+import { BINARY, COMPACT } from './protocol-ids';
 
 /**
  * Kitex TTHeader (cloudwego/gopkg protocol/ttheader), big-endian, fixed-width fields:
@@ -86,7 +87,7 @@ export interface TTHeaderInfo {
 export function parseTTHeaderInfo(bytes: Uint8Array, start: number, end: number): TTHeaderInfo {
   if (end - start < 2) throw badHeader(`header of ${end - start} bytes cannot hold the protocol id and transform count`);
   const protocolId = bytes[start];
-  if (protocolId !== ProtocolId.BINARY && protocolId !== ProtocolId.COMPACT) {
+  if (protocolId !== BINARY && protocolId !== COMPACT) {
     const name = PROTOCOL_NAMES[protocolId];
     throw new TransportError(
       'UNKNOWN_PROTOCOL',
