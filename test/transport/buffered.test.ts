@@ -12,15 +12,8 @@ import {
   createEncoder,
 } from '@thriftpoll/transport';
 import { CountingReader, bytesOf, decodeAll, dribble, expectBytes, hex, readerOf } from './helpers/bytes';
+import { BINARY_ECHO, COMPACT_ECHO } from './helpers/messages';
 import { encodeMessage, structArbitrary, type ThriftType } from './helpers/values';
-
-// A strict Binary CALL "echo", seqid 1, args { 1: string "hi" }.
-const BINARY_ECHO = hex(
-  '80 01 00 01 | 00 00 00 04 | 65 63 68 6f | 00 00 00 01 |' + // version|CALL, name, seqid
-    '0b 00 01 | 00 00 00 02 | 68 69 | 00', // field 1 string "hi", STOP
-);
-// The same call in Compact: 82, (CALL<<5)|1, varint seqid 1, varint name length, name, field 1 binary "hi", STOP.
-const COMPACT_ECHO = hex('82 21 01 04 65 63 68 6f | 18 02 68 69 | 00');
 
 function expectProtocolError(fn: () => unknown, code: string, message: RegExp): void {
   let caught: unknown;

@@ -7,7 +7,6 @@ import {
   KitexIntKey,
   Metadata,
   THeaderTransform,
-  TransportError,
   createDecoder,
   createEncoder,
   detectTransport,
@@ -17,28 +16,14 @@ import {
   type TransportKind,
 } from '@thriftpoll/transport';
 import { bytesOf, decodeAll, dribble, expectBytes, hex, readerOf } from './helpers/bytes';
+import { caught, decodeError } from './helpers/errors';
+import { BINARY_ECHO, COMPACT_ECHO, writeMessage } from './helpers/messages';
 
-const BINARY_ECHO = hex('80 01 00 01 00 00 00 04 65 63 68 6f 00 00 00 01 0b 00 01 00 00 00 02 68 69 00');
-const COMPACT_ECHO = hex('82 21 01 04 65 63 68 6f 18 02 68 69 00');
 
 function frameWith(transport: TransportKind, payload: Uint8Array, envelope?: Envelope): Buffer {
   const out = new BufferSink();
-  const encoder = createEncoder(transport, out);
-  encoder.begin(envelope);
-  encoder.sink.reserve(payload.length).set(payload);
-  encoder.sink.commit(payload.length);
-  encoder.end();
+  writeMessage(createEncoder(transport, out), payload, envelope);
   return out.take();
-}
-
-function caught(fn: () => unknown): TransportError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TransportError);
-    return error as TransportError;
-  }
-  throw new Error('expected a TransportError');
 }
 
 const CASES: [string, TransportKind, Uint8Array, ProtocolId, Envelope | undefined][] = [
@@ -100,7 +85,7 @@ describe('detection refuses what is not Thrift, naming what it saw', () => {
     ['GET / HTTP/1.1\r\nHost: x\r\n\r\n', 'GET '],
     ['POST /rpc HTTP/1.1\r\n', 'POST'],
   ])('an HTTP request (%j) gets a one-line HTTP explanation to send before closing', (request, method) => {
-    const error = caught(() => new DetectingDecoder().decode(readerOf(Buffer.from(request))));
+    const error = decodeError(new DetectingDecoder(), Buffer.from(request));
     expect(error.code).toBe('HTTP_REQUEST');
     expect(error.message).toContain(`(${JSON.stringify(method)}) are an HTTP request; this port speaks Thrift`);
     expect(error.reply).toBe(HTTP_REPLY);
@@ -116,7 +101,7 @@ describe('detection refuses what is not Thrift, naming what it saw', () => {
   });
 
   test('garbage: the bytes seen and every transport expected', () => {
-    const error = caught(() => new DetectingDecoder().decode(readerOf(hex('00 00 00 10 de ad be ef'))));
+    const error = decodeError(new DetectingDecoder(), hex('00 00 00 10 de ad be ef'));
     expect(error.code).toBe('UNRECOGNIZED_TRANSPORT');
     expect(error.message).toBe(
       'first bytes 00 00 00 10 de ad be ef match no Thrift transport: expected 80 01 (unframed binary), 82 x1 (unframed compact), ' +
@@ -126,7 +111,7 @@ describe('detection refuses what is not Thrift, naming what it saw', () => {
   });
 
   test('text that is not HTTP is refused as soon as its first word cannot be a frame length', () => {
-    const error = caught(() => new DetectingDecoder().decode(readerOf(Buffer.from('hello'))));
+    const error = decodeError(new DetectingDecoder(), Buffer.from('hello'));
     expect(error.code).toBe('FRAME_TOO_LARGE');
     expect(error.message).toMatch(/^first bytes 68 65 6c 6c 6f: frame length 1751477356 exceeds maxFrameSize 16384000 \(if this is not a frame length, nothing else matches either: expected 80 01/);
   });
@@ -142,7 +127,7 @@ describe('detection refuses what is not Thrift, naming what it saw', () => {
     ['00 00 00 02 80 01', 'UNRECOGNIZED_TRANSPORT', /declare a frame of 2 bytes, too small for any message/],
     ['00 00 00 04 65 63 68 6f', 'UNRECOGNIZED_TRANSPORT', /non-strict binary message, name length first\?/],
   ])('%s', (bytes, code, message) => {
-    const error = caught(() => new DetectingDecoder().decode(readerOf(hex(bytes))));
+    const error = decodeError(new DetectingDecoder(), hex(bytes));
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
   });
@@ -153,15 +138,15 @@ describe('detection refuses what is not Thrift, naming what it saw', () => {
     reader.append(hex('7f ff'));
     expect(decoder.decode(reader)).toBeUndefined();
     reader.append(hex('ff ff'));
-    const error = caught(() => decoder.decode(reader));
+    const error = decodeError(decoder, reader);
     expect(error.code).toBe('FRAME_TOO_LARGE');
     expect(error.messageHead).toEqual(hex('7f ff ff ff'));
-    expect(caught(() => decoder.decode(reader)).code).toBe('FRAME_TOO_LARGE'); // sticky
+    expect(decodeError(decoder, reader).code).toBe('FRAME_TOO_LARGE'); // sticky
   });
 
   test('transports not allowed by configuration', () => {
     const decoder = new DetectingDecoder({ transports: ['framed', 'theader'] });
-    const error = caught(() => decoder.decode(readerOf(BINARY_ECHO)));
+    const error = decodeError(decoder, BINARY_ECHO);
     expect(error.code).toBe('TRANSPORT_NOT_ALLOWED');
     expect(error.message).toBe('peer speaks buffered binary, but this endpoint accepts only framed, theader');
     expect(() => new DetectingDecoder({ transports: [] })).toThrow(/transports must be a non-empty array of 'buffered', 'framed', 'theader', 'ttheader', got an array \[\]/);
@@ -180,7 +165,7 @@ describe('detection refuses what is not Thrift, naming what it saw', () => {
     const decoder = createDecoder('detect');
     const reader = readerOf(Buffer.concat([frameWith('framed', BINARY_ECHO), BINARY_ECHO]));
     expect((decoder.decode(reader) as DecodedMessage).transport).toBe('framed');
-    expect(caught(() => decoder.decode(reader)).message).toMatch(/unframed Binary message: is the peer using the Buffered transport\?/);
+    expect(decodeError(decoder, reader).message).toMatch(/unframed Binary message: is the peer using the Buffered transport\?/);
   });
 
   test('createDecoder/createEncoder validate their arguments', () => {

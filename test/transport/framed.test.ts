@@ -2,32 +2,17 @@ import { LinkBuffer } from '@thriftpoll/netpoll';
 import { ProtocolId } from '@thriftpoll/protocol';
 import { BufferSink, FramedDecoder, FramedEncoder, Metadata, TransportError, createDecoder } from '@thriftpoll/transport';
 import { bytesOf, decodeAll, dribble, expectBytes, hex, readerOf } from './helpers/bytes';
+import { caught, decodeError } from './helpers/errors';
+import { BINARY_ECHO, COMPACT_ECHO, writeMessage } from './helpers/messages';
 
-const BINARY_ECHO = hex('80 01 00 01 00 00 00 04 65 63 68 6f 00 00 00 01 0b 00 01 00 00 00 02 68 69 00');
-const COMPACT_ECHO = hex('82 21 01 04 65 63 68 6f 18 02 68 69 00');
 // Golden: u32 length 26 (0x1a), then the message.
 const FRAMED_BINARY_ECHO = Buffer.concat([hex('00 00 00 1a'), BINARY_ECHO]);
 const FRAMED_COMPACT_ECHO = Buffer.concat([hex('00 00 00 0d'), COMPACT_ECHO]);
 
 function encode(message: Uint8Array, envelope?: Parameters<FramedEncoder['begin']>[0]): Buffer {
   const out = new BufferSink();
-  const encoder = new FramedEncoder(out, { droppedMetadata: 'ignore' });
-  encoder.begin(envelope);
-  const region = encoder.sink.reserve(message.length);
-  region.set(message);
-  encoder.sink.commit(message.length);
-  expect(encoder.end()).toBe(4 + message.length);
+  expect(writeMessage(new FramedEncoder(out, { droppedMetadata: 'ignore' }), message, envelope)).toBe(4 + message.length);
   return out.take();
-}
-
-function caught(fn: () => unknown): TransportError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TransportError);
-    return error as TransportError;
-  }
-  throw new Error('expected a TransportError');
 }
 
 describe('Framed golden vectors', () => {
@@ -88,7 +73,7 @@ describe('Framed hostile input', () => {
   test('a declared length of 0x7fffffff is refused as soon as the 4 length bytes arrive', () => {
     const decoder = new FramedDecoder();
     const reader = readerOf(hex('7f ff ff ff'));
-    const error = caught(() => decoder.decode(reader));
+    const error = decodeError(decoder, reader);
     expect(error.code).toBe('FRAME_TOO_LARGE');
     expect(error.message).toBe('framed frame length 2147483647 exceeds maxFrameSize 16384000');
     expect(error.messageHead).toEqual(hex('7f ff ff ff')); // what arrived, for an answer before closing
@@ -96,33 +81,33 @@ describe('Framed hostile input', () => {
   });
 
   test('negative lengths name what they look like (unframed binary from a Buffered peer)', () => {
-    const error = caught(() => new FramedDecoder().decode(readerOf(BINARY_ECHO)));
+    const error = decodeError(new FramedDecoder(), BINARY_ECHO);
     expect(error.code).toBe('NEGATIVE_FRAME_SIZE');
     expect(error.message).toMatch(/framed frame length -2147418111 \(0x80010001\) is negative \(it looks like an unframed Binary message: is the peer using the Buffered transport\?\)/);
-    expect(caught(() => new FramedDecoder().decode(readerOf(hex('ff ff ff ff')))).message).toMatch(/-1 \(0xffffffff\) is negative$/);
+    expect(decodeError(new FramedDecoder(), hex('ff ff ff ff')).message).toMatch(/-1 \(0xffffffff\) is negative$/);
   });
 
   test('an HTTP request on a Framed endpoint is named', () => {
-    const error = caught(() => new FramedDecoder().decode(readerOf(Buffer.from('GET / HTTP/1.1\r\n'))));
+    const error = decodeError(new FramedDecoder(), Buffer.from('GET / HTTP/1.1\r\n'));
     expect(error.code).toBe('FRAME_TOO_LARGE');
     expect(error.message).toMatch(/\(it looks like HTTP\)/);
   });
 
   test('a zero-length frame is refused', () => {
-    expect(caught(() => new FramedDecoder().decode(readerOf(hex('00 00 00 00')))).code).toBe('FRAME_TOO_SMALL');
+    expect(decodeError(new FramedDecoder(), hex('00 00 00 00')).code).toBe('FRAME_TOO_SMALL');
   });
 
   test('a configured maxFrameSize is honoured exactly', () => {
     const decoder = new FramedDecoder({ maxFrameSize: 26 });
     expect(decodeAll(decoder, readerOf(FRAMED_BINARY_ECHO))).toHaveLength(1);
-    expect(caught(() => new FramedDecoder({ maxFrameSize: 25 }).decode(readerOf(FRAMED_BINARY_ECHO))).message).toBe(
+    expect(decodeError(new FramedDecoder({ maxFrameSize: 25 }), FRAMED_BINARY_ECHO).message).toBe(
       'framed frame length 26 exceeds maxFrameSize 25',
     );
   });
 
   test('THeader and TTHeader frames on a plain Framed endpoint are named', () => {
-    expect(caught(() => new FramedDecoder().decode(readerOf(hex('00 00 00 04 0f ff 00 00')))).message).toMatch(/holds a THeader message/);
-    expect(caught(() => new FramedDecoder().decode(readerOf(hex('00 00 00 04 10 00 00 00')))).message).toMatch(/holds a Kitex TTHeader message/);
+    expect(decodeError(new FramedDecoder(), hex('00 00 00 04 0f ff 00 00')).message).toMatch(/holds a THeader message/);
+    expect(decodeError(new FramedDecoder(), hex('00 00 00 04 10 00 00 00')).message).toMatch(/holds a Kitex TTHeader message/);
   });
 
   test('half a frame then close is TRUNCATED, naming how much arrived', () => {

@@ -10,8 +10,7 @@ import {
   type TransportKind,
 } from '@thriftpoll/transport';
 import { bytesOf, decodeAll, expectBytes, hex, readerOf } from './helpers/bytes';
-
-const BINARY_ECHO = hex('80 01 00 01 00 00 00 04 65 63 68 6f 00 00 00 01 0b 00 01 00 00 00 02 68 69 00');
+import { BINARY_ECHO, writeMessage } from './helpers/messages';
 
 /** Output memory is not zeroed (engine blocks are reused): a sink whose fresh regions hold garbage. */
 class DirtySink extends BufferSink {
@@ -24,11 +23,7 @@ class DirtySink extends BufferSink {
 
 function roundTrip(transport: TransportKind, headers: Metadata, protocol = ProtocolId.BINARY, transforms: THeaderTransform[] = []) {
   const out = new DirtySink(64);
-  const encoder = createEncoder(transport, out, { droppedMetadata: 'ignore' });
-  encoder.begin({ protocol, seqid: -7, flags: 0xbeef, headers, transforms });
-  encoder.sink.reserve(BINARY_ECHO.length).set(BINARY_ECHO);
-  encoder.sink.commit(BINARY_ECHO.length);
-  encoder.end();
+  writeMessage(createEncoder(transport, out, { droppedMetadata: 'ignore' }), BINARY_ECHO, { protocol, seqid: -7, flags: 0xbeef, headers, transforms });
   const wire = out.take();
   const [message] = decodeAll(createDecoder('detect'), readerOf(wire));
   return { wire, message };

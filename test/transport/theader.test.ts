@@ -8,7 +8,6 @@ import {
   THeaderDecoder,
   THeaderEncoder,
   THeaderTransform,
-  TransportError,
   createEncoder,
   encodeTHeaderInfo,
   replyEnvelope,
@@ -16,9 +15,9 @@ import {
 } from '@thriftpoll/transport';
 import { thrift } from './helpers/apache';
 import { bytesOf, decodeAll, dribble, expectBytes, hex, readerOf } from './helpers/bytes';
+import { caught, decodeError } from './helpers/errors';
+import { BINARY_ECHO, COMPACT_ECHO, writeMessage } from './helpers/messages';
 
-const BINARY_ECHO = hex('80 01 00 01 00 00 00 04 65 63 68 6f 00 00 00 01 0b 00 01 00 00 00 02 68 69 00');
-const COMPACT_ECHO = hex('82 21 01 04 65 63 68 6f 18 02 68 69 00');
 
 // HeaderFormat.md by hand: length 44 | magic 0fff | flags 0 | seqid 1 | 2 words |
 // proto 0, 0 transforms, info KEYVALUE(1), 1 header, "k" = "v" | payload.
@@ -30,22 +29,8 @@ const THEADER_WITH_HEADERS = Buffer.concat([
 const THEADER_PLAIN = Buffer.concat([hex('00 00 00 28 | 0f ff | 00 00 | 00 00 00 01 | 00 01 | 00 00 00 00'), BINARY_ECHO]);
 
 function encode(payload: Uint8Array, envelope?: Envelope, sink = new BufferSink()): Buffer {
-  const encoder = new THeaderEncoder(sink, { droppedMetadata: 'ignore' });
-  encoder.begin(envelope);
-  encoder.sink.reserve(payload.length).set(payload);
-  encoder.sink.commit(payload.length);
-  encoder.end();
+  writeMessage(new THeaderEncoder(sink, { droppedMetadata: 'ignore' }), payload, envelope);
   return sink.take();
-}
-
-function caught(fn: () => unknown): TransportError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TransportError);
-    return error as TransportError;
-  }
-  throw new Error('expected a TransportError');
 }
 
 /** A THeader frame with an arbitrary header region (padded by the caller) and payload. */
@@ -141,14 +126,14 @@ describe('THeader golden vectors', () => {
 
 describe('THeader hostile input', () => {
   test('unknown transform: refused with INVALID_TRANSFORM', () => {
-    const error = caught(() => new THeaderDecoder().decode(readerOf(frame(hex('00 01 02 00'), BINARY_ECHO))));
+    const error = decodeError(new THeaderDecoder(), frame(hex('00 01 02 00'), BINARY_ECHO));
     expect(error.code).toBe('UNKNOWN_TRANSFORM');
     expect(error.message).toBe('THeader transform 2 (HMAC) is not supported: thriftpoll implements 1 (zlib)');
     expect(error.applicationExceptionType).toBe(TApplicationExceptionType.INVALID_TRANSFORM);
   });
 
   test('unknown protocol id: refused with INVALID_PROTOCOL', () => {
-    const error = caught(() => new THeaderDecoder().decode(readerOf(frame(hex('01 00 00 00'), BINARY_ECHO))));
+    const error = decodeError(new THeaderDecoder(), frame(hex('01 00 00 00'), BINARY_ECHO));
     expect(error.code).toBe('UNKNOWN_PROTOCOL');
     expect(error.message).toBe('THeader protocol id 1 (JSON) is not supported: expected 0 (binary) or 2 (compact)');
     expect(error.applicationExceptionType).toBe(TApplicationExceptionType.INVALID_PROTOCOL);
@@ -157,38 +142,38 @@ describe('THeader hostile input', () => {
   test('header size larger than the frame', () => {
     const wire = Buffer.from(THEADER_PLAIN);
     wire.writeUInt16BE(0x4000, 12);
-    expect(caught(() => new THeaderDecoder().decode(readerOf(wire))).message).toBe(
+    expect(decodeError(new THeaderDecoder(), wire).message).toBe(
       'THeader header size 65536 bytes (16384 words) exceeds the 30 bytes left in the frame of 40',
     );
     wire.writeUInt16BE(0, 12);
-    expect(caught(() => new THeaderDecoder().decode(readerOf(wire))).message).toMatch(/header size is 0 words/);
+    expect(decodeError(new THeaderDecoder(), wire).message).toMatch(/header size is 0 words/);
   });
 
   test('header entries that run past the header end', () => {
-    expect(caught(() => new THeaderDecoder().decode(readerOf(frame(hex('00 00 01 05'), BINARY_ECHO)))).message).toBe(
+    expect(decodeError(new THeaderDecoder(), frame(hex('00 00 01 05'), BINARY_ECHO)).message).toBe(
       'THeader KEYVALUE count 5 needs at least 10 bytes, 0 left in the header',
     );
-    expect(caught(() => new THeaderDecoder().decode(readerOf(frame(hex('00 00 01 01 09 61 00 00'), BINARY_ECHO)))).message).toBe(
+    expect(decodeError(new THeaderDecoder(), frame(hex('00 00 01 01 09 61 00 00'), BINARY_ECHO)).message).toBe(
       'THeader KEYVALUE key length 9 exceeds the 3 bytes left in the header',
     );
-    expect(caught(() => new THeaderDecoder().decode(readerOf(frame(hex('00 00 01 ff'), BINARY_ECHO)))).message).toBe(
+    expect(decodeError(new THeaderDecoder(), frame(hex('00 00 01 ff'), BINARY_ECHO)).message).toBe(
       'THeader header ends inside the KEYVALUE count varint',
     );
   });
 
   test('frame lengths: over maxFrameSize, over the THeader ceiling, negative, too small', () => {
-    expect(caught(() => new THeaderDecoder().decode(readerOf(hex('7f ff ff ff')))).message).toBe(
+    expect(decodeError(new THeaderDecoder(), hex('7f ff ff ff')).message).toBe(
       'THeader frame length 2147483647 exceeds maxFrameSize 16384000',
     );
-    expect(caught(() => new THeaderDecoder({ maxFrameSize: 0x7fffffff }).decode(readerOf(hex('40 00 00 00')))).message).toBe(
+    expect(decodeError(new THeaderDecoder({ maxFrameSize: 0x7fffffff }), hex('40 00 00 00')).message).toBe(
       'THeader frame length 1073741824 exceeds maxFrameSize 1073741823',
     );
-    expect(caught(() => new THeaderDecoder().decode(readerOf(hex('80 00 00 00')))).code).toBe('NEGATIVE_FRAME_SIZE');
-    expect(caught(() => new THeaderDecoder().decode(readerOf(hex('00 00 00 05')))).code).toBe('FRAME_TOO_SMALL');
+    expect(decodeError(new THeaderDecoder(), hex('80 00 00 00')).code).toBe('NEGATIVE_FRAME_SIZE');
+    expect(decodeError(new THeaderDecoder(), hex('00 00 00 05')).code).toBe('FRAME_TOO_SMALL');
   });
 
   test('wrong magic is refused after 6 bytes, without waiting for the frame', () => {
-    const error = caught(() => new THeaderDecoder().decode(readerOf(hex('00 01 00 00 10 00'))));
+    const error = decodeError(new THeaderDecoder(), hex('00 01 00 00 10 00'));
     expect(error.message).toBe('THeader frame has magic 0x1000, expected 0x0fff (a Kitex TTHeader frame: use the ttheader transport or detection)');
   });
 
@@ -197,7 +182,7 @@ describe('THeader hostile input', () => {
     const bomb = deflateSync(Buffer.alloc(100 * 1024 * 1024), { level: 9 });
     const wire = frame(hex('00 01 01 00'), bomb);
     const before = process.memoryUsage();
-    const error = caught(() => new THeaderDecoder({ maxMessageSize: 1024 * 1024 }).decode(readerOf(wire)));
+    const error = decodeError(new THeaderDecoder({ maxMessageSize: 1024 * 1024 }), wire);
     const after = process.memoryUsage();
     expect(error.code).toBe('MESSAGE_TOO_LARGE');
     expect(error.message).toBe(`THeader zlib payload of ${bomb.length} bytes inflates beyond maxMessageSize 1048576; refused while inflating`);
@@ -206,7 +191,7 @@ describe('THeader hostile input', () => {
   });
 
   test('corrupt zlib data is refused with INVALID_TRANSFORM', () => {
-    const error = caught(() => new THeaderDecoder().decode(readerOf(frame(hex('00 01 01 00'), hex('78 9c ff ff ff ff')))));
+    const error = decodeError(new THeaderDecoder(), frame(hex('00 01 01 00'), hex('78 9c ff ff ff ff')));
     expect(error.code).toBe('CORRUPT_TRANSFORM');
     expect(error.message).toMatch(/^THeader zlib payload of 6 bytes does not inflate: /);
     expect(error.applicationExceptionType).toBe(TApplicationExceptionType.INVALID_TRANSFORM);

@@ -7,7 +7,6 @@ import {
   TTHeaderDecoder,
   TTHeaderEncoder,
   TTHeaderFlags,
-  TransportError,
   createDecoder,
   createEncoder,
   getKitexMetainfo,
@@ -17,8 +16,9 @@ import {
   type Envelope,
 } from '@thriftpoll/transport';
 import { bytesOf, decodeAll, dribble, expectBytes, hex, readerOf } from './helpers/bytes';
+import { caught, decodeError } from './helpers/errors';
+import { BINARY_ECHO, writeMessage } from './helpers/messages';
 
-const BINARY_ECHO = hex('80 01 00 01 00 00 00 04 65 63 68 6f 00 00 00 01 0b 00 01 00 00 00 02 68 69 00');
 
 // The Kitex example (seq 1, int key ToMethod(9) = "Echo"):
 // LEN | 10 00 00 00 | 00 00 00 01 | 00 04 | 00 00 10 00 01 00 09 00 04 45 63 68 6F 00 00 00 | 80 01 00 01 ...
@@ -38,22 +38,8 @@ const KITEX_FULL = Buffer.concat([
 
 function encode(payload: Uint8Array, envelope?: Envelope, framed = false): Buffer {
   const out = new BufferSink();
-  const encoder = new TTHeaderEncoder(out, undefined, framed);
-  encoder.begin(envelope);
-  encoder.sink.reserve(payload.length).set(payload);
-  encoder.sink.commit(payload.length);
-  encoder.end();
+  writeMessage(new TTHeaderEncoder(out, undefined, framed), payload, envelope);
   return out.take();
-}
-
-function caught(fn: () => unknown): TransportError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TransportError);
-    return error as TransportError;
-  }
-  throw new Error('expected a TransportError');
 }
 
 /** A TTHeader frame with a raw header region (a multiple of 4 bytes) and payload. */
@@ -149,23 +135,23 @@ describe('TTHeader golden vectors', () => {
 
 describe('TTHeader hostile input', () => {
   test('Kitex-only protocol ids are refused with INVALID_PROTOCOL', () => {
-    const error = caught(() => new TTHeaderDecoder().decode(readerOf(frame(hex('04 00 00 00'), BINARY_ECHO))));
+    const error = decodeError(new TTHeaderDecoder(), frame(hex('04 00 00 00'), BINARY_ECHO));
     expect(error.code).toBe('UNKNOWN_PROTOCOL');
     expect(error.message).toBe('TTHeader protocol id 4 (Kitex Protobuf) is not supported: expected 0 (Thrift binary) or 2 (Thrift compact)');
     expect(error.applicationExceptionType).toBe(TApplicationExceptionType.INVALID_PROTOCOL);
   });
 
   test('blocks cut by the header end', () => {
-    expect(caught(() => new TTHeaderDecoder().decode(readerOf(frame(hex('00 00 01 00 02 00 05 61 00 00 00 00'), BINARY_ECHO)))).message).toBe(
+    expect(decodeError(new TTHeaderDecoder(), frame(hex('00 00 01 00 02 00 05 61 00 00 00 00'), BINARY_ECHO)).message).toBe(
       'TTHeader KEYVALUE count 2 needs at least 8 bytes, 7 remain',
     );
-    expect(caught(() => new TTHeaderDecoder().decode(readerOf(frame(hex('00 00 10 00 01 00 09 00 09 45 00 00'), BINARY_ECHO)))).message).toBe(
+    expect(decodeError(new TTHeaderDecoder(), frame(hex('00 00 10 00 01 00 09 00 09 45 00 00'), BINARY_ECHO)).message).toBe(
       'TTHeader INTKEYVALUE value needs 9 bytes at header offset 9, only 3 remain',
     );
-    expect(caught(() => new TTHeaderDecoder().decode(readerOf(frame(hex('00 00 11 00'), BINARY_ECHO)))).message).toBe(
+    expect(decodeError(new TTHeaderDecoder(), frame(hex('00 00 11 00'), BINARY_ECHO)).message).toBe(
       'TTHeader ACL token length needs 2 bytes at header offset 3, only 1 remain',
     );
-    expect(caught(() => new TTHeaderDecoder().decode(readerOf(frame(hex('00 09 01 01'), BINARY_ECHO)))).message).toBe(
+    expect(decodeError(new TTHeaderDecoder(), frame(hex('00 09 01 01'), BINARY_ECHO)).message).toBe(
       'TTHeader transform count 9 exceeds the 2 bytes left in the header',
     );
   });
@@ -173,24 +159,24 @@ describe('TTHeader hostile input', () => {
   test('header size larger than the frame, or zero', () => {
     const wire = Buffer.from(KITEX_EXAMPLE);
     wire.writeUInt16BE(0xffff, 12);
-    expect(caught(() => new TTHeaderDecoder().decode(readerOf(wire))).message).toBe(
+    expect(decodeError(new TTHeaderDecoder(), wire).message).toBe(
       'TTHeader header size 262140 bytes (65535 words) exceeds the 42 bytes left in the frame of 52',
     );
     wire.writeUInt16BE(0, 12);
-    expect(caught(() => new TTHeaderDecoder().decode(readerOf(wire))).code).toBe('BAD_HEADER');
+    expect(decodeError(new TTHeaderDecoder(), wire).code).toBe('BAD_HEADER');
   });
 
   test('TTHeaderFramed inner length that disagrees with the frame', () => {
     const framed = encode(BINARY_ECHO, {}, true);
     framed.writeUInt32BE(25, 18);
-    expect(caught(() => new TTHeaderDecoder().decode(readerOf(framed))).message).toBe(
+    expect(decodeError(new TTHeaderDecoder(), framed).message).toBe(
       'TTHeader TTHeaderFramed payload declares 25 bytes, but 26 follow its length',
     );
   });
 
   test('frame length limits and magic', () => {
-    expect(caught(() => new TTHeaderDecoder().decode(readerOf(hex('7f ff ff ff')))).code).toBe('FRAME_TOO_LARGE');
-    expect(caught(() => new TTHeaderDecoder().decode(readerOf(hex('00 00 00 20 0f ff')))).message).toMatch(
+    expect(decodeError(new TTHeaderDecoder(), hex('7f ff ff ff')).code).toBe('FRAME_TOO_LARGE');
+    expect(decodeError(new TTHeaderDecoder(), hex('00 00 00 20 0f ff')).message).toMatch(
       /magic 0x0fff, expected 0x1000 \(an Apache THeader frame/,
     );
   });
