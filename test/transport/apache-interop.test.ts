@@ -5,6 +5,7 @@ import { LinkBuffer } from '@thriftpoll/netpoll';
 import {
   apacheProtocolClass,
   loadEcho,
+  promise,
   thrift,
   type ApacheTransport,
   type ApacheTransportClass,
@@ -27,10 +28,14 @@ const TRANSPORT_CLASSES: Record<'buffered' | 'framed', ApacheTransportClass> = {
   framed: thrift.TFramedTransport,
 };
 const PROTOCOLS = { binary: ProtocolId.BINARY, compact: ProtocolId.COMPACT } as const;
+/** Every transport x protocol pair Apache's npm library speaks without THeader, as [transport, protocol]. */
+const APACHE_NPM_STACKS = [
+  ['buffered', 'binary'],
+  ['buffered', 'compact'],
+  ['framed', 'binary'],
+  ['framed', 'compact'],
+] as const;
 
-function promise<T>(invoke: (done: (error: unknown, result?: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => invoke((error, result) => (error === null || error === undefined ? resolve(result as T) : reject(error))));
-}
 
 function samplePayload(): Payload {
   return new types.Payload({
@@ -70,12 +75,7 @@ describe('Apache npm thrift clients -> thriftpoll transports (detection on one p
   });
   afterAll(() => server.close());
 
-  test.each([
-    ['buffered', 'binary'],
-    ['buffered', 'compact'],
-    ['framed', 'binary'],
-    ['framed', 'compact'],
-  ] as const)('%s %s', async (transport, protocol) => {
+  test.each(APACHE_NPM_STACKS)('%s %s', async (transport, protocol) => {
     const connection = thrift.createConnection('127.0.0.1', server.port, {
       transport: TRANSPORT_CLASSES[transport],
       protocol: apacheProtocolClass(PROTOCOLS[protocol]),
@@ -192,12 +192,7 @@ describe('thriftpoll transports -> Apache npm thrift servers', () => {
     };
   }
 
-  test.each([
-    ['buffered', 'binary'],
-    ['buffered', 'compact'],
-    ['framed', 'binary'],
-    ['framed', 'compact'],
-  ] as const)('%s %s', async (transport, protocol) => {
+  test.each(APACHE_NPM_STACKS)('%s %s', async (transport, protocol) => {
     const server = await apacheServer({ transport: TRANSPORT_CLASSES[transport], protocol: apacheProtocolClass(PROTOCOLS[protocol]) });
     try {
       const client = await TransportClient.connect(server.port, transport, PROTOCOLS[protocol]);

@@ -18,8 +18,9 @@ import {
   type MessageEncoder,
   type TransportKind,
 } from '@thriftpoll/transport';
-import { apacheEncode, apacheInput, apacheProtocolClass, loadEcho, thrift, type EchoClient } from './helpers/apache';
+import { apacheEchoCall, apacheInput, apacheProtocolClass, loadEcho, promise, thrift, type EchoClient } from './helpers/apache';
 import { bytesOf } from './helpers/bytes';
+import { writeMessage } from './helpers/messages';
 import { generatedDir } from './helpers/fixture';
 
 /**
@@ -105,10 +106,7 @@ async function startEngineServer(): Promise<{ loop: EventLoop; port: number; sta
         const headers = new Metadata();
         for (const [key, value] of request.headers.entries()) headers.set(key, value);
         for (const [key, value] of request.headers.intEntries()) headers.setInt(key, value);
-        encoder.begin(replyEnvelope(request, headers));
-        encoder.sink.reserve(reply.length).set(reply);
-        encoder.sink.commit(reply.length);
-        encoder.end();
+        writeMessage(encoder, reply, replyEnvelope(request, headers));
         wrote = true;
       }
       return wrote ? connection.writer.flush() : undefined;
@@ -128,27 +126,13 @@ async function startEngineServer(): Promise<{ loop: EventLoop; port: number; sta
   return { loop, port: address.port, states };
 }
 
-function promise<T>(invoke: (done: (error: unknown, result?: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => invoke((error, result) => (error === null || error === undefined ? resolve(result as T) : reject(error))));
-}
-
 /** An engine client (dial) framing Apache-encoded calls with this package's encoder/decoder. */
 async function engineCall(port: number, transport: TransportKind, protocol: ProtocolId, text: string, envelope: Envelope = {}): Promise<{ result: string; reply: DecodedMessage }> {
   const connection = await dial({ host: '127.0.0.1', port }, { timeout: 10_000 });
   try {
     const encoder = createEncoder(transport, connection.writer);
     const decoder = createDecoder(transport);
-    const payload = apacheEncode(protocol, (out) => {
-      out.writeMessageBegin('echo', 1, 41);
-      const writer = out as unknown as { writeStructBegin(n: string): void; writeFieldBegin(n: string, t: number, i: number): void; writeString(s: string): void; writeFieldEnd(): void; writeFieldStop(): void; writeStructEnd(): void };
-      writer.writeStructBegin('args');
-      writer.writeFieldBegin('text', 11, 1);
-      writer.writeString(text);
-      writer.writeFieldEnd();
-      writer.writeFieldStop();
-      writer.writeStructEnd();
-      out.writeMessageEnd();
-    });
+    const payload = apacheEchoCall(protocol, text, 41);
     encoder.begin({ ...envelope, protocol, seqid: 41 });
     // Write the payload in pieces, as a protocol writer would, so the frame spans several reservations.
     for (let at = 0; at < payload.length; at += 1000) {
@@ -165,11 +149,10 @@ async function engineCall(port: number, transport: TransportKind, protocol: Prot
         const { rseqid } = input.readMessageBegin();
         expect(rseqid).toBe(41);
         // Echo_echo_result { 0: string success }
-        const reader = input as unknown as { readStructBegin(): void; readFieldBegin(): { ftype: number; fid: number }; readString(): string };
-        reader.readStructBegin();
-        const field = reader.readFieldBegin();
+        input.readStructBegin();
+        const field = input.readFieldBegin();
         expect(field.fid).toBe(0);
-        return { result: reader.readString(), reply };
+        return { result: input.readString(), reply };
       }
       await connection.waitFor(decoder.wanted, 10_000);
     }

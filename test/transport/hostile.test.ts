@@ -2,8 +2,9 @@ import * as net from 'node:net';
 import { deflateSync } from 'node:zlib';
 import { ProtocolId } from '@thriftpoll/protocol';
 import { BufferSink, HTTP_REPLY, Metadata, THeaderTransform, TransportError, createEncoder, type TransportKind } from '@thriftpoll/transport';
-import { apacheEncode, loadEcho, thrift, type EchoClient } from './helpers/apache';
+import { apacheEchoCall, loadEcho, thrift, type EchoClient } from './helpers/apache';
 import { hex } from './helpers/bytes';
+import { writeMessage } from './helpers/messages';
 import { startTestServer, type ConnectionRecord, type TestServer } from './helpers/server';
 
 /**
@@ -35,30 +36,8 @@ function raw(port: number): Promise<Raw> {
 
 /** An echo call of `text`, framed by `transport`. */
 function echoRequest(transport: TransportKind, text: string, envelope: Parameters<ReturnType<typeof createEncoder>['begin']>[0] = {}): Buffer {
-  const payload = apacheEncode(ProtocolId.BINARY, (out) => {
-    out.writeMessageBegin('echo', 1, 1);
-    const writer = out as unknown as {
-      writeStructBegin(n: string): void;
-      writeFieldBegin(n: string, t: number, id: number): void;
-      writeString(s: string): void;
-      writeFieldEnd(): void;
-      writeFieldStop(): void;
-      writeStructEnd(): void;
-    };
-    writer.writeStructBegin('args');
-    writer.writeFieldBegin('text', 11, 1);
-    writer.writeString(text);
-    writer.writeFieldEnd();
-    writer.writeFieldStop();
-    writer.writeStructEnd();
-    out.writeMessageEnd();
-  });
   const out = new BufferSink();
-  const encoder = createEncoder(transport, out);
-  encoder.begin({ seqid: 1, ...envelope });
-  encoder.sink.reserve(payload.length).set(payload);
-  encoder.sink.commit(payload.length);
-  encoder.end();
+  writeMessage(createEncoder(transport, out), apacheEchoCall(ProtocolId.BINARY, text, 1), { seqid: 1, ...envelope });
   return out.take();
 }
 

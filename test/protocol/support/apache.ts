@@ -36,8 +36,11 @@ interface ApacheTransport {
 }
 type ApacheTransportClass = new (buffer?: Buffer, onFlush?: (message: Buffer) => void) => ApacheTransport;
 
-/** The Apache protocol methods the adapters call. */
-export interface ApacheProtocol {
+/**
+ * The write side of Apache's TBinaryProtocol/TCompactProtocol, as both test areas drive it. `I64` is what
+ * writeI64 is given: Apache takes a plain number (exact up to 2^53) or a node-int64.
+ */
+export interface ApacheProtocolWriter<I64 = Int64> {
   writeMessageBegin(name: string, type: number, seqid: number): void;
   writeMessageEnd(): void;
   writeStructBegin(name: string): void;
@@ -55,11 +58,15 @@ export interface ApacheProtocol {
   writeByte(value: number): void;
   writeI16(value: number): void;
   writeI32(value: number): void;
-  writeI64(value: Int64): void;
+  writeI64(value: I64): void;
   writeDouble(value: number): void;
   writeString(value: string): void;
   writeBinary(value: Buffer): void;
   writeUuid(value: string): void;
+}
+
+/** The Apache protocol methods the adapters call. */
+export interface ApacheProtocol extends ApacheProtocolWriter {
   readMessageBegin(): { fname: string; mtype: number; rseqid: number };
   readMessageEnd(): void;
   readStructBegin(): void;

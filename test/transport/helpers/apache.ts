@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { ProtocolId } from '@thriftpoll/protocol';
+import type { ApacheProtocolWriter } from '../../protocol/support/apache';
 import { generatedDir } from './fixture';
 
 /**
@@ -18,10 +19,12 @@ export type ApacheTransportClass = {
   new (buffer?: Buffer, onFlush?: (buf: Buffer) => void): ApacheTransport;
   receiver(callback: (transport: ApacheTransport) => void, seqid?: number, maxLength?: number): (data: Buffer) => void;
 };
-export interface ApacheProtocol {
+/** Apache's TBinaryProtocol/TCompactProtocol: every write method (i64 as a number), and the reads the tests make. */
+export interface ApacheProtocol extends ApacheProtocolWriter<number> {
   readMessageBegin(): { fname: string; mtype: number; rseqid: number };
-  writeMessageBegin(name: string, type: number, seqid: number): void;
-  writeMessageEnd(): void;
+  readStructBegin(): void;
+  readFieldBegin(): { fname: string; ftype: number; fid: number };
+  readString(): string;
   flush(): void;
   setProtocol?(): void;
 }
@@ -49,6 +52,11 @@ export interface ApacheThrift {
 export const thrift = require('thrift') as ApacheThrift;
 
 type Callback<T> = (error: unknown, result?: T) => void;
+
+/** Runs a callback-style call (a generated client method) and settles with its error or result. */
+export function promise<T>(invoke: (done: Callback<T>) => void): Promise<T> {
+  return new Promise((resolve, reject) => invoke((error, result) => (error === null || error === undefined ? resolve(result as T) : reject(error))));
+}
 
 export interface Payload {
   text: string | null;
@@ -118,4 +126,21 @@ export function apacheEncode(protocol: ProtocolId, write: (output: ApacheProtoco
 /** An Apache protocol reading one already-received message. */
 export function apacheInput(protocol: ProtocolId, bytes: Buffer): ApacheProtocol {
   return new (apacheProtocolClass(protocol))(new thrift.TFramedTransport(bytes));
+}
+
+/** Thrift's wire type id of string and binary. */
+const TTYPE_STRING = 11;
+
+/** An Echo.echo CALL of `text` (args { 1: string text }) as Apache's generated client writes it. */
+export function apacheEchoCall(protocol: ProtocolId, text: string, seqid: number): Buffer {
+  return apacheEncode(protocol, (out) => {
+    out.writeMessageBegin('echo', thrift.Thrift.MessageType.CALL, seqid);
+    out.writeStructBegin('args');
+    out.writeFieldBegin('text', TTYPE_STRING, 1);
+    out.writeString(text);
+    out.writeFieldEnd();
+    out.writeFieldStop();
+    out.writeStructEnd();
+    out.writeMessageEnd();
+  });
 }

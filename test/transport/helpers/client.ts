@@ -11,8 +11,9 @@ import {
   type MessageEncoder,
   type TransportKind,
 } from '@thriftpoll/transport';
-import { apacheInput, apacheProtocolClass, loadEcho, thrift, type EchoClient } from './apache';
+import { apacheInput, apacheProtocolClass, loadEcho, promise, thrift, type EchoClient } from './apache';
 import { bytesOf } from './bytes';
+import { writeMessage } from './messages';
 
 /**
  * A client whose framing is this package's (createEncoder/createDecoder over a Node socket and a
@@ -60,9 +61,7 @@ export class TransportClient {
 
   /** Calls a generated client method (callback style) and resolves with its result. */
   call<T>(invoke: (client: EchoClient, done: (error: unknown, result?: T) => void) => void): Promise<T> {
-    return new Promise((resolve, reject) => {
-      invoke(this.client, (error, result) => (error === null || error === undefined ? resolve(result as T) : reject(error)));
-    });
+    return promise((done) => invoke(this.client, done));
   }
 
   close(): void {
@@ -71,10 +70,7 @@ export class TransportClient {
 
   private send(payload: Buffer): void {
     const { rseqid } = apacheInput(this.protocol, payload).readMessageBegin();
-    this.encoder.begin({ ...this.envelope, protocol: this.protocol, seqid: rseqid });
-    this.encoder.sink.reserve(payload.length).set(payload);
-    this.encoder.sink.commit(payload.length);
-    this.encoder.end();
+    writeMessage(this.encoder, payload, { ...this.envelope, protocol: this.protocol, seqid: rseqid });
     this.socket.write(this.out.take());
   }
 

@@ -16,6 +16,7 @@ import {
 } from '@thriftpoll/transport';
 import { apacheInput, apacheProtocolClass, loadEcho, thrift, type EchoHandler, type Payload } from './apache';
 import { bytesOf } from './bytes';
+import { writeMessage } from './messages';
 
 /** What the server saw on one connection. */
 export interface ConnectionRecord {
@@ -130,10 +131,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         encoder = createEncoder(request.transport, out, { droppedMetadata: 'ignore', ...options.encoder });
         encoders.set(request.transport, encoder);
       }
-      encoder.begin(replyEnvelope(request, responseHeaders));
-      encoder.sink.reserve(replyPayload.length).set(replyPayload);
-      encoder.sink.commit(replyPayload.length);
-      encoder.end();
+      writeMessage(encoder, replyPayload, replyEnvelope(request, responseHeaders));
       socket.write(out.take());
     };
 

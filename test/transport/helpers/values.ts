@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ProtocolId } from '@thriftpoll/protocol';
-import { apacheEncode } from './apache';
+import { apacheEncode, type ApacheProtocol } from './apache';
 
 /**
  * Random Thrift shapes and values (fast-check), encoded by Apache's npm `thrift` protocols, for checking
@@ -92,33 +92,7 @@ export const structArbitrary: fc.Arbitrary<{ type: ThriftType; value: unknown }>
     return valueArbitrary(type).map((value) => ({ type, value }));
   });
 
-/** The Apache protocol write methods the encoder drives. */
-interface Output {
-  writeMessageBegin(name: string, type: number, seqid: number): void;
-  writeMessageEnd(): void;
-  writeStructBegin(name: string): void;
-  writeStructEnd(): void;
-  writeFieldBegin(name: string, type: number, id: number): void;
-  writeFieldEnd(): void;
-  writeFieldStop(): void;
-  writeListBegin(type: number, size: number): void;
-  writeListEnd(): void;
-  writeSetBegin(type: number, size: number): void;
-  writeSetEnd(): void;
-  writeMapBegin(keyType: number, valueType: number, size: number): void;
-  writeMapEnd(): void;
-  writeBool(value: boolean): void;
-  writeByte(value: number): void;
-  writeI16(value: number): void;
-  writeI32(value: number): void;
-  writeI64(value: number): void;
-  writeDouble(value: number): void;
-  writeString(value: string): void;
-  writeBinary(value: Buffer): void;
-  writeUuid(value: string): void;
-}
-
-function writeValue(out: Output, type: ThriftType, value: unknown): void {
+function writeValue(out: ApacheProtocol, type: ThriftType, value: unknown): void {
   switch (type.kind) {
     case 'bool':
       return out.writeBool(value as boolean);
@@ -177,9 +151,8 @@ function writeValue(out: Output, type: ThriftType, value: unknown): void {
 /** Encodes a whole message (CALL `name`, body = the struct) with Apache's protocol. */
 export function encodeMessage(protocol: ProtocolId, type: ThriftType, value: unknown, name = 'call', seqid = 7): Buffer {
   return apacheEncode(protocol, (output) => {
-    const out = output as unknown as Output;
-    out.writeMessageBegin(name, 1, seqid);
-    writeValue(out, type, value);
-    out.writeMessageEnd();
+    output.writeMessageBegin(name, 1, seqid);
+    writeValue(output, type, value);
+    output.writeMessageEnd();
   });
 }
