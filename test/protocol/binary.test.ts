@@ -3,11 +3,11 @@ import {
   BinaryWriter,
   GrowableBuffer,
   MessageType,
-  TProtocolException,
   TProtocolExceptionType,
   TType,
 } from '@thriftpoll/protocol';
 import type { ProtocolWriter, WriterOptions } from '@thriftpoll/protocol';
+import { hexBytes, protocolError } from './support/expect';
 
 /** Golden vectors for the Binary protocol, written out from the spec (doc/specs/thrift-binary-protocol.md). */
 function encode(fill: (w: ProtocolWriter) => void, options?: WriterOptions): string {
@@ -19,17 +19,7 @@ function encode(fill: (w: ProtocolWriter) => void, options?: WriterOptions): str
 }
 
 function reader(hex: string, options?: ConstructorParameters<typeof BinaryReader>[1]): BinaryReader {
-  return new BinaryReader(Buffer.from(hex.replace(/\s+/g, ''), 'hex'), options);
-}
-
-function protocolError(fn: () => unknown): TProtocolException {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof TProtocolException) return error;
-    throw error;
-  }
-  throw new Error('expected a TProtocolException, nothing was thrown');
+  return new BinaryReader(hexBytes(hex), options);
 }
 
 describe('Binary encodings', () => {

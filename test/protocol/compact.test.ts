@@ -3,11 +3,11 @@ import {
   CompactWriter,
   GrowableBuffer,
   MessageType,
-  TProtocolException,
   TProtocolExceptionType,
   TType,
 } from '@thriftpoll/protocol';
 import type { ProtocolWriter } from '@thriftpoll/protocol';
+import { hexBytes, protocolError } from './support/expect';
 
 /** Golden vectors for the Compact protocol, written out from the spec (doc/specs/thrift-compact-protocol.md). */
 function encode(fill: (w: ProtocolWriter) => void): string {
@@ -19,17 +19,7 @@ function encode(fill: (w: ProtocolWriter) => void): string {
 }
 
 function reader(hex: string): CompactReader {
-  return new CompactReader(Buffer.from(hex.replace(/\s+/g, ''), 'hex'));
-}
-
-function protocolError(fn: () => unknown): TProtocolException {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof TProtocolException) return error;
-    throw error;
-  }
-  throw new Error('expected a TProtocolException, nothing was thrown');
+  return new CompactReader(hexBytes(hex));
 }
 
 describe('Compact integers: zigzag varints', () => {

@@ -14,6 +14,7 @@ import type { ProtocolName } from './support/apache';
 import { Everything, corpus } from './support/corpus';
 import { T, readStruct, writeStruct } from './support/schema';
 import type { StructDesc } from './support/schema';
+import { hexBytes, protocolError } from './support/expect';
 
 /**
  * Hostile input: every malformed message ends in a TProtocolException with the right code, without reading past
@@ -21,22 +22,8 @@ import type { StructDesc } from './support/schema';
  */
 const protocols: ProtocolName[] = ['binary', 'compact'];
 
-function bytes(hex: string): Buffer {
-  return Buffer.from(hex.replace(/\s+/g, ''), 'hex');
-}
-
 function make(protocol: ProtocolName, hex: string, options?: ReaderOptions): ProtocolReader {
-  return protocol === 'binary' ? new BinaryReader(bytes(hex), options) : new CompactReader(bytes(hex), options);
-}
-
-function protocolError(fn: () => unknown): TProtocolException {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof TProtocolException) return error;
-    throw error;
-  }
-  throw new Error('expected a TProtocolException, nothing was thrown');
+  return protocol === 'binary' ? new BinaryReader(hexBytes(hex), options) : new CompactReader(hexBytes(hex), options);
 }
 
 function expectError(fn: () => unknown, type: TProtocolExceptionType, message?: RegExp): void {
@@ -224,7 +211,7 @@ describe('declared sizes larger than the input', () => {
     const reader = readerOurs(protocol, new Uint8Array(0));
     for (let i = 0; i < 10_000; i++) {
       const k = i % 4;
-      reader.reset(bytes(inputs[k]));
+      reader.reset(hexBytes(inputs[k]));
       expectError(() => readers[k](reader), TProtocolExceptionType.SIZE_LIMIT);
     }
     // Each input declares up to 2 GiB; 10,000 of them would be 20 TiB if anything were allocated up front.
