@@ -5,7 +5,13 @@
  * One chart holds side-by-side panels that share an x axis of a few discrete values (e.g. concurrency 10,
  * 100, 1000), spaced evenly, i.e. logarithmically for such values. Each panel has its own y axis, from 0 to
  * a rounded maximum or logarithmic over whole decades (for latencies that grow 100-fold), one line per
- * series, and the value printed above every point.
+ * series, and the value printed beside every point.
+ *
+ * Value labels never overlap one another: each sits to the right of its point (left of it in the last
+ * column), labels whose boxes could meet horizontally are stacked as one column, and each such column is
+ * spread vertically just enough to keep a gap between labels, as close as possible to their points (see
+ * placeLabels). A label moved away from its point is joined to it by a thin leader line; labels have a white
+ * halo so the lines and grid under them do not hide them.
  *
  *   +-- title ------------------------------------------------------+
  *   |  panel 1 (e.g. QPS)              panel 2 (e.g. p99)           |
@@ -32,12 +38,117 @@ function niceScale(max, ticks = 5) {
   return { top: Math.ceil(max / step) * step, step };
 }
 
-/** 12345 -> '12.3k', 1500000 -> '1.5M'; small values keep up to one decimal. */
+/**
+ * Three significant digits with a k/M suffix: 12345 -> '12.3k', 20500 -> '20.5k', 1500000 -> '1.5M',
+ * 0.012 -> '0.012' (close values of two series stay distinct, and small log-axis ticks are not rounded to 0).
+ */
 function compact(v) {
-  const a = Math.abs(v);
-  if (a >= 1e6) return `${+(v / 1e6).toFixed(a >= 1e7 ? 0 : 1)}M`;
-  if (a >= 1e3) return `${+(v / 1e3).toFixed(a >= 1e4 ? 0 : 1)}k`;
-  return `${+v.toFixed(a >= 10 ? 0 : 1)}`;
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  const r = +v.toPrecision(3); // rounded first, so 999999 is '1M', not '1000k'
+  const a = Math.abs(r);
+  if (a >= 1e6) return `${+(r / 1e6).toPrecision(3)}M`;
+  if (a >= 1e3) return `${+(r / 1e3).toPrecision(3)}k`;
+  return `${r}`;
+}
+
+const LABEL_FONT = 10;
+/** Label box height and the gap kept between stacked labels, in px. */
+const LABEL_H = 11;
+const LABEL_GAP = 1;
+/** Space between a point and its label, in px. */
+const LABEL_PAD = 7;
+
+/** Width of `text` at `fontSize`, estimated from character classes (no font metrics in a plain SVG writer). */
+function textWidth(text, fontSize) {
+  let em = 0;
+  for (const ch of String(text)) em += /[0-9]/.test(ch) ? 0.56 : /[.,:;'| ]/.test(ch) ? 0.3 : /[MWmw]/.test(ch) ? 0.85 : 0.6;
+  return em * fontSize;
+}
+
+/**
+ * Spreads labels along one axis so that no two overlap. Each label asks for its centre at `want`; labels keep
+ * their order, stay `size + gap` apart, stay inside [lo, hi] when they fit (they are pushed down from lo when
+ * they do not), and otherwise move as little as possible: a run of labels pushed together is centred on the
+ * mean of what its labels asked for.
+ * @param {{want: number}[]} labels
+ * @param {number} size   extent of one label along the axis
+ * @param {number} gap
+ * @param {number} lo     lowest centre allowed
+ * @param {number} hi     highest centre allowed
+ * @returns {number[]}    the centres, in the order of `labels`
+ */
+function spread(labels, size, gap, lo, hi) {
+  const step = size + gap;
+  const order = labels.map((l, k) => ({ want: l.want, k })).sort((a, b) => a.want - b.want || a.k - b.k);
+  // Runs of labels packed at `step`; a run's first centre is `start`.
+  const runs = [];
+  for (const item of order) {
+    runs.push({ items: [item], start: Math.max(lo, Math.min(item.want, hi)), sum: item.want });
+    // Merge with the previous run while they overlap; a merged run sits at the mean of its wishes.
+    while (runs.length > 1) {
+      const b = runs[runs.length - 1];
+      const a = runs[runs.length - 2];
+      if (a.start + a.items.length * step <= b.start) break;
+      runs.pop();
+      a.items.push(...b.items);
+      a.sum += b.sum;
+      const n = a.items.length;
+      a.start = a.sum / n - ((n - 1) * step) / 2;
+      // Keep the run inside the bounds (top bound wins when it cannot fit).
+      a.start = Math.max(lo, Math.min(a.start, hi - (n - 1) * step));
+    }
+  }
+  // Runs no longer overlap, except when there are more labels than fit between lo and hi: then they are
+  // packed from lo down, past hi.
+  const at = new Array(labels.length);
+  let floor = -Infinity;
+  for (const run of runs) {
+    let y = Math.max(run.start, floor);
+    for (const item of run.items) {
+      at[item.k] = y;
+      y += step;
+    }
+    floor = y;
+  }
+  return at;
+}
+
+/**
+ * Places the value labels of one panel so that no two boxes overlap: to the right of the point (to the left
+ * in the last column, so labels stay inside the panel), grouped into stacks of labels whose boxes could meet
+ * horizontally, each stack spread vertically around its points' heights (spread()).
+ * @param {{cx: number, cy: number, i: number, text: string}[]} labels   i: the x column
+ * @param {{last: number, lo: number, hi: number}} area   last: index of the last column; lo/hi: vertical bounds
+ * @returns {{x: number, y: number, w: number, anchor: 'start' | 'end'}[]}   per label: where to draw it
+ */
+function placeLabels(labels, area) {
+  const boxes = labels.map((l) => {
+    const w = textWidth(l.text, LABEL_FONT);
+    const right = l.i !== area.last || area.last === 0;
+    const x = right ? l.cx + LABEL_PAD : l.cx - LABEL_PAD;
+    return { x, w, anchor: right ? 'start' : 'end', left: right ? x : x - w, right: right ? x + w : x, y: l.cy };
+  });
+  // Union the boxes whose horizontal extents meet (with a small margin) into stacks.
+  const parent = boxes.map((_, k) => k);
+  const find = (k) => (parent[k] === k ? k : (parent[k] = find(parent[k])));
+  for (let a = 0; a < boxes.length; a++) {
+    for (let b = a + 1; b < boxes.length; b++) {
+      if (boxes[a].left < boxes[b].right + 2 && boxes[b].left < boxes[a].right + 2) parent[find(a)] = find(b);
+    }
+  }
+  const stacks = new Map();
+  boxes.forEach((_, k) => {
+    const root = find(k);
+    if (!stacks.has(root)) stacks.set(root, []);
+    stacks.get(root).push(k);
+  });
+  for (const members of stacks.values()) {
+    const ys = spread(members.map((k) => ({ want: labels[k].cy })), LABEL_H, LABEL_GAP, area.lo, area.hi);
+    members.forEach((k, m) => {
+      boxes[k].y = ys[m];
+    });
+  }
+  return boxes.map(({ x, y, w, anchor }) => ({ x, y, w, anchor }));
 }
 
 /**
@@ -114,7 +225,8 @@ function lineChartSvg(c) {
     out.push(`<text x="${x0 + panelW / 2}" y="${y0 + panelH + 40}" text-anchor="middle" fill="#57606a">${esc(c.xLabel)}</text>`);
     const ly = y0 + panelH / 2;
     out.push(`<text x="${x0 - 54}" y="${ly}" text-anchor="middle" fill="#57606a" transform="rotate(-90 ${x0 - 54} ${ly})">${esc(panel.yLabel)}</text>`);
-    panel.series.forEach((s, si) => {
+    const labels = [];
+    panel.series.forEach((s) => {
       const color = colorOf.get(s.name);
       const pts = s.points
         .map((p) => ({ i: c.xValues.indexOf(p.x), y: p.y }))
@@ -125,14 +237,23 @@ function lineChartSvg(c) {
         out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2.2"/>`);
       }
       for (const p of pts) {
-        const cx = px(p.i).toFixed(1);
+        const cx = px(p.i);
         const cy = py(p.y);
-        out.push(`<circle cx="${cx}" cy="${cy.toFixed(1)}" r="3.8" fill="${color}"/>`);
-        // Even series label above their points, odd ones below, so close values of two series stay readable.
-        const tier = Math.floor(si / 2) * 12;
-        const labelY = si % 2 === 0 ? cy - 8 - tier : cy + 16 + tier;
-        out.push(`<text x="${cx}" y="${labelY.toFixed(1)}" text-anchor="middle" font-size="10" fill="${color}">${esc(fmt(p.y))}</text>`);
+        out.push(`<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="3.8" fill="${color}"/>`);
+        labels.push({ cx, cy, i: p.i, text: fmt(p.y), color });
       }
+    });
+    // Labels last, over every line and point, placed so that none overlaps another.
+    const placed = placeLabels(labels, { last: n - 1, lo: y0 + LABEL_H / 2, hi: y0 + panelH - LABEL_H / 2 });
+    labels.forEach((label, k) => {
+      const { x, y, anchor } = placed[k];
+      if (Math.abs(y - label.cy) > LABEL_H / 2) {
+        // Moved off its point: a leader from the point to the near end of the label.
+        out.push(`<line x1="${label.cx.toFixed(1)}" y1="${label.cy.toFixed(1)}" x2="${x.toFixed(1)}" y2="${y.toFixed(1)}" ` +
+          `stroke="${label.color}" stroke-width="0.8" stroke-opacity="0.7"/>`);
+      }
+      out.push(`<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" text-anchor="${anchor}" dominant-baseline="middle" font-size="${LABEL_FONT}" ` +
+        `fill="${label.color}" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">${esc(label.text)}</text>`);
     });
   });
 
@@ -151,4 +272,4 @@ function lineChartSvg(c) {
   return `${out.join('\n')}\n`;
 }
 
-module.exports = { lineChartSvg, niceScale, compact };
+module.exports = { lineChartSvg, niceScale, compact, placeLabels, spread, textWidth };
