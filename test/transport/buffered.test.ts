@@ -13,7 +13,8 @@ import {
 } from '@thriftpoll/transport';
 import { CountingReader, bytesOf, decodeAll, dribble, expectBytes, hex, readerOf } from './helpers/bytes';
 import { BINARY_ECHO, COMPACT_ECHO } from './helpers/messages';
-import { encodeMessage, structArbitrary, type ThriftType } from './helpers/values';
+import { T } from '../protocol/support/schema';
+import { encodeMessage, structArbitrary } from './helpers/values';
 
 function expectProtocolError(fn: () => unknown, code: string, message: RegExp): void {
   let caught: unknown;
@@ -96,26 +97,23 @@ describe('BufferedDecoder: golden messages', () => {
   });
 
   test('every split point of a message gives the same message', () => {
-    const type: ThriftType = {
-      kind: 'struct',
-      fields: [
-        { id: 1, type: { kind: 'map', key: { kind: 'string' }, value: { kind: 'list', element: { kind: 'i64' } } } },
-        { id: 2, type: { kind: 'bool' } },
-        { id: 300, type: { kind: 'set', element: { kind: 'struct', fields: [{ id: 1, type: { kind: 'double' } }] } } },
-        { id: 4, type: { kind: 'uuid' } },
-      ],
-    };
-    const value = [
-      [
-        ['a', [1, -2, 2 ** 40]],
+    const desc = T.struct('S', [
+      [1, 'lists', T.map(T.string, T.list(T.i64))],
+      [2, 'flag', T.bool],
+      [300, 'reals', T.set(T.struct('Real', [[1, 'real', T.double]]))],
+      [4, 'id', T.uuid],
+    ]);
+    const value = {
+      lists: [
+        ['a', [1n, -2n, 2n ** 40n]],
         ['ü', []],
       ],
-      true,
-      [[1.5], [undefined], [-0]],
-      '00112233-4455-6677-8899-aabbccddeeff',
-    ];
+      flag: true,
+      reals: [{ real: 1.5 }, {}, { real: -0 }],
+      id: '00112233-4455-6677-8899-aabbccddeeff',
+    };
     for (const protocol of [ProtocolId.BINARY, ProtocolId.COMPACT]) {
-      const message = encodeMessage(protocol, type, value);
+      const message = encodeMessage(protocol, desc, value);
       for (let cut = 0; cut <= message.length; cut++) {
         const decoder = new BufferedDecoder();
         const reader = new LinkBuffer();
@@ -149,8 +147,8 @@ describe('BufferedDecoder: property — the exact end of any message, in any spl
         fc.array(fc.nat(), { maxLength: 6 }),
         fc.integer({ min: 1, max: 9 }),
         (first, second, cutSeeds, step) => {
-          const a = encodeMessage(protocol, first.type, first.value, 'first', 1);
-          const b = encodeMessage(protocol, second.type, second.value, 'second', 2);
+          const a = encodeMessage(protocol, first.desc, first.value, 'first', 1);
+          const b = encodeMessage(protocol, second.desc, second.value, 'second', 2);
           const stream = Buffer.concat([a, b]);
           // Random block boundaries, all in one call.
           const cuts = cutSeeds.map((seed) => seed % (stream.length + 1)).sort((x, y) => x - y);
@@ -169,9 +167,8 @@ describe('BufferedDecoder: property — the exact end of any message, in any spl
 
 describe('BufferedDecoder: slow peers and large messages', () => {
   function manyFields(protocol: ProtocolId, count: number): Buffer {
-    const type: ThriftType = { kind: 'struct', fields: [{ id: 1, type: { kind: 'list', element: { kind: 'string' } } }] };
     const strings = Array.from({ length: count }, (_, i) => `item-${i}`);
-    return encodeMessage(protocol, type, [strings]);
+    return encodeMessage(protocol, T.struct('S', [[1, 'items', T.list(T.string)]]), { items: strings });
   }
 
   test.each([
@@ -198,8 +195,7 @@ describe('BufferedDecoder: slow peers and large messages', () => {
 
   test('a long string body is consumed unseen and `wanted` asks for all of it at once', () => {
     const big = 'x'.repeat(1_000_000);
-    const type: ThriftType = { kind: 'struct', fields: [{ id: 1, type: { kind: 'string' } }] };
-    const message = encodeMessage(ProtocolId.BINARY, type, [big]);
+    const message = encodeMessage(ProtocolId.BINARY, T.struct('S', [[1, 'text', T.string]]), { text: big });
     const reader = new CountingReader(new LinkBuffer());
     const decoder = new BufferedDecoder();
     reader.inner.append(message.subarray(0, 1000));

@@ -35,7 +35,11 @@ export function structArb(depth: number): fc.Arbitrary<StructDesc> {
 export interface ValueOptions {
   /** Maps a generated double to the one to use (e.g. to stay clear of a peer's known encoding bugs). */
   double?: (value: number) => number;
+  /** Most elements in one list or set, and most entries in one map (default 18). */
+  maxItems?: number;
 }
+
+const MAX_ITEMS = 18;
 
 const LONG_STRINGS = ['x'.repeat(200), 'é'.repeat(100), '😀'.repeat(70)];
 
@@ -63,9 +67,9 @@ export function valueArb(desc: TypeDesc, options: ValueOptions = {}): fc.Arbitra
       return fc.uuid().chain((u) => fc.constantFrom(u, u.toUpperCase()));
     case 'list':
     case 'set':
-      return fc.array(valueArb(desc.elem, options), { maxLength: 18 });
+      return fc.array(valueArb(desc.elem, options), { maxLength: options.maxItems ?? MAX_ITEMS });
     case 'map':
-      return fc.array(fc.tuple(valueArb(desc.key, options), valueArb(desc.value, options)), { maxLength: 18 });
+      return fc.array(fc.tuple(valueArb(desc.key, options), valueArb(desc.value, options)), { maxLength: options.maxItems ?? MAX_ITEMS });
     case 'struct': {
       const shape: Record<string, fc.Arbitrary<unknown>> = {};
       for (const field of desc.fields) shape[field.name] = valueArb(field.type, options);
