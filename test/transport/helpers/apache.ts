@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ProtocolId } from '@thriftpoll/protocol';
+import { ProtocolId, TType } from '@thriftpoll/protocol';
 import type { ApacheProtocolWriter } from '../../protocol/support/apache';
 import { generatedDir } from './fixture';
 
@@ -128,15 +128,12 @@ export function apacheInput(protocol: ProtocolId, bytes: Buffer): ApacheProtocol
   return new (apacheProtocolClass(protocol))(new thrift.TFramedTransport(bytes));
 }
 
-/** Thrift's wire type id of string and binary. */
-const TTYPE_STRING = 11;
-
 /** An Echo.echo CALL of `text` (args { 1: string text }) as Apache's generated client writes it. */
 export function apacheEchoCall(protocol: ProtocolId, text: string, seqid: number): Buffer {
   return apacheEncode(protocol, (out) => {
     out.writeMessageBegin('echo', thrift.Thrift.MessageType.CALL, seqid);
     out.writeStructBegin('args');
-    out.writeFieldBegin('text', TTYPE_STRING, 1);
+    out.writeFieldBegin('text', TType.STRING, 1);
     out.writeString(text);
     out.writeFieldEnd();
     out.writeFieldStop();
