@@ -37,7 +37,7 @@ const { lineChartSvg } = require('./lib/svg');
 const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'micro'];
 
 const spec = {
-  duration: { type: 'number', min: 0.2, max: 3600, value: 'SEC', help: 'measured seconds per point (default 10; 1 with --quick)' },
+  duration: { type: 'number', min: 0.2, max: 3600, value: 'SEC', help: 'measured seconds per point (default 5; 1 with --quick)' },
   warmup: { type: 'number', min: 0, max: 600, value: 'SEC', help: 'warm-up seconds before each point, not counted (default 2; 0.5 with --quick)' },
   quick: { type: 'boolean', default: false, help: 'short smoke run: 1 s points, 2,000 held connections' },
   only: { type: 'string', value: 'LIST', help: `comma-separated scenarios to run: ${SCENARIO_IDS.join(',')} (default all)` },
@@ -46,9 +46,10 @@ const spec = {
   servers: { type: 'string', value: 'LIST', help: `comma-separated servers to run: ${Object.keys(SERVERS).join(',')} (default all available)` },
   concurrency: { type: 'string', default: '10,100,1000', value: 'LIST', help: 'rpc scenario: concurrency points (connections x 1 call each)' },
   'memory-connections': { type: 'integer', min: 1, max: 18000, value: 'N', help: 'memory scenario: idle connections held (default 10000; 2000 with --quick)' },
-  rounds: { type: 'integer', default: 1, min: 1, max: 20, value: 'N', help: 'measure each point N times, servers interleaved, and report the median-QPS round' },
+  rounds: { type: 'integer', min: 1, max: 20, value: 'N', help: 'measure each point N times, servers interleaved, and report the median-QPS round (default 3; 1 with --quick)' },
   threads: { type: 'integer', default: 1, min: 1, max: 2, value: '1|2', help: 'load generator threads' },
-  taskset: { type: 'boolean', default: false, help: 'pin servers to CPU 0 and load generators/clients to CPU 1 (see --cpus)' },
+  pin: { type: 'string', default: 'auto', choices: ['auto', 'on', 'off'], help: 'pin servers to CPU 0 and load generators/clients to CPU 1 (see --cpus); auto: when there are 2 CPUs or more and taskset works' },
+  taskset: { type: 'boolean', default: false, help: 'same as --pin on' },
   cpus: { type: 'string', value: 'S:L', help: 'with pinning: server CPU list S and load CPU list L, e.g. 0:1 or 0-1:2-3 (implies --taskset)' },
   out: { type: 'string', value: 'DIR', help: 'where results go (default test/bench/out)' },
 };
@@ -72,24 +73,33 @@ function resolveConfig(o) {
   for (const c of concurrency) {
     if (!Number.isInteger(c) || c < 1 || c > 15000) throw new UsageError(`--concurrency: '${o.concurrency}' must list integers in [1, 15000]`);
   }
+  if (o.taskset && o.pin === 'off') throw new UsageError('--taskset asks for pinning and --pin off forbids it: choose one');
+  if (o.cpus && o.pin === 'off') throw new UsageError('--cpus gives CPUs to pin to and --pin off forbids pinning: choose one');
+  const pinMode = o.taskset || o.cpus ? 'on' : o.pin;
   let pin = null;
-  if (o.taskset || o.cpus) {
+  let unpinnedWhy = pinMode === 'off' ? '--pin off' : '';
+  if (pinMode !== 'off') {
     const text = o.cpus || '0:1';
     const m = /^([0-9,-]+):([0-9,-]+)$/.exec(text);
     if (!m) throw new UsageError(`--cpus expects SERVER_CPUS:LOAD_CPUS such as 0:1; got '${text}'`);
-    if (!o.cpus && os.cpus().length < 2) throw new UsageError('--taskset needs at least 2 CPUs to keep servers and load apart');
-    const probe = spawnSync('taskset', ['-c', m[1], 'true']);
-    if (probe.error || probe.status !== 0) {
-      throw new UsageError(`--taskset: cannot run 'taskset -c ${m[1]} true'${probe.error ? ` (${probe.error.message})` : ''}; install util-linux or drop --taskset`);
+    const probe = !o.cpus && os.cpus().length < 2 ? null : spawnSync('taskset', ['-c', m[1], 'true']);
+    if (probe === null) {
+      if (pinMode === 'on') throw new UsageError('--pin on needs at least 2 CPUs to keep servers and load apart');
+      unpinnedWhy = 'one CPU';
+    } else if (probe.error || probe.status !== 0) {
+      const why = `cannot run 'taskset -c ${m[1]} true'${probe.error ? ` (${probe.error.message})` : ''}`;
+      if (pinMode === 'on') throw new UsageError(`--pin on: ${why}; install util-linux or use --pin off`);
+      unpinnedWhy = why;
+    } else {
+      pin = { server: m[1], load: m[2] };
     }
-    pin = { server: m[1], load: m[2] };
   }
   return {
     host: '127.0.0.1',
     quick,
     only,
     servers,
-    duration: o.duration ?? (quick ? 1 : 10),
+    duration: o.duration ?? (quick ? 1 : 5),
     warmup: o.warmup ?? (quick ? 0.5 : 2),
     connections: o.connections,
     size: o.size,
@@ -97,8 +107,9 @@ function resolveConfig(o) {
     headlineConcurrency: concurrency.reduce((best, c) => (Math.abs(c - 100) < Math.abs(best - 100) ? c : best)),
     memoryConnections: o.memoryConnections ?? (quick ? 2000 : 10000),
     threads: o.threads,
-    rounds: o.rounds,
+    rounds: o.rounds ?? (quick ? 1 : 3),
     pin,
+    unpinnedWhy,
     outDir: o.out ? path.resolve(o.out) : OUT_DIR,
   };
 }
@@ -114,6 +125,8 @@ class ScenarioResult {
     this.notes = [];
     this.comparisons = [];
     this.table = '';
+    /** label -> the most CPU other processes used during one of its points (% of a core). */
+    this.worstOther = new Map();
   }
   get status() {
     if (this.failures.length) return 'failed';
@@ -133,6 +146,16 @@ class ScenarioResult {
   note(text) {
     if (!this.notes.includes(text)) this.notes.push(text);
   }
+  /** Records that other work took pct% of a core while `who` was measured; one note per server, the worst. */
+  disturbed(who, pct) {
+    const worst = Math.max(pct, this.worstOther.get(who) || 0);
+    this.worstOther.set(who, worst);
+    const text = `${who}: other processes used up to ${worst}% of a core during its measured windows (other CPU %); ` +
+      'such points have lower QPS and higher latency than the server can give (more --rounds, or a quieter machine).';
+    const at = this.notes.findIndex((n) => n.startsWith(`${who}: other processes used up to `));
+    if (at >= 0) this.notes[at] = text;
+    else this.notes.push(text);
+  }
   toJSON() {
     const { id, title, points, unavailable, failures, notes, comparisons } = this;
     return { id, title, status: this.status, points, comparisons, unavailable, failures, notes };
@@ -142,6 +165,9 @@ class ScenarioResult {
 function log(line) {
   process.stdout.write(`${line}\n`);
 }
+
+/** Other work above this share of a core during a point is called out in the report. */
+const OTHER_CPU_NOTE_PCT = 20;
 
 /** Checks a loadgen point for errors and for a saturated load generator. Throws on errors. */
 function checkPoint(result, label, point) {
@@ -153,6 +179,7 @@ function checkPoint(result, label, point) {
     result.note(`${label}: ${point.cold_at_start} connection(s) had not been answered once when the measured window ` +
       'opened (the warm-up waits up to the connect timeout for every connection).');
   }
+  if (point.other_cpu_pct !== null && point.other_cpu_pct > OTHER_CPU_NOTE_PCT) result.disturbed(label, point.other_cpu_pct);
   if (point.loadgen_cpu_pct > 90 * point.threads) {
     result.note(`${label}: the load generator used ${point.loadgen_cpu_pct}% CPU; it may be the bottleneck ` +
       '(try --threads 2, or --taskset on a machine with spare cores).');
@@ -268,7 +295,8 @@ async function measureServers(ctx, result, ids, loads) {
         const median = sorted[Math.floor((sorted.length - 1) / 2)];
         const point = { ...median };
         if (records.length > 1) {
-          point.rounds = records.map((x) => ({ qps: x.qps, p50_us: x.p50_us, p99_us: x.p99_us, cpu_us_per_req: x.cpu_us_per_req }));
+          point.rounds = records.map((x) => ({ qps: x.qps, p50_us: x.p50_us, p99_us: x.p99_us, cpu_us_per_req: x.cpu_us_per_req,
+            other_cpu_pct: x.other_cpu_pct }));
         }
         result.points.push(point);
       }
@@ -302,11 +330,12 @@ const LATENCY_COLUMNS = [
   { title: 'server CPU us/req', align: 'right' },
   { title: 'server CPU %', align: 'right' },
   { title: 'loadgen CPU %', align: 'right' },
+  { title: 'other CPU %', align: 'right' },
   { title: 'errors', align: 'right' },
 ];
 function latencyCells(p) {
   return [fmtInt(p.qps), fmtFixed(p.p50_us), fmtFixed(p.p99_us), fmtFixed(p.p999_us), fmtFixed(p.cpu_us_per_req, 2),
-    fmtFixed(p.server_cpu_pct), fmtFixed(p.loadgen_cpu_pct), fmtInt(p.errors)];
+    fmtFixed(p.server_cpu_pct), fmtFixed(p.loadgen_cpu_pct), fmtFixed(p.other_cpu_pct), fmtInt(p.errors)];
 }
 
 /** The engine-vs-net comparison shared by the engine and idle scenarios. */
@@ -587,7 +616,7 @@ function renderMarkdown(ctx, meta, results) {
   out.push('# thriftpoll benchmark results', '');
   out.push(`${meta.date} - ${meta.machine.cores} x ${meta.machine.cpuModel}, ${fmtBytes(meta.machine.memoryBytes)}, ` +
     `Node ${meta.machine.node}, ${meta.machine.kernel}; load average at start ${meta.machine.loadavg.join(' ')}; ` +
-    `git ${meta.git}; loadgen ${meta.loadgen}, ${ctx.threads} thread(s); ${ctx.pin ? `servers pinned to CPU ${ctx.pin.server}, load to CPU ${ctx.pin.load}` : 'nothing pinned'}.`);
+    `git ${meta.git}; loadgen ${meta.loadgen}, ${ctx.threads} thread(s); ${ctx.pin ? `servers pinned to CPU ${ctx.pin.server}, load to CPU ${ctx.pin.load}` : `nothing pinned (${ctx.unpinnedWhy})`}.`);
   out.push('', 'Figures from a machine shared with other work are indicative; compare ratios within one run.', '');
   for (const r of results) {
     const s = SCENARIOS.find((x) => x.id === r.id);

@@ -7,6 +7,8 @@ export interface MeasuredPoint extends LoadgenReport {
   server_cpu_pct: number | null;
   cpu_us_per_req: number | null;
   server_rss_bytes: number | null;
+  /** CPU used by everything but the server and the load generator in the window, % of one core. */
+  other_cpu_pct: number | null;
 }
 
 export interface IdleMemory {

@@ -5,11 +5,16 @@
  * setup and teardown are left out of the CPU-per-request figure just as they are left out of QPS.
  *
  *   cpu_us_per_req = (server CPU at measure_end - at measure_start) / requests completed in the window
+ *   other_cpu_pct  = (machine busy time - server CPU - loadgen CPU) in the window / window length
+ *
+ * The second is what the rest of the machine (other people's builds and tests) took meanwhile: on a small
+ * machine it is what makes two points of the same run disagree, so every point carries it.
  *
  * and the server's memory: resident bytes held per connection with N silent connections open.
  */
 const { runLoadgen, holdConnections } = require('./loadgen');
 const { delay } = require('./server');
+const { machineBusyMicros } = require('./proc');
 
 /**
  * Runs the loadgen against server with `load` (loadgen options; events are forced on) and returns the
@@ -18,13 +23,15 @@ const { delay } = require('./server');
  *   server_cpu_pct      that time as a share of one core
  *   cpu_us_per_req      server CPU µs per completed request
  *   server_rss_bytes    the server's resident memory at the end of the window
+ *   other_cpu_pct       CPU used by everything but the server and the load generator during the window, as a
+ *                       share of one core (null if a window edge was missed)
  * Throws if the server exited during the run.
  */
 async function measurePoint(server, load, { loadgenCpus, binary } = {}) {
   const samples = {};
   const sample = (name) => {
     try {
-      samples[name] = { cpu: server.cpuMicros(), rss: server.rssBytes(), t: process.hrtime.bigint() };
+      samples[name] = { cpu: server.cpuMicros(), rss: server.rssBytes(), machine: machineBusyMicros(), t: process.hrtime.bigint() };
     } catch {
       samples[name] = null; // the server is gone; assertAlive() below reports it
     }
@@ -47,10 +54,14 @@ async function measurePoint(server, load, { loadgenCpus, binary } = {}) {
   const { start, end } = samples;
   let serverCpu = null;
   let cpuPct = null;
+  let otherPct = null;
   if (start && end) {
     serverCpu = end.cpu - start.cpu;
     const wallUs = Number(end.t - start.t) / 1000;
     cpuPct = wallUs > 0 ? (100 * serverCpu) / wallUs : null;
+    // Clock ticks make each term uncertain by about 10 ms per CPU: small negative results are rounding.
+    const other = end.machine - start.machine - serverCpu - (report.loadgen_cpu_us || 0);
+    otherPct = wallUs > 0 ? Math.max(0, (100 * other) / wallUs) : null;
   }
   return {
     ...report,
@@ -58,6 +69,7 @@ async function measurePoint(server, load, { loadgenCpus, binary } = {}) {
     server_cpu_pct: cpuPct === null ? null : round(cpuPct, 1),
     cpu_us_per_req: serverCpu !== null && report.requests > 0 ? round(serverCpu / report.requests, 2) : null,
     server_rss_bytes: end ? end.rss : null,
+    other_cpu_pct: otherPct === null ? null : round(otherPct, 1),
   };
 }
 

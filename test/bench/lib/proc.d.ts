@@ -32,3 +32,6 @@ export function machineInfo(): {
   kernel: string;
   node: string;
 };
+
+/** Busy CPU time of the whole machine since boot (all CPUs, idle and iowait excluded), in microseconds. */
+export function machineBusyMicros(): number;

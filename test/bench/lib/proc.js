@@ -156,6 +156,20 @@ function treeRssBytes(pid) {
   return sumOverTree(pid, rssBytes);
 }
 
+/**
+ * CPU time the whole machine has spent busy (every CPU: user, nice, system, irq, softirq, steal; not idle or
+ * iowait) since boot, in microseconds, from the first line of /proc/stat. The difference between two samples,
+ * minus the CPU time of the processes being measured, is what everything else on the machine used meanwhile.
+ */
+function machineBusyMicros() {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  const f = line.trim().split(/\s+/);
+  if (f[0] !== 'cpu' || f.length < 8) throw new ProcError(`/proc/stat starts with '${line}', a 'cpu' totals line expected`, 'ENOPROC');
+  // user nice system idle iowait irq softirq steal [guest guest_nice: already counted in user/nice]
+  const n = (i) => Number(f[i] || 0);
+  return ((n(1) + n(2) + n(3) + n(6) + n(7) + n(8)) * 1e6) / clockTicks();
+}
+
 /** The CPU model and the load averages, for the report's header. */
 function machineInfo() {
   const os = require('node:os');
@@ -181,5 +195,6 @@ module.exports = {
   serverProcess,
   treeCpuMicros,
   treeRssBytes,
+  machineBusyMicros,
   machineInfo,
 };
