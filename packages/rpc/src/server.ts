@@ -9,7 +9,7 @@ import {
   type ReaderOptions,
   type ServiceDescriptor,
 } from '@thriftpoll/protocol';
-import type { DecoderOptions, MessageDecoder, TransportKind } from '@thriftpoll/transport';
+import { resolveDecoderOptions, resolveEncoderOptions, type MessageDecoder, type ResolvedDecoderOptions, type ResolvedEncoderOptions, type TransportKind } from '@thriftpoll/transport';
 import { parseAddress, type Address, type AddressLike } from './address';
 import { BatchClock } from './batch-clock';
 import { connectionDecoder, decoderOptions, serverDecoder, TRANSPORT_NAMES, type TransportName } from './codec';
@@ -155,7 +155,7 @@ export class ThriftServer implements ServerRuntime {
   readonly chain: Chain<ServerContext>;
   readonly direct: boolean;
   readonly readerOptions: ReaderOptions;
-  readonly encoderOptions: { maxFrameSize: number; droppedMetadata: 'ignore' };
+  readonly encoderOptions: ResolvedEncoderOptions;
   readonly replyOrder: 'auto' | 'in-order';
   readonly maxConcurrentRequests: number;
   readonly maxConcurrentRequestsPerConnection: number;
@@ -178,7 +178,7 @@ export class ThriftServer implements ServerRuntime {
   shuttingDown = false;
 
   private readonly transport: TransportName | 'auto';
-  private readonly decoderOptions: DecoderOptions;
+  private readonly decoderOptions: ResolvedDecoderOptions;
   private readonly engine: NetEngine;
   private readonly onError: (error: unknown, info: ServerErrorInfo) => void;
   private readonly rejectTimeout: number;
@@ -230,11 +230,12 @@ export class ThriftServer implements ServerRuntime {
     const maxFrameSize = intOption('maxFrameSize', options.maxFrameSize, 16_384_000, 16, 0x7fffffff);
     const maxMessageSize = intOption('maxMessageSize', options.maxMessageSize, 100 * 1024 * 1024, 16, 0x7fffffff);
     // Replies carry only what the handler set; a Buffered/Framed caller cannot receive headers, silently.
-    this.encoderOptions = { maxFrameSize, droppedMetadata: 'ignore' };
+    // Resolved once: every connection's encoder and decoder then shares these objects (see resolveDecoderOptions).
+    this.encoderOptions = resolveEncoderOptions({ maxFrameSize, droppedMetadata: 'ignore' }, 'createServer');
     this.replyOrder = enumOption('replyOrder', options.replyOrder, 'auto', ['auto', 'in-order']);
     this.engine = resolveEngine(options.engine, 'engine');
     this.readerOptions = { ...(objectOption('readerOptions', options.readerOptions) ?? {}), stringLengthLimit: Math.min(maxMessageSize, (options.readerOptions?.stringLengthLimit ?? maxMessageSize)) };
-    this.decoderOptions = decoderOptions(maxFrameSize, maxMessageSize, this.readerOptions);
+    this.decoderOptions = resolveDecoderOptions(decoderOptions(maxFrameSize, maxMessageSize, this.readerOptions), 'createServer');
     this.onError = functionOption<(error: unknown, info: ServerErrorInfo) => void>('onError', options.onError) ?? defaultOnError;
     this.rejectTimeout = msOption('rejectTimeout', options.rejectTimeout, 1000, 1) as number;
     this.backlog = intOption('backlog', options.backlog, 1024, 1, 65535);

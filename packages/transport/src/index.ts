@@ -37,8 +37,10 @@ export {
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_RECURSION_LIMIT,
   THEADER_MAX_FRAME_SIZE,
+  resolveDecoderOptions,
+  resolveEncoderOptions,
 } from './options';
-export type { DecoderOptions, EncoderOptions, DroppedMetadataPolicy } from './options';
+export type { DecoderOptions, EncoderOptions, DroppedMetadataPolicy, ResolvedDecoderOptions, ResolvedEncoderOptions } from './options';
 export { BufferSink } from './buffersink';
 export { BufferedDecoder, BufferedEncoder } from './buffered';
 export { FramedDecoder, FramedEncoder } from './framed';
