@@ -4,7 +4,7 @@ import { BinaryMessageScanner } from './binaryscanner';
 import { CompactMessageScanner } from './compactscanner';
 import { dropMetadata, envelopeMetadata } from './envelope';
 import { MESSAGE_HEAD_LIMIT, TransportError } from './errors';
-import { FailureLatch, appendViews, decodedMessage, sniffProtocol } from './frame';
+import { StickyFailure, appendViews, decodedMessage, sniffProtocol } from './frame';
 import type { DecodedMessage, Envelope, MessageDecoder, MessageEncoder, OutputSink } from './message';
 import {
   resolveDecoderOptions,
@@ -43,7 +43,7 @@ const WINDOW_SLACK = 64;
  * runs of fixed-width elements) are consumed without being looked at. A peer dribbling one byte at a time
  * costs O(n) in total: nothing is rescanned except a cut token of at most 11 bytes.
  */
-export class BufferedDecoder implements MessageDecoder {
+export class BufferedDecoder extends StickyFailure implements MessageDecoder {
   readonly transport = 'buffered' as const;
   wanted = 1;
 
@@ -58,23 +58,23 @@ export class BufferedDecoder implements MessageDecoder {
   private heldLength = 0;
   /** First look for the next message (see MIN_WINDOW). */
   private firstWindow = MIN_WINDOW;
-  private readonly latch = new FailureLatch();
 
   constructor(options?: DecoderOptions) {
+    super();
     this.options = resolveDecoderOptions(options, 'BufferedDecoder');
   }
 
   decode(reader: Reader): DecodedMessage | undefined {
-    this.latch.check();
+    this.checkFailure();
     try {
       return this.read(reader);
     } catch (error) {
-      return this.latch.fail(error);
+      return this.latchFailure(error);
     }
   }
 
   finish(reader: Reader): void {
-    this.latch.check();
+    this.checkFailure();
     const pending = this.heldLength + reader.len();
     if (this.scanner === undefined && pending === 0) return;
     const name = this.protocol === ProtocolId.COMPACT ? 'compact' : 'binary';

@@ -2,7 +2,7 @@ import type { Reader } from '@thriftpoll/netpoll';
 import { ProtocolId, TApplicationExceptionType } from '@thriftpoll/protocol';
 import { BufferedDecoder } from './buffered';
 import { InvalidOptionError, TransportError, hexBytes } from './errors';
-import { FailureLatch, headOf } from './frame';
+import { StickyFailure, headOf } from './frame';
 import { FramedDecoder } from './framed';
 import type { DecodedMessage, MessageDecoder, TransportKind } from './message';
 import { describe, resolveDecoderOptions, type DecoderOptions, type ResolvedDecoderOptions } from './options';
@@ -162,7 +162,7 @@ export function decoderFor(transport: DetectableTransport, options: DecoderOptio
  * message with that transport's decoder. Replies should go out in each message's `transport` and
  * `protocol` (see `replyEnvelope()` and `createEncoder()`).
  */
-export class DetectingDecoder implements MessageDecoder {
+export class DetectingDecoder extends StickyFailure implements MessageDecoder {
   wanted = 1;
   /** What the first bytes said; undefined until enough bytes arrived. */
   detected: Detection | undefined = undefined;
@@ -170,9 +170,9 @@ export class DetectingDecoder implements MessageDecoder {
   private readonly options: ResolvedDecoderOptions;
   private readonly allowed: ReadonlySet<DetectableTransport>;
   private inner: MessageDecoder | undefined = undefined;
-  private readonly latch = new FailureLatch();
 
   constructor(options?: DetectingDecoderOptions) {
+    super();
     this.options = resolveDecoderOptions(options, 'DetectingDecoder');
     this.allowed = resolveAllowed(options?.transports);
   }
@@ -182,7 +182,7 @@ export class DetectingDecoder implements MessageDecoder {
   }
 
   decode(reader: Reader): DecodedMessage | undefined {
-    this.latch.check();
+    this.checkFailure();
     let inner = this.inner;
     if (inner === undefined) {
       try {
@@ -210,9 +210,9 @@ export class DetectingDecoder implements MessageDecoder {
       } catch (error) {
         // A frame length refused during detection: its bytes are still buffered; give them to the error.
         if (error instanceof TransportError && error.code === 'FRAME_TOO_LARGE') {
-          return this.latch.fail(new TransportError(error.code, error.message, { messageHead: headOf(reader) }));
+          return this.latchFailure(new TransportError(error.code, error.message, { messageHead: headOf(reader) }));
         }
-        return this.latch.fail(error);
+        return this.latchFailure(error);
       }
     }
     // The inner decoder latches its own failures.
@@ -222,7 +222,7 @@ export class DetectingDecoder implements MessageDecoder {
   }
 
   finish(reader: Reader): void {
-    this.latch.check();
+    this.checkFailure();
     if (this.inner !== undefined) {
       this.inner.finish(reader);
       return;

@@ -123,16 +123,22 @@ export function sniffProtocol(first: number): ProtocolId {
   return first === 0x82 ? COMPACT : BINARY;
 }
 
-/** Decoding failures are sticky: once a decoder has thrown, the stream is out of step for good. */
-export class FailureLatch {
+/**
+ * Decoding failures are sticky: once a decoder has thrown, the stream is out of step for good, and every later
+ * call throws the same error. The decoders extend this class rather than hold a latch object, so that the state
+ * a decoder reads on every message sits in one object (one cache line less per message with many connections).
+ */
+export abstract class StickyFailure {
   private failure: unknown = undefined;
   private failed = false;
 
-  check(): void {
+  /** Throws the error latched by an earlier failure, if any. */
+  protected checkFailure(): void {
     if (this.failed) throw this.failure;
   }
 
-  fail(error: unknown): never {
+  /** Latches `error` and throws it. */
+  protected latchFailure(error: unknown): never {
     this.failed = true;
     this.failure = error;
     throw error;

@@ -3,7 +3,7 @@ import type { ByteSink } from '@thriftpoll/protocol';
 import { dropMetadata, envelopeMetadata } from './envelope';
 import { TransportError } from './errors';
 import {
-  FailureLatch,
+  StickyFailure,
   LENGTH_SIZE,
   byteAt,
   checkFrameLength,
@@ -35,28 +35,28 @@ import { writeU32 } from './bytes';
  * buffered); then `wanted` asks for the whole frame, so the engine wakes the reader once per frame. The
  * payload is handed out as views of the reader's blocks (zero-copy).
  */
-export class FramedDecoder implements MessageDecoder {
+export class FramedDecoder extends StickyFailure implements MessageDecoder {
   readonly transport = 'framed' as const;
   wanted = LENGTH_SIZE;
 
   private readonly options: ResolvedDecoderOptions;
-  private readonly latch = new FailureLatch();
 
   constructor(options?: DecoderOptions) {
+    super();
     this.options = resolveDecoderOptions(options, 'FramedDecoder');
   }
 
   decode(reader: Reader): DecodedMessage | undefined {
-    this.latch.check();
+    this.checkFailure();
     try {
       return this.read(reader);
     } catch (error) {
-      return this.latch.fail(error);
+      return this.latchFailure(error);
     }
   }
 
   finish(reader: Reader): void {
-    this.latch.check();
+    this.checkFailure();
     finishFramed('framed', reader, this.options.maxFrameSize);
   }
 

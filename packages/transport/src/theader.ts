@@ -4,7 +4,7 @@ import { BufferSink } from './buffersink';
 import { utf8Slice, varintSize, writeU16, writeU32, writeUtf8, writeVarint } from './bytes';
 import { checkEnvelope, dropMetadata, type CheckedEnvelope } from './envelope';
 import { TransportError } from './errors';
-import { FailureLatch, LENGTH_SIZE, decodedMessage, finishFramed, takeSource } from './frame';
+import { StickyFailure, LENGTH_SIZE, decodedMessage, finishFramed, takeSource } from './frame';
 import {
   HEADER_FRAME_FIXED_SIZE,
   HEADER_FRAME_OVERHEAD,
@@ -241,30 +241,30 @@ export function encodeTHeaderInfo(protocol: ProtocolId, transforms: readonly THe
  * 0x3FFFFFFF ceiling), the magic as soon as 6 bytes are present, then the whole frame is awaited.
  * zlib payloads are inflated with an output cap of `maxMessageSize`.
  */
-export class THeaderDecoder implements MessageDecoder {
+export class THeaderDecoder extends StickyFailure implements MessageDecoder {
   readonly transport = 'theader' as const;
   wanted = LENGTH_SIZE;
 
   private readonly options: ResolvedDecoderOptions;
   private readonly maxFrameSize: number;
-  private readonly latch = new FailureLatch();
 
   constructor(options?: DecoderOptions) {
+    super();
     this.options = resolveDecoderOptions(options, 'THeaderDecoder');
     this.maxFrameSize = Math.min(this.options.maxFrameSize, THEADER_MAX_FRAME_SIZE);
   }
 
   decode(reader: Reader): DecodedMessage | undefined {
-    this.latch.check();
+    this.checkFailure();
     try {
       return this.read(reader);
     } catch (error) {
-      return this.latch.fail(error);
+      return this.latchFailure(error);
     }
   }
 
   finish(reader: Reader): void {
-    this.latch.check();
+    this.checkFailure();
     finishFramed('THeader', reader, this.maxFrameSize);
   }
 

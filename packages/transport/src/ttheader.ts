@@ -3,7 +3,7 @@ import { ProtocolId, TApplicationExceptionType, type ByteSink } from '@thriftpol
 import { readU16, readU32, utf8Slice, writeU16, writeU32, writeUtf8 } from './bytes';
 import { checkEnvelope, type CheckedEnvelope } from './envelope';
 import { TransportError } from './errors';
-import { FailureLatch, LENGTH_SIZE, decodedMessage, finishFramed, takeSource } from './frame';
+import { StickyFailure, LENGTH_SIZE, decodedMessage, finishFramed, takeSource } from './frame';
 import {
   HEADER_FRAME_FIXED_SIZE,
   HEADER_FRAME_OVERHEAD,
@@ -290,28 +290,28 @@ function startsMessage(bytes: Uint8Array, at: number): boolean {
  * Decodes Kitex TTHeader frames, plain or TTHeaderFramed (told apart per message by the payload's first
  * bytes, as Kitex does; the message's `transport` says which).
  */
-export class TTHeaderDecoder implements MessageDecoder {
+export class TTHeaderDecoder extends StickyFailure implements MessageDecoder {
   readonly transport = 'ttheader' as const;
   wanted = LENGTH_SIZE;
 
   private readonly options: ResolvedDecoderOptions;
-  private readonly latch = new FailureLatch();
 
   constructor(options?: DecoderOptions) {
+    super();
     this.options = resolveDecoderOptions(options, 'TTHeaderDecoder');
   }
 
   decode(reader: Reader): DecodedMessage | undefined {
-    this.latch.check();
+    this.checkFailure();
     try {
       return this.read(reader);
     } catch (error) {
-      return this.latch.fail(error);
+      return this.latchFailure(error);
     }
   }
 
   finish(reader: Reader): void {
-    this.latch.check();
+    this.checkFailure();
     finishFramed('TTHeader', reader, this.options.maxFrameSize);
   }
 
