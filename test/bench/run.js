@@ -13,7 +13,7 @@
  *   rpc      1 KiB EchoServer.echo, framed binary: thriftpoll RPC vs Apache thrift vs Node net
  *            raw echo, at concurrency 10, 100 and 1000 (table + SVG chart)                       (issue #6)
  *   client   thriftpoll typed client vs Apache's client against the same server                  (issue #6)
- *   micro    the in-process micro-benchmarks test/bench/{protocol,transport,codegen}/run.js      (#3 #4 #5)
+ *   micro    the in-process micro-benchmarks test/bench/{protocol,transport,codegen,rpc}/run.js  (#3-#6)
  *
  * A scenario whose server or entry point does not exist yet prints "not available: <why>"; one that exists
  * and breaks (does not start, exits, answers wrongly, reports errors) fails the run (exit status 1). Missing
@@ -608,7 +608,7 @@ const SCENARIOS = [
     describe: (c) => `framed binary, ${c.size}-byte msg, concurrency ${c.concurrency.join('/')}, ${c.duration} s per point after ${c.warmup} s warm-up` },
   { id: 'client', title: 'RPC client: typed client vs Apache client (issue #6)', run: scenarioClient,
     describe: (c) => `concurrency ${c.headlineConcurrency}, ${c.size}-byte msg, ${c.duration} s` },
-  { id: 'micro', title: 'Micro-benchmarks (issues #3, #4, #5)', run: scenarioMicro, describe: () => 'in-process, as each area defines them' },
+  { id: 'micro', title: 'Micro-benchmarks (issues #3, #4, #5, #6)', run: scenarioMicro, describe: () => 'in-process, as each area defines them' },
 ];
 
 function renderMarkdown(ctx, meta, results) {

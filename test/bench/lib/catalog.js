@@ -112,6 +112,7 @@ const MICRO = [
   { id: 'protocol', issue: '#3', what: 'Binary/Compact encode and decode vs Apache' },
   { id: 'transport', issue: '#4', what: 'framing overhead per message per transport' },
   { id: 'codegen', issue: '#5', what: 'IDL compile time and generated codec speed' },
+  { id: 'rpc', issue: '#6', what: 'RPC server path per request in user space, over an in-memory engine (no sockets)' },
 ].map((m) => ({ ...m, entry: path.join(BENCH, m.id, 'run.js') }));
 
 /** Starts server `id` on host:port (pinned to `cpus` when given). */
