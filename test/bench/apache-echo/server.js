@@ -38,7 +38,7 @@ function main(options) {
     if (err && err.code === 'ECONNRESET') return;
     if (reported++ < 5) process.stderr.write(`apache-echo: ${err && err.message ? err.message : err}\n`);
   });
-  server.listen(options.port, options.host, () => {
+  server.listen({ port: options.port, host: options.host, backlog: 4096 }, () => {
     const a = server.address();
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
     process.stdout.write(`apache-echo listening on ${host}:${a.port} (${options.transport} ${options.protocol})\n`);
