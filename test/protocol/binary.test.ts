@@ -93,6 +93,42 @@ describe('Binary decoding', () => {
     }
   });
 
+  test('i64 on both sides of the sign-extended i32 range (the high word is the low word\'s sign)', () => {
+    const values = [2n ** 31n - 1n, -(2n ** 31n), 2n ** 31n, -(2n ** 31n) - 1n, 2n ** 32n - 1n, 2n ** 32n, -(2n ** 32n), -(2n ** 32n) + 1n];
+    for (const value of values) {
+      const hex = BigInt.asUintN(64, value).toString(16).padStart(16, '0');
+      expect(reader(hex).readI64()).toBe(value);
+      // The same value split across two views takes the gathering path.
+      const bytes = hexBytes(hex);
+      expect(new BinaryReader([bytes.subarray(0, 3), bytes.subarray(3)]).readI64()).toBe(value);
+    }
+  });
+
+  test('short strings of every length decode as Buffer#toString does, whatever byte is not ASCII', () => {
+    // Lengths on both sides of the 16-byte short-string path; each position in turn holds a byte >= 0x80
+    // (a lone continuation byte, an invalid byte, or the lead of a valid 2-byte sequence).
+    for (let length = 0; length <= 20; length++) {
+      const ascii = Buffer.alloc(length);
+      for (let i = 0; i < length; i++) ascii[i] = 0x20 + ((i * 7) % 0x5f);
+      const cases = [ascii];
+      for (let at = 0; at < length; at++) {
+        for (const high of [0x80, 0xff, 0xc3]) {
+          const bytes = Buffer.from(ascii);
+          bytes[at] = high;
+          if (high === 0xc3 && at + 1 < length) bytes[at + 1] = 0xa9;
+          cases.push(bytes);
+        }
+      }
+      for (const bytes of cases) {
+        const prefix = Buffer.alloc(4);
+        prefix.writeInt32BE(length);
+        const r = new BinaryReader(Buffer.concat([prefix, bytes]));
+        expect(r.readString()).toBe(bytes.toString('utf8'));
+        expect(r.remaining()).toBe(0);
+      }
+    }
+  });
+
   test('strings, binary and uuid', () => {
     const r = reader('00000006 68c3a96c6c6f 00000000 00000002 00ff 00112233445566778899aabbccddeeff');
     expect(r.readString()).toBe('héllo');

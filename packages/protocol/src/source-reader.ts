@@ -241,11 +241,13 @@ export abstract class SourceReader implements ProtocolReader {
 
   /** The DataView over `view`'s memory; address byte `pos` of the view as `viewOffset + pos`. */
   protected data(): DataView {
-    let data = this.dataView;
-    if (data === null) {
-      data = new DataView(this.view.buffer);
-      this.dataView = data;
-    }
+    return this.dataView ?? this.newDataView();
+  }
+
+  /** Makes the DataView for data() (a call of its own so that data() stays small enough to inline everywhere). */
+  private newDataView(): DataView {
+    const data = new DataView(this.view.buffer);
+    this.dataView = data;
     return data;
   }
 

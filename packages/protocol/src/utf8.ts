@@ -16,41 +16,130 @@ if (typeof (Buffer.prototype as BufferCodecs).utf8Slice !== 'function' || typeof
   throw new Error('@thriftpoll/protocol needs Buffer.prototype.utf8Slice and utf8Write (Node.js 20 or later)');
 }
 
-/** Strings up to this many bytes are decoded in JavaScript when they are ASCII. */
-const SHORT_DECODE = 16;
 /** Strings up to this many UTF-16 units are encoded in JavaScript while they are ASCII. */
 const SHORT_ENCODE = 48;
 
 const fcc = String.fromCharCode;
 
-/** Decodes `buf[start..end)` as UTF-8. */
+/**
+ * Decodes `buf[start..end)` as UTF-8.
+ *
+ * Up to 16 bytes (names, keys, labels), each length has its own case that loads every byte once into a local, tests them
+ * together for ASCII and hands them to String.fromCharCode: no loop, no second read, no call into C++. Any byte
+ * >= 0x80 falls through to Node's codec, so malformed input still becomes U+FFFD exactly as before.
+ */
 export function decodeUtf8(buf: BufferCodecs, start: number, end: number): string {
-  const n = end - start;
-  if (n > SHORT_DECODE) return buf.utf8Slice(start, end);
-  let high = 0;
-  for (let i = start; i < end; i++) high |= buf[i];
-  if (high >= 0x80) return buf.utf8Slice(start, end);
   const b = buf;
   const s = start;
-  switch (n) {
-    case 0: return '';
-    case 1: return fcc(b[s]);
-    case 2: return fcc(b[s], b[s + 1]);
-    case 3: return fcc(b[s], b[s + 1], b[s + 2]);
-    case 4: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3]);
-    case 5: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
-    case 6: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
-    case 7: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
-    case 8: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
-    case 9: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8]);
-    case 10: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9]);
-    case 11: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10]);
-    case 12: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11]);
-    case 13: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12]);
-    case 14: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13]);
-    case 15: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14]);
-    default: return fcc(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15]);
+  switch (end - start) {
+    case 0:
+      return '';
+    case 1: {
+      const c0 = b[s];
+      if (c0 < 0x80) return fcc(c0);
+      break;
+    }
+    case 2: {
+      const c0 = b[s], c1 = b[s + 1];
+      if ((c0 | c1) < 0x80) return fcc(c0, c1);
+      break;
+    }
+    case 3: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2];
+      if ((c0 | c1 | c2) < 0x80) return fcc(c0, c1, c2);
+      break;
+    }
+    case 4: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2], c3 = b[s + 3];
+      if ((c0 | c1 | c2 | c3) < 0x80) return fcc(c0, c1, c2, c3);
+      break;
+    }
+    case 5: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2], c3 = b[s + 3];
+      const c4 = b[s + 4];
+      if ((c0 | c1 | c2 | c3 | c4) < 0x80) return fcc(c0, c1, c2, c3, c4);
+      break;
+    }
+    case 6: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2], c3 = b[s + 3];
+      const c4 = b[s + 4], c5 = b[s + 5];
+      if ((c0 | c1 | c2 | c3 | c4 | c5) < 0x80) return fcc(c0, c1, c2, c3, c4, c5);
+      break;
+    }
+    case 7: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2], c3 = b[s + 3];
+      const c4 = b[s + 4], c5 = b[s + 5], c6 = b[s + 6];
+      if ((c0 | c1 | c2 | c3 | c4 | c5 | c6) < 0x80) return fcc(c0, c1, c2, c3, c4, c5, c6);
+      break;
+    }
+    case 8: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2], c3 = b[s + 3];
+      const c4 = b[s + 4], c5 = b[s + 5], c6 = b[s + 6], c7 = b[s + 7];
+      if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7) < 0x80) return fcc(c0, c1, c2, c3, c4, c5, c6, c7);
+      break;
+    }
+    case 9: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2], c3 = b[s + 3];
+      const c4 = b[s + 4], c5 = b[s + 5], c6 = b[s + 6], c7 = b[s + 7];
+      const c8 = b[s + 8];
+      if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8) < 0x80) return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8);
+      break;
+    }
+    case 10: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2], c3 = b[s + 3];
+      const c4 = b[s + 4], c5 = b[s + 5], c6 = b[s + 6], c7 = b[s + 7];
+      const c8 = b[s + 8], c9 = b[s + 9];
+      if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9) < 0x80) return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9);
+      break;
+    }
+    case 11: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2], c3 = b[s + 3];
+      const c4 = b[s + 4], c5 = b[s + 5], c6 = b[s + 6], c7 = b[s + 7];
+      const c8 = b[s + 8], c9 = b[s + 9], c10 = b[s + 10];
+      if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10) < 0x80) return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10);
+      break;
+    }
+    case 12: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2], c3 = b[s + 3];
+      const c4 = b[s + 4], c5 = b[s + 5], c6 = b[s + 6], c7 = b[s + 7];
+      const c8 = b[s + 8], c9 = b[s + 9], c10 = b[s + 10], c11 = b[s + 11];
+      if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11) < 0x80) return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
+      break;
+    }
+    case 13: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2], c3 = b[s + 3];
+      const c4 = b[s + 4], c5 = b[s + 5], c6 = b[s + 6], c7 = b[s + 7];
+      const c8 = b[s + 8], c9 = b[s + 9], c10 = b[s + 10], c11 = b[s + 11];
+      const c12 = b[s + 12];
+      if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12) < 0x80) return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12);
+      break;
+    }
+    case 14: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2], c3 = b[s + 3];
+      const c4 = b[s + 4], c5 = b[s + 5], c6 = b[s + 6], c7 = b[s + 7];
+      const c8 = b[s + 8], c9 = b[s + 9], c10 = b[s + 10], c11 = b[s + 11];
+      const c12 = b[s + 12], c13 = b[s + 13];
+      if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13) < 0x80) return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13);
+      break;
+    }
+    case 15: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2], c3 = b[s + 3];
+      const c4 = b[s + 4], c5 = b[s + 5], c6 = b[s + 6], c7 = b[s + 7];
+      const c8 = b[s + 8], c9 = b[s + 9], c10 = b[s + 10], c11 = b[s + 11];
+      const c12 = b[s + 12], c13 = b[s + 13], c14 = b[s + 14];
+      if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14) < 0x80) return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14);
+      break;
+    }
+    case 16: {
+      const c0 = b[s], c1 = b[s + 1], c2 = b[s + 2], c3 = b[s + 3];
+      const c4 = b[s + 4], c5 = b[s + 5], c6 = b[s + 6], c7 = b[s + 7];
+      const c8 = b[s + 8], c9 = b[s + 9], c10 = b[s + 10], c11 = b[s + 11];
+      const c12 = b[s + 12], c13 = b[s + 13], c14 = b[s + 14], c15 = b[s + 15];
+      if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15) < 0x80) return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15);
+      break;
+    }
   }
+  return buf.utf8Slice(start, end);
 }
 
 /**
