@@ -217,7 +217,7 @@ export class BinaryReader extends SourceReader {
       if (hi === lo >> 31) return BigInt(lo);
       return this.data().getBigInt64(this.viewOffset + pos);
     }
-    return this.take(8, 'i64').readBigInt64BE(0);
+    return this.readI64Slow();
   }
 
   readDouble(): number {
@@ -226,7 +226,7 @@ export class BinaryReader extends SourceReader {
       this.pos = pos + 8;
       return this.data().getFloat64(this.viewOffset + pos);
     }
-    return this.take(8, 'double').readDoubleBE(0);
+    return this.readDoubleSlow();
   }
 
   readString(): string {
@@ -256,6 +256,16 @@ export class BinaryReader extends SourceReader {
   private readI32Slow(): number {
     const bytes = this.take(4, 'i32');
     return (bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3];
+  }
+
+  /** readI64() across views or near the end of input. */
+  private readI64Slow(): bigint {
+    return this.take(8, 'i64').readBigInt64BE(0);
+  }
+
+  /** readDouble() across views or near the end of input. */
+  private readDoubleSlow(): number {
+    return this.take(8, 'double').readDoubleBE(0);
   }
 
   /** readFieldBegin() across views, near the end of input, or with an invalid type (which it reports). */
