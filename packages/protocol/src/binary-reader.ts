@@ -198,9 +198,8 @@ export class BinaryReader extends SourceReader {
   readI32(): number {
     const pos = this.pos;
     if (pos + 4 <= this.end) {
-      const view = this.view;
       this.pos = pos + 4;
-      return (view[pos] << 24) | (view[pos + 1] << 16) | (view[pos + 2] << 8) | view[pos + 3];
+      return this.data().getInt32(this.viewOffset + pos);
     }
     return this.readI32Slow();
   }
@@ -209,13 +208,13 @@ export class BinaryReader extends SourceReader {
     const pos = this.pos;
     if (pos + 8 <= this.end) {
       this.pos = pos + 8;
-      const view = this.view;
-      const hi = (view[pos] << 24) | (view[pos + 1] << 16) | (view[pos + 2] << 8) | view[pos + 3];
-      const lo = (view[pos + 4] << 24) | (view[pos + 5] << 16) | (view[pos + 6] << 8) | view[pos + 7];
+      const data = this.data();
+      const at = this.viewOffset + pos;
+      const lo = data.getInt32(at + 4);
       // An i32 sign-extended (the common case: counts, ids, small deltas) converts from a number, which
-      // optimized code does inline; the DataView builtin is a call that costs several times more.
-      if (hi === lo >> 31) return BigInt(lo);
-      return this.data().getBigInt64(this.viewOffset + pos);
+      // optimized code does inline; the DataView builtin for a whole i64 is a call that costs several times more.
+      if (data.getInt32(at) === lo >> 31) return BigInt(lo);
+      return data.getBigInt64(at);
     }
     return this.readI64Slow();
   }
