@@ -11,7 +11,7 @@ import {
 } from '@thriftpoll/rpc';
 import * as net from 'node:net';
 import { EchoService, Request } from './fixtures/echo-code-first';
-import { converse, decodeFramedReply, emptyStruct, framedMessage, requestWithoutMsg } from './helpers/raw';
+import { converse, decodeFramedReply, echoRequest, emptyStruct, framedMessage, requestWithoutMsg } from './helpers/raw';
 import { waitFor } from './helpers/wait';
 
 const ENGINES = ['netpoll', 'net'] as const;
@@ -332,22 +332,7 @@ describe.each(ENGINES)('server on %s', (engine) => {
     const total = 2000;
     const requests = Buffer.concat(
       Array.from({ length: total }, (_, i) =>
-        framedMessage('echo', MessageType.CALL, i + 1, (writer) => {
-          writer.writeStructBegin('echo_args');
-          writer.writeFieldBegin(TType.STRUCT, 1);
-          writer.writeStructBegin('Request');
-          writer.writeFieldBegin(TType.STRING, 1);
-          writer.writeString('a');
-          writer.writeFieldEnd();
-          writer.writeFieldBegin(TType.STRING, 2);
-          writer.writeString('m');
-          writer.writeFieldEnd();
-          writer.writeFieldStop();
-          writer.writeStructEnd();
-          writer.writeFieldEnd();
-          writer.writeFieldStop();
-          writer.writeStructEnd();
-        }),
+        framedMessage('echo', MessageType.CALL, i + 1, echoRequest({ action: 'a', msg: 'm' })),
       ),
     );
     const socket = net.connect({ host: '127.0.0.1', port });

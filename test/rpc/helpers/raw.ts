@@ -22,20 +22,35 @@ export function emptyStruct(writer: BinaryWriter): void {
   writer.writeStructEnd();
 }
 
-/** An echo args struct whose Request lacks its required `msg`. */
-export function requestWithoutMsg(writer: BinaryWriter): void {
-  writer.writeStructBegin('echo_args');
-  writer.writeFieldBegin(TType.STRUCT, 1);
-  writer.writeStructBegin('Request');
-  writer.writeFieldBegin(TType.STRING, 1);
-  writer.writeString('a');
-  writer.writeFieldEnd();
-  writer.writeFieldStop();
-  writer.writeStructEnd();
-  writer.writeFieldEnd();
-  writer.writeFieldStop();
-  writer.writeStructEnd();
+/**
+ * Writes an echo args struct whose Request (field 1) carries the given string fields: `action` (id 1) and `msg`
+ * (id 2); a field left undefined is not written, to build requests a validating server must refuse.
+ */
+export function echoRequest(fields: { action?: string; msg?: string }): (writer: BinaryWriter) => void {
+  return (writer) => {
+    writer.writeStructBegin('echo_args');
+    writer.writeFieldBegin(TType.STRUCT, 1);
+    writer.writeStructBegin('Request');
+    if (fields.action !== undefined) {
+      writer.writeFieldBegin(TType.STRING, 1);
+      writer.writeString(fields.action);
+      writer.writeFieldEnd();
+    }
+    if (fields.msg !== undefined) {
+      writer.writeFieldBegin(TType.STRING, 2);
+      writer.writeString(fields.msg);
+      writer.writeFieldEnd();
+    }
+    writer.writeFieldStop();
+    writer.writeStructEnd();
+    writer.writeFieldEnd();
+    writer.writeFieldStop();
+    writer.writeStructEnd();
+  };
 }
+
+/** An echo args struct whose Request lacks its required `msg`. */
+export const requestWithoutMsg = echoRequest({ action: 'a' });
 
 /** A raw TCP conversation: send bytes, collect everything received until the server closes (or a timeout). */
 export function converse(port: number, data: Buffer, options: { waitClose?: boolean; timeout?: number } = {}): Promise<{ received: Buffer; closed: boolean }> {
