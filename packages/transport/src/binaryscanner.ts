@@ -3,9 +3,6 @@ import {
   BEGIN,
   BODY,
   FIELD,
-  FRAME_LIST,
-  FRAME_MAP,
-  FRAME_STRUCT,
   NEXT,
   SKIP,
   ScannerCore,
@@ -82,19 +79,10 @@ export class BinaryMessageScanner extends ScannerCore {
     let p = start;
     loop: for (;;) {
       switch (this.step) {
-        case SKIP: {
-          const available = end - p;
-          if (available < this.skipLeft) {
-            this.skipLeft -= available;
-            p = end;
-            this.needed = this.skipLeft;
-            break loop;
-          }
-          p += this.skipLeft;
-          this.skipLeft = 0;
-          this.step = this.after;
+        case SKIP:
+          p = this.skipWithin(p, end);
+          if (this.step === SKIP) break loop;
           continue;
-        }
 
         case FIELD: {
           if (p >= end) {
@@ -140,8 +128,7 @@ export class BinaryMessageScanner extends ScannerCore {
             continue;
           }
           if (type === T_STRUCT) {
-            stack.push(FRAME_STRUCT, 0, 0, 0);
-            this.step = FIELD;
+            this.enterStruct();
             continue;
           }
           if (type === T_MAP) {
@@ -161,10 +148,7 @@ export class BinaryMessageScanner extends ScannerCore {
             const keyMin = this.elementMin('map key', keyType);
             const valueMin = this.elementMin('map value', valueType);
             this.checkContainer('map', size, keyMin + valueMin, p - start);
-            const keyFixed = FIXED_SIZE[keyType];
-            const valueFixed = FIXED_SIZE[valueType];
-            if (keyFixed !== 0 && valueFixed !== 0) this.skipThen(size * (keyFixed + valueFixed), NEXT);
-            else stack.push(FRAME_MAP, size * 2, keyType, valueType);
+            this.enterMap(size, keyType, valueType, FIXED_SIZE[keyType], FIXED_SIZE[valueType]);
             continue;
           }
           if (type === T_LIST || type === T_SET) {
@@ -183,9 +167,7 @@ export class BinaryMessageScanner extends ScannerCore {
             if (size === 0) continue;
             const elementMin = this.elementMin(`${what} element`, elementType);
             this.checkContainer(what, size, elementMin, p - start);
-            const elementFixed = FIXED_SIZE[elementType];
-            if (elementFixed !== 0) this.skipThen(size * elementFixed, NEXT);
-            else stack.push(FRAME_LIST, size, elementType, 0);
+            this.enterList(size, elementType, FIXED_SIZE[elementType]);
             continue;
           }
           throw new TProtocolException(
@@ -257,8 +239,7 @@ export class BinaryMessageScanner extends ScannerCore {
         }
 
         case BODY: {
-          stack.push(FRAME_STRUCT, 0, 0, 0);
-          this.step = FIELD;
+          this.enterStruct();
           continue;
         }
 

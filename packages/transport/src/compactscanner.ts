@@ -3,9 +3,6 @@ import {
   BEGIN,
   BODY,
   FIELD,
-  FRAME_LIST,
-  FRAME_MAP,
-  FRAME_STRUCT,
   NEXT,
   SKIP,
   ScannerCore,
@@ -76,19 +73,10 @@ export class CompactMessageScanner extends ScannerCore {
     let p = start;
     loop: for (;;) {
       switch (this.step) {
-        case SKIP: {
-          const available = end - p;
-          if (available < this.skipLeft) {
-            this.skipLeft -= available;
-            p = end;
-            this.needed = this.skipLeft;
-            break loop;
-          }
-          p += this.skipLeft;
-          this.skipLeft = 0;
-          this.step = this.after;
+        case SKIP:
+          p = this.skipWithin(p, end);
+          if (this.step === SKIP) break loop;
           continue;
-        }
 
         case FIELD: {
           if (p >= end) {
@@ -187,9 +175,7 @@ export class CompactMessageScanner extends ScannerCore {
               const what = type === C_LIST ? 'list' : 'set';
               const elementMin = this.elementMin(`${what} element`, elementType);
               this.checkContainer(what, size, elementMin, p - start);
-              const elementFixed = FIXED_SIZE[elementType];
-              if (elementFixed !== 0) this.skipThen(size * elementFixed, NEXT);
-              else stack.push(FRAME_LIST, size, elementType, 0);
+              this.enterList(size, elementType, FIXED_SIZE[elementType]);
               continue;
             }
             case C_MAP: {
@@ -217,15 +203,11 @@ export class CompactMessageScanner extends ScannerCore {
               const valueMin = this.elementMin('map value', valueType);
               this.checkContainer('map', size, keyMin + valueMin, p - start);
               this.step = NEXT;
-              const keyFixed = FIXED_SIZE[keyType];
-              const valueFixed = FIXED_SIZE[valueType];
-              if (keyFixed !== 0 && valueFixed !== 0) this.skipThen(size * (keyFixed + valueFixed), NEXT);
-              else stack.push(FRAME_MAP, size * 2, keyType, valueType);
+              this.enterMap(size, keyType, valueType, FIXED_SIZE[keyType], FIXED_SIZE[valueType]);
               continue;
             }
             case C_STRUCT:
-              stack.push(FRAME_STRUCT, 0, 0, 0);
-              this.step = FIELD;
+              this.enterStruct();
               continue;
             default:
               throw new TProtocolException(
@@ -294,8 +276,7 @@ export class CompactMessageScanner extends ScannerCore {
         }
 
         case BODY: {
-          stack.push(FRAME_STRUCT, 0, 0, 0);
-          this.step = FIELD;
+          this.enterStruct();
           continue;
         }
 

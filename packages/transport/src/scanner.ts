@@ -197,6 +197,44 @@ export abstract class ScannerCore implements MessageScanner {
     return p;
   }
 
+  /**
+   * The SKIP step over bytes[p, end): skips what it can of `skipLeft` and returns the new position. The skip is
+   * over when `step` is no longer SKIP (it is then `after`); otherwise the input ran out and `needed` is set.
+   */
+  protected skipWithin(p: number, end: number): number {
+    const available = end - p;
+    const skipLeft = this.skipLeft;
+    if (available < skipLeft) {
+      this.skipLeft = skipLeft - available;
+      this.needed = this.skipLeft;
+      return end;
+    }
+    this.skipLeft = 0;
+    this.step = this.after;
+    return p + skipLeft;
+  }
+
+  /** A struct starts (the message body or a struct value): its fields come next. */
+  protected enterStruct(): void {
+    this.stack.push(FRAME_STRUCT, 0, 0, 0);
+    this.step = FIELD;
+  }
+
+  /**
+   * A list or set of `size` > 0 elements (already checked against the budget) starts: skipped blindly when its
+   * elements are fixed-width (`elementFixed` bytes each, 0 when not), else walked element by element.
+   */
+  protected enterList(size: number, elementType: number, elementFixed: number): void {
+    if (elementFixed !== 0) this.skipThen(size * elementFixed, NEXT);
+    else this.stack.push(FRAME_LIST, size, elementType, 0);
+  }
+
+  /** A map of `size` > 0 entries starts: skipped blindly when both keys and values are fixed-width, else walked. */
+  protected enterMap(size: number, keyType: number, valueType: number, keyFixed: number, valueFixed: number): void {
+    if (keyFixed !== 0 && valueFixed !== 0) this.skipThen(size * (keyFixed + valueFixed), NEXT);
+    else this.stack.push(FRAME_MAP, size * 2, keyType, valueType);
+  }
+
   protected skipThen(count: number, after: number): void {
     this.skipLeft = count;
     this.after = after;
