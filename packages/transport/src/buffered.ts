@@ -1,20 +1,14 @@
 import type { Reader } from '@thriftpoll/netpoll';
-import { ProtocolId, TProtocolException, TProtocolExceptionType, type ByteSink, type ByteSource } from '@thriftpoll/protocol';
+import { ProtocolId, TProtocolException, TProtocolExceptionType, type ByteSource } from '@thriftpoll/protocol';
 import { BinaryMessageScanner } from './binaryscanner';
 import { CompactMessageScanner } from './compactscanner';
-import { dropMetadata, envelopeMetadata } from './envelope';
+import { TransportDecoder } from './decoder';
+import { TransportEncoder } from './encoder';
+import { dropEnvelopeMetadata } from './envelope';
 import { MESSAGE_HEAD_LIMIT, TransportError } from './errors';
-import { StickyFailure, appendViews, decodedMessage, sniffProtocol } from './frame';
+import { appendViews, decodedMessage, sniffProtocol } from './frame';
 import type { DecodedMessage, Envelope, MessageDecoder, MessageEncoder, OutputSink } from './message';
-import {
-  resolveDecoderOptions,
-  resolveEncoderOptions,
-  type DecoderOptions,
-  type EncoderOptions,
-  type ResolvedDecoderOptions,
-  type ResolvedEncoderOptions,
-} from './options';
-import { PayloadSink } from './payloadsink';
+import type { DecoderOptions, EncoderOptions } from './options';
 import type { MessageScanner } from './scanner';
 
 /**
@@ -43,11 +37,10 @@ const WINDOW_SLACK = 64;
  * runs of fixed-width elements) are consumed without being looked at. A peer dribbling one byte at a time
  * costs O(n) in total: nothing is rescanned except a cut token of at most 11 bytes.
  */
-export class BufferedDecoder extends StickyFailure implements MessageDecoder {
+export class BufferedDecoder extends TransportDecoder implements MessageDecoder {
   readonly transport = 'buffered' as const;
   wanted = 1;
 
-  private readonly options: ResolvedDecoderOptions;
   private binary: BinaryMessageScanner | undefined;
   private compact: CompactMessageScanner | undefined;
   /** The scanner of the message in progress; undefined between messages. */
@@ -60,17 +53,7 @@ export class BufferedDecoder extends StickyFailure implements MessageDecoder {
   private firstWindow = MIN_WINDOW;
 
   constructor(options?: DecoderOptions) {
-    super();
-    this.options = resolveDecoderOptions(options, 'BufferedDecoder');
-  }
-
-  decode(reader: Reader): DecodedMessage | undefined {
-    this.checkFailure();
-    try {
-      return this.read(reader);
-    } catch (error) {
-      return this.latchFailure(error);
-    }
+    super(options, 'BufferedDecoder');
   }
 
   finish(reader: Reader): void {
@@ -84,7 +67,7 @@ export class BufferedDecoder extends StickyFailure implements MessageDecoder {
     );
   }
 
-  private read(reader: Reader): DecodedMessage | undefined {
+  protected read(reader: Reader): DecodedMessage | undefined {
     let available = reader.len();
     if (available === 0) {
       this.wanted = this.scanner === undefined ? 1 : this.scanner.needed;
@@ -206,35 +189,26 @@ const EMPTY = new Uint8Array(0);
  * Encodes the Buffered transport: the payload goes to the output as it is written, with nothing around it.
  * Metadata cannot travel; see `droppedMetadata`.
  */
-export class BufferedEncoder implements MessageEncoder {
+export class BufferedEncoder extends TransportEncoder implements MessageEncoder {
   readonly transport = 'buffered' as const;
-  readonly sink: ByteSink;
   droppedMetadata = 0;
 
-  private readonly payload = new PayloadSink('buffered');
-  private readonly options: ResolvedEncoderOptions;
   private active = false;
-  private mark = 0;
 
-  constructor(private readonly out: OutputSink, options?: EncoderOptions) {
-    this.options = resolveEncoderOptions(options, 'BufferedEncoder');
-    this.sink = this.payload;
+  constructor(out: OutputSink, options?: EncoderOptions) {
+    super(out, options, 'buffered', 'BufferedEncoder');
   }
 
   begin(envelope?: Envelope): void {
-    if (this.active) throw new TransportError('ENCODER_STATE', 'buffered encoder: begin() called twice without end()');
-    const headers = envelopeMetadata('buffered', envelope);
-    if (!headers.isEmpty()) {
-      dropMetadata('buffered', this.options.droppedMetadata, `metadata (${headers.size} entries)`);
-      this.droppedMetadata++;
-    }
+    if (this.active) throw this.beganTwice();
+    this.droppedMetadata += dropEnvelopeMetadata('buffered', envelope, this.options.droppedMetadata);
     this.active = true;
-    this.mark = this.out.mallocLen();
+    this.markOutput();
     this.payload.retarget(this.out);
   }
 
   end(): number {
-    if (!this.active) throw new TransportError('ENCODER_STATE', 'buffered encoder: end() called without begin()');
+    if (!this.active) throw this.endedUnbegun();
     const written = this.payload.count;
     this.active = false;
     this.payload.retarget(undefined);
@@ -245,6 +219,6 @@ export class BufferedEncoder implements MessageEncoder {
     if (!this.active) return;
     this.active = false;
     this.payload.retarget(undefined);
-    this.out.mallocAck(this.mark);
+    this.takeBack();
   }
 }

@@ -39,6 +39,18 @@ export function envelopeMetadata(transport: string, envelope: Envelope | undefin
   return envelope === undefined ? Metadata.EMPTY : validateEnvelope(transport, envelope);
 }
 
+/**
+ * begin() of a transport that carries no metadata at all (Buffered, Framed): validates the envelope as
+ * envelopeMetadata() does and applies the dropped-metadata policy to the metadata it holds. Returns 1 when
+ * metadata was dropped, else 0: what the encoder adds to its `droppedMetadata` count.
+ */
+export function dropEnvelopeMetadata(transport: string, envelope: Envelope | undefined, policy: DroppedMetadataPolicy): number {
+  const headers = envelopeMetadata(transport, envelope);
+  if (headers.isEmpty()) return 0;
+  dropMetadata(transport, policy, `metadata (${headers.size} entries)`);
+  return 1;
+}
+
 /** Checks every field of an envelope (absent ones take their defaults); returns its metadata. */
 function validateEnvelope(transport: string, envelope: Envelope): Metadata {
   if (typeof envelope !== 'object' || envelope === null) {

@@ -1,9 +1,9 @@
 import type { Reader } from '@thriftpoll/netpoll';
-import type { ByteSink } from '@thriftpoll/protocol';
-import { dropMetadata, envelopeMetadata } from './envelope';
+import { TransportDecoder } from './decoder';
+import { TransportEncoder } from './encoder';
+import { dropEnvelopeMetadata } from './envelope';
 import { TransportError } from './errors';
 import {
-  StickyFailure,
   LENGTH_SIZE,
   byteAt,
   checkFrameLength,
@@ -13,15 +13,7 @@ import {
   takeSource,
 } from './frame';
 import type { DecodedMessage, Envelope, MessageDecoder, MessageEncoder, OutputSink } from './message';
-import {
-  resolveDecoderOptions,
-  resolveEncoderOptions,
-  type DecoderOptions,
-  type EncoderOptions,
-  type ResolvedDecoderOptions,
-  type ResolvedEncoderOptions,
-} from './options';
-import { PayloadSink } from './payloadsink';
+import type { DecoderOptions, EncoderOptions } from './options';
 import { writeU32 } from './bytes';
 
 /**
@@ -35,24 +27,12 @@ import { writeU32 } from './bytes';
  * buffered); then `wanted` asks for the whole frame, so the engine wakes the reader once per frame. The
  * payload is handed out as views of the reader's blocks (zero-copy).
  */
-export class FramedDecoder extends StickyFailure implements MessageDecoder {
+export class FramedDecoder extends TransportDecoder implements MessageDecoder {
   readonly transport = 'framed' as const;
   wanted = LENGTH_SIZE;
 
-  private readonly options: ResolvedDecoderOptions;
-
   constructor(options?: DecoderOptions) {
-    super();
-    this.options = resolveDecoderOptions(options, 'FramedDecoder');
-  }
-
-  decode(reader: Reader): DecodedMessage | undefined {
-    this.checkFailure();
-    try {
-      return this.read(reader);
-    } catch (error) {
-      return this.latchFailure(error);
-    }
+    super(options, 'FramedDecoder');
   }
 
   finish(reader: Reader): void {
@@ -60,7 +40,7 @@ export class FramedDecoder extends StickyFailure implements MessageDecoder {
     finishFramed('framed', reader, this.options.maxFrameSize);
   }
 
-  private read(reader: Reader): DecodedMessage | undefined {
+  protected read(reader: Reader): DecodedMessage | undefined {
     const available = reader.len();
     if (available < LENGTH_SIZE) {
       this.wanted = LENGTH_SIZE;
@@ -98,42 +78,32 @@ export class FramedDecoder extends StickyFailure implements MessageDecoder {
  * Encodes the Framed transport: `begin()` mallocs the 4-byte length, the protocol writer encodes the payload
  * straight into the output after it, `end()` back-patches the length.
  */
-export class FramedEncoder implements MessageEncoder {
+export class FramedEncoder extends TransportEncoder implements MessageEncoder {
   readonly transport = 'framed' as const;
-  readonly sink: ByteSink;
   droppedMetadata = 0;
 
-  private readonly payload = new PayloadSink('framed');
-  private readonly options: ResolvedEncoderOptions;
   private prefix: Uint8Array | undefined;
-  /** out.mallocLen() when the message began: where to take the output back to. */
-  private mark = 0;
 
-  constructor(private readonly out: OutputSink, options?: EncoderOptions) {
-    this.options = resolveEncoderOptions(options, 'FramedEncoder');
-    this.sink = this.payload;
+  constructor(out: OutputSink, options?: EncoderOptions) {
+    super(out, options, 'framed', 'FramedEncoder');
   }
 
   begin(envelope?: Envelope): void {
-    if (this.prefix !== undefined) throw new TransportError('ENCODER_STATE', 'framed encoder: begin() called twice without end()');
-    const headers = envelopeMetadata('framed', envelope);
-    if (!headers.isEmpty()) {
-      dropMetadata('framed', this.options.droppedMetadata, `metadata (${headers.size} entries)`);
-      this.droppedMetadata++;
-    }
-    this.mark = this.out.mallocLen();
+    if (this.prefix !== undefined) throw this.beganTwice();
+    this.droppedMetadata += dropEnvelopeMetadata('framed', envelope, this.options.droppedMetadata);
+    this.markOutput();
     this.prefix = this.out.malloc(LENGTH_SIZE);
     this.payload.retarget(this.out);
   }
 
   end(): number {
     const prefix = this.prefix;
-    if (prefix === undefined) throw new TransportError('ENCODER_STATE', 'framed encoder: end() called without begin()');
+    if (prefix === undefined) throw this.endedUnbegun();
     const length = this.payload.count;
     this.prefix = undefined;
     this.payload.retarget(undefined);
     if (length > this.options.maxFrameSize) {
-      this.out.mallocAck(this.mark);
+      this.takeBack();
       throw new TransportError(
         'FRAME_TOO_LARGE',
         `framed encoder: message of ${length} bytes exceeds maxFrameSize ${this.options.maxFrameSize}; it was taken back out of the output`,
@@ -147,7 +117,6 @@ export class FramedEncoder implements MessageEncoder {
     if (this.prefix === undefined) return;
     this.prefix = undefined;
     this.payload.retarget(undefined);
-    this.out.mallocAck(this.mark);
+    this.takeBack();
   }
 }
-

@@ -1,10 +1,12 @@
 import type { Reader } from '@thriftpoll/netpoll';
-import { ProtocolId, TApplicationExceptionType, type ByteSink, type ByteSource } from '@thriftpoll/protocol';
+import { ProtocolId, TApplicationExceptionType, type ByteSource } from '@thriftpoll/protocol';
 import { BufferSink } from './buffersink';
 import { utf8Slice, varintSize, writeU16, writeU32, writeUtf8, writeVarint } from './bytes';
+import { TransportDecoder } from './decoder';
+import { TransportEncoder } from './encoder';
 import { checkEnvelope, dropMetadata, type CheckedEnvelope } from './envelope';
 import { TransportError } from './errors';
-import { StickyFailure, LENGTH_SIZE, decodedMessage, finishFramed, takeSource } from './frame';
+import { LENGTH_SIZE, decodedMessage, finishFramed, takeSource } from './frame';
 import {
   HEADER_FRAME_FIXED_SIZE,
   HEADER_FRAME_OVERHEAD,
@@ -14,16 +16,7 @@ import {
 } from './headerframe';
 import { THeaderTransform, type DecodedMessage, type Envelope, type MessageDecoder, type MessageEncoder, type OutputSink } from './message';
 import { Metadata } from './metadata';
-import {
-  THEADER_MAX_FRAME_SIZE,
-  resolveDecoderOptions,
-  resolveEncoderOptions,
-  type DecoderOptions,
-  type EncoderOptions,
-  type ResolvedDecoderOptions,
-  type ResolvedEncoderOptions,
-} from './options';
-import { PayloadSink } from './payloadsink';
+import { THEADER_MAX_FRAME_SIZE, type DecoderOptions, type EncoderOptions } from './options';
 import { BINARY, COMPACT } from './protocol-ids';
 import { deflatePayload, inflatePayload } from './zlib';
 
@@ -241,26 +234,15 @@ export function encodeTHeaderInfo(protocol: ProtocolId, transforms: readonly THe
  * 0x3FFFFFFF ceiling), the magic as soon as 6 bytes are present, then the whole frame is awaited.
  * zlib payloads are inflated with an output cap of `maxMessageSize`.
  */
-export class THeaderDecoder extends StickyFailure implements MessageDecoder {
+export class THeaderDecoder extends TransportDecoder implements MessageDecoder {
   readonly transport = 'theader' as const;
   wanted = LENGTH_SIZE;
 
-  private readonly options: ResolvedDecoderOptions;
   private readonly maxFrameSize: number;
 
   constructor(options?: DecoderOptions) {
-    super();
-    this.options = resolveDecoderOptions(options, 'THeaderDecoder');
+    super(options, 'THeaderDecoder');
     this.maxFrameSize = Math.min(this.options.maxFrameSize, THEADER_MAX_FRAME_SIZE);
-  }
-
-  decode(reader: Reader): DecodedMessage | undefined {
-    this.checkFailure();
-    try {
-      return this.read(reader);
-    } catch (error) {
-      return this.latchFailure(error);
-    }
   }
 
   finish(reader: Reader): void {
@@ -268,7 +250,7 @@ export class THeaderDecoder extends StickyFailure implements MessageDecoder {
     finishFramed('THeader', reader, this.maxFrameSize);
   }
 
-  private read(reader: Reader): DecodedMessage | undefined {
+  protected read(reader: Reader): DecodedMessage | undefined {
     const frame = readHeaderFrame(reader, FRAME_KIND, this.maxFrameSize);
     if (typeof frame === 'number') {
       this.wanted = frame;
@@ -309,13 +291,10 @@ export class THeaderDecoder extends StickyFailure implements MessageDecoder {
  * payload is encoded into a scratch buffer, compressed in end(), and only then written (so a frame that is
  * too large leaves the output untouched).
  */
-export class THeaderEncoder implements MessageEncoder {
+export class THeaderEncoder extends TransportEncoder implements MessageEncoder {
   readonly transport = 'theader' as const;
-  readonly sink: ByteSink;
   droppedMetadata = 0;
 
-  private readonly payload = new PayloadSink('THeader');
-  private readonly options: ResolvedEncoderOptions;
   /** maxFrameSize, never above THeader's own ceiling (as the decoder). */
   private readonly maxFrameSize: number;
   private scratch: BufferSink | undefined;
@@ -324,16 +303,14 @@ export class THeaderEncoder implements MessageEncoder {
   /** Size of the variable header part (padded). */
   private headerLength = 0;
   private prefix: Uint8Array | undefined;
-  private mark = 0;
 
-  constructor(private readonly out: OutputSink, options?: EncoderOptions) {
-    this.options = resolveEncoderOptions(options, 'THeaderEncoder');
+  constructor(out: OutputSink, options?: EncoderOptions) {
+    super(out, options, 'THeader', 'THeaderEncoder');
     this.maxFrameSize = Math.min(this.options.maxFrameSize, THEADER_MAX_FRAME_SIZE);
-    this.sink = this.payload;
   }
 
   begin(envelope?: Envelope): void {
-    if (this.active) throw new TransportError('ENCODER_STATE', 'THeader encoder: begin() called twice without end()');
+    if (this.active) throw this.beganTwice();
     const checked = checkEnvelope('THeader', envelope);
     for (const id of checked.transforms) {
       if (id !== THeaderTransform.ZLIB) {
@@ -357,14 +334,14 @@ export class THeaderEncoder implements MessageEncoder {
       scratch.reset();
       this.payload.retarget(scratch);
     } else {
-      this.mark = this.out.mallocLen();
+      this.markOutput();
       this.prefix = this.writePrefix(headerLength, checked);
       this.payload.retarget(this.out);
     }
   }
 
   end(): number {
-    if (!this.active) throw new TransportError('ENCODER_STATE', 'THeader encoder: end() called without begin()');
+    if (!this.active) throw this.endedUnbegun();
     const envelope = this.envelope!;
     const headerLength = this.headerLength;
     const payloadLength = this.payload.count;
@@ -372,7 +349,7 @@ export class THeaderEncoder implements MessageEncoder {
     this.reset();
     if (prefix !== undefined) {
       const frameLength = HEADER_FRAME_OVERHEAD + headerLength + payloadLength;
-      if (frameLength > this.maxFrameSize) this.out.mallocAck(this.mark);
+      if (frameLength > this.maxFrameSize) this.takeBack();
       this.checkSize(frameLength, '; it was taken back out of the output');
       writeU32(prefix, 0, frameLength);
       return LENGTH_SIZE + frameLength;
@@ -395,7 +372,7 @@ export class THeaderEncoder implements MessageEncoder {
     if (!this.active) return;
     const wroteToOutput = this.prefix !== undefined;
     this.reset();
-    if (wroteToOutput) this.out.mallocAck(this.mark);
+    if (wroteToOutput) this.takeBack();
   }
 
   private reset(): void {

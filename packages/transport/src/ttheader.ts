@@ -1,9 +1,11 @@
 import type { Reader } from '@thriftpoll/netpoll';
-import { ProtocolId, TApplicationExceptionType, type ByteSink } from '@thriftpoll/protocol';
+import { ProtocolId, TApplicationExceptionType } from '@thriftpoll/protocol';
 import { readU16, readU32, utf8Slice, writeU16, writeU32, writeUtf8 } from './bytes';
+import { TransportDecoder } from './decoder';
+import { TransportEncoder } from './encoder';
 import { checkEnvelope, type CheckedEnvelope } from './envelope';
 import { TransportError } from './errors';
-import { StickyFailure, LENGTH_SIZE, decodedMessage, finishFramed, takeSource } from './frame';
+import { LENGTH_SIZE, decodedMessage, finishFramed, takeSource } from './frame';
 import {
   HEADER_FRAME_FIXED_SIZE,
   HEADER_FRAME_OVERHEAD,
@@ -14,15 +16,7 @@ import {
 import { KITEX_ACL_TOKEN_KEY } from './kitex';
 import type { DecodedMessage, Envelope, MessageDecoder, MessageEncoder, OutputSink } from './message';
 import { Metadata } from './metadata';
-import {
-  resolveDecoderOptions,
-  resolveEncoderOptions,
-  type DecoderOptions,
-  type EncoderOptions,
-  type ResolvedDecoderOptions,
-  type ResolvedEncoderOptions,
-} from './options';
-import { PayloadSink } from './payloadsink';
+import type { DecoderOptions, EncoderOptions } from './options';
 import { BINARY, COMPACT } from './protocol-ids';
 
 /**
@@ -290,24 +284,12 @@ function startsMessage(bytes: Uint8Array, at: number): boolean {
  * Decodes Kitex TTHeader frames, plain or TTHeaderFramed (told apart per message by the payload's first
  * bytes, as Kitex does; the message's `transport` says which).
  */
-export class TTHeaderDecoder extends StickyFailure implements MessageDecoder {
+export class TTHeaderDecoder extends TransportDecoder implements MessageDecoder {
   readonly transport = 'ttheader' as const;
   wanted = LENGTH_SIZE;
 
-  private readonly options: ResolvedDecoderOptions;
-
   constructor(options?: DecoderOptions) {
-    super();
-    this.options = resolveDecoderOptions(options, 'TTHeaderDecoder');
-  }
-
-  decode(reader: Reader): DecodedMessage | undefined {
-    this.checkFailure();
-    try {
-      return this.read(reader);
-    } catch (error) {
-      return this.latchFailure(error);
-    }
+    super(options, 'TTHeaderDecoder');
   }
 
   finish(reader: Reader): void {
@@ -315,7 +297,7 @@ export class TTHeaderDecoder extends StickyFailure implements MessageDecoder {
     finishFramed('TTHeader', reader, this.options.maxFrameSize);
   }
 
-  private read(reader: Reader): DecodedMessage | undefined {
+  protected read(reader: Reader): DecodedMessage | undefined {
     const frame = readHeaderFrame(reader, FRAME_KIND, this.options.maxFrameSize);
     if (typeof frame === 'number') {
       this.wanted = frame;
@@ -362,36 +344,31 @@ export class TTHeaderDecoder extends StickyFailure implements MessageDecoder {
  * inner length for TTHeaderFramed), the payload is encoded straight into the output, end() back-patches the
  * lengths. Int keys, string keys and the ACL token all travel.
  */
-export class TTHeaderEncoder implements MessageEncoder {
+export class TTHeaderEncoder extends TransportEncoder implements MessageEncoder {
   readonly transport: 'ttheader' | 'ttheader-framed';
-  readonly sink: ByteSink;
   readonly droppedMetadata = 0;
 
-  private readonly payload = new PayloadSink('TTHeader');
-  private readonly options: ResolvedEncoderOptions;
   private prefix: Uint8Array | undefined;
   private headerLength = 0;
-  private mark = 0;
 
   constructor(
-    private readonly out: OutputSink,
+    out: OutputSink,
     options?: EncoderOptions,
     private readonly framed = false,
   ) {
-    this.options = resolveEncoderOptions(options, 'TTHeaderEncoder');
+    super(out, options, 'TTHeader', 'TTHeaderEncoder');
     this.transport = framed ? 'ttheader-framed' : 'ttheader';
-    this.sink = this.payload;
   }
 
   begin(envelope?: Envelope): void {
-    if (this.prefix !== undefined) throw new TransportError('ENCODER_STATE', 'TTHeader encoder: begin() called twice without end()');
+    if (this.prefix !== undefined) throw this.beganTwice();
     const checked: CheckedEnvelope = checkEnvelope('TTHeader', envelope);
     if (checked.transforms.length > 0) {
       throw new TransportError('UNKNOWN_TRANSFORM', 'TTHeader encoder: TTHeader defines no transforms (Kitex never applies them)');
     }
     const headerLength = measureInfo(checked.headers);
     const innerLength = this.framed ? LENGTH_SIZE : 0;
-    this.mark = this.out.mallocLen();
+    this.markOutput();
     const prefix = this.out.malloc(HEADER_FRAME_FIXED_SIZE + headerLength + innerLength);
     writeU16(prefix, 4, TTHEADER_MAGIC);
     writeU16(prefix, 6, checked.flags);
@@ -405,14 +382,14 @@ export class TTHeaderEncoder implements MessageEncoder {
 
   end(): number {
     const prefix = this.prefix;
-    if (prefix === undefined) throw new TransportError('ENCODER_STATE', 'TTHeader encoder: end() called without begin()');
+    if (prefix === undefined) throw this.endedUnbegun();
     const payloadLength = this.payload.count;
     this.prefix = undefined;
     this.payload.retarget(undefined);
     const innerLength = this.framed ? LENGTH_SIZE : 0;
     const frameLength = HEADER_FRAME_OVERHEAD + this.headerLength + innerLength + payloadLength;
     if (frameLength > this.options.maxFrameSize) {
-      this.out.mallocAck(this.mark);
+      this.takeBack();
       throw new TransportError(
         'FRAME_TOO_LARGE',
         `TTHeader encoder: frame of ${frameLength} bytes exceeds maxFrameSize ${this.options.maxFrameSize}; it was taken back out of the output`,
@@ -427,6 +404,6 @@ export class TTHeaderEncoder implements MessageEncoder {
     if (this.prefix === undefined) return;
     this.prefix = undefined;
     this.payload.retarget(undefined);
-    this.out.mallocAck(this.mark);
+    this.takeBack();
   }
 }
