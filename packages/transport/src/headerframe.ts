@@ -1,5 +1,6 @@
 import type { Reader } from '@thriftpoll/netpoll';
 import { TApplicationExceptionType } from '@thriftpoll/protocol';
+import { writeU16, writeU32 } from './bytes';
 import { TransportError } from './errors';
 import { LENGTH_SIZE, checkFrameLength } from './frame';
 
@@ -38,6 +39,10 @@ export interface HeaderFrame {
   readonly seqid: number;
   /** Bytes of the header's variable part (hsize * 4), which start at HEADER_FRAME_FIXED_SIZE. */
   readonly headerSize: number;
+  /** Where the variable part ends and the payload starts, from the frame's first byte (14 + headerSize). */
+  readonly headerEnd: number;
+  /** Bytes of the payload: what the frame length counts after the header. */
+  readonly payloadLength: number;
 }
 
 /** A BAD_HEADER error: the peer sent a malformed header (TApplicationException PROTOCOL_ERROR for an answer). */
@@ -78,7 +83,26 @@ export function readHeaderFrame(reader: Reader, kind: HeaderFrameKind, maxFrameS
       `header size ${headerSize} bytes (${words} words) exceeds the ${length - HEADER_FRAME_OVERHEAD} bytes left in the frame of ${length}`,
     );
   }
-  return { length, flags: reader.peekUint32(4) & 0xffff, seqid: reader.peekUint32(8) | 0, headerSize };
+  return {
+    length,
+    flags: reader.peekUint32(4) & 0xffff,
+    seqid: reader.peekUint32(8) | 0,
+    headerSize,
+    headerEnd: HEADER_FRAME_FIXED_SIZE + headerSize,
+    payloadLength: length - HEADER_FRAME_OVERHEAD - headerSize,
+  };
+}
+
+/**
+ * Writes the fixed fields after the length into a prefix malloc'd for the frame: magic, flags, seqid, and the
+ * size of the variable part (`headerLength` bytes, a multiple of 4, which the caller writes from
+ * HEADER_FRAME_FIXED_SIZE). The length is back-patched once the payload is known.
+ */
+export function writeHeaderFrameFields(prefix: Uint8Array, magic: number, flags: number, seqid: number, headerLength: number): void {
+  writeU16(prefix, 4, magic);
+  writeU16(prefix, 6, flags);
+  writeU32(prefix, 8, seqid);
+  writeU16(prefix, 12, headerLength / 4);
 }
 
 function hex16(value: number): string {

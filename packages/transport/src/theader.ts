@@ -1,7 +1,7 @@
 import type { Reader } from '@thriftpoll/netpoll';
 import { ProtocolId, TApplicationExceptionType, type ByteSource } from '@thriftpoll/protocol';
 import { BufferSink } from './buffersink';
-import { utf8Slice, varintSize, writeU16, writeU32, writeUtf8, writeVarint } from './bytes';
+import { utf8Slice, varintSize, writeU32, writeUtf8, writeVarint } from './bytes';
 import { TransportDecoder } from './decoder';
 import { TransportEncoder } from './encoder';
 import { checkEnvelope, dropMetadata, type CheckedEnvelope } from './envelope';
@@ -12,6 +12,7 @@ import {
   HEADER_FRAME_OVERHEAD,
   badHeader as badFrameHeader,
   readHeaderFrame,
+  writeHeaderFrameFields,
   type HeaderFrameKind,
 } from './headerframe';
 import { THeaderTransform, type DecodedMessage, type Envelope, type MessageDecoder, type MessageEncoder, type OutputSink } from './message';
@@ -256,12 +257,11 @@ export class THeaderDecoder extends TransportDecoder implements MessageDecoder {
       this.wanted = frame;
       return undefined;
     }
-    const { length, flags, seqid, headerSize } = frame;
-    const total = LENGTH_SIZE + length;
-    const header = reader.peek(HEADER_FRAME_FIXED_SIZE + headerSize);
-    const info = parseTHeaderInfo(header, HEADER_FRAME_FIXED_SIZE, HEADER_FRAME_FIXED_SIZE + headerSize);
-    reader.skip(HEADER_FRAME_FIXED_SIZE + headerSize);
-    let payloadLength = length - HEADER_FRAME_OVERHEAD - headerSize;
+    const { flags, seqid, headerEnd } = frame;
+    const total = LENGTH_SIZE + frame.length;
+    const info = parseTHeaderInfo(reader.peek(headerEnd), HEADER_FRAME_FIXED_SIZE, headerEnd);
+    reader.skip(headerEnd);
+    let payloadLength = frame.payloadLength;
     let payload: ByteSource = takeSource(reader, payloadLength);
     this.wanted = LENGTH_SIZE;
     // Transforms were applied in order on send: undo them last first.
@@ -395,10 +395,7 @@ export class THeaderEncoder extends TransportEncoder implements MessageEncoder {
   /** Mallocs and fills everything before the payload except the frame length (after measureInfo()). */
   private writePrefix(headerLength: number, envelope: CheckedEnvelope): Uint8Array {
     const prefix = this.out.malloc(HEADER_FRAME_FIXED_SIZE + headerLength);
-    writeU16(prefix, 4, THEADER_MAGIC);
-    writeU16(prefix, 6, envelope.flags);
-    writeU32(prefix, 8, envelope.seqid);
-    writeU16(prefix, 12, headerLength / 4);
+    writeHeaderFrameFields(prefix, THEADER_MAGIC, envelope.flags, envelope.seqid, headerLength);
     writeInfo(prefix, HEADER_FRAME_FIXED_SIZE, headerLength, envelope.protocol, envelope.transforms, envelope.headers);
     return prefix;
   }

@@ -11,6 +11,7 @@ import {
   HEADER_FRAME_OVERHEAD,
   badHeader as badFrameHeader,
   readHeaderFrame,
+  writeHeaderFrameFields,
   type HeaderFrameKind,
 } from './headerframe';
 import { KITEX_ACL_TOKEN_KEY } from './kitex';
@@ -303,12 +304,11 @@ export class TTHeaderDecoder extends TransportDecoder implements MessageDecoder 
       this.wanted = frame;
       return undefined;
     }
-    const { length, flags, seqid, headerSize } = frame;
-    const total = LENGTH_SIZE + length;
-    const header = reader.peek(HEADER_FRAME_FIXED_SIZE + headerSize);
-    const info = parseTTHeaderInfo(header, HEADER_FRAME_FIXED_SIZE, HEADER_FRAME_FIXED_SIZE + headerSize);
-    reader.skip(HEADER_FRAME_FIXED_SIZE + headerSize);
-    let payloadLength = length - HEADER_FRAME_OVERHEAD - headerSize;
+    const { flags, seqid, headerEnd } = frame;
+    const total = LENGTH_SIZE + frame.length;
+    const info = parseTTHeaderInfo(reader.peek(headerEnd), HEADER_FRAME_FIXED_SIZE, headerEnd);
+    reader.skip(headerEnd);
+    let payloadLength = frame.payloadLength;
     let transport: 'ttheader' | 'ttheader-framed' = 'ttheader';
     if (payloadLength >= 8) {
       const start = reader.peek(8);
@@ -370,10 +370,7 @@ export class TTHeaderEncoder extends TransportEncoder implements MessageEncoder 
     const innerLength = this.framed ? LENGTH_SIZE : 0;
     this.markOutput();
     const prefix = this.out.malloc(HEADER_FRAME_FIXED_SIZE + headerLength + innerLength);
-    writeU16(prefix, 4, TTHEADER_MAGIC);
-    writeU16(prefix, 6, checked.flags);
-    writeU32(prefix, 8, checked.seqid);
-    writeU16(prefix, 12, headerLength / 4);
+    writeHeaderFrameFields(prefix, TTHEADER_MAGIC, checked.flags, checked.seqid, headerLength);
     writeInfo(prefix, HEADER_FRAME_FIXED_SIZE, headerLength, checked.protocol, checked.headers);
     this.prefix = prefix;
     this.headerLength = headerLength;
