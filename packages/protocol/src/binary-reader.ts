@@ -198,8 +198,9 @@ export class BinaryReader extends SourceReader {
   readI32(): number {
     const pos = this.pos;
     if (pos + 4 <= this.end) {
+      const view = this.view;
       this.pos = pos + 4;
-      return this.data().getInt32(this.viewOffset + pos);
+      return (view[pos] << 24) | (view[pos + 1] << 16) | (view[pos + 2] << 8) | view[pos + 3];
     }
     return this.readI32Slow();
   }
