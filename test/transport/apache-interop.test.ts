@@ -76,6 +76,8 @@ describe('Apache npm thrift clients -> thriftpoll transports (detection on one p
   afterAll(() => server.close());
 
   test.each(APACHE_NPM_STACKS)('%s %s', async (transport, protocol) => {
+    // The server records a connection when it accepts it, which may be after the client's 'connect'.
+    const index = server.connections.length;
     const connection = thrift.createConnection('127.0.0.1', server.port, {
       transport: TRANSPORT_CLASSES[transport],
       protocol: apacheProtocolClass(PROTOCOLS[protocol]),
@@ -84,7 +86,6 @@ describe('Apache npm thrift clients -> thriftpoll transports (detection on one p
     connection.on('error', (error) => errors.push(error));
     await new Promise<void>((resolve) => connection.on('connect', () => resolve()));
     const client = thrift.createClient(Echo, connection);
-    const index = server.connections.length - 1;
     await exercise(client);
     connection.end();
     const record = server.connections[index];
@@ -131,6 +132,8 @@ describe('Apache npm thrift clients -> thriftpoll transports (detection on one p
   });
 
   test('an Apache npm header-mode connection (its generated client sends unframed) is answered in kind', async () => {
+    // The server records a connection when it accepts it, which may be after the client's 'connect'.
+    const index = server.connections.length;
     const connection = thrift.createConnection('127.0.0.1', server.port, {
       transport: thrift.TBufferedTransport,
       protocol: thrift.THeaderProtocol,
@@ -138,7 +141,6 @@ describe('Apache npm thrift clients -> thriftpoll transports (detection on one p
     connection.on('error', () => undefined);
     await new Promise<void>((resolve) => connection.on('connect', () => resolve()));
     const client = thrift.createClient(Echo, connection);
-    const index = server.connections.length - 1;
     await expect(promise<string>((done) => client.echo('header mode', done))).resolves.toBe('header mode');
     connection.end();
     expect(server.connections[index].messages[0].transport).toBe('buffered');

@@ -174,11 +174,12 @@ describe('transports on the native engine', () => {
     ['framed', 'binary', thrift.TFramedTransport, ProtocolId.BINARY],
     ['framed', 'compact', thrift.TFramedTransport, ProtocolId.COMPACT],
   ] as const)('Apache npm %s %s client', async (transport, _name, transportClass, protocol) => {
+    // The server records a connection when it accepts it, which may be after the client's 'connect'.
+    const index = server.states.length;
     const connection = thrift.createConnection('127.0.0.1', server.port, { transport: transportClass, protocol: apacheProtocolClass(protocol) });
     connection.on('error', () => undefined);
     await new Promise<void>((resolve) => connection.on('connect', () => resolve()));
     const client: EchoClient = thrift.createClient(Echo, connection);
-    const index = server.states.length - 1;
     for (const text of ['a', 'ü'.repeat(100), 'x'.repeat(200_000)]) {
       await expect(promise<string>((done) => client.echo(text, done))).resolves.toBe(text);
     }
@@ -188,11 +189,12 @@ describe('transports on the native engine', () => {
   });
 
   test('an 8 MiB frame across many engine blocks: woken for the whole frame, not per read', async () => {
+    // The server records a connection when it accepts it, which may be after the client's 'connect'.
+    const index = server.states.length;
     const connection = thrift.createConnection('127.0.0.1', server.port, { transport: thrift.TFramedTransport, protocol: thrift.TBinaryProtocol });
     connection.on('error', () => undefined);
     await new Promise<void>((resolve) => connection.on('connect', () => resolve()));
     const client: EchoClient = thrift.createClient(Echo, connection);
-    const index = server.states.length - 1;
     const big = 'thriftpoll!'.repeat(800_000);
     await expect(promise<string>((done) => client.echo(big, done))).resolves.toBe(big);
     connection.end();
