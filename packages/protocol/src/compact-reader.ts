@@ -43,8 +43,13 @@ export class CompactReader extends SourceReader {
   private readonly field: FieldHeader = { type: TType.STOP, id: 0 };
   /** Id of the last field read in the current struct (field-id deltas are relative to it). */
   private lastFieldId = 0;
-  /** lastFieldId of the enclosing structs. */
-  private readonly fieldIdStack: number[] = [];
+  /**
+   * lastFieldId of the enclosing structs, each at the nesting depth its inner struct was entered at (field ids
+   * are i16). Depth never exceeds recursionLimit, so the array never grows; a struct's entry is written by
+   * readStructBegin before readStructEnd reads it, so reset() has nothing to clear here. (Clearing a JS array
+   * with `length = 0` on every reset() was a runtime call that cost the echo decode some 30 ns.)
+   */
+  private readonly savedFieldIds = new Int16Array(this.recursionLimit + 1);
   /** The value of a bool field whose header carried it: 1, 0, or NO_BOOL. */
   private pendingBool = NO_BOOL;
   /** Low and high 32 bits of the last varint64 read. */
@@ -62,7 +67,6 @@ export class CompactReader extends SourceReader {
 
   protected resetState(): void {
     this.lastFieldId = 0;
-    this.fieldIdStack.length = 0;
     this.pendingBool = NO_BOOL;
   }
 
@@ -97,14 +101,17 @@ export class CompactReader extends SourceReader {
   }
 
   override readStructBegin(): void {
+    // Throws DEPTH_LIMIT (leaving depth as it was) past recursionLimit, so depth indexes savedFieldIds in bounds.
     super.readStructBegin();
-    this.fieldIdStack.push(this.lastFieldId);
+    this.savedFieldIds[this.depth] = this.lastFieldId;
     this.lastFieldId = 0;
   }
 
   override readStructEnd(): void {
+    const depth = this.depth;
+    // An unmatched readStructEnd() (depth 0) leaves the reader at the top level, as reset() does.
+    this.lastFieldId = depth > 0 ? this.savedFieldIds[depth] : 0;
     super.readStructEnd();
-    this.lastFieldId = this.fieldIdStack.length > 0 ? (this.fieldIdStack.pop() as number) : 0;
   }
 
   readFieldBegin(): FieldHeader {
@@ -358,6 +365,27 @@ export class CompactReader extends SourceReader {
    * @throws TProtocolException(INVALID_DATA) when longer than 5 bytes or cut short.
    */
   private readVarint32(): number {
+    // One and two bytes (values below 16384: field ids, sizes, string lengths up to 16 KiB, small i32s) are read
+    // here, small enough to inline into every caller; longer ones, and any near the view's end, out of line.
+    const pos = this.pos;
+    if (pos + 2 <= this.end) {
+      const view = this.view;
+      const b0 = view[pos];
+      if (b0 < 0x80) {
+        this.pos = pos + 1;
+        return b0;
+      }
+      const b1 = view[pos + 1];
+      if (b1 < 0x80) {
+        this.pos = pos + 2;
+        return (b0 & 0x7f) | (b1 << 7);
+      }
+    }
+    return this.readVarint32Slow();
+  }
+
+  /** readVarint32() for three to five bytes, across views, near the end of input, or when invalid (reported). */
+  private readVarint32Slow(): number {
     let source: Uint8Array = this.view;
     let at = this.pos;
     let limit = this.end;
