@@ -61,7 +61,8 @@ export class CompactWriter extends SinkWriter implements ProtocolWriter {
 
   protected resetState(): void {
     this.lastFieldId = 0;
-    this.fieldIdStack.length = 0;
+    // A store to `length` is a runtime call in V8; after a well-formed message the stack is already empty.
+    if (this.fieldIdStack.length !== 0) this.fieldIdStack.length = 0;
     this.boolFieldId = NO_FIELD;
   }
 
