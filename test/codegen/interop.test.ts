@@ -92,12 +92,17 @@ const PROTOCOLS: readonly [string, Protocol, (t: ApacheTransport) => ApacheProto
   ['compact', compactProtocol, (t) => new thrift.TCompactProtocol(t)],
 ];
 
-function apacheRead(make: (t: ApacheTransport) => ApacheProtocol, bytes: Buffer, into: ApacheStruct): ApacheStruct {
+/** An Apache protocol reading `bytes` (copied) from an in-memory transport. */
+function apacheInput(make: (t: ApacheTransport) => ApacheProtocol, bytes: Buffer): ApacheProtocol {
   const transport = new thrift.TBufferedTransport();
   transport.inBuf = Buffer.from(bytes);
   transport.readCursor = 0;
   transport.writeCursor = bytes.length;
-  into.read(make(transport));
+  return make(transport);
+}
+
+function apacheRead(make: (t: ApacheTransport) => ApacheProtocol, bytes: Buffer, into: ApacheStruct): ApacheStruct {
+  into.read(apacheInput(make, bytes));
   return into;
 }
 
@@ -395,10 +400,7 @@ describe('uuid (Debian thrift 0.17 has no uuid type; checked against the npm run
   test.each(PROTOCOLS)('thriftpoll writes 16 bytes that Apache reads back as the same canonical string over %s', (_name, protocol, apacheProtocol) => {
     const value = U.Tracked.create({ id: 'A1B2C3D4-0000-4000-8000-00000000000F' });
     const bytes = ours(protocol, (w) => U.Tracked.encode(w, value));
-    const transport = new thrift.TBufferedTransport();
-    transport.inBuf = bytes;
-    transport.writeCursor = bytes.length;
-    const input = apacheProtocol(transport);
+    const input = apacheInput(apacheProtocol, bytes);
     input.readStructBegin();
     const field = input.readFieldBegin();
     expect(field).toMatchObject({ ftype: 16, fid: 1 });
@@ -410,10 +412,7 @@ describe('uuid (Debian thrift 0.17 has no uuid type; checked against the npm run
     // Thrift's uuid is any 16 bytes; the `uuid` package Apache delegates to only stringifies RFC 9562 ones.
     const value = U.Tracked.create({ id: '11111111-1111-1111-1111-111111111111' });
     const bytes = ours(protocol, (w) => U.Tracked.encode(w, value));
-    const transport = new thrift.TBufferedTransport();
-    transport.inBuf = bytes;
-    transport.writeCursor = bytes.length;
-    const input = apacheProtocol(transport);
+    const input = apacheInput(apacheProtocol, bytes);
     input.readStructBegin();
     input.readFieldBegin();
     expect(() => input.readUuid()).toThrow(/Stringified UUID is invalid/);
