@@ -32,20 +32,13 @@ export function checkEnvelope(transport: string, envelope: Envelope | undefined)
 }
 
 /**
- * Validates an envelope as checkEnvelope() does, without copying it, and returns its metadata
- * ({@link Metadata.EMPTY} when absent): for encoders that only need to know whether there is metadata to drop.
- */
-export function envelopeMetadata(transport: string, envelope: Envelope | undefined): Metadata {
-  return envelope === undefined ? Metadata.EMPTY : validateEnvelope(transport, envelope);
-}
-
-/**
  * begin() of a transport that carries no metadata at all (Buffered, Framed): validates the envelope as
- * envelopeMetadata() does and applies the dropped-metadata policy to the metadata it holds. Returns 1 when
- * metadata was dropped, else 0: what the encoder adds to its `droppedMetadata` count.
+ * checkEnvelope() does, without copying it, and applies the dropped-metadata policy to the metadata it holds.
+ * Returns 1 when metadata was dropped, else 0: what the encoder adds to its `droppedMetadata` count.
  */
 export function dropEnvelopeMetadata(transport: string, envelope: Envelope | undefined, policy: DroppedMetadataPolicy): number {
-  const headers = envelopeMetadata(transport, envelope);
+  if (envelope === undefined) return 0;
+  const headers = validateEnvelope(transport, envelope);
   if (headers.isEmpty()) return 0;
   dropMetadata(transport, policy, `metadata (${headers.size} entries)`);
   return 1;
