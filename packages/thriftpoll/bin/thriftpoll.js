@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// The `thriftpoll` command: runs the compiled CLI in ../dist (built by `tsc -b`, which `npm install` runs).
+// The `thriftpoll` command (gen, schema, call): runs the compiled dispatcher in ../dist (built by `tsc -b`).
 const path = require('node:path');
 
 let cli;
@@ -8,7 +8,7 @@ try {
   cli = require(path.join(__dirname, '..', 'dist', 'cli.js'));
 } catch (err) {
   if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('cli.js')) {
-    process.stderr.write('thriftpoll: the compiler is not built; run `npm run build` (or `npx tsc -b`) at the repository root\n');
+    process.stderr.write('thriftpoll: the command is not built; run `npm run build` (or `npx tsc -b`) at the repository root\n');
     process.exit(1);
   }
   throw err;
