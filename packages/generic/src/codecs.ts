@@ -27,6 +27,8 @@ export interface ValueCodec {
   readonly ttype: TType;
   /** The IDL type, as messages and `--describe` show it: `i32`, `enum Operation`, `list<Work>`. */
   readonly label: string;
+  /** The IDL spelling where it differs from `label` (`Work` for `struct Work`), for container labels. */
+  readonly typeName?: string;
   /** Writes `value` (no field header). @throws GenericValueError with the path below this value. */
   write(writer: ProtocolWriter, value: unknown): void;
   read(reader: ProtocolReader): JsonValue;
@@ -169,7 +171,7 @@ function elementsMismatch(label: string, seen: TType, expected: TType): TProtoco
 }
 
 function listCodec(element: ValueCodec, kind: 'list' | 'set'): ValueCodec {
-  const label = `${kind}<${element.label}>`;
+  const label = `${kind}<${element.typeName ?? element.label}>`;
   const isSet = kind === 'set';
   return {
     ttype: isSet ? TType.SET : TType.LIST,
@@ -203,7 +205,7 @@ function listCodec(element: ValueCodec, kind: 'list' | 'set'): ValueCodec {
 }
 
 function mapCodec(key: ValueCodec, value: ValueCodec): ValueCodec {
-  const label = `map<${key.label}, ${value.label}>`;
+  const label = `map<${key.typeName ?? key.label}, ${value.typeName ?? value.label}>`;
   const forms = key.fromKeyText === undefined ? '[[key, value], ...]' : 'an object, or [[key, value], ...]';
   return {
     ttype: TType.MAP,
@@ -272,7 +274,8 @@ function mapCodec(key: ValueCodec, value: ValueCodec): ValueCodec {
   };
 }
 
-function enumCodec(definition: EnumDefinition, label: string): ValueCodec {
+function enumCodec(definition: EnumDefinition, typeName: string): ValueCodec {
+  const label = `enum ${typeName}`;
   const byName = new Map(definition.values.map((v) => [v.name, v.value]));
   const byValue = new Map(definition.values.map((v) => [v.value, v.name]));
   const names = definition.values.map((v) => v.name).join(', ');
@@ -280,6 +283,7 @@ function enumCodec(definition: EnumDefinition, label: string): ValueCodec {
   return {
     ttype: TType.I32,
     label,
+    typeName,
     write(writer, value) {
       if (typeof value === 'string') {
         const number = byName.get(value);
@@ -323,6 +327,7 @@ function fieldValue(value: JsonObject, field: FieldCodec): unknown {
 export class StructValueCodec implements ValueCodec {
   readonly ttype = TType.STRUCT;
   readonly label: string;
+  readonly typeName: string;
   fields: readonly FieldCodec[] = [];
   private byId = new Map<number, FieldCodec>();
   private byName = new Map<string, FieldCodec>();
@@ -334,8 +339,10 @@ export class StructValueCodec implements ValueCodec {
     readonly name: string,
     /** How messages name the value: `struct Work`, `the arguments of calculate`. */
     label: string = `${kind} ${name}`,
+    typeName: string = name,
   ) {
     this.label = label;
+    this.typeName = typeName;
   }
 
   /** @internal Set once, after the codec is cached, so recursive types can refer to it. */
@@ -500,19 +507,19 @@ export class CodecBuilder {
     if (definition === undefined) throw new GenericLoadError(`${key} is not defined in the loaded IDL`);
     const shown = file === from ? name : key;
     if (definition.kind === 'enum') {
-      const codec = enumCodec(definition, `enum ${shown}`);
+      const codec = enumCodec(definition, shown);
       this.named.set(key, codec);
       return codec;
     }
     if (definition.kind === 'senum') {
-      const codec: ValueCodec = { ...this.base.string, label: `senum ${shown}` };
+      const codec: ValueCodec = { ...this.base.string, label: `senum ${shown}`, typeName: shown };
       this.named.set(key, codec);
       return codec;
     }
     if (definition.kind !== 'struct' && definition.kind !== 'union' && definition.kind !== 'exception') {
       throw new GenericLoadError(`${key} is a ${definition.kind}, not a type`);
     }
-    const codec = new StructValueCodec(definition.kind, name, `${definition.kind} ${shown}`);
+    const codec = new StructValueCodec(definition.kind, name, `${definition.kind} ${shown}`, shown);
     this.named.set(key, codec);
     codec.setFields((definition as StructDefinition).fields.map((f) => this.fieldCodec(f, file, definition.kind !== 'union')));
     return codec;

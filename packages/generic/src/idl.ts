@@ -1,4 +1,4 @@
-import { loadSchema, type CompilerHost, type Definition, type Diagnostic, type Schema } from '@thriftpoll/codegen';
+import { loadSchema, type CompilerHost, type Definition, type Diagnostic, type Schema, type ServiceDefinition } from '@thriftpoll/codegen';
 import type { StructCodec } from '@thriftpoll/protocol';
 import { CodecBuilder, type Int64Mode } from './codecs';
 import { GenericLoadError } from './errors';
@@ -47,11 +47,15 @@ export class GenericIdl {
   /** The service named `name`. @throws GenericLoadError naming the services there are. */
   service(name: string): GenericService {
     const { file, definition } = this.find(name, 'service');
+    if (definition.kind !== 'service') throw new GenericLoadError(`${name} is a ${definition.kind}, not a service`);
+    return this.serviceOf(file, definition);
+  }
+
+  private serviceOf(file: string, definition: ServiceDefinition): GenericService {
     const key = `${file}.${definition.name}`;
     let service = this.services.get(key);
     if (service === undefined) {
-      if (definition.kind !== 'service') throw new GenericLoadError(`${name} is a ${definition.kind}, not a service`);
-      service = buildService(this.builder, file, definition);
+      service = buildService(this.builder, file, definition, (f, d) => this.serviceOf(f, d));
       this.services.set(key, service);
     }
     return service;

@@ -67,14 +67,22 @@ interface ThrowsCodec {
   readonly codec: StructValueCodec;
 }
 
-/** Builds the descriptor of `definition` (declared in module `file`), its ancestors' first. */
-export function buildService(builder: CodecBuilder, file: string, definition: ServiceDefinition): GenericService {
+/**
+ * Builds the descriptor of `definition` (declared in module `file`). `serviceOf` gives the descriptors of
+ * ancestors, so an inherited method is the same descriptor in the parent and in every derived service.
+ */
+export function buildService(
+  builder: CodecBuilder,
+  file: string,
+  definition: ServiceDefinition,
+  serviceOf: (file: string, definition: ServiceDefinition) => GenericService,
+): GenericService {
   const parentRef = definition.extends;
   let parent: GenericService | undefined;
   if (parentRef !== undefined) {
     const found = builder.schema.files[parentRef.file]?.definitions.find((d) => d.name === parentRef.name);
     if (found?.kind !== 'service') throw new GenericLoadError(`${file}.${definition.name} extends ${parentRef.file}.${parentRef.name}, which is not a loaded service`);
-    parent = buildService(builder, parentRef.file, found);
+    parent = serviceOf(parentRef.file, found);
   }
   const methods: Record<string, GenericMethod> = Object.create(null) as Record<string, GenericMethod>;
   for (const [name, { service, fn }] of serviceFunctions(builder.schema, definition)) {
