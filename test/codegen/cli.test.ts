@@ -170,12 +170,13 @@ describe('thriftpoll schema', () => {
 });
 
 describe('the installed bin', () => {
-  const bin = path.join(ROOT, 'codegen', 'bin', 'thriftpoll.js');
+  // Declared by the umbrella package `thriftpoll` (packages/thriftpoll), which hands gen and schema to codegen.
+  const bin = path.join(ROOT, 'packages', 'thriftpoll', 'bin', 'thriftpoll.js');
   const linked = path.join(ROOT, 'node_modules', '.bin', 'thriftpoll');
 
   beforeAll(() => {
-    if (!fs.existsSync(path.join(ROOT, 'codegen', 'dist', 'cli.js'))) {
-      throw new Error('codegen/dist/cli.js is missing: build with `npx tsc -b codegen` (npm test builds it) before running this test');
+    if (!fs.existsSync(path.join(ROOT, 'packages', 'thriftpoll', 'dist', 'cli.js'))) {
+      throw new Error('packages/thriftpoll/dist/cli.js is missing: build with `npx tsc -b` (npm test builds it) before running this test');
     }
   });
 

@@ -1,4 +1,4 @@
-import { resolveTypedef, type Definition, type Field, type FunctionDefinition, type Schema, type TypeRef, type VoidType } from '@thriftpoll/codegen';
+import { resolveTypedef, type ConstValue, type Definition, type Field, type FunctionDefinition, type Schema, type TypeRef, type VoidType } from '@thriftpoll/codegen';
 import type { GenericService } from './service';
 
 /*
@@ -24,8 +24,8 @@ export function describeService(schema: Schema, service: GenericService, methodN
     return type.kind;
   };
   const collect = (type: TypeRef): void => void typeName(type);
-  const fields = (list: readonly Field[]): string =>
-    list.map((f) => `${f.id}: ${f.requiredness === 'default' ? '' : `${f.requiredness} `}${typeName(f.type)} ${f.name}`).join(', ');
+  // Arguments and thrown exceptions have no requiredness worth showing (arguments' `optional` is ignored).
+  const fields = (list: readonly Field[]): string => list.map((f) => `${f.id}: ${typeName(f.type)} ${f.name}`).join(', ');
   const signature = (fn: FunctionDefinition): string =>
     `${fn.oneway ? 'oneway ' : ''}${typeName(fn.returnType)} ${fn.name}(${fields(fn.args)})${fn.throws.length > 0 ? ` throws (${fields(fn.throws)})` : ''}`;
 
@@ -60,7 +60,11 @@ function describeDefinition(definition: Definition, name: string, typeName: (typ
     case 'exception':
       return [
         `${definition.kind} ${name} {`,
-        ...definition.fields.map((f) => `  ${f.id}: ${f.requiredness === 'default' ? '' : `${f.requiredness} `}${typeName(f.type)} ${f.name}`),
+        ...definition.fields.map(
+          (f) =>
+            `  ${f.id}: ${f.requiredness === 'default' || definition.kind === 'union' ? '' : `${f.requiredness} `}${typeName(f.type)} ${f.name}` +
+            (f.default === undefined ? '' : ` = ${constText(f.default)}`),
+        ),
         '}',
       ];
     case 'enum':
@@ -69,5 +73,26 @@ function describeDefinition(definition: Definition, name: string, typeName: (typ
       return [`senum ${name} { ${definition.values.map((v) => JSON.stringify(v)).join(', ')} }`];
     default:
       return [];
+  }
+}
+
+/** A default value in IDL syntax. */
+function constText(value: ConstValue): string {
+  switch (value.kind) {
+    case 'bool':
+    case 'int':
+    case 'double':
+      return String(value.value);
+    case 'string':
+      return JSON.stringify(value.value);
+    case 'enum':
+      return `${value.enum}.${value.name}`;
+    case 'list':
+    case 'set':
+      return `[${value.elems.map(constText).join(', ')}]`;
+    case 'map':
+      return `{${value.entries.map(([k, v]) => `${constText(k)}: ${constText(v)}`).join(', ')}}`;
+    case 'struct':
+      return `{${value.fields.map((f) => `${JSON.stringify(f.name)}: ${constText(f.value)}`).join(', ')}}`;
   }
 }

@@ -24,13 +24,17 @@ function otherProtocol(tried: 'binary' | 'compact'): string {
   return `--protocol ${tried === 'binary' ? 'compact' : 'binary'}`;
 }
 
-/** Hex bytes a transport error quotes (`first bytes 00 00 00 1c 80 01 ...`), if any. */
+/**
+ * The start of the reply as a transport error quotes it: its bytes (`first bytes 00 00 00 1c 80 01 ...`), or the
+ * word after a frame length (`THeader frame has magic 0x8001`: a Framed binary reply), if any.
+ */
 function quotedBytes(error: unknown): Uint8Array | undefined {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (e instanceof TransportError) {
-      const match = /bytes? ((?:[0-9a-f]{2} ){1,15}[0-9a-f]{2})/.exec(e.message);
-      if (match !== null) return Uint8Array.from(match[1].split(' ').map((h) => parseInt(h, 16)));
-    }
+    if (!(e instanceof TransportError)) continue;
+    const bytes = /bytes? ((?:[0-9a-f]{2} ){1,15}[0-9a-f]{2})/.exec(e.message);
+    if (bytes !== null) return Uint8Array.from(bytes[1].split(' ').map((h) => parseInt(h, 16)));
+    const magic = /magic 0x([0-9a-f]{2})([0-9a-f]{2})\b/.exec(e.message);
+    if (magic !== null) return Uint8Array.from([0, 0, 0, 16, parseInt(magic[1], 16), parseInt(magic[2], 16), 0, 0]);
   }
   return undefined;
 }
