@@ -329,7 +329,9 @@ export class StructValueCodec implements ValueCodec {
   readonly label: string;
   readonly typeName: string;
   fields: readonly FieldCodec[] = [];
-  private byId = new Map<number, FieldCodec>();
+  /** Fields by id, in an array for the usual small positive ids (a Map lookup per field costs more). */
+  private byId: (FieldCodec | undefined)[] = [];
+  private byIdOther = new Map<number, FieldCodec>();
   private byName = new Map<string, FieldCodec>();
   private required: readonly FieldCodec[] = [];
 
@@ -348,7 +350,12 @@ export class StructValueCodec implements ValueCodec {
   /** @internal Set once, after the codec is cached, so recursive types can refer to it. */
   setFields(fields: readonly FieldCodec[]): void {
     this.fields = fields;
-    this.byId = new Map(fields.map((f) => [f.id, f]));
+    this.byId = [];
+    this.byIdOther = new Map();
+    for (const f of fields) {
+      if (f.id > 0 && f.id < 256) this.byId[f.id] = f;
+      else this.byIdOther.set(f.id, f);
+    }
     this.byName = new Map(fields.map((f) => [f.name, f]));
     this.required = fields.filter((f) => f.required);
   }
@@ -402,7 +409,8 @@ export class StructValueCodec implements ValueCodec {
       const header = reader.readFieldBegin();
       const type = header.type;
       if (type === TType.STOP) break;
-      const field = byId.get(header.id);
+      const id = header.id;
+      const field = id > 0 && id < 256 ? byId[id] : this.byIdOther.get(id);
       // Unknown ids and known ids with another wire type are skipped, as generated code does.
       if (field !== undefined && field.codec.ttype === type) {
         out[field.name] = field.codec.read(reader);
