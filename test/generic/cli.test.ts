@@ -65,6 +65,30 @@ test('the bin is declared by the thriftpoll package only and dispatches gen, sch
   const callHelp = await thriftpoll(['call', '--help']);
   expect(callHelp.status).toBe(0);
   expect(callHelp.stdout).toContain('--describe');
+  // The package re-exports the runtime: servers and clients, and generic calls.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const umbrella = require('thriftpoll') as Record<string, unknown>;
+  for (const name of ['createServer', 'createClient', 'RpcError', 'loadService', 'createGenericClient', 'GenericException', 'runCallCli']) {
+    expect(typeof umbrella[name]).toBe('function');
+  }
+});
+
+test('-I directories are searched for includes, after the including file\'s own directory', async () => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'thriftpoll-generic-include-'));
+  try {
+    fs.mkdirSync(path.join(scratch, 'main'));
+    fs.mkdirSync(path.join(scratch, 'lib'));
+    fs.copyFileSync(TUTORIAL, path.join(scratch, 'main', 'tutorial.thrift'));
+    fs.copyFileSync(path.join(path.dirname(TUTORIAL), 'shared.thrift'), path.join(scratch, 'lib', 'shared.thrift'));
+    const idl = path.join(scratch, 'main', 'tutorial.thrift');
+    const found = await thriftpoll(['call', '--idl', idl, '-I', path.join(scratch, 'lib'), '--describe', 'SharedService']);
+    expect(found).toEqual({ status: 0, stdout: 'service SharedService {\n  SharedStruct getStruct(1: i32 key)\n}\n\nstruct SharedStruct {\n  1: i32 key\n  2: string value\n}\n', stderr: '' });
+    const missing = await thriftpoll(['call', '--idl', idl, '--describe', 'SharedService']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('INCLUDE_NOT_FOUND');
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 });
 
 describe("against Apache's Python library serving the tutorial (buffered binary)", () => {

@@ -247,6 +247,24 @@ describe.each(CASES)('generated client -> generic server over %s %s', (transport
   });
 });
 
+test('a GenericException the method does not declare is an undeclared error: INTERNAL_ERROR, reported', async () => {
+  const errors: unknown[] = [];
+  const server = createServer({
+    service: shapes,
+    handler: { ...genericShapes([]), lookup: () => { throw new GenericException('Invalid2', { why: 'x' }); } },
+    onError: (e) => errors.push(e),
+  });
+  const address = await server.listen({ host: '127.0.0.1', port: 0 });
+  const client = createGenericClient(shapes, { address });
+  try {
+    await expect(client.call('lookup', { key: 'k' })).rejects.toMatchObject({ code: 'INTERNAL_ERROR', message: 'Shapes.lookup failed: Invalid2 {"why":"x"}' });
+    expect(errors).toEqual([expect.objectContaining({ exceptionName: 'Invalid2' })]);
+  } finally {
+    await client.$close();
+    await server.close();
+  }
+});
+
 test('a generic handler returning a value that does not fit answers INTERNAL_ERROR naming the path', async () => {
   const server = createServer({
     service: shapes,

@@ -73,8 +73,9 @@ export class GenericException extends ThriftError {
   readonly value: { readonly [field: string]: JsonValue };
 
   constructor(exceptionName: string, value: { readonly [field: string]: JsonValue } = {}) {
-    const why = typeof value.message === 'string' ? value.message : typeof value.why === 'string' ? value.why : undefined;
-    super(why === undefined ? exceptionName : `${exceptionName}: ${why}`);
+    // Like generated exceptions: a string field named `message` is the message, else the type's name (and fields).
+    const fields = JSON.stringify(value);
+    super(typeof value.message === 'string' ? value.message : `${exceptionName} ${fields.length > 200 ? `${fields.slice(0, 197)}...` : fields}`);
     this.exceptionName = exceptionName;
     this.value = value;
   }

@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { IdlError, formatDiagnostic } from '@thriftpoll/codegen';
-import { TApplicationException, serialize } from '@thriftpoll/protocol';
+import { serialize } from '@thriftpoll/protocol';
 import { RpcOptionError, type ClientOptions, type TransportName } from '@thriftpoll/rpc';
 import { createGenericClient } from '../client';
 import { describeService } from '../describe';
@@ -179,11 +179,9 @@ async function run(io: CallCliIo, options: CallOptionsParsed, target: string, js
       io.stdout(`${JSON.stringify(error, null, 2)}\n`);
       return CALL_EXIT.EXCEPTION;
     }
-    if (error instanceof TApplicationException || error instanceof Error) {
-      io.stderr(`thriftpoll call: ${explainFailure(error, { address: options.address, transport, protocol: options.protocol, multiplexed: options.multiplexed !== undefined, service: service.name, method: method.name })}\n`);
-      return CALL_EXIT.FAILED;
-    }
-    throw error;
+    const attempted = { address: options.address, transport, protocol: options.protocol, multiplexed: options.multiplexed !== undefined, service: service.name, method: method.name };
+    io.stderr(`thriftpoll call: ${explainFailure(error, attempted)}\n`);
+    return CALL_EXIT.FAILED;
   } finally {
     await client.$close();
   }

@@ -43,7 +43,7 @@ function quotedBytes(error: unknown): Uint8Array | undefined {
  * One line for a failed call: what was seen, what was expected, what to try. When the reply's first bytes are
  * known, they say which transport the server answered in.
  */
-export function explainFailure(error: Error, attempted: Attempted): string {
+export function explainFailure(error: unknown, attempted: Attempted): string {
   const sent = `${attempted.transport === 'theader' ? 'header' : attempted.transport}/${attempted.protocol}`;
   if (error instanceof TApplicationException) {
     const base = `the server answered ${attempted.service}.${attempted.method} with TApplicationException ${error.code}: ${error.message}`;
@@ -51,7 +51,7 @@ export function explainFailure(error: Error, attempted: Attempted): string {
     if (error.code === 'UNSUPPORTED_CLIENT_TYPE' || error.code === 'INVALID_PROTOCOL') return `${base}; try the transport and protocol the message names`;
     return base;
   }
-  if (!(error instanceof RpcError)) return error.message;
+  if (!(error instanceof RpcError)) return error instanceof Error ? error.message : String(error);
   switch (error.code) {
     case 'ECONNREFUSED':
       return `${attempted.address} refused the connection (nothing listens there); check --address`;
