@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { memoryHost } from '@thriftpoll/codegen';
 import { binaryProtocol, compactProtocol, deserialize, serialize, TProtocolException, type StructCodec } from '@thriftpoll/protocol';
-import { GenericLoadError, GenericValueError, loadIdl, type GenericIdl, type JsonObject } from '@thriftpoll/generic';
+import { GenericLoadError, GenericValueError, describeService, loadIdl, type GenericIdl, type JsonObject } from '@thriftpoll/generic';
 import { loadGenerated } from '../rpc/helpers/generated';
 
 /*
@@ -211,4 +211,13 @@ describe('names', () => {
     const both = loadIdl(['/idl/calc.thrift', '/idl/shared.thrift'], { host });
     expect(() => both.service('Calculator')).toThrow("service name 'Calculator' is ambiguous: calc.Calculator, shared.Calculator; qualify it");
   });
+});
+
+test('describeService lists typedefs and the types behind them, each once', () => {
+  const typedefs = loadIdl('/t.thrift', {
+    host: memoryHost({ '/t.thrift': 'typedef i32 MyInteger\ntypedef list<Item> Items\nstruct Item { 1: MyInteger n = 3 }\nservice S { Items get(1: MyInteger x, 2: Items more) }' }),
+  });
+  expect(describeService(typedefs.schema, typedefs.service('S'))).toBe(
+    'service S {\n  Items get(1: MyInteger x, 2: Items more)\n}\n\ntypedef list<Item> Items\n\nstruct Item {\n  1: MyInteger n = 3\n}\n\ntypedef i32 MyInteger\n',
+  );
 });

@@ -16,6 +16,8 @@ export function describeService(schema: Schema, service: GenericService, methodN
     if (type.kind === 'list' || type.kind === 'set') return `${type.kind}<${typeName(type.elem)}>`;
     if (type.kind === 'map') return `map<${typeName(type.key)}, ${typeName(type.value)}>`;
     if ('file' in type) {
+      // Named types are listed after the service (a typedef, and what it stands for).
+      used.set(`${type.file}.${type.name}`, { file: type.file, name: type.name });
       const target = resolveTypedef(type);
       if ('file' in target) used.set(`${target.file}.${target.name}`, { file: target.file, name: target.name });
       else collect(target);
@@ -71,6 +73,8 @@ function describeDefinition(definition: Definition, name: string, typeName: (typ
       return [`enum ${name} { ${definition.values.map((v) => `${v.name} = ${v.value}`).join(', ')} }`];
     case 'senum':
       return [`senum ${name} { ${definition.values.map((v) => JSON.stringify(v)).join(', ')} }`];
+    case 'typedef':
+      return [`typedef ${typeName(definition.type)} ${name}`];
     default:
       return [];
   }
