@@ -14,6 +14,9 @@ import { waitFor } from '../rpc/helpers/wait';
  * servers on every transport and protocol (multiplexed services, headers, failures and their one-line hints).
  */
 
+// Several child processes per test: generous on a loaded machine.
+jest.setTimeout(120_000);
+
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'node_modules', '.bin', 'thriftpoll');
 const TUTORIAL = '/usr/share/doc/thrift-compiler/examples/tutorial.thrift';
