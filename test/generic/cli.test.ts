@@ -220,6 +220,7 @@ describe('against thriftpoll servers', () => {
       services: [
         { service: shapes, handler: handler('A'), name: 'A' },
         { service: shapes, handler: handler('B'), name: 'B' },
+        { service: shapes, handler: handler('Shapes') },
       ],
     });
     framedOnly = createServer({ service: shapes, handler: handler('F'), transport: 'framed', onError: (e) => framedErrors.push(e) });
@@ -248,10 +249,12 @@ describe('against thriftpoll servers', () => {
   });
 
   test('--multiplexed reaches the service registered under that name; --header is sent on header transports', async () => {
-    expect(json(await call(['-a', address, '--multiplexed', 'B'], 'Shapes.baseName'))).toBe('B');
-    expect(json(await call(['-a', address, '--multiplexed', 'A'], 'Shapes.lookup', '{"key": "k"}'))).toBe('A.lookup:k:-');
+    expect(json(await call(['-a', address, '--multiplexed-name', 'B'], 'Shapes.baseName'))).toBe('B');
+    expect(json(await call(['-a', address, '--multiplexed'], 'Shapes.lookup', '{"key": "k"}'))).toBe('Shapes.lookup:k:-');
+    expect(json(await call(['-a', address, '--multiplexed-name', 'A'], 'Shapes.lookup', '{"key": "k"}'))).toBe('A.lookup:k:-');
     expect(json(await call(['-a', address, '-t', 'header', '-H', 'who=me'], 'Base.baseName'))).toBe('A');
-    expect(json(await call(['-a', address, '-t', 'ttheader', '--header', 'who=me'], 'Shapes.lookup', '{"key": "k"}'))).toBe('A.lookup:k:me');
+    // TTHeader names the service (Kitex's ToService): the one registered as Shapes answers.
+    expect(json(await call(['-a', address, '-t', 'ttheader', '--header', 'who=me'], 'Shapes.lookup', '{"key": "k"}'))).toBe('Shapes.lookup:k:me');
     const dropped = await call(['-a', address, '-H', 'who=me'], 'Shapes.lookup', '{"key": "k"}');
     expect(dropped.status).toBe(1);
     expect(dropped.stderr).toContain('--header needs a transport that carries headers (--transport header or ttheader); framed has none');

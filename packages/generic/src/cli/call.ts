@@ -58,7 +58,8 @@ interface CallOptionsParsed {
   header: [string, string][];
   timeout: number;
   connectTimeout: number;
-  multiplexed?: string | true;
+  multiplexed?: boolean;
+  multiplexedName?: string;
   i64: 'string' | 'number';
   describe?: boolean;
 }
@@ -104,7 +105,8 @@ function program(io: CallCliIo): Command {
     .option('-H, --header <key=value>', 'a header sent with the call (header and ttheader transports; repeatable)', header, [] as [string, string][])
     .option('--timeout <ms>', 'milliseconds to wait for the reply', positiveMs('--timeout'), 10000)
     .option('--connect-timeout <ms>', 'milliseconds to connect', positiveMs('--connect-timeout'), 3000)
-    .option('--multiplexed [name]', "call as Service:method (Apache's TMultiplexedProtocol); name overrides the service name")
+    .option('--multiplexed', "call as Service:method (Apache's TMultiplexedProtocol)")
+    .option('--multiplexed-name <name>', 'call as <name>:method, multiplexed under the name the server registered the service with')
     .addOption(new Option('--i64 <format>', 'print i64 values as decimal strings (exact) or numbers').choices(['string', 'number']).default('string'))
     .option('--describe', 'print the service\'s methods with their argument and result types, and the types they use')
     .exitOverride()
@@ -167,7 +169,9 @@ async function run(io: CallCliIo, options: CallOptionsParsed, target: string, js
     connectTimeout: options.connectTimeout,
     mode: 'short',
   };
-  if (options.multiplexed !== undefined) clientOptions.multiplexed = options.multiplexed;
+  // A flag, not an option with an optional value: `--multiplexed Calculator.add` must not read the method as a name.
+  const multiplexed = options.multiplexedName ?? options.multiplexed === true;
+  if (multiplexed !== false) clientOptions.multiplexed = multiplexed;
   const client = createGenericClient(service, clientOptions);
   try {
     const headers = Object.fromEntries(options.header);
@@ -179,7 +183,7 @@ async function run(io: CallCliIo, options: CallOptionsParsed, target: string, js
       io.stdout(`${JSON.stringify(error, null, 2)}\n`);
       return CALL_EXIT.EXCEPTION;
     }
-    const attempted = { address: options.address, transport, protocol: options.protocol, multiplexed: options.multiplexed !== undefined, service: service.name, method: method.name };
+    const attempted = { address: options.address, transport, protocol: options.protocol, multiplexed: multiplexed !== false, service: service.name, method: method.name };
     io.stderr(`thriftpoll call: ${explainFailure(error, attempted)}\n`);
     return CALL_EXIT.FAILED;
   } finally {
