@@ -76,8 +76,8 @@ function newest(dir) {
   return latest;
 }
 
-const compiler = path.join(root, 'codegen', 'bin', 'thriftpoll.js');
-if (!fs.existsSync(path.join(root, 'codegen', 'dist', 'cli.js'))) {
+const compiler = path.join(root, 'packages', 'thriftpoll', 'bin', 'thriftpoll.js');
+if (!fs.existsSync(path.join(root, 'codegen', 'dist', 'cli.js')) || !fs.existsSync(path.join(root, 'packages', 'thriftpoll', 'dist', 'cli.js'))) {
   process.stderr.write('examples/build.js: the thriftpoll compiler is not built: run `npm install` (or `npm run build`) at the repository root\n');
   process.exit(1);
 }
