@@ -38,6 +38,19 @@ export interface ValueCodec {
   readonly textKeys?: boolean;
 }
 
+// Module constants: the package index re-exports these through getters, too slow to read once per field.
+const STOP = TType.STOP;
+const STRUCT = TType.STRUCT;
+const MIN_I64 = I64_MIN;
+const MAX_I64 = I64_MAX;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = -MAX_SAFE;
+
+/** Decimal text of an i64: through a number when exact (much faster than bigint's toString). */
+function i64Text(value: bigint): string {
+  return value >= MIN_SAFE && value <= MAX_SAFE ? String(Number(value)) : value.toString();
+}
+
 function refuse(expected: string, value: unknown, hint = ''): GenericValueError {
   return new GenericValueError(`expected ${expected}, got ${describeJson(value)}${hint}`);
 }
@@ -90,10 +103,10 @@ function i64Codec(mode: Int64Mode): ValueCodec {
         return;
       }
       const big = typeof value === 'bigint' ? value : typeof value === 'string' && INTEGER_TEXT.test(value) ? BigInt(value) : undefined;
-      if (big === undefined || big < I64_MIN || big > I64_MAX) throw refuse(expected, value);
+      if (big === undefined || big < MIN_I64 || big > MAX_I64) throw refuse(expected, value);
       writer.writeI64(big);
     },
-    read: mode === 'string' ? (reader) => reader.readI64().toString() : (reader) => i64ToNumber(reader.readI64()),
+    read: mode === 'string' ? (reader) => i64Text(reader.readI64()) : (reader) => i64ToNumber(reader.readI64()),
     fromKeyText: (key) => key,
   };
 }
@@ -147,7 +160,10 @@ function baseCodecs(mode: Int64Mode): Readonly<Record<string, ValueCodec>> {
         else if (value instanceof Uint8Array) writer.writeBinary(value);
         else throw refuse('binary (base64 text)', value);
       },
-      read: (reader) => Buffer.from(reader.readBinary()).toString('base64'),
+      read: (reader) => {
+        const bytes = reader.readBinary();
+        return (bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('base64');
+      },
       fromKeyText: (key) => key,
     },
     uuid: {
@@ -325,7 +341,7 @@ function fieldValue(value: JsonObject, field: FieldCodec): unknown {
  * nothing is written for them, and they are not set on decoded objects (no defaults are filled in).
  */
 export class StructValueCodec implements ValueCodec {
-  readonly ttype = TType.STRUCT;
+  readonly ttype = STRUCT;
   readonly label: string;
   readonly typeName: string;
   fields: readonly FieldCodec[] = [];
@@ -408,7 +424,7 @@ export class StructValueCodec implements ValueCodec {
     for (;;) {
       const header = reader.readFieldBegin();
       const type = header.type;
-      if (type === TType.STOP) break;
+      if (type === STOP) break;
       const id = header.id;
       const field = id > 0 && id < 256 ? byId[id] : this.byIdOther.get(id);
       // Unknown ids and known ids with another wire type are skipped, as generated code does.
