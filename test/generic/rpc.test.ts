@@ -282,3 +282,32 @@ test('a generic handler returning a value that does not fit answers INTERNAL_ERR
     await server.close();
   }
 });
+
+test('the typed clients\' options apply: call timeouts, default headers, mux mode, use() on a shared RpcClient', async () => {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const server = createServer({
+    service: shapes,
+    handler: {
+      ...genericShapes([]),
+      baseName: async () => {
+        await held;
+        return 'late';
+      },
+      lookup: ({ key }, ctx) => `${key as string}:${ctx.requestHeaders.tenant ?? '-'}:${ctx.requestHeaders.call ?? '-'}`,
+    },
+  });
+  const address = await server.listen({ host: '127.0.0.1', port: 0 });
+  const client = createGenericClient(shapes, { address, transport: 'theader', mode: 'mux', headers: { tenant: 't1' } });
+  try {
+    // The handler waits until released, so the 50 ms timeout is certain to pass first.
+    await expect(client.call('baseName', {}, { timeout: 50 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    expect(await client.call('lookup', { key: 'k' }, { headers: { call: 'c1' } })).toBe('k:t1:c1');
+    const shared = client.$client.use(shapes);
+    expect(await shared.call('lookup', { key: 'again' })).toBe('again:t1:-');
+  } finally {
+    release();
+    await client.$close();
+    await server.close();
+  }
+});
