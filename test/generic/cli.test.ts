@@ -185,6 +185,8 @@ describe("against Apache's Python library serving the tutorial (buffered binary)
     expect(described.stdout).toContain('enum Operation { ADD = 1, SUBTRACT = 2, MULTIPLY = 3, DIVIDE = 4 }');
     expect(described.stdout).toContain('struct Work {\n  1: i32 num1 = 0\n  2: i32 num2\n  3: Operation op\n  4: optional string comment\n}');
     expect(described.stdout).toContain('struct shared.SharedStruct {');
+    const all = await thriftpoll(['call', '--idl', TUTORIAL, '--describe']);
+    expect(all.stdout.match(/^service .*$/gm)).toEqual(['service Calculator extends shared.SharedService {', 'service SharedService {']);
     const one = await thriftpoll(['call', '--idl', TUTORIAL, '--describe', 'Calculator.add']);
     expect(one.stdout).toBe('service Calculator extends shared.SharedService {\n  i32 add(1: i32 num1, 2: i32 num2)\n}\n');
   });
@@ -282,6 +284,9 @@ describe('against thriftpoll servers', () => {
     const nobody = await call(['-a', `127.0.0.1:${port}`], 'Shapes.baseName');
     expect(nobody).toMatchObject({ status: 2, stderr: `thriftpoll call: 127.0.0.1:${port} refused the connection (nothing listens there); check --address\n` });
 
+    const noTarget = await thriftpoll(['call', '--idl', SHAPES_IDL, '-a', address]);
+    expect(noTarget.status).toBe(1);
+    expect(noTarget.stderr).toContain('name the method to call: Service.method (or use --describe to list the services)');
     const usage = await thriftpoll(['call', 'Shapes.baseName']);
     expect(usage.status).toBe(1);
     expect(usage.stderr).toContain("required option '--idl <file>' not specified");

@@ -95,7 +95,7 @@ function collect(value: string, previous: string[]): string[] {
 function program(io: CallCliIo): Command {
   return new Command('thriftpoll call')
     .description('call a method of a Thrift service, with the arguments and the result as JSON (the IDL is read at run time)')
-    .argument('<Service.method>', 'the method (own or inherited); with --describe, a service or a method')
+    .argument('[Service.method]', 'the method (own or inherited); with --describe, a service, a method, or nothing for every service')
     .argument('[json]', "the arguments as a JSON object keyed by the IDL's argument names, or - to read it from stdin", '{}')
     .requiredOption('--idl <file>', 'the .thrift file that defines (or includes) the service')
     .option('-I, --include <dir>', 'include directory, searched after the including file\'s own directory (repeatable)', collect, [] as string[])
@@ -124,7 +124,7 @@ export async function main(argv: readonly string[], io: CallCliIo = defaultIo): 
     throw error;
   }
   const options = command.opts<CallOptionsParsed>();
-  const [target, json] = command.processedArgs as [string, string];
+  const [target, json] = command.processedArgs as [string | undefined, string];
   try {
     return await run(io, options, target, json);
   } catch (error) {
@@ -145,13 +145,20 @@ function usageMessage(error: unknown): string | undefined {
   return undefined;
 }
 
-async function run(io: CallCliIo, options: CallOptionsParsed, target: string, json: string): Promise<number> {
+async function run(io: CallCliIo, options: CallOptionsParsed, target: string | undefined, json: string): Promise<number> {
   const idl = GenericIdl.load(options.idl, { includeDirs: options.include, int64: options.i64 });
   if (options.describe === true) {
+    if (target === undefined) {
+      // Every service of the files given, then of their includes (load order).
+      const services = idl.serviceNames().map((name) => describeService(idl.schema, idl.service(name)));
+      io.stdout(services.length === 0 ? `${options.idl} defines no service\n` : services.join('\n'));
+      return CALL_EXIT.OK;
+    }
     const { service, method } = resolveTarget(idl, target, true);
     io.stdout(describeService(idl.schema, service, method?.name));
     return CALL_EXIT.OK;
   }
+  if (target === undefined) throw new UsageProblem('name the method to call: Service.method (or use --describe to list the services)');
   const { service, method } = resolveTarget(idl, target, false);
   if (method === undefined) throw new UsageProblem(`name the method to call as Service.method (${service.name} has ${Object.keys(service.methods).join(', ')})`);
   if (options.address === undefined) throw new UsageProblem('--address is required to call a method (or use --describe)');
