@@ -36,6 +36,7 @@ struct Values {
   13: shared.Item item
   14: string constructor
 }
+struct Guarded { 1: required i32 toString }
 service Calculator extends shared.Base { i32 calculate(1: i32 logid, 2: Work w) }
 `;
 const SHARED = `struct Item { 1: string name }\nservice Base { string ping() }\nservice Calculator { void other() }`;
@@ -138,6 +139,13 @@ describe('values', () => {
     expect(deserialize(Values, serialize(Values, { byNumber: { '-1': 'm' } }, protocol), protocol)).toEqual({ byNumber: [['-1', 'm']] });
     // Enum values the IDL does not name decode as their number.
     expect(deserialize(Work, serialize(Work, { op: 9 }, protocol), protocol)).toEqual({ op: 9 });
+  });
+
+  test('fields named like Object.prototype members are read as own properties only', () => {
+    const Guarded = idl.struct('Guarded');
+    expect(encodeError(Guarded, {}).message).toBe('toString: required field of struct Guarded is missing');
+    expect(() => deserialize(Guarded, Buffer.from([0]))).toThrow('Guarded.toString (field 1) is required but was not in the input');
+    expect(deserialize(Guarded, serialize(Guarded, { toString: 5 } as unknown as JsonObject))).toEqual({ toString: 5 });
   });
 
   test('a map key named __proto__ from the peer is an ordinary key', () => {

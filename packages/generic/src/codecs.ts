@@ -376,10 +376,6 @@ export class StructValueCodec implements ValueCodec {
     this.required = fields.filter((f) => f.required);
   }
 
-  field(name: string): FieldCodec | undefined {
-    return this.byName.get(name);
-  }
-
   encode(writer: ProtocolWriter, value: JsonObject): void {
     this.write(writer, value);
   }
@@ -441,7 +437,7 @@ export class StructValueCodec implements ValueCodec {
       if (set !== 1) throw new TProtocolException(TProtocolExceptionType.INVALID_DATA, `union ${this.name} must have exactly one field set, found ${set}`);
     } else {
       for (const field of this.required) {
-        if (!(field.name in out)) {
+        if (!(field.guarded ? Object.prototype.hasOwnProperty.call(out, field.name) : field.name in out)) {
           throw new TProtocolException(TProtocolExceptionType.INVALID_DATA, `${this.name}.${field.name} (field ${field.id}) is required but was not in the input`);
         }
       }
