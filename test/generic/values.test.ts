@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { memoryHost } from '@thriftpoll/codegen';
 import { binaryProtocol, compactProtocol, deserialize, serialize, TProtocolException, type StructCodec } from '@thriftpoll/protocol';
+import { RpcOptionError } from '@thriftpoll/rpc';
 import { GenericLoadError, GenericValueError, describeService, loadIdl, type GenericIdl, type JsonObject } from '@thriftpoll/generic';
 import { loadGenerated } from '../rpc/helpers/generated';
 
@@ -159,7 +160,10 @@ describe('values', () => {
     const numbers = loadIdl('/idl/calc.thrift', { host, int64: 'number' }).struct('Values');
     expect(deserialize(numbers, serialize(Values, { big: '9007199254740991' }))).toEqual({ big: 9007199254740991 });
     expect(() => deserialize(numbers, serialize(Values, { big: '9007199254740992' }))).toThrow(/does not fit a JavaScript number exactly/);
-    expect(() => loadIdl('/idl/calc.thrift', { host, int64: 'bigint' as 'number' })).toThrow("int64 must be 'string' or 'number', got \"bigint\"");
+    expect(() => loadIdl('/idl/calc.thrift', { host, int64: 'bigint' as 'number' })).toThrow(new RpcOptionError("int64 must be 'string' or 'number', got \"bigint\""));
+    expect(() => loadIdl('/idl/calc.thrift', { host, include: ['x'] } as object)).toThrow("IDL options have no option 'include' (known: includeDirs, int64, host)");
+    expect(() => loadIdl('/idl/calc.thrift', { host, includeDirs: 'idl' as unknown as string[] })).toThrow('includeDirs must be an array of directory paths, got "idl"');
+    expect(() => loadIdl([])).toThrow('the IDL files must be a path or a non-empty array of paths, got []');
   });
 });
 

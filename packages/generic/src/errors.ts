@@ -11,7 +11,8 @@ import type { JsonValue } from './json';
  *   GenericException       (a ThriftError)           an exception the IDL declares, as JSON: thrown by generic
  *                                                    clients, and thrown by generic handlers to answer with one
  *
- * IDL files that do not compile raise the compiler's `IdlError` (from @thriftpoll/codegen) unchanged.
+ * IDL files that do not compile raise the compiler's `IdlError` (from @thriftpoll/codegen) unchanged, and bad
+ * options the runtime's `RpcOptionError` (from @thriftpoll/rpc).
  */
 
 /**

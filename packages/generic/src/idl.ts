@@ -1,8 +1,9 @@
 import { loadSchema, type CompilerHost, type Definition, type Diagnostic, type Schema, type ServiceDefinition } from '@thriftpoll/codegen';
 import type { StructCodec } from '@thriftpoll/protocol';
 import { CodecBuilder, type Int64Mode } from './codecs';
+import { RpcOptionError } from '@thriftpoll/rpc';
 import { GenericLoadError } from './errors';
-import type { JsonObject } from './json';
+import { describeJson, type JsonObject } from './json';
 import { buildService, type GenericService } from './service';
 
 export interface LoadIdlOptions {
@@ -14,7 +15,12 @@ export interface LoadIdlOptions {
   host?: CompilerHost;
 }
 
-const INT64_MODES: readonly Int64Mode[] = ['string', 'number'];
+const INT64_MODES: readonly string[] = ['string', 'number'];
+const OPTION_NAMES: readonly string[] = ['includeDirs', 'int64', 'host'];
+
+function isStringArray(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
 
 /**
  * IDL loaded at run time through the compiler's parser and resolver: codecs and service descriptors for its
@@ -36,11 +42,23 @@ export class GenericIdl {
     this.builder = new CodecBuilder(schema, int64);
   }
 
-  /** @throws IdlError (from @thriftpoll/codegen) when the IDL does not compile. */
+  /**
+   * @throws IdlError (from @thriftpoll/codegen) when the IDL does not compile; RpcOptionError (from
+   *         @thriftpoll/rpc) for options that are not what LoadIdlOptions describes.
+   */
   static load(files: string | readonly string[], options: LoadIdlOptions = {}): GenericIdl {
+    const list = typeof files === 'string' ? [files] : files;
+    if (!isStringArray(list) || list.length === 0) throw new RpcOptionError(`the IDL files must be a path or a non-empty array of paths, got ${describeJson(files)}`);
+    if (typeof options !== 'object' || options === null) throw new RpcOptionError(`IDL options must be an object, got ${describeJson(options)}`);
+    for (const key of Object.keys(options)) {
+      if (!OPTION_NAMES.includes(key)) throw new RpcOptionError(`IDL options have no option '${key}' (known: ${OPTION_NAMES.join(', ')})`);
+    }
     const int64 = options.int64 ?? 'string';
-    if (!INT64_MODES.includes(int64)) throw new GenericLoadError(`int64 must be 'string' or 'number', got ${JSON.stringify(int64)}`);
-    const { schema, warnings } = loadSchema(typeof files === 'string' ? [files] : files, { includeDirs: options.includeDirs, host: options.host });
+    if (!INT64_MODES.includes(int64)) throw new RpcOptionError(`int64 must be 'string' or 'number', got ${describeJson(int64)}`);
+    if (options.includeDirs !== undefined && !isStringArray(options.includeDirs)) {
+      throw new RpcOptionError(`includeDirs must be an array of directory paths, got ${describeJson(options.includeDirs)}`);
+    }
+    const { schema, warnings } = loadSchema(list, { includeDirs: options.includeDirs, host: options.host });
     return new GenericIdl(schema, warnings, int64);
   }
 
