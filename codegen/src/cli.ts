@@ -10,7 +10,7 @@ import { generate, type ImportExtension } from './generate';
  * The `thriftpoll` command line.
  *
  *   thriftpoll gen <files...> -o <dir> [-I <dir>]... [--int64 bigint|number] [--templates <dir>]
- *                  [--import-extension none|js|ts]
+ *                  [--import-extension none|js|ts] [--zero-values]
  *   thriftpoll schema <files...> [-I <dir>]... [-o <file>]
  *
  * Exit codes: 0 success, 1 the IDL (or a template) has errors, 2 usage error (bad options or arguments).
@@ -66,12 +66,13 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
         .choices(['none', 'js', 'ts'])
         .default('none'),
     )
+    .option('--zero-values', 'Kitex/Go-style: fields without a default decode to zero values when absent (absence is lost); default keeps presence (x?: T)')
     .option('-q, --quiet', 'print errors only (no warnings, no summary)')
     .exitOverride()
-    .action((files: string[], opts: { out: string; include: string[]; int64: 'bigint' | 'number'; templates?: string; importExtension: ImportExtension; quiet?: boolean }) => {
+    .action((files: string[], opts: { out: string; include: string[]; int64: 'bigint' | 'number'; templates?: string; importExtension: ImportExtension; zeroValues?: boolean; quiet?: boolean }) => {
       exitCode = run(io, opts.quiet === true, () => {
         const { schema, warnings } = loadSchema(files, { includeDirs: opts.include });
-        const generated = generate(schema, { int64: opts.int64, templatesDir: opts.templates, importExtension: opts.importExtension });
+        const generated = generate(schema, { int64: opts.int64, templatesDir: opts.templates, importExtension: opts.importExtension, zeroValues: opts.zeroValues === true });
         fs.mkdirSync(opts.out, { recursive: true });
         for (const file of generated) fs.writeFileSync(path.join(opts.out, file.path), file.contents);
         return { warnings, summary: `thriftpoll: wrote ${generated.length} module${generated.length === 1 ? '' : 's'} to ${opts.out}: ${generated.map((g) => g.path).join(', ')}\n` };

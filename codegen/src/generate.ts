@@ -19,6 +19,14 @@ export interface GenerateOptions {
    * `nodenext`) or `ts` (`'./shared.ts'`, for `allowImportingTsExtensions`, Deno and type-stripping runtimes).
    */
   readonly importExtension?: ImportExtension;
+  /**
+   * Kitex/Go-style zero values (`--zero-values`): fields and arguments of default requiredness without an IDL default
+   * are non-optional properties that decode to their type's zero value (`0`, `''`, `[]`, ...) when absent, and are
+   * always written. Simpler types, but absence is lost: a struct passed through (echo, proxy, cache) comes back with
+   * zero values where the peer sent nothing. Default `false`: presence is kept (`x?: T`, absent stays `undefined`),
+   * as Apache's Python and JavaScript libraries do.
+   */
+  readonly zeroValues?: boolean;
 }
 
 export type ImportExtension = 'none' | 'js' | 'ts';
@@ -46,11 +54,15 @@ export function generate(schema: Schema, options: GenerateOptions = {}): Generat
   if (importExtension !== 'none' && importExtension !== 'js' && importExtension !== 'ts') {
     throw new UsageError(`importExtension must be 'none', 'js' or 'ts', got ${JSON.stringify(importExtension)}`);
   }
+  const zeroValues = options.zeroValues ?? false;
+  if (typeof zeroValues !== 'boolean') {
+    throw new UsageError(`zeroValues must be true or false, got ${JSON.stringify(zeroValues)}`);
+  }
   const templates = loadTemplates(options.templatesDir);
   const names = schemaNames(schema);
   const out: GeneratedFile[] = [];
   for (const file of Object.values(schema.files)) {
-    const view = new ModuleViewBuilder(schema, file, names, { int64, importSuffix: importExtension === 'none' ? '' : `.${importExtension}` }).build();
+    const view = new ModuleViewBuilder(schema, file, names, { int64, zeroValues, importSuffix: importExtension === 'none' ? '' : `.${importExtension}` }).build();
     const rendered = templates.renderModule({ ...view, runtimeImports: RUNTIME_IMPORTS_MARKER }, file.name);
     const contents = formatTypeScript(pruneModuleImports(insertRuntimeImports(rendered, runtimeModule)));
     out.push({ path: `${file.name}.ts`, module: file.name, contents });

@@ -109,7 +109,7 @@ describe('module structure', () => {
       loadSchema(['/d.thrift'], { host: memory({ '/d.thrift': 'struct Old { 1: i32 x (deprecated = "use y") } (deprecated)' }) }).schema,
     )[0].contents;
     expect(deprecated).toContain('/** @deprecated */\nexport interface Old {');
-    expect(deprecated).toContain('  /** @deprecated use y */\n  x: number;');
+    expect(deprecated).toContain('  /** @deprecated use y */\n  x?: number | undefined;');
   });
 
   test('text from the IDL cannot close the generated comment early', () => {

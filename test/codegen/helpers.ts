@@ -28,6 +28,7 @@ export const GOLDEN_CASES: readonly GoldenCase[] = [
   { name: 'echo', files: [path.relative(process.cwd(), path.join(ROOT, 'idl', 'echo.thrift'))] },
   { name: 'interop', files: [fixture('interop', 'types.thrift')] },
   { name: 'interop-number', files: [fixture('interop', 'types.thrift')], generate: { int64: 'number' } },
+  { name: 'interop-zero-values', files: [fixture('interop', 'types.thrift')], generate: { zeroValues: true } },
   { name: 'names', files: [fixture('names', 'names.thrift')] },
   { name: 'uuid', files: [fixture('uuid', 'ids.thrift')] },
   { name: 'corpus', files: [fixture('corpus', 'everything.thrift')], load: { includeDirs: [fixture('corpus', 'include')] } },

@@ -389,7 +389,7 @@ describe("Apache's known bugs (what-users-ask.md), asserted as they are; thriftp
       expect(theirs.byId).toEqual({ '1': 'one', '1099511627777': 'big', '-5': 'neg' });
       // ...and writes them back wrong over Binary, right over Compact.
       const back = T.Containers.decode(protocol.createReader(apacheWrite(apacheProtocol, theirs)));
-      const keys = [...back.byId.keys()];
+      const keys = [...back.byId!.keys()];
       if (protocol === binaryProtocol) expect(keys).toEqual([1n, 0x1099511627777n, 0xfffffffbn]);
       else expect(keys).toEqual([1n, 1099511627777n, -5n]);
     }

@@ -21,6 +21,8 @@ import {
 import * as Common from './golden/interop/common';
 import * as T from './golden/interop/types';
 import * as N from './golden/interop-number/types';
+import * as Z from './golden/interop-zero-values/types';
+import * as ZCommon from './golden/interop-zero-values/common';
 import * as Echo from './golden/echo/echo';
 import * as Names from './golden/names/names';
 import * as Ids from './golden/uuid/ids';
@@ -120,7 +122,7 @@ describe.each(PROTOCOLS)('generated codecs over %s', (_name, protocol) => {
     }
   });
 
-  test('absent fields decode to their IDL defaults or zero values; optional ones stay undefined', () => {
+  test('absent fields decode to their IDL defaults, or stay undefined; encoding writes back only what was read', () => {
     // Only the required field on the wire.
     const wire = bytes(protocol, (w) => {
       w.writeStructBegin('Defaults');
@@ -133,7 +135,7 @@ describe.each(PROTOCOLS)('generated codecs over %s', (_name, protocol) => {
     const d = deserialize(T.Defaults, wire, protocol);
     expect(d).toEqual({
       opt: undefined,
-      plain: '',
+      plain: undefined,
       req: 'r',
       num: 7,
       optDefault: 100n,
@@ -146,6 +148,42 @@ describe.each(PROTOCOLS)('generated codecs over %s', (_name, protocol) => {
       flag: true,
       at: 1700000000000n,
     });
+    expect(Object.keys(d).filter((k) => d[k as keyof T.Defaults] === undefined)).toEqual(['opt', 'plain', 'maybe']);
+    // Nothing but the required field and the defaults comes back: no zero values appear.
+    const again = deserialize(T.Defaults, serialize(T.Defaults, d, protocol), protocol);
+    expect(again).toEqual(d);
+    const empty = deserialize(T.Containers, bytes(protocol, (w) => (w.writeStructBegin('Containers'), w.writeFieldStop(), w.writeStructEnd())), protocol);
+    expect(Object.values(empty).every((v) => v === undefined)).toBe(true);
+    expect(serialize(T.Containers, empty, protocol)).toEqual(Buffer.from([0]));
+  });
+
+  test('--zero-values: absent fields decode to their IDL defaults or zero values (Kitex style); optional ones stay undefined', () => {
+    const wire = bytes(protocol, (w) => {
+      w.writeStructBegin('Defaults');
+      w.writeFieldBegin(TType.STRING, 3);
+      w.writeString('r');
+      w.writeFieldEnd();
+      w.writeFieldStop();
+      w.writeStructEnd();
+    });
+    expect(deserialize(Z.Defaults, wire, protocol)).toEqual({
+      opt: undefined,
+      plain: '',
+      req: 'r',
+      num: 7,
+      optDefault: 100n,
+      status: ZCommon.Status.ACTIVE,
+      listDefault: [1, 2, 3],
+      mapDefault: new Map([['k', 'v']]),
+      origin: { x: 1.5, y: -2 },
+      maybe: undefined,
+      ratio: 0.5,
+      flag: true,
+      at: 1700000000000n,
+    });
+    const empty = deserialize(Z.Containers, Buffer.from([0]), protocol);
+    expect(empty.ints).toEqual([]);
+    expect(empty.counts).toEqual(new Map());
   });
 
   test('unknown field ids and fields of an unexpected wire type are skipped', () => {
@@ -268,10 +306,10 @@ describe('encode checks', () => {
 });
 
 describe('create()', () => {
-  test('fills defaults and zero values, keeps what is given, leaves optional fields undefined', () => {
+  test('fills defaults, keeps what is given, leaves fields without a default undefined', () => {
     const d = T.Defaults.create({ req: 'r', num: 1 });
     expect(d.num).toBe(1);
-    expect(d.plain).toBe('');
+    expect(d.plain).toBeUndefined();
     expect(d.optDefault).toBe(100n);
     expect(d.opt).toBeUndefined();
     expect(d.maybe).toBeUndefined();
@@ -281,8 +319,8 @@ describe('create()', () => {
   test('default containers and structs are fresh objects every time', () => {
     const a = T.Defaults.create({ req: 'a' });
     const b = T.Defaults.create({ req: 'b' });
-    a.listDefault.push(4);
-    a.origin.x = 99;
+    a.listDefault!.push(4);
+    a.origin!.x = 99;
     expect(b.listDefault).toEqual([1, 2, 3]);
     expect(b.origin).toEqual({ x: 1.5, y: -2 });
     const decoded = deserialize(T.Defaults, serialize(T.Defaults, { req: 'c' } as T.Defaults));
@@ -290,7 +328,10 @@ describe('create()', () => {
   });
 
   test('structs without required fields take no argument', () => {
-    expect(T.Containers.create()).toEqual({
+    const created = T.Containers.create();
+    expect(Object.keys(created)).toHaveLength(13);
+    expect(Object.values(created).every((v) => v === undefined)).toBe(true);
+    expect(Z.Containers.create()).toEqual({
       ints: [],
       names: new Set(),
       counts: new Map(),
@@ -321,10 +362,26 @@ describe('exceptions', () => {
     expect(T.NotFound.create({ id: 1n })).toEqual(new T.NotFound({ id: 1n }));
   });
 
-  test('without a message field, the message is the exception name', () => {
+  test('without a message field, the message lists the fields that are set (String(e), logs and stacks show them)', () => {
     const e = new T.Invalid({ code: 3 });
-    expect(e.message).toBe('Invalid');
+    expect(e.message).toBe('code=3');
+    expect(String(e)).toBe('Invalid: code=3');
     expect(e.reason).toBeUndefined();
+    const decoded = roundTrip(T.Invalid, new T.Invalid({ code: 4, reason: 'Cannot divide by 0' }), compactProtocol);
+    expect(String(decoded)).toBe('Invalid: code=4 reason="Cannot divide by 0"');
+    expect(decoded.stack).toMatch(/^Invalid: code=4 reason="Cannot divide by 0"\n/);
+  });
+
+  test('a string message field keeps its presence: absent stays absent through decode and encode', () => {
+    for (const [, protocol] of PROTOCOLS) {
+      const absent = roundTrip(T.NotFound, new T.NotFound({ id: 1n }), protocol);
+      expect(Object.prototype.hasOwnProperty.call(absent, 'message')).toBe(false);
+      expect(String(absent)).toBe('NotFound');
+      expect(serialize(T.NotFound, absent, protocol)).toEqual(serialize(T.NotFound, new T.NotFound({ id: 1n }), protocol));
+      const empty = roundTrip(T.NotFound, new T.NotFound({ message: '' }), protocol);
+      expect(Object.prototype.hasOwnProperty.call(empty, 'message')).toBe(true);
+      expect(empty.id).toBeUndefined();
+    }
   });
 
   test('round-trip through both protocols as structs', () => {
@@ -339,8 +396,9 @@ describe('exceptions', () => {
   test('fields named like Error members are escaped, and a non-string message field does not replace Error.message', () => {
     const f = new Names.Failure({ name_: 'n', stack_: 's', message_: 5, cause_: 'c', toString_: 't' });
     expect(f.name).toBe('Failure');
-    expect(f.message).toBe('Failure');
-    expect(String(f)).toBe('Failure: Failure');
+    // The message names the fields as the IDL does.
+    expect(f.message).toBe('name="n" stack="s" message=5 cause="c" toString="t"');
+    expect(String(f)).toBe(`Failure: ${f.message}`);
     const back = roundTrip(Names.Failure, f, binaryProtocol);
     expect([back.name_, back.stack_, back.message_, back.cause_, back.toString_]).toEqual(['n', 's', 5, 'c', 't']);
   });
@@ -408,9 +466,9 @@ describe('uuid', () => {
     expect(back).toEqual({ ...value, id: '123e4567-e89b-12d3-a456-426614174000' });
   });
 
-  test('a uuid field with default requiredness is the nil uuid when absent; the IDL default is lower-cased', () => {
+  test('a uuid field with default requiredness stays undefined when absent; the IDL default is lower-cased', () => {
     const t = Ids.Tracked.create({ id: Ids.EXAMPLE });
-    expect(t.parent).toBe('00000000-0000-0000-0000-000000000000');
+    expect(t.parent).toBeUndefined();
     expect(t.fallback).toBe('123e4567-e89b-12d3-a456-426614174000');
     expect(Ids.EXAMPLE).toBe('123e4567-e89b-12d3-a456-426614174000');
   });
@@ -509,14 +567,14 @@ describe('service descriptors', () => {
     expectProtocolError(() => put.readArgs(binaryProtocol.createReader(empty)), /^Catalog\.put argument item \(field 1\) is required but was not in the input$/);
   });
 
-  test('absent scalar arguments decode to zero values', () => {
-    const get = T.Catalog.methods.get;
+  test('absent scalar arguments are undefined in the handler (zero values with --zero-values)', () => {
     const empty = bytes(binaryProtocol, (w) => {
       w.writeStructBegin('get_args');
       w.writeFieldStop();
       w.writeStructEnd();
     });
-    expect(get.readArgs(binaryProtocol.createReader(empty))).toEqual([0n, '']);
+    expect(T.Catalog.methods.get.readArgs(binaryProtocol.createReader(empty))).toEqual([undefined, undefined]);
+    expect(Z.Catalog.methods.get.readArgs(binaryProtocol.createReader(empty))).toEqual([0n, '']);
   });
 });
 
@@ -563,13 +621,14 @@ describe('typed clients and handlers', () => {
     ping: () => undefined,
     version: async () => '1.0',
     async get(id, locale, context) {
+      if (id === undefined || locale === undefined) throw new T.Invalid({ code: 400, reason: 'id and locale are needed' });
       if (id < 0n) throw new T.Invalid({ code: 400, reason: `bad id for ${context.method}` });
       if (id === 0n) throw new T.NotFound({ message: `no item ${id}`, id });
       return T.Everything.create({ prims: { ...fullValue().prims, s: locale }, updatedAt: id });
     },
     put: () => undefined,
     touch: () => undefined,
-    shapes: (filter) => [...filter].map((s) => ({ radius: s })),
+    shapes: (filter) => [...(filter ?? [])].map((s) => ({ radius: s })),
     counts: () => new Map([['a', 1n]]),
     echoPrims: (p) => p,
   };
@@ -599,8 +658,8 @@ describe('typed clients and handlers', () => {
       constructor_: () => undefined,
       invoker_: (delete_) => delete_,
       invoke: (value, invoker) => {
-        if (invoker < 0) throw new Names.value_({ message: 'negative', init: value });
-        return Names.reader_.create({ reader: invoker, decode: [value.writer] });
+        if (invoker === undefined || invoker < 0) throw new Names.value_({ message: 'negative', init: value });
+        return Names.reader_.create({ reader: invoker, decode: [value.writer ?? ''] });
       },
     };
     expect(Names.Greeter.methods['constructor'].propertyName).toBe('constructor_');

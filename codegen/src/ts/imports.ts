@@ -12,6 +12,7 @@ export const RUNTIME_VALUES: ReadonlySet<string> = new Set([
   'ThriftError',
   'i64ToNumber',
   'i64FromNumber',
+  'exceptionMessage',
 ]);
 
 export const RUNTIME_TYPES: ReadonlySet<string> = new Set([

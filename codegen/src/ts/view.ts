@@ -79,6 +79,8 @@ export interface FieldView {
   readonly optionalProperty: boolean;
   /** Optional in `create()` / constructor input. */
   readonly optionalInit: boolean;
+  /** Arguments: the parameter type of the handler and client methods (`T | undefined` when absence is possible). */
+  readonly paramType: string;
   /** The default value, or the zero value, applied when absent (null: stays undefined). */
   readonly init: string | null;
   /** The local can start at `init` (a primitive, not required); otherwise `init` is applied after the loop. */
@@ -218,6 +220,12 @@ export interface ModuleView {
 
 export interface ViewOptions {
   readonly int64: 'bigint' | 'number';
+  /**
+   * Kitex/Go-style zero values: default-requiredness fields (and arguments) without an IDL default are non-optional
+   * and decode to their type's zero value when absent. Off (the default), they keep presence: `x?: T`, absent
+   * stays `undefined`, as in Apache's Python and JavaScript libraries.
+   */
+  readonly zeroValues?: boolean;
   /** Appended to the paths of imports between generated modules: '' or a file extension such as '.js'. */
   readonly importSuffix?: string;
 }
@@ -456,22 +464,28 @@ export class ModuleViewBuilder {
     const isStructLike = resolved.kind === 'struct' || resolved.kind === 'union' || resolved.kind === 'exception';
     // Arguments of struct types are needed by the handler's signature: absent on the wire is an error.
     const required = f.requiredness === 'required' || (role === 'arg' && isStructLike);
+    const zeroValues = this.options.zeroValues === true;
     let init: string | null = null;
     if (f.default !== undefined && role !== 'union' && role !== 'result') {
       init = constExpression(this, f.default, f.type, false);
-    } else if (f.requiredness === 'default' && !required && role !== 'union' && role !== 'result') {
+    } else if (zeroValues && f.requiredness === 'default' && !required && role !== 'union' && role !== 'result') {
       init = type.zero;
     }
     const isErrorMessage = role === 'exception' && f.name === 'message' && resolved.kind === 'string';
     const prop = role === 'exception' ? exceptionProperty(f.name, isErrorMessage) : propertyName(f.name);
-    const optionalProperty = role === 'union' || role === 'result' || (!required && init === null) || f.requiredness === 'optional';
+    // Presence (the default): every field that is not required may be absent, whatever its type or default.
+    const optionalProperty = zeroValues
+      ? role === 'union' || role === 'result' || (!required && init === null) || f.requiredness === 'optional'
+      : !required;
     const accessExpr = access(prop);
     const local = `$${f.name}`;
     // A required field's default is for create() and constructors only: absent on the wire stays an error (as in
     // Apache's generated code), so decode starts it undefined and never falls back to the default.
     const initOnDeclare = init !== null && type.primitive && !required;
-    // Error's `message` is always a string; an optional message is "set" when it is the object's own property.
-    const present = isErrorMessage && f.requiredness === 'optional' ? `Object.prototype.hasOwnProperty.call(value, 'message')` : `${accessExpr} != null`;
+    // Error's `message` is always a string (Error.prototype.message is ''): a message that may be absent is "set"
+    // when it is the object's own property, which `new Error(undefined)` does not create.
+    const messageMayBeAbsent = f.requiredness === 'optional' || (!zeroValues && !required);
+    const present = isErrorMessage && messageMayBeAbsent ? `Object.prototype.hasOwnProperty.call(value, 'message')` : `${accessExpr} != null`;
     return {
       id: f.id,
       name: f.name,
@@ -483,6 +497,7 @@ export class ModuleViewBuilder {
       required,
       optionalProperty,
       optionalInit: !required || init !== null,
+      paramType: !required && init === null ? `${type.tsType} | undefined` : type.tsType,
       init,
       initOnDeclare,
       where,
@@ -500,11 +515,11 @@ export class ModuleViewBuilder {
     const fields = def.fields.map((f) => this.field(f, def.name, (prop) => `value.${prop}`, role));
     const hasRequiredInit = fields.some((f) => !f.optionalInit);
     const message = fields.find((f) => f.isErrorMessage);
-    let superMessage = quote(def.name);
-    if (message) {
-      const given = hasRequiredInit ? 'init.message' : 'init?.message';
-      superMessage = message.init !== null ? `${given} ?? ${message.init}` : given;
-    }
+    const given = hasRequiredInit ? 'init' : 'init?';
+    // Without an IDL `message`, the Error message lists the fields (computed before super(): the stack trace
+    // captures the message there).
+    let superMessage = fields.length === 0 ? "''" : `$exceptionMessage([${fields.map((f) => `[${quote(f.name)}, ${given}.${f.prop}${f.init !== null ? ` ?? ${f.init}` : ''}]`).join(', ')}])`;
+    if (message) superMessage = message.init !== null ? `${given}.message ?? ${message.init}` : `${given}.message`;
     const variants = def.kind !== 'union' ? [] : fields.map((f) => fields.map((g) => (g === f ? `${g.prop}: ${g.type.tsType};` : `${g.prop}?: never;`)).join(' '));
     return {
       isStruct: def.kind === 'struct',
@@ -595,7 +610,7 @@ export class ModuleViewBuilder {
   private methodView(service: ServiceDefinition, serviceName: string, fn: FunctionDefinition): MethodView {
     const owner = `${service.name}.${fn.name}`;
     const args = fn.args.map((a, i) => this.field(a, owner, () => `args[${i}]`, 'arg'));
-    const params = args.map((a) => ({ name: escapeParameter(a.name), tsType: a.type.tsType }));
+    const params = args.map((a) => ({ name: escapeParameter(a.name), tsType: a.paramType }));
     const isVoid = fn.returnType.kind === 'void';
     const success =
       fn.returnType.kind === 'void'

@@ -25,3 +25,4 @@ export { I64_MAX, I64_MIN, i64FromNumber, i64ToNumber, isI64 } from './int64';
 export { isUuid, uuidFromBytes, uuidToBytes } from './uuid';
 export { isValueType, typeName } from './wire-types';
 export { serialize, deserialize } from './serialize';
+export { exceptionMessage } from './exception-message';

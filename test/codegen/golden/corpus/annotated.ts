@@ -4,7 +4,7 @@ import { type StructCodec as $StructCodec } from '@thriftpoll/protocol';
 
 /** Only reachable through the include directory (-I). */
 export interface Tagged {
-  value: string;
+  value?: string | undefined;
 }
 
 export const Tagged: $StructCodec<Tagged> & {
@@ -15,7 +15,7 @@ export const Tagged: $StructCodec<Tagged> & {
 } = {
   create(init = {}) {
     return {
-      value: init.value ?? '',
+      value: init.value,
     };
   },
 
@@ -31,7 +31,7 @@ export const Tagged: $StructCodec<Tagged> & {
   },
 
   decode(reader) {
-    let $value: string = '';
+    let $value: string | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();

@@ -13,7 +13,7 @@ import {
 } from '@thriftpoll/protocol';
 
 export interface Meta {
-  labels: Map<string, string>;
+  labels?: Map<string, string> | undefined;
 }
 
 export const Meta: $StructCodec<Meta> & {
@@ -24,7 +24,7 @@ export const Meta: $StructCodec<Meta> & {
 } = {
   create(init = {}) {
     return {
-      labels: init.labels ?? new Map<string, string>(),
+      labels: init.labels,
     };
   },
 
@@ -78,7 +78,7 @@ export const Meta: $StructCodec<Meta> & {
     }
     reader.readStructEnd();
     return {
-      labels: $labels ?? new Map<string, string>(),
+      labels: $labels,
     };
   },
 };

@@ -44,27 +44,27 @@ export type Flavour = string;
 export interface Fields {
   name: string;
   count?: number | undefined;
-  level: Level;
-  items: string[];
-  table: Map<string, bigint>;
-  severities: Set<shared.Severity>;
-  legacyList: number[];
+  level?: Level | undefined;
+  items?: string[] | undefined;
+  table?: Map<string, bigint> | undefined;
+  severities?: Set<shared.Severity> | undefined;
+  legacyList?: number[] | undefined;
   item?: shared.Item | undefined;
   xsdOnly?: string | undefined;
   withAttrs?: string | undefined;
-  implicitFirst: boolean;
-  implicitSecond: number;
-  flavour: Flavour;
-  old: OldString;
-  id: Id;
-  data: Uint8Array;
-  blobs: Blobs;
-  severityByName: SeverityByName;
+  implicitFirst?: boolean | undefined;
+  implicitSecond?: number | undefined;
+  flavour?: Flavour | undefined;
+  old?: OldString | undefined;
+  id?: Id | undefined;
+  data?: Uint8Array | undefined;
+  blobs?: Blobs | undefined;
+  severityByName?: SeverityByName | undefined;
   /** A field named like a keyword, which the Apache grammar allows. */
-  namespace: string;
-  service: number;
-  small: number;
-  medium: number;
+  namespace?: string | undefined;
+  service?: number | undefined;
+  small?: number | undefined;
+  medium?: number | undefined;
 }
 
 export const Fields: $StructCodec<Fields> & {
@@ -99,25 +99,25 @@ export const Fields: $StructCodec<Fields> & {
       name: init.name,
       count: init.count ?? 10,
       level: init.level ?? Level.HIGH,
-      items: init.items ?? [],
-      table: init.table ?? new Map<string, bigint>(),
+      items: init.items,
+      table: init.table,
       severities: init.severities ?? new Set<shared.Severity>([shared.Severity.MINOR]),
-      legacyList: init.legacyList ?? [],
+      legacyList: init.legacyList,
       item: init.item,
       xsdOnly: init.xsdOnly,
       withAttrs: init.withAttrs,
-      implicitFirst: init.implicitFirst ?? false,
+      implicitFirst: init.implicitFirst,
       implicitSecond: init.implicitSecond ?? 1.5,
       flavour: init.flavour ?? 'vanilla',
-      old: init.old ?? '',
-      id: init.id ?? 0n,
+      old: init.old,
+      id: init.id,
       data: init.data ?? Uint8Array.of(0, 195, 191),
-      blobs: init.blobs ?? new Set<Uint8Array>(),
-      severityByName: init.severityByName ?? new Map<string, shared.Severity>(),
-      namespace: init.namespace ?? '',
-      service: init.service ?? 0,
-      small: init.small ?? 0,
-      medium: init.medium ?? 0,
+      blobs: init.blobs,
+      severityByName: init.severityByName,
+      namespace: init.namespace,
+      service: init.service,
+      small: init.small,
+      medium: init.medium,
     };
   },
 
@@ -273,18 +273,18 @@ export const Fields: $StructCodec<Fields> & {
     let $item: shared.Item | undefined;
     let $xsdOnly: string | undefined;
     let $withAttrs: string | undefined;
-    let $implicitFirst: boolean = false;
+    let $implicitFirst: boolean | undefined;
     let $implicitSecond: number = 1.5;
     let $flavour: Flavour = 'vanilla';
-    let $old: OldString = '';
-    let $id: Id = 0n;
+    let $old: OldString | undefined;
+    let $id: Id | undefined;
     let $data: Uint8Array | undefined;
     let $blobs: Blobs | undefined;
     let $severityByName: SeverityByName | undefined;
-    let $namespace: string = '';
-    let $service: number = 0;
-    let $small: number = 0;
-    let $medium: number = 0;
+    let $namespace: string | undefined;
+    let $service: number | undefined;
+    let $small: number | undefined;
+    let $medium: number | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -520,10 +520,10 @@ export const Fields: $StructCodec<Fields> & {
       name: $name,
       count: $count,
       level: $level,
-      items: $items ?? [],
-      table: $table ?? new Map<string, bigint>(),
+      items: $items,
+      table: $table,
       severities: $severities ?? new Set<shared.Severity>([shared.Severity.MINOR]),
-      legacyList: $legacyList ?? [],
+      legacyList: $legacyList,
       item: $item,
       xsdOnly: $xsdOnly,
       withAttrs: $withAttrs,
@@ -533,8 +533,8 @@ export const Fields: $StructCodec<Fields> & {
       old: $old,
       id: $id,
       data: $data ?? Uint8Array.of(0, 195, 191),
-      blobs: $blobs ?? new Set<Uint8Array>(),
-      severityByName: $severityByName ?? new Map<string, shared.Severity>(),
+      blobs: $blobs,
+      severityByName: $severityByName,
       namespace: $namespace,
       service: $service,
       small: $small,
@@ -545,7 +545,7 @@ export const Fields: $StructCodec<Fields> & {
 
 /** A recursive type. */
 export interface Tree {
-  value: number;
+  value?: number | undefined;
   children?: Tree[] | undefined;
   parent?: Tree | undefined;
 }
@@ -560,7 +560,7 @@ export const Tree: $StructCodec<Tree> & {
 } = {
   create(init = {}) {
     return {
-      value: init.value ?? 0,
+      value: init.value,
       children: init.children,
       parent: init.parent,
     };
@@ -592,7 +592,7 @@ export const Tree: $StructCodec<Tree> & {
   },
 
   decode(reader) {
-    let $value: number = 0;
+    let $value: number | undefined;
     let $children: Tree[] | undefined;
     let $parent: Tree | undefined;
     reader.readStructBegin();
@@ -758,7 +758,7 @@ export const Choice: $StructCodec<Choice> = {
 };
 
 export class Problem extends $ThriftError {
-  level: Level;
+  level?: Level | undefined;
   context?: shared.Item | undefined;
 
   constructor(init?: {
@@ -766,7 +766,7 @@ export class Problem extends $ThriftError {
     level?: Level | undefined;
     context?: shared.Item | undefined;
   }) {
-    super(init?.message ?? '');
+    super(init?.message);
     this.level = init?.level ?? Level.HIGH;
     this.context = init?.context;
   }
@@ -782,7 +782,7 @@ export class Problem extends $ThriftError {
 
   static encode(writer: $ProtocolWriter, value: Problem): void {
     writer.writeStructBegin('Problem');
-    if (value.message != null) {
+    if (Object.prototype.hasOwnProperty.call(value, 'message')) {
       writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.message);
       writer.writeFieldEnd();
@@ -802,7 +802,7 @@ export class Problem extends $ThriftError {
   }
 
   static decode(reader: $ProtocolReader): Problem {
-    let $message: string = '';
+    let $message: string | undefined;
     let $level: Level = Level.HIGH;
     let $context: shared.Item | undefined;
     reader.readStructBegin();
@@ -952,7 +952,7 @@ export const DEFAULT_ITEM: Readonly<shared.Item> = { id: 7n, name: 'seven', tags
 
 export const LEAF: Readonly<Tree> = { value: 1 };
 
-const $Everything$get: $MethodDescriptor<[id: Id, level: Level], Fields> = {
+const $Everything$get: $MethodDescriptor<[id: Id | undefined, level: Level | undefined], Fields> = {
   name: 'get',
   propertyName: 'get',
   serviceName: 'Everything',
@@ -975,8 +975,8 @@ const $Everything$get: $MethodDescriptor<[id: Id, level: Level], Fields> = {
   },
 
   readArgs(reader) {
-    let $id: Id = 0n;
-    let $level: Level = 0 as Level;
+    let $id: Id | undefined;
+    let $level: Level | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -1147,7 +1147,7 @@ const $Everything$put: $MethodDescriptor<[fields: Fields], void> = {
   },
 };
 
-const $Everything$notify: $MethodDescriptor<[event: string], void> = {
+const $Everything$notify: $MethodDescriptor<[event: string | undefined], void> = {
   name: 'notify',
   propertyName: 'notify',
   serviceName: 'Everything',
@@ -1165,7 +1165,7 @@ const $Everything$notify: $MethodDescriptor<[event: string], void> = {
   },
 
   readArgs(reader) {
-    let $event: string = '';
+    let $event: string | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -1421,7 +1421,7 @@ const $Everything$nothing: $MethodDescriptor<[], Empty> = {
   },
 };
 
-const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName], Map<string, Set<Tree[]>>> = {
+const $Everything$deep: $MethodDescriptor<[blobs: Blobs | undefined, byName: SeverityByName | undefined], Map<string, Set<Tree[]>>> = {
   name: 'deep',
   propertyName: 'deep',
   serviceName: 'Everything',
@@ -1503,7 +1503,7 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    return [$blobs ?? new Set<Uint8Array>(), $byName ?? new Map<string, shared.Severity>()];
+    return [$blobs, $byName];
   },
 
   writeResult(writer, value) {
@@ -1598,19 +1598,19 @@ const $Everything$deep: $MethodDescriptor<[blobs: Blobs, byName: SeverityByName]
 /** A service that extends one from an include, with every method shape. */
 export interface EverythingHandler<Context = $ServerCallContext> extends shared.PingerHandler<Context> {
   /** A documented call. */
-  get(id: Id, level: Level, context: Context): Promise<Fields> | Fields;
+  get(id: Id | undefined, level: Level | undefined, context: Context): Promise<Fields> | Fields;
   put(fields: Fields, context: Context): Promise<void> | void;
-  notify(event: string, context: Context): Promise<void> | void;
+  notify(event: string | undefined, context: Context): Promise<void> | void;
   legacyOneway(context: Context): Promise<void> | void;
   choices(seed: Choice, context: Context): Promise<Choice[]> | Choice[];
   nothing(context: Context): Promise<Empty> | Empty;
-  deep(blobs: Blobs, byName: SeverityByName, context: Context): Promise<Map<string, Set<Tree[]>>> | Map<string, Set<Tree[]>>;
+  deep(blobs: Blobs | undefined, byName: SeverityByName | undefined, context: Context): Promise<Map<string, Set<Tree[]>>> | Map<string, Set<Tree[]>>;
 }
 
 /** A service that extends one from an include, with every method shape. */
 export class EverythingClient extends shared.PingerClient {
   /** A documented call. */
-  get(id: Id, level: Level, options?: $CallOptions): Promise<Fields> {
+  get(id: Id | undefined, level: Level | undefined, options?: $CallOptions): Promise<Fields> {
     return this.invoker.invoke($Everything$get, [id, level], options);
   }
 
@@ -1618,7 +1618,7 @@ export class EverythingClient extends shared.PingerClient {
     return this.invoker.invoke($Everything$put, [fields], options);
   }
 
-  notify(event: string, options?: $CallOptions): Promise<void> {
+  notify(event: string | undefined, options?: $CallOptions): Promise<void> {
     return this.invoker.invoke($Everything$notify, [event], options);
   }
 
@@ -1634,7 +1634,7 @@ export class EverythingClient extends shared.PingerClient {
     return this.invoker.invoke($Everything$nothing, [], options);
   }
 
-  deep(blobs: Blobs, byName: SeverityByName, options?: $CallOptions): Promise<Map<string, Set<Tree[]>>> {
+  deep(blobs: Blobs | undefined, byName: SeverityByName | undefined, options?: $CallOptions): Promise<Map<string, Set<Tree[]>>> {
     return this.invoker.invoke($Everything$deep, [blobs, byName], options);
   }
 }

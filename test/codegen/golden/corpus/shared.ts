@@ -31,8 +31,8 @@ export enum Severity {
 
 export interface Item {
   id: Id;
-  name: string;
-  tags: string[];
+  name?: string | undefined;
+  tags?: string[] | undefined;
   meta?: base.Meta | undefined;
 }
 
@@ -48,8 +48,8 @@ export const Item: $StructCodec<Item> & {
   create(init) {
     return {
       id: init.id,
-      name: init.name ?? '',
-      tags: init.tags ?? [],
+      name: init.name,
+      tags: init.tags,
       meta: init.meta,
     };
   },
@@ -85,7 +85,7 @@ export const Item: $StructCodec<Item> & {
 
   decode(reader) {
     let $id: Id | undefined;
-    let $name: string = '';
+    let $name: string | undefined;
     let $tags: string[] | undefined;
     let $meta: base.Meta | undefined;
     reader.readStructBegin();
@@ -142,20 +142,20 @@ export const Item: $StructCodec<Item> & {
     return {
       id: $id,
       name: $name,
-      tags: $tags ?? [],
+      tags: $tags,
       meta: $meta,
     };
   },
 };
 
 export class Failure extends $ThriftError {
-  severity: Severity;
+  severity?: Severity | undefined;
 
   constructor(init?: {
     message?: string | undefined;
     severity?: Severity | undefined;
   }) {
-    super(init?.message ?? '');
+    super(init?.message);
     this.severity = init?.severity ?? Severity.MAJOR;
   }
 
@@ -169,7 +169,7 @@ export class Failure extends $ThriftError {
 
   static encode(writer: $ProtocolWriter, value: Failure): void {
     writer.writeStructBegin('Failure');
-    if (value.message != null) {
+    if (Object.prototype.hasOwnProperty.call(value, 'message')) {
       writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.message);
       writer.writeFieldEnd();
@@ -184,7 +184,7 @@ export class Failure extends $ThriftError {
   }
 
   static decode(reader: $ProtocolReader): Failure {
-    let $message: string = '';
+    let $message: string | undefined;
     let $severity: Severity = Severity.MAJOR;
     reader.readStructBegin();
     for (;;) {
@@ -223,7 +223,7 @@ export type Id = base.Identifier;
 
 export const LIMIT: bigint = 1000n;
 
-const $Pinger$ping: $MethodDescriptor<[payload: string], string> = {
+const $Pinger$ping: $MethodDescriptor<[payload: string | undefined], string> = {
   name: 'ping',
   propertyName: 'ping',
   serviceName: 'Pinger',
@@ -241,7 +241,7 @@ const $Pinger$ping: $MethodDescriptor<[payload: string], string> = {
   },
 
   readArgs(reader) {
-    let $payload: string = '';
+    let $payload: string | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -306,11 +306,11 @@ const $Pinger$ping: $MethodDescriptor<[payload: string], string> = {
 };
 
 export interface PingerHandler<Context = $ServerCallContext> extends base.RootHandler<Context> {
-  ping(payload: string, context: Context): Promise<string> | string;
+  ping(payload: string | undefined, context: Context): Promise<string> | string;
 }
 
 export class PingerClient extends base.RootClient {
-  ping(payload: string, options?: $CallOptions): Promise<string> {
+  ping(payload: string | undefined, options?: $CallOptions): Promise<string> {
     return this.invoker.invoke($Pinger$ping, [payload], options);
   }
 }

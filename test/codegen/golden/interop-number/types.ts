@@ -22,6 +22,7 @@ import {
   TProtocolExceptionType as $TProtocolExceptionType,
   TType as $TType,
   ThriftError as $ThriftError,
+  exceptionMessage as $exceptionMessage,
   i64FromNumber as $i64FromNumber,
   i64ToNumber as $i64ToNumber,
 } from '@thriftpoll/protocol';
@@ -201,19 +202,19 @@ export const Primitives: $StructCodec<Primitives> & {
 };
 
 export interface Containers {
-  ints: number[];
-  names: Set<string>;
-  counts: Map<string, number>;
-  matrix: number[][];
-  byId: Map<number, string>;
-  paths: Map<number, common.Point[]>;
-  statuses: Set<common.Status>;
-  blobs: Uint8Array[];
-  nested: Map<string, Map<string, number>>;
-  flags: boolean[];
-  tags: Tags;
-  places: Places;
-  prims: Primitives[];
+  ints?: number[] | undefined;
+  names?: Set<string> | undefined;
+  counts?: Map<string, number> | undefined;
+  matrix?: number[][] | undefined;
+  byId?: Map<number, string> | undefined;
+  paths?: Map<number, common.Point[]> | undefined;
+  statuses?: Set<common.Status> | undefined;
+  blobs?: Uint8Array[] | undefined;
+  nested?: Map<string, Map<string, number>> | undefined;
+  flags?: boolean[] | undefined;
+  tags?: Tags | undefined;
+  places?: Places | undefined;
+  prims?: Primitives[] | undefined;
 }
 
 export const Containers: $StructCodec<Containers> & {
@@ -236,19 +237,19 @@ export const Containers: $StructCodec<Containers> & {
 } = {
   create(init = {}) {
     return {
-      ints: init.ints ?? [],
-      names: init.names ?? new Set<string>(),
-      counts: init.counts ?? new Map<string, number>(),
-      matrix: init.matrix ?? [],
-      byId: init.byId ?? new Map<number, string>(),
-      paths: init.paths ?? new Map<number, common.Point[]>(),
-      statuses: init.statuses ?? new Set<common.Status>(),
-      blobs: init.blobs ?? [],
-      nested: init.nested ?? new Map<string, Map<string, number>>(),
-      flags: init.flags ?? [],
-      tags: init.tags ?? [],
-      places: init.places ?? new Map<string, common.Point>(),
-      prims: init.prims ?? [],
+      ints: init.ints,
+      names: init.names,
+      counts: init.counts,
+      matrix: init.matrix,
+      byId: init.byId,
+      paths: init.paths,
+      statuses: init.statuses,
+      blobs: init.blobs,
+      nested: init.nested,
+      flags: init.flags,
+      tags: init.tags,
+      places: init.places,
+      prims: init.prims,
     };
   },
 
@@ -687,19 +688,19 @@ export const Containers: $StructCodec<Containers> & {
     }
     reader.readStructEnd();
     return {
-      ints: $ints ?? [],
-      names: $names ?? new Set<string>(),
-      counts: $counts ?? new Map<string, number>(),
-      matrix: $matrix ?? [],
-      byId: $byId ?? new Map<number, string>(),
-      paths: $paths ?? new Map<number, common.Point[]>(),
-      statuses: $statuses ?? new Set<common.Status>(),
-      blobs: $blobs ?? [],
-      nested: $nested ?? new Map<string, Map<string, number>>(),
-      flags: $flags ?? [],
-      tags: $tags ?? [],
-      places: $places ?? new Map<string, common.Point>(),
-      prims: $prims ?? [],
+      ints: $ints,
+      names: $names,
+      counts: $counts,
+      matrix: $matrix,
+      byId: $byId,
+      paths: $paths,
+      statuses: $statuses,
+      blobs: $blobs,
+      nested: $nested,
+      flags: $flags,
+      tags: $tags,
+      places: $places,
+      prims: $prims,
     };
   },
 };
@@ -707,18 +708,18 @@ export const Containers: $StructCodec<Containers> & {
 /** Defaults and requiredness. */
 export interface Defaults {
   opt?: string | undefined;
-  plain: string;
+  plain?: string | undefined;
   req: string;
-  num: number;
+  num?: number | undefined;
   optDefault?: number | undefined;
-  status: common.Status;
-  listDefault: number[];
-  mapDefault: Map<string, string>;
-  origin: common.Point;
+  status?: common.Status | undefined;
+  listDefault?: number[] | undefined;
+  mapDefault?: Map<string, string> | undefined;
+  origin?: common.Point | undefined;
   maybe?: common.Point | undefined;
-  ratio: number;
-  flag: boolean;
-  at: common.Timestamp;
+  ratio?: number | undefined;
+  flag?: boolean | undefined;
+  at?: common.Timestamp | undefined;
 }
 
 export const Defaults: $StructCodec<Defaults> & {
@@ -742,7 +743,7 @@ export const Defaults: $StructCodec<Defaults> & {
   create(init) {
     return {
       opt: init.opt,
-      plain: init.plain ?? '',
+      plain: init.plain,
       req: init.req,
       num: init.num ?? 7,
       optDefault: init.optDefault ?? 100,
@@ -838,7 +839,7 @@ export const Defaults: $StructCodec<Defaults> & {
 
   decode(reader) {
     let $opt: string | undefined;
-    let $plain: string = '';
+    let $plain: string | undefined;
     let $req: string | undefined;
     let $num: number = 7;
     let $optDefault: number = 100;
@@ -1120,14 +1121,14 @@ export const Shape: $StructCodec<Shape> = {
 };
 
 export class NotFound extends $ThriftError {
-  id: number;
+  id?: number | undefined;
 
   constructor(init?: {
     message?: string | undefined;
     id?: number | undefined;
   }) {
-    super(init?.message ?? '');
-    this.id = init?.id ?? 0;
+    super(init?.message);
+    this.id = init?.id;
   }
 
   /** Same as `new NotFound(init)`, for symmetry with structs. */
@@ -1140,7 +1141,7 @@ export class NotFound extends $ThriftError {
 
   static encode(writer: $ProtocolWriter, value: NotFound): void {
     writer.writeStructBegin('NotFound');
-    if (value.message != null) {
+    if (Object.prototype.hasOwnProperty.call(value, 'message')) {
       writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.message);
       writer.writeFieldEnd();
@@ -1155,8 +1156,8 @@ export class NotFound extends $ThriftError {
   }
 
   static decode(reader: $ProtocolReader): NotFound {
-    let $message: string = '';
-    let $id: number = 0;
+    let $message: string | undefined;
+    let $id: number | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -1198,7 +1199,7 @@ export class Invalid extends $ThriftError {
     code: number;
     reason?: string | undefined;
   }) {
-    super('Invalid');
+    super($exceptionMessage([['code', init.code], ['reason', init.reason]]));
     this.code = init.code;
     this.reason = init.reason;
   }
@@ -1269,7 +1270,7 @@ export interface Everything {
   shape?: Shape | undefined;
   defaults?: Defaults | undefined;
   lastError?: NotFound | undefined;
-  updatedAt: common.Timestamp;
+  updatedAt?: common.Timestamp | undefined;
 }
 
 export const Everything: $StructCodec<Everything> & {
@@ -1290,7 +1291,7 @@ export const Everything: $StructCodec<Everything> & {
       shape: init.shape,
       defaults: init.defaults,
       lastError: init.lastError,
-      updatedAt: init.updatedAt ?? 0,
+      updatedAt: init.updatedAt,
     };
   },
 
@@ -1335,7 +1336,7 @@ export const Everything: $StructCodec<Everything> & {
     let $shape: Shape | undefined;
     let $defaults: Defaults | undefined;
     let $lastError: NotFound | undefined;
-    let $updatedAt: common.Timestamp = 0;
+    let $updatedAt: common.Timestamp | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -1565,7 +1566,7 @@ export const Base: $ServiceDescriptor<BaseClient, BaseHandler> = {
   createClient: (invoker) => new BaseClient(invoker),
 };
 
-const $Catalog$get: $MethodDescriptor<[id: number, locale: string], Everything> = {
+const $Catalog$get: $MethodDescriptor<[id: number | undefined, locale: string | undefined], Everything> = {
   name: 'get',
   propertyName: 'get',
   serviceName: 'Catalog',
@@ -1588,8 +1589,8 @@ const $Catalog$get: $MethodDescriptor<[id: number, locale: string], Everything> 
   },
 
   readArgs(reader) {
-    let $id: number = 0;
-    let $locale: string = '';
+    let $id: number | undefined;
+    let $locale: string | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -1781,7 +1782,7 @@ const $Catalog$put: $MethodDescriptor<[item: Everything], void> = {
   },
 };
 
-const $Catalog$touch: $MethodDescriptor<[id: number, at: common.Timestamp], void> = {
+const $Catalog$touch: $MethodDescriptor<[id: number | undefined, at: common.Timestamp | undefined], void> = {
   name: 'touch',
   propertyName: 'touch',
   serviceName: 'Catalog',
@@ -1804,8 +1805,8 @@ const $Catalog$touch: $MethodDescriptor<[id: number, at: common.Timestamp], void
   },
 
   readArgs(reader) {
-    let $id: number = 0;
-    let $at: common.Timestamp = 0;
+    let $id: number | undefined;
+    let $at: common.Timestamp | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -1858,7 +1859,7 @@ const $Catalog$touch: $MethodDescriptor<[id: number, at: common.Timestamp], void
   },
 };
 
-const $Catalog$shapes: $MethodDescriptor<[filter: Set<common.Status>], Shape[]> = {
+const $Catalog$shapes: $MethodDescriptor<[filter: Set<common.Status> | undefined], Shape[]> = {
   name: 'shapes',
   propertyName: 'shapes',
   serviceName: 'Catalog',
@@ -1910,7 +1911,7 @@ const $Catalog$shapes: $MethodDescriptor<[filter: Set<common.Status>], Shape[]> 
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    return [$filter ?? new Set<common.Status>()];
+    return [$filter];
   },
 
   writeResult(writer, value) {
@@ -2134,16 +2135,16 @@ const $Catalog$echoPrims: $MethodDescriptor<[p: Primitives], Primitives> = {
 };
 
 export interface CatalogHandler<Context = $ServerCallContext> extends BaseHandler<Context> {
-  get(id: number, locale: string, context: Context): Promise<Everything> | Everything;
+  get(id: number | undefined, locale: string | undefined, context: Context): Promise<Everything> | Everything;
   put(item: Everything, context: Context): Promise<void> | void;
-  touch(id: number, at: common.Timestamp, context: Context): Promise<void> | void;
-  shapes(filter: Set<common.Status>, context: Context): Promise<Shape[]> | Shape[];
+  touch(id: number | undefined, at: common.Timestamp | undefined, context: Context): Promise<void> | void;
+  shapes(filter: Set<common.Status> | undefined, context: Context): Promise<Shape[]> | Shape[];
   counts(context: Context): Promise<Map<string, number>> | Map<string, number>;
   echoPrims(p: Primitives, context: Context): Promise<Primitives> | Primitives;
 }
 
 export class CatalogClient extends BaseClient {
-  get(id: number, locale: string, options?: $CallOptions): Promise<Everything> {
+  get(id: number | undefined, locale: string | undefined, options?: $CallOptions): Promise<Everything> {
     return this.invoker.invoke($Catalog$get, [id, locale], options);
   }
 
@@ -2151,11 +2152,11 @@ export class CatalogClient extends BaseClient {
     return this.invoker.invoke($Catalog$put, [item], options);
   }
 
-  touch(id: number, at: common.Timestamp, options?: $CallOptions): Promise<void> {
+  touch(id: number | undefined, at: common.Timestamp | undefined, options?: $CallOptions): Promise<void> {
     return this.invoker.invoke($Catalog$touch, [id, at], options);
   }
 
-  shapes(filter: Set<common.Status>, options?: $CallOptions): Promise<Shape[]> {
+  shapes(filter: Set<common.Status> | undefined, options?: $CallOptions): Promise<Shape[]> {
     return this.invoker.invoke($Catalog$shapes, [filter], options);
   }
 

@@ -22,6 +22,7 @@ import {
   TProtocolExceptionType as $TProtocolExceptionType,
   TType as $TType,
   ThriftError as $ThriftError,
+  exceptionMessage as $exceptionMessage,
 } from '@thriftpoll/protocol';
 import * as common from './common';
 
@@ -199,19 +200,19 @@ export const Primitives: $StructCodec<Primitives> & {
 };
 
 export interface Containers {
-  ints: number[];
-  names: Set<string>;
-  counts: Map<string, bigint>;
-  matrix: number[][];
-  byId: Map<bigint, string>;
-  paths: Map<number, common.Point[]>;
-  statuses: Set<common.Status>;
-  blobs: Uint8Array[];
-  nested: Map<string, Map<string, number>>;
-  flags: boolean[];
-  tags: Tags;
-  places: Places;
-  prims: Primitives[];
+  ints?: number[] | undefined;
+  names?: Set<string> | undefined;
+  counts?: Map<string, bigint> | undefined;
+  matrix?: number[][] | undefined;
+  byId?: Map<bigint, string> | undefined;
+  paths?: Map<number, common.Point[]> | undefined;
+  statuses?: Set<common.Status> | undefined;
+  blobs?: Uint8Array[] | undefined;
+  nested?: Map<string, Map<string, number>> | undefined;
+  flags?: boolean[] | undefined;
+  tags?: Tags | undefined;
+  places?: Places | undefined;
+  prims?: Primitives[] | undefined;
 }
 
 export const Containers: $StructCodec<Containers> & {
@@ -234,19 +235,19 @@ export const Containers: $StructCodec<Containers> & {
 } = {
   create(init = {}) {
     return {
-      ints: init.ints ?? [],
-      names: init.names ?? new Set<string>(),
-      counts: init.counts ?? new Map<string, bigint>(),
-      matrix: init.matrix ?? [],
-      byId: init.byId ?? new Map<bigint, string>(),
-      paths: init.paths ?? new Map<number, common.Point[]>(),
-      statuses: init.statuses ?? new Set<common.Status>(),
-      blobs: init.blobs ?? [],
-      nested: init.nested ?? new Map<string, Map<string, number>>(),
-      flags: init.flags ?? [],
-      tags: init.tags ?? [],
-      places: init.places ?? new Map<string, common.Point>(),
-      prims: init.prims ?? [],
+      ints: init.ints,
+      names: init.names,
+      counts: init.counts,
+      matrix: init.matrix,
+      byId: init.byId,
+      paths: init.paths,
+      statuses: init.statuses,
+      blobs: init.blobs,
+      nested: init.nested,
+      flags: init.flags,
+      tags: init.tags,
+      places: init.places,
+      prims: init.prims,
     };
   },
 
@@ -685,19 +686,19 @@ export const Containers: $StructCodec<Containers> & {
     }
     reader.readStructEnd();
     return {
-      ints: $ints ?? [],
-      names: $names ?? new Set<string>(),
-      counts: $counts ?? new Map<string, bigint>(),
-      matrix: $matrix ?? [],
-      byId: $byId ?? new Map<bigint, string>(),
-      paths: $paths ?? new Map<number, common.Point[]>(),
-      statuses: $statuses ?? new Set<common.Status>(),
-      blobs: $blobs ?? [],
-      nested: $nested ?? new Map<string, Map<string, number>>(),
-      flags: $flags ?? [],
-      tags: $tags ?? [],
-      places: $places ?? new Map<string, common.Point>(),
-      prims: $prims ?? [],
+      ints: $ints,
+      names: $names,
+      counts: $counts,
+      matrix: $matrix,
+      byId: $byId,
+      paths: $paths,
+      statuses: $statuses,
+      blobs: $blobs,
+      nested: $nested,
+      flags: $flags,
+      tags: $tags,
+      places: $places,
+      prims: $prims,
     };
   },
 };
@@ -705,18 +706,18 @@ export const Containers: $StructCodec<Containers> & {
 /** Defaults and requiredness. */
 export interface Defaults {
   opt?: string | undefined;
-  plain: string;
+  plain?: string | undefined;
   req: string;
-  num: number;
+  num?: number | undefined;
   optDefault?: bigint | undefined;
-  status: common.Status;
-  listDefault: number[];
-  mapDefault: Map<string, string>;
-  origin: common.Point;
+  status?: common.Status | undefined;
+  listDefault?: number[] | undefined;
+  mapDefault?: Map<string, string> | undefined;
+  origin?: common.Point | undefined;
   maybe?: common.Point | undefined;
-  ratio: number;
-  flag: boolean;
-  at: common.Timestamp;
+  ratio?: number | undefined;
+  flag?: boolean | undefined;
+  at?: common.Timestamp | undefined;
 }
 
 export const Defaults: $StructCodec<Defaults> & {
@@ -740,7 +741,7 @@ export const Defaults: $StructCodec<Defaults> & {
   create(init) {
     return {
       opt: init.opt,
-      plain: init.plain ?? '',
+      plain: init.plain,
       req: init.req,
       num: init.num ?? 7,
       optDefault: init.optDefault ?? 100n,
@@ -836,7 +837,7 @@ export const Defaults: $StructCodec<Defaults> & {
 
   decode(reader) {
     let $opt: string | undefined;
-    let $plain: string = '';
+    let $plain: string | undefined;
     let $req: string | undefined;
     let $num: number = 7;
     let $optDefault: bigint = 100n;
@@ -1118,14 +1119,14 @@ export const Shape: $StructCodec<Shape> = {
 };
 
 export class NotFound extends $ThriftError {
-  id: bigint;
+  id?: bigint | undefined;
 
   constructor(init?: {
     message?: string | undefined;
     id?: bigint | undefined;
   }) {
-    super(init?.message ?? '');
-    this.id = init?.id ?? 0n;
+    super(init?.message);
+    this.id = init?.id;
   }
 
   /** Same as `new NotFound(init)`, for symmetry with structs. */
@@ -1138,7 +1139,7 @@ export class NotFound extends $ThriftError {
 
   static encode(writer: $ProtocolWriter, value: NotFound): void {
     writer.writeStructBegin('NotFound');
-    if (value.message != null) {
+    if (Object.prototype.hasOwnProperty.call(value, 'message')) {
       writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.message);
       writer.writeFieldEnd();
@@ -1153,8 +1154,8 @@ export class NotFound extends $ThriftError {
   }
 
   static decode(reader: $ProtocolReader): NotFound {
-    let $message: string = '';
-    let $id: bigint = 0n;
+    let $message: string | undefined;
+    let $id: bigint | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -1196,7 +1197,7 @@ export class Invalid extends $ThriftError {
     code: number;
     reason?: string | undefined;
   }) {
-    super('Invalid');
+    super($exceptionMessage([['code', init.code], ['reason', init.reason]]));
     this.code = init.code;
     this.reason = init.reason;
   }
@@ -1267,7 +1268,7 @@ export interface Everything {
   shape?: Shape | undefined;
   defaults?: Defaults | undefined;
   lastError?: NotFound | undefined;
-  updatedAt: common.Timestamp;
+  updatedAt?: common.Timestamp | undefined;
 }
 
 export const Everything: $StructCodec<Everything> & {
@@ -1288,7 +1289,7 @@ export const Everything: $StructCodec<Everything> & {
       shape: init.shape,
       defaults: init.defaults,
       lastError: init.lastError,
-      updatedAt: init.updatedAt ?? 0n,
+      updatedAt: init.updatedAt,
     };
   },
 
@@ -1333,7 +1334,7 @@ export const Everything: $StructCodec<Everything> & {
     let $shape: Shape | undefined;
     let $defaults: Defaults | undefined;
     let $lastError: NotFound | undefined;
-    let $updatedAt: common.Timestamp = 0n;
+    let $updatedAt: common.Timestamp | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -1563,7 +1564,7 @@ export const Base: $ServiceDescriptor<BaseClient, BaseHandler> = {
   createClient: (invoker) => new BaseClient(invoker),
 };
 
-const $Catalog$get: $MethodDescriptor<[id: bigint, locale: string], Everything> = {
+const $Catalog$get: $MethodDescriptor<[id: bigint | undefined, locale: string | undefined], Everything> = {
   name: 'get',
   propertyName: 'get',
   serviceName: 'Catalog',
@@ -1586,8 +1587,8 @@ const $Catalog$get: $MethodDescriptor<[id: bigint, locale: string], Everything> 
   },
 
   readArgs(reader) {
-    let $id: bigint = 0n;
-    let $locale: string = '';
+    let $id: bigint | undefined;
+    let $locale: string | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -1779,7 +1780,7 @@ const $Catalog$put: $MethodDescriptor<[item: Everything], void> = {
   },
 };
 
-const $Catalog$touch: $MethodDescriptor<[id: bigint, at: common.Timestamp], void> = {
+const $Catalog$touch: $MethodDescriptor<[id: bigint | undefined, at: common.Timestamp | undefined], void> = {
   name: 'touch',
   propertyName: 'touch',
   serviceName: 'Catalog',
@@ -1802,8 +1803,8 @@ const $Catalog$touch: $MethodDescriptor<[id: bigint, at: common.Timestamp], void
   },
 
   readArgs(reader) {
-    let $id: bigint = 0n;
-    let $at: common.Timestamp = 0n;
+    let $id: bigint | undefined;
+    let $at: common.Timestamp | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -1856,7 +1857,7 @@ const $Catalog$touch: $MethodDescriptor<[id: bigint, at: common.Timestamp], void
   },
 };
 
-const $Catalog$shapes: $MethodDescriptor<[filter: Set<common.Status>], Shape[]> = {
+const $Catalog$shapes: $MethodDescriptor<[filter: Set<common.Status> | undefined], Shape[]> = {
   name: 'shapes',
   propertyName: 'shapes',
   serviceName: 'Catalog',
@@ -1908,7 +1909,7 @@ const $Catalog$shapes: $MethodDescriptor<[filter: Set<common.Status>], Shape[]> 
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    return [$filter ?? new Set<common.Status>()];
+    return [$filter];
   },
 
   writeResult(writer, value) {
@@ -2132,16 +2133,16 @@ const $Catalog$echoPrims: $MethodDescriptor<[p: Primitives], Primitives> = {
 };
 
 export interface CatalogHandler<Context = $ServerCallContext> extends BaseHandler<Context> {
-  get(id: bigint, locale: string, context: Context): Promise<Everything> | Everything;
+  get(id: bigint | undefined, locale: string | undefined, context: Context): Promise<Everything> | Everything;
   put(item: Everything, context: Context): Promise<void> | void;
-  touch(id: bigint, at: common.Timestamp, context: Context): Promise<void> | void;
-  shapes(filter: Set<common.Status>, context: Context): Promise<Shape[]> | Shape[];
+  touch(id: bigint | undefined, at: common.Timestamp | undefined, context: Context): Promise<void> | void;
+  shapes(filter: Set<common.Status> | undefined, context: Context): Promise<Shape[]> | Shape[];
   counts(context: Context): Promise<Map<string, bigint>> | Map<string, bigint>;
   echoPrims(p: Primitives, context: Context): Promise<Primitives> | Primitives;
 }
 
 export class CatalogClient extends BaseClient {
-  get(id: bigint, locale: string, options?: $CallOptions): Promise<Everything> {
+  get(id: bigint | undefined, locale: string | undefined, options?: $CallOptions): Promise<Everything> {
     return this.invoker.invoke($Catalog$get, [id, locale], options);
   }
 
@@ -2149,11 +2150,11 @@ export class CatalogClient extends BaseClient {
     return this.invoker.invoke($Catalog$put, [item], options);
   }
 
-  touch(id: bigint, at: common.Timestamp, options?: $CallOptions): Promise<void> {
+  touch(id: bigint | undefined, at: common.Timestamp | undefined, options?: $CallOptions): Promise<void> {
     return this.invoker.invoke($Catalog$touch, [id, at], options);
   }
 
-  shapes(filter: Set<common.Status>, options?: $CallOptions): Promise<Shape[]> {
+  shapes(filter: Set<common.Status> | undefined, options?: $CallOptions): Promise<Shape[]> {
     return this.invoker.invoke($Catalog$shapes, [filter], options);
   }
 

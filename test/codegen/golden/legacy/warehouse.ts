@@ -26,8 +26,8 @@ export enum Grade {
 }
 
 export interface Shelf {
-  label: string;
-  level: number;
+  label?: string | undefined;
+  level?: number | undefined;
 }
 
 export const Shelf: $StructCodec<Shelf> & {
@@ -39,8 +39,8 @@ export const Shelf: $StructCodec<Shelf> & {
 } = {
   create(init = {}) {
     return {
-      label: init.label ?? '',
-      level: init.level ?? 0,
+      label: init.label,
+      level: init.level,
     };
   },
 
@@ -61,8 +61,8 @@ export const Shelf: $StructCodec<Shelf> & {
   },
 
   decode(reader) {
-    let $label: string = '';
-    let $level: number = 0;
+    let $label: string | undefined;
+    let $level: number | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -101,7 +101,7 @@ export interface Location {
   bay: number;
   checked_at: bigint;
   bin?: BinAlias | undefined;
-  grade: GradeAlias;
+  grade?: GradeAlias | undefined;
 }
 
 export const Location: $StructCodec<Location> & {
@@ -220,12 +220,12 @@ export const Location: $StructCodec<Location> & {
 
 /** Containers everywhere a container may go, including as map keys (both sides containers at once). */
 export interface Inventory {
-  by_path: Map<string[], string>;
-  nested: Map<Set<number>, Map<number, Set<Map<Shelf, string>[]>>>;
+  by_path?: Map<string[], string> | undefined;
+  nested?: Map<Set<number>, Map<number, Set<Map<Shelf, string>[]>>> | undefined;
   shelves?: Set<Shelf> | undefined;
-  stock: Map<Shelf, SkuId[]>;
-  both: Map<Map<string, number>, Map<number, string>[]>;
-  listed: Map<number[], Set<string>>[];
+  stock?: Map<Shelf, SkuId[]> | undefined;
+  both?: Map<Map<string, number>, Map<number, string>[]> | undefined;
+  listed?: Map<number[], Set<string>>[] | undefined;
 }
 
 export const Inventory: $StructCodec<Inventory> & {
@@ -241,12 +241,12 @@ export const Inventory: $StructCodec<Inventory> & {
 } = {
   create(init = {}) {
     return {
-      by_path: init.by_path ?? new Map<string[], string>(),
-      nested: init.nested ?? new Map<Set<number>, Map<number, Set<Map<Shelf, string>[]>>>(),
+      by_path: init.by_path,
+      nested: init.nested,
       shelves: init.shelves,
-      stock: init.stock ?? new Map<Shelf, SkuId[]>(),
-      both: init.both ?? new Map<Map<string, number>, Map<number, string>[]>(),
-      listed: init.listed ?? [],
+      stock: init.stock,
+      both: init.both,
+      listed: init.listed,
     };
   },
 
@@ -666,21 +666,21 @@ export const Inventory: $StructCodec<Inventory> & {
     }
     reader.readStructEnd();
     return {
-      by_path: $by_path ?? new Map<string[], string>(),
-      nested: $nested ?? new Map<Set<number>, Map<number, Set<Map<Shelf, string>[]>>>(),
+      by_path: $by_path,
+      nested: $nested,
       shelves: $shelves,
-      stock: $stock ?? new Map<Shelf, SkuId[]>(),
-      both: $both ?? new Map<Map<string, number>, Map<number, string>[]>(),
-      listed: $listed ?? [],
+      stock: $stock,
+      both: $both,
+      listed: $listed,
     };
   },
 };
 
 export interface Counts {
-  sparse_one: number;
-  sparse_hundred: number;
-  far_true: boolean;
-  far_list: number[];
+  sparse_one?: number | undefined;
+  sparse_hundred?: number | undefined;
+  far_true?: boolean | undefined;
+  far_list?: number[] | undefined;
 }
 
 export const Counts: $StructCodec<Counts> & {
@@ -694,10 +694,10 @@ export const Counts: $StructCodec<Counts> & {
 } = {
   create(init = {}) {
     return {
-      sparse_one: init.sparse_one ?? 0,
-      sparse_hundred: init.sparse_hundred ?? 0,
-      far_true: init.far_true ?? false,
-      far_list: init.far_list ?? [],
+      sparse_one: init.sparse_one,
+      sparse_hundred: init.sparse_hundred,
+      far_true: init.far_true,
+      far_list: init.far_list,
     };
   },
 
@@ -732,9 +732,9 @@ export const Counts: $StructCodec<Counts> & {
   },
 
   decode(reader) {
-    let $sparse_one: number = 0;
-    let $sparse_hundred: number = 0;
-    let $far_true: boolean = false;
+    let $sparse_one: number | undefined;
+    let $sparse_hundred: number | undefined;
+    let $far_true: boolean | undefined;
     let $far_list: number[] | undefined;
     reader.readStructBegin();
     for (;;) {
@@ -790,20 +790,20 @@ export const Counts: $StructCodec<Counts> & {
       sparse_one: $sparse_one,
       sparse_hundred: $sparse_hundred,
       far_true: $far_true,
-      far_list: $far_list ?? [],
+      far_list: $far_list,
     };
   },
 };
 
 export class StockError extends $ThriftError {
-  code: number;
+  code?: number | undefined;
 
   constructor(init?: {
     code?: number | undefined;
     message?: string | undefined;
   }) {
-    super(init?.message ?? '');
-    this.code = init?.code ?? 0;
+    super(init?.message);
+    this.code = init?.code;
   }
 
   /** Same as `new StockError(init)`, for symmetry with structs. */
@@ -821,7 +821,7 @@ export class StockError extends $ThriftError {
       writer.writeI32(value.code);
       writer.writeFieldEnd();
     }
-    if (value.message != null) {
+    if (Object.prototype.hasOwnProperty.call(value, 'message')) {
       writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(value.message);
       writer.writeFieldEnd();
@@ -831,8 +831,8 @@ export class StockError extends $ThriftError {
   }
 
   static decode(reader: $ProtocolReader): StockError {
-    let $code: number = 0;
-    let $message: string = '';
+    let $code: number | undefined;
+    let $message: string | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -881,7 +881,7 @@ export const GradeAlias = Grade;
 
 export type SkuId = bigint;
 
-const $Warehouse$shelf: $MethodDescriptor<[near: ShelfRef, grade: GradeAlias], BinAlias> = {
+const $Warehouse$shelf: $MethodDescriptor<[near: ShelfRef, grade: GradeAlias | undefined], BinAlias> = {
   name: 'shelf',
   propertyName: 'shelf',
   serviceName: 'Warehouse',
@@ -904,7 +904,7 @@ const $Warehouse$shelf: $MethodDescriptor<[near: ShelfRef, grade: GradeAlias], B
 
   readArgs(reader) {
     let $near: ShelfRef | undefined;
-    let $grade: GradeAlias = 0 as Grade;
+    let $grade: GradeAlias | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -976,7 +976,7 @@ const $Warehouse$shelf: $MethodDescriptor<[near: ShelfRef, grade: GradeAlias], B
   },
 };
 
-const $Warehouse$audit: $MethodDescriptor<[paths: Map<string[], string>], Inventory> = {
+const $Warehouse$audit: $MethodDescriptor<[paths: Map<string[], string> | undefined], Inventory> = {
   name: 'audit',
   propertyName: 'audit',
   serviceName: 'Warehouse',
@@ -1048,7 +1048,7 @@ const $Warehouse$audit: $MethodDescriptor<[paths: Map<string[], string>], Invent
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    return [$paths ?? new Map<string[], string>()];
+    return [$paths];
   },
 
   writeResult(writer, value) {
@@ -1110,7 +1110,7 @@ const $Warehouse$audit: $MethodDescriptor<[paths: Map<string[], string>], Invent
   },
 };
 
-const $Warehouse$where: $MethodDescriptor<[skus: Set<SkuId>], Map<SkuId, Map<Grade, Location>>> = {
+const $Warehouse$where: $MethodDescriptor<[skus: Set<SkuId> | undefined], Map<SkuId, Map<Grade, Location>>> = {
   name: 'where',
   propertyName: 'where',
   serviceName: 'Warehouse',
@@ -1162,7 +1162,7 @@ const $Warehouse$where: $MethodDescriptor<[skus: Set<SkuId>], Map<SkuId, Map<Gra
       reader.readFieldEnd();
     }
     reader.readStructEnd();
-    return [$skus ?? new Set<SkuId>()];
+    return [$skus];
   },
 
   writeResult(writer, value) {
@@ -1241,7 +1241,7 @@ const $Warehouse$where: $MethodDescriptor<[skus: Set<SkuId>], Map<SkuId, Map<Gra
   },
 };
 
-const $Warehouse$restock: $MethodDescriptor<[count: number], void> = {
+const $Warehouse$restock: $MethodDescriptor<[count: number | undefined], void> = {
   name: 'restock',
   propertyName: 'restock',
   serviceName: 'Warehouse',
@@ -1259,7 +1259,7 @@ const $Warehouse$restock: $MethodDescriptor<[count: number], void> = {
   },
 
   readArgs(reader) {
-    let $count: number = 0;
+    let $count: number | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -1307,10 +1307,10 @@ const $Warehouse$restock: $MethodDescriptor<[count: number], void> = {
 
 export interface WarehouseHandler<Context = $ServerCallContext> {
   /** Looks a shelf up through a chain of typedefs declared before their targets. */
-  shelf(near: ShelfRef, grade: GradeAlias, context: Context): Promise<BinAlias> | BinAlias;
-  audit(paths: Map<string[], string>, context: Context): Promise<Inventory> | Inventory;
-  where(skus: Set<SkuId>, context: Context): Promise<Map<SkuId, Map<Grade, Location>>> | Map<SkuId, Map<Grade, Location>>;
-  restock(count: number, context: Context): Promise<void> | void;
+  shelf(near: ShelfRef, grade: GradeAlias | undefined, context: Context): Promise<BinAlias> | BinAlias;
+  audit(paths: Map<string[], string> | undefined, context: Context): Promise<Inventory> | Inventory;
+  where(skus: Set<SkuId> | undefined, context: Context): Promise<Map<SkuId, Map<Grade, Location>>> | Map<SkuId, Map<Grade, Location>>;
+  restock(count: number | undefined, context: Context): Promise<void> | void;
 }
 
 export class WarehouseClient {
@@ -1322,19 +1322,19 @@ export class WarehouseClient {
   }
 
   /** Looks a shelf up through a chain of typedefs declared before their targets. */
-  shelf(near: ShelfRef, grade: GradeAlias, options?: $CallOptions): Promise<BinAlias> {
+  shelf(near: ShelfRef, grade: GradeAlias | undefined, options?: $CallOptions): Promise<BinAlias> {
     return this.invoker.invoke($Warehouse$shelf, [near, grade], options);
   }
 
-  audit(paths: Map<string[], string>, options?: $CallOptions): Promise<Inventory> {
+  audit(paths: Map<string[], string> | undefined, options?: $CallOptions): Promise<Inventory> {
     return this.invoker.invoke($Warehouse$audit, [paths], options);
   }
 
-  where(skus: Set<SkuId>, options?: $CallOptions): Promise<Map<SkuId, Map<Grade, Location>>> {
+  where(skus: Set<SkuId> | undefined, options?: $CallOptions): Promise<Map<SkuId, Map<Grade, Location>>> {
     return this.invoker.invoke($Warehouse$where, [skus], options);
   }
 
-  restock(count: number, options?: $CallOptions): Promise<void> {
+  restock(count: number | undefined, options?: $CallOptions): Promise<void> {
     return this.invoker.invoke($Warehouse$restock, [count], options);
   }
 }

@@ -4,7 +4,7 @@ import { type StructCodec as $StructCodec } from '@thriftpoll/protocol';
 
 /** A module whose name is a reserved word: it is imported as `class_`. */
 export interface Map_ {
-  x: number;
+  x?: number | undefined;
 }
 
 export const Map_: $StructCodec<Map_> & {
@@ -15,7 +15,7 @@ export const Map_: $StructCodec<Map_> & {
 } = {
   create(init = {}) {
     return {
-      x: init.x ?? 0,
+      x: init.x,
     };
   },
 
@@ -31,7 +31,7 @@ export const Map_: $StructCodec<Map_> & {
   },
 
   decode(reader) {
-    let $x: number = 0;
+    let $x: number | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();

@@ -22,6 +22,7 @@ import {
   TProtocolExceptionType as $TProtocolExceptionType,
   TType as $TType,
   ThriftError as $ThriftError,
+  exceptionMessage as $exceptionMessage,
 } from '@thriftpoll/protocol';
 import * as class_ from './class';
 
@@ -33,11 +34,11 @@ export enum Map_ {
 
 /** A struct named like a global the generated code uses. */
 export interface Promise_ {
-  class: string;
-  default: number;
-  delete: boolean;
-  kind: Map_;
-  constructor_: string;
+  class?: string | undefined;
+  default?: number | undefined;
+  delete?: boolean | undefined;
+  kind?: Map_ | undefined;
+  constructor_?: string | undefined;
 }
 
 export const Promise_: $StructCodec<Promise_> & {
@@ -52,11 +53,11 @@ export const Promise_: $StructCodec<Promise_> & {
 } = {
   create(init = {}) {
     return {
-      class: init.class ?? '',
-      default: init.default ?? 0,
-      delete: init.delete ?? false,
+      class: init.class,
+      default: init.default,
+      delete: init.delete,
       kind: init.kind ?? Map_.default,
-      constructor_: init.constructor_ ?? '',
+      constructor_: init.constructor_,
     };
   },
 
@@ -92,11 +93,11 @@ export const Promise_: $StructCodec<Promise_> & {
   },
 
   decode(reader) {
-    let $class: string = '';
-    let $default: number = 0;
-    let $delete: boolean = false;
+    let $class: string | undefined;
+    let $default: number | undefined;
+    let $delete: boolean | undefined;
     let $kind: Map_ = Map_.default;
-    let $constructor: string = '';
+    let $constructor: string | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -155,7 +156,7 @@ export const Promise_: $StructCodec<Promise_> & {
 };
 
 export interface Context {
-  value: string;
+  value?: string | undefined;
 }
 
 export const Context: $StructCodec<Context> & {
@@ -166,7 +167,7 @@ export const Context: $StructCodec<Context> & {
 } = {
   create(init = {}) {
     return {
-      value: init.value ?? '',
+      value: init.value,
     };
   },
 
@@ -182,7 +183,7 @@ export const Context: $StructCodec<Context> & {
   },
 
   decode(reader) {
-    let $value: string = '';
+    let $value: string | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -210,7 +211,7 @@ export const Context: $StructCodec<Context> & {
 
 /** A struct whose name takes the client name of service Greeter. */
 export interface GreeterClient {
-  x: number;
+  x?: number | undefined;
 }
 
 export const GreeterClient: $StructCodec<GreeterClient> & {
@@ -221,7 +222,7 @@ export const GreeterClient: $StructCodec<GreeterClient> & {
 } = {
   create(init = {}) {
     return {
-      x: init.x ?? 0,
+      x: init.x,
     };
   },
 
@@ -237,7 +238,7 @@ export const GreeterClient: $StructCodec<GreeterClient> & {
   },
 
   decode(reader) {
-    let $x: number = 0;
+    let $x: number | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -265,7 +266,7 @@ export const GreeterClient: $StructCodec<GreeterClient> & {
 
 export interface Object_ {
   promise?: Promise_ | undefined;
-  maps: Map_[];
+  maps?: Map_[] | undefined;
 }
 
 export const Object_: $StructCodec<Object_> & {
@@ -278,7 +279,7 @@ export const Object_: $StructCodec<Object_> & {
   create(init = {}) {
     return {
       promise: init.promise,
-      maps: init.maps ?? [],
+      maps: init.maps,
     };
   },
 
@@ -343,17 +344,17 @@ export const Object_: $StructCodec<Object_> & {
     reader.readStructEnd();
     return {
       promise: $promise,
-      maps: $maps ?? [],
+      maps: $maps,
     };
   },
 };
 
 export class Failure extends $ThriftError {
-  name_: string;
-  stack_: string;
-  message_: number;
-  cause_: string;
-  toString_: string;
+  name_?: string | undefined;
+  stack_?: string | undefined;
+  message_?: number | undefined;
+  cause_?: string | undefined;
+  toString_?: string | undefined;
 
   constructor(init?: {
     name_?: string | undefined;
@@ -362,12 +363,12 @@ export class Failure extends $ThriftError {
     cause_?: string | undefined;
     toString_?: string | undefined;
   }) {
-    super('Failure');
-    this.name_ = init?.name_ ?? '';
-    this.stack_ = init?.stack_ ?? '';
-    this.message_ = init?.message_ ?? 0;
-    this.cause_ = init?.cause_ ?? '';
-    this.toString_ = init?.toString_ ?? '';
+    super($exceptionMessage([['name', init?.name_], ['stack', init?.stack_], ['message', init?.message_], ['cause', init?.cause_], ['toString', init?.toString_]]));
+    this.name_ = init?.name_;
+    this.stack_ = init?.stack_;
+    this.message_ = init?.message_;
+    this.cause_ = init?.cause_;
+    this.toString_ = init?.toString_;
   }
 
   /** Same as `new Failure(init)`, for symmetry with structs. */
@@ -413,11 +414,11 @@ export class Failure extends $ThriftError {
   }
 
   static decode(reader: $ProtocolReader): Failure {
-    let $name: string = '';
-    let $stack: string = '';
-    let $message: number = 0;
-    let $cause: string = '';
-    let $toString: string = '';
+    let $name: string | undefined;
+    let $stack: string | undefined;
+    let $message: number | undefined;
+    let $cause: string | undefined;
+    let $toString: string | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -550,15 +551,15 @@ export const default_: $StructCodec<default_> = {
 
 /** Named like the parameters of generated methods, with fields named like them too. */
 export interface reader_ {
-  reader: number;
-  writer: string;
-  value: string;
-  init: string;
-  args: string;
-  error: string;
+  reader?: number | undefined;
+  writer?: string | undefined;
+  value?: string | undefined;
+  init?: string | undefined;
+  args?: string | undefined;
+  error?: string | undefined;
   encode?: class_.Map_ | undefined;
-  create: class_.Set_;
-  decode: string[];
+  create?: class_.Set_ | undefined;
+  decode?: string[] | undefined;
 }
 
 export const reader_: $StructCodec<reader_> & {
@@ -577,15 +578,15 @@ export const reader_: $StructCodec<reader_> & {
 } = {
   create(init = {}) {
     return {
-      reader: init.reader ?? 0,
-      writer: init.writer ?? '',
-      value: init.value ?? '',
-      init: init.init ?? '',
-      args: init.args ?? '',
-      error: init.error ?? '',
+      reader: init.reader,
+      writer: init.writer,
+      value: init.value,
+      init: init.init,
+      args: init.args,
+      error: init.error,
       encode: init.encode,
-      create: init.create ?? 0 as class_.Set_,
-      decode: init.decode ?? [],
+      create: init.create,
+      decode: init.decode,
     };
   },
 
@@ -645,14 +646,14 @@ export const reader_: $StructCodec<reader_> & {
   },
 
   decode(reader) {
-    let $reader: number = 0;
-    let $writer: string = '';
-    let $value: string = '';
-    let $init: string = '';
-    let $args: string = '';
-    let $error: string = '';
+    let $reader: number | undefined;
+    let $writer: string | undefined;
+    let $value: string | undefined;
+    let $init: string | undefined;
+    let $args: string | undefined;
+    let $error: string | undefined;
     let $encode: class_.Map_ | undefined;
-    let $create: class_.Set_ = 0 as class_.Set_;
+    let $create: class_.Set_ | undefined;
     let $decode: string[] | undefined;
     reader.readStructBegin();
     for (;;) {
@@ -748,7 +749,7 @@ export const reader_: $StructCodec<reader_> & {
       error: $error,
       encode: $encode,
       create: $create,
-      decode: $decode ?? [],
+      decode: $decode,
     };
   },
 };
@@ -760,7 +761,7 @@ export class value_ extends $ThriftError {
     message?: string | undefined;
     init?: reader_ | undefined;
   }) {
-    super(init?.message ?? '');
+    super(init?.message);
     this.init = init?.init;
   }
 
@@ -774,7 +775,7 @@ export class value_ extends $ThriftError {
 
   static encode(writer: $ProtocolWriter, value: value_): void {
     writer.writeStructBegin('value');
-    if (value.message != null) {
+    if (Object.prototype.hasOwnProperty.call(value, 'message')) {
       writer.writeFieldBegin(11 /* STRING */, 1);
       writer.writeString(value.message);
       writer.writeFieldEnd();
@@ -789,7 +790,7 @@ export class value_ extends $ThriftError {
   }
 
   static decode(reader: $ProtocolReader): value_ {
-    let $message: string = '';
+    let $message: string | undefined;
     let $init: reader_ | undefined;
     reader.readStructBegin();
     for (;;) {
@@ -826,13 +827,13 @@ export class value_ extends $ThriftError {
 
 /** A module exporting a function named `then` would be a thenable: awaiting `import()` of it would call it. */
 export class then_ extends $ThriftError {
-  then: string;
+  then?: string | undefined;
 
   constructor(init?: {
     then?: string | undefined;
   }) {
-    super('then');
-    this.then = init?.then ?? '';
+    super($exceptionMessage([['then', init?.then]]));
+    this.then = init?.then;
   }
 
   /** Same as `new then_(init)`, for symmetry with structs. */
@@ -854,7 +855,7 @@ export class then_ extends $ThriftError {
   }
 
   static decode(reader: $ProtocolReader): then_ {
-    let $then: string = '';
+    let $then: string | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -889,7 +890,7 @@ export const ENUM_DEFAULT: Map_ = Map_.class;
 
 export const await_: string = 'a';
 
-const $Greeter$greet: $MethodDescriptor<[class_: string, options_: string, context_: Context, invoker: number], Promise_> = {
+const $Greeter$greet: $MethodDescriptor<[class_: string | undefined, options_: string | undefined, context_: Context, invoker: number | undefined], Promise_> = {
   name: 'greet',
   propertyName: 'greet',
   serviceName: 'Greeter',
@@ -921,10 +922,10 @@ const $Greeter$greet: $MethodDescriptor<[class_: string, options_: string, conte
   },
 
   readArgs(reader) {
-    let $class: string = '';
-    let $options: string = '';
+    let $class: string | undefined;
+    let $options: string | undefined;
     let $context: Context | undefined;
-    let $invoker: number = 0;
+    let $invoker: number | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -1177,7 +1178,7 @@ const $Greeter$invoker: $MethodDescriptor<[delete_: Error_], Object_> = {
   },
 };
 
-const $Greeter$invoke: $MethodDescriptor<[value: reader_, invoker: number], reader_> = {
+const $Greeter$invoke: $MethodDescriptor<[value: reader_, invoker: number | undefined], reader_> = {
   name: 'invoke',
   propertyName: 'invoke',
   serviceName: 'Greeter',
@@ -1200,7 +1201,7 @@ const $Greeter$invoke: $MethodDescriptor<[value: reader_, invoker: number], read
 
   readArgs(reader) {
     let $value: reader_ | undefined;
-    let $invoker: number = 0;
+    let $invoker: number | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -1291,10 +1292,10 @@ const $Greeter$invoke: $MethodDescriptor<[value: reader_, invoker: number], read
 };
 
 export interface GreeterHandler<Context_ = $ServerCallContext> {
-  greet(class_: string, options_: string, context_: Context, invoker: number, context: Context_): Promise<Promise_> | Promise_;
+  greet(class_: string | undefined, options_: string | undefined, context_: Context, invoker: number | undefined, context: Context_): Promise<Promise_> | Promise_;
   constructor_(let_: default_, context: Context_): Promise<void> | void;
   invoker_(delete_: Error_, context: Context_): Promise<Object_> | Object_;
-  invoke(value: reader_, invoker: number, context: Context_): Promise<reader_> | reader_;
+  invoke(value: reader_, invoker: number | undefined, context: Context_): Promise<reader_> | reader_;
 }
 
 export class GreeterClient_ {
@@ -1305,7 +1306,7 @@ export class GreeterClient_ {
     this.invoker = invoker;
   }
 
-  greet(class_: string, options_: string, context_: Context, invoker: number, options?: $CallOptions): Promise<Promise_> {
+  greet(class_: string | undefined, options_: string | undefined, context_: Context, invoker: number | undefined, options?: $CallOptions): Promise<Promise_> {
     return this.invoker.invoke($Greeter$greet, [class_, options_, context_, invoker], options);
   }
 
@@ -1317,7 +1318,7 @@ export class GreeterClient_ {
     return this.invoker.invoke($Greeter$invoker, [delete_], options);
   }
 
-  invoke(value: reader_, invoker: number, options?: $CallOptions): Promise<reader_> {
+  invoke(value: reader_, invoker: number | undefined, options?: $CallOptions): Promise<reader_> {
     return this.invoker.invoke($Greeter$invoke, [value, invoker], options);
   }
 }

@@ -8,8 +8,8 @@ import {
 } from '@thriftpoll/protocol';
 
 export interface TrafficEnv {
-  Open: boolean;
-  Env: string;
+  Open?: boolean | undefined;
+  Env?: string | undefined;
 }
 
 export const TrafficEnv: $StructCodec<TrafficEnv> & {
@@ -79,10 +79,10 @@ export const TrafficEnv: $StructCodec<TrafficEnv> & {
 };
 
 export interface Base {
-  LogID: string;
-  Caller: string;
-  Addr: string;
-  Client: string;
+  LogID?: string | undefined;
+  Caller?: string | undefined;
+  Addr?: string | undefined;
+  Client?: string | undefined;
   TrafficEnv?: TrafficEnv | undefined;
   Extra?: Map<string, string> | undefined;
 }
@@ -235,8 +235,8 @@ export const Base: $StructCodec<Base> & {
 };
 
 export interface BaseResp {
-  StatusMessage: string;
-  StatusCode: number;
+  StatusMessage?: string | undefined;
+  StatusCode?: number | undefined;
   Extra?: Map<string, string> | undefined;
 }
 

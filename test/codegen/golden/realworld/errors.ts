@@ -29,7 +29,7 @@ export class ServiceError extends $ThriftError {
     details?: Map<string, string> | undefined;
     BaseResp?: base.BaseResp | undefined;
   }) {
-    super(init.message ?? '');
+    super(init.message);
     this.code = init.code;
     this.details = init.details;
     this.BaseResp = init.BaseResp;
@@ -51,7 +51,7 @@ export class ServiceError extends $ThriftError {
     writer.writeFieldBegin(8 /* I32 */, 1);
     writer.writeI32(value.code);
     writer.writeFieldEnd();
-    if (value.message != null) {
+    if (Object.prototype.hasOwnProperty.call(value, 'message')) {
       writer.writeFieldBegin(11 /* STRING */, 2);
       writer.writeString(value.message);
       writer.writeFieldEnd();
@@ -77,7 +77,7 @@ export class ServiceError extends $ThriftError {
 
   static decode(reader: $ProtocolReader): ServiceError {
     let $code: ErrorCode | undefined;
-    let $message: string = '';
+    let $message: string | undefined;
     let $details: Map<string, string> | undefined;
     let $BaseResp: base.BaseResp | undefined;
     reader.readStructBegin();

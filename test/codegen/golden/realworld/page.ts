@@ -3,8 +3,8 @@
 import { type StructCodec as $StructCodec } from '@thriftpoll/protocol';
 
 export interface PageRequest {
-  Page: number;
-  PageSize: number;
+  Page?: number | undefined;
+  PageSize?: number | undefined;
   Cursor?: string | undefined;
 }
 
@@ -91,8 +91,8 @@ export const PageRequest: $StructCodec<PageRequest> & {
 };
 
 export interface PageInfo {
-  Total: bigint;
-  HasMore: boolean;
+  Total?: bigint | undefined;
+  HasMore?: boolean | undefined;
   NextCursor?: string | undefined;
 }
 
@@ -106,8 +106,8 @@ export const PageInfo: $StructCodec<PageInfo> & {
 } = {
   create(init = {}) {
     return {
-      Total: init.Total ?? 0n,
-      HasMore: init.HasMore ?? false,
+      Total: init.Total,
+      HasMore: init.HasMore,
       NextCursor: init.NextCursor,
     };
   },
@@ -134,8 +134,8 @@ export const PageInfo: $StructCodec<PageInfo> & {
   },
 
   decode(reader) {
-    let $Total: bigint = 0n;
-    let $HasMore: boolean = false;
+    let $Total: bigint | undefined;
+    let $HasMore: boolean | undefined;
     let $NextCursor: string | undefined;
     reader.readStructBegin();
     for (;;) {

@@ -24,9 +24,9 @@ export enum AccountState {
 }
 
 export interface Address {
-  Country: string;
-  City: string;
-  Street: string;
+  Country?: string | undefined;
+  City?: string | undefined;
+  Street?: string | undefined;
   PostalCode?: string | undefined;
   Latitude?: number | undefined;
   Longitude?: number | undefined;
@@ -45,9 +45,9 @@ export const Address: $StructCodec<Address> & {
 } = {
   create(init = {}) {
     return {
-      Country: init.Country ?? '',
-      City: init.City ?? '',
-      Street: init.Street ?? '',
+      Country: init.Country,
+      City: init.City,
+      Street: init.Street,
       PostalCode: init.PostalCode,
       Latitude: init.Latitude,
       Longitude: init.Longitude,
@@ -91,9 +91,9 @@ export const Address: $StructCodec<Address> & {
   },
 
   decode(reader) {
-    let $Country: string = '';
-    let $City: string = '';
-    let $Street: string = '';
+    let $Country: string | undefined;
+    let $City: string | undefined;
+    let $Street: string | undefined;
     let $PostalCode: string | undefined;
     let $Latitude: number | undefined;
     let $Longitude: number | undefined;
@@ -166,15 +166,15 @@ export interface User {
   ID: UserID;
   Name: string;
   Email?: string | undefined;
-  Gender: Gender;
-  State: AccountState;
-  Addresses: Address[];
-  Attributes: Map<string, string>;
-  Roles: Set<string>;
-  CreatedAt: bigint;
+  Gender?: Gender | undefined;
+  State?: AccountState | undefined;
+  Addresses?: Address[] | undefined;
+  Attributes?: Map<string, string> | undefined;
+  Roles?: Set<string> | undefined;
+  CreatedAt?: bigint | undefined;
   DeletedAt?: bigint | undefined;
   Avatar?: Uint8Array | undefined;
-  FriendIDs: UserID[];
+  FriendIDs?: UserID[] | undefined;
 }
 
 export const User: $StructCodec<User> & {
@@ -201,13 +201,13 @@ export const User: $StructCodec<User> & {
       Email: init.Email,
       Gender: init.Gender ?? Gender.UNKNOWN,
       State: init.State ?? AccountState.PENDING,
-      Addresses: init.Addresses ?? [],
-      Attributes: init.Attributes ?? new Map<string, string>(),
+      Addresses: init.Addresses,
+      Attributes: init.Attributes,
       Roles: init.Roles ?? new Set<string>(['member']),
-      CreatedAt: init.CreatedAt ?? 0n,
+      CreatedAt: init.CreatedAt,
       DeletedAt: init.DeletedAt,
       Avatar: init.Avatar,
-      FriendIDs: init.FriendIDs ?? [],
+      FriendIDs: init.FriendIDs,
     };
   },
 
@@ -301,7 +301,7 @@ export const User: $StructCodec<User> & {
     let $Addresses: Address[] | undefined;
     let $Attributes: Map<string, string> | undefined;
     let $Roles: Set<string> | undefined;
-    let $CreatedAt: bigint = 0n;
+    let $CreatedAt: bigint | undefined;
     let $DeletedAt: bigint | undefined;
     let $Avatar: Uint8Array | undefined;
     let $FriendIDs: UserID[] | undefined;
@@ -451,13 +451,13 @@ export const User: $StructCodec<User> & {
       Email: $Email,
       Gender: $Gender,
       State: $State,
-      Addresses: $Addresses ?? [],
-      Attributes: $Attributes ?? new Map<string, string>(),
+      Addresses: $Addresses,
+      Attributes: $Attributes,
       Roles: $Roles ?? new Set<string>(['member']),
       CreatedAt: $CreatedAt,
       DeletedAt: $DeletedAt,
       Avatar: $Avatar,
-      FriendIDs: $FriendIDs ?? [],
+      FriendIDs: $FriendIDs,
     };
   },
 };
@@ -741,7 +741,7 @@ export const ListUsersRequest: $StructCodec<ListUsersRequest> & {
 };
 
 export interface ListUsersResponse {
-  Users: User[];
+  Users?: User[] | undefined;
   PageInfo?: page.PageInfo | undefined;
   BaseResp: base.BaseResp;
 }
@@ -756,7 +756,7 @@ export const ListUsersResponse: $StructCodec<ListUsersResponse> & {
 } = {
   create(init) {
     return {
-      Users: init.Users ?? [],
+      Users: init.Users,
       PageInfo: init.PageInfo,
       BaseResp: init.BaseResp,
     };
@@ -835,7 +835,7 @@ export const ListUsersResponse: $StructCodec<ListUsersResponse> & {
     reader.readStructEnd();
     if ($BaseResp === undefined) throw new $TProtocolException($TProtocolExceptionType.INVALID_DATA, 'ListUsersResponse.BaseResp (field 255) is required but was not in the input');
     return {
-      Users: $Users ?? [],
+      Users: $Users,
       PageInfo: $PageInfo,
       BaseResp: $BaseResp,
     };

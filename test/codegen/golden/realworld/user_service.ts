@@ -315,7 +315,7 @@ const $UserService$UpdateUser: $MethodDescriptor<[req: user.UpdateUserRequest], 
   },
 };
 
-const $UserService$DeleteUser: $MethodDescriptor<[id: user.UserID, Base: base.Base], base.BaseResp> = {
+const $UserService$DeleteUser: $MethodDescriptor<[id: user.UserID | undefined, Base: base.Base], base.BaseResp> = {
   name: 'DeleteUser',
   propertyName: 'DeleteUser',
   serviceName: 'UserService',
@@ -337,7 +337,7 @@ const $UserService$DeleteUser: $MethodDescriptor<[id: user.UserID, Base: base.Ba
   },
 
   readArgs(reader) {
-    let $id: user.UserID = 0n;
+    let $id: user.UserID | undefined;
     let $Base: base.Base | undefined;
     reader.readStructBegin();
     for (;;) {
@@ -428,7 +428,7 @@ const $UserService$DeleteUser: $MethodDescriptor<[id: user.UserID, Base: base.Ba
   },
 };
 
-const $UserService$ReportActivity: $MethodDescriptor<[id: user.UserID, kind: string, at: bigint], void> = {
+const $UserService$ReportActivity: $MethodDescriptor<[id: user.UserID | undefined, kind: string | undefined, at: bigint | undefined], void> = {
   name: 'ReportActivity',
   propertyName: 'ReportActivity',
   serviceName: 'UserService',
@@ -456,9 +456,9 @@ const $UserService$ReportActivity: $MethodDescriptor<[id: user.UserID, kind: str
   },
 
   readArgs(reader) {
-    let $id: user.UserID = 0n;
-    let $kind: string = '';
-    let $at: bigint = 0n;
+    let $id: user.UserID | undefined;
+    let $kind: string | undefined;
+    let $at: bigint | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -522,8 +522,8 @@ export interface UserServiceHandler<Context = $ServerCallContext> {
   GetUser(req: user.GetUserRequest, context: Context): Promise<user.GetUserResponse> | user.GetUserResponse;
   ListUsers(req: user.ListUsersRequest, context: Context): Promise<user.ListUsersResponse> | user.ListUsersResponse;
   UpdateUser(req: user.UpdateUserRequest, context: Context): Promise<user.UpdateUserResponse> | user.UpdateUserResponse;
-  DeleteUser(id: user.UserID, Base: base.Base, context: Context): Promise<base.BaseResp> | base.BaseResp;
-  ReportActivity(id: user.UserID, kind: string, at: bigint, context: Context): Promise<void> | void;
+  DeleteUser(id: user.UserID | undefined, Base: base.Base, context: Context): Promise<base.BaseResp> | base.BaseResp;
+  ReportActivity(id: user.UserID | undefined, kind: string | undefined, at: bigint | undefined, context: Context): Promise<void> | void;
 }
 
 export class UserServiceClient {
@@ -546,11 +546,11 @@ export class UserServiceClient {
     return this.invoker.invoke($UserService$UpdateUser, [req], options);
   }
 
-  DeleteUser(id: user.UserID, Base: base.Base, options?: $CallOptions): Promise<base.BaseResp> {
+  DeleteUser(id: user.UserID | undefined, Base: base.Base, options?: $CallOptions): Promise<base.BaseResp> {
     return this.invoker.invoke($UserService$DeleteUser, [id, Base], options);
   }
 
-  ReportActivity(id: user.UserID, kind: string, at: bigint, options?: $CallOptions): Promise<void> {
+  ReportActivity(id: user.UserID | undefined, kind: string | undefined, at: bigint | undefined, options?: $CallOptions): Promise<void> {
     return this.invoker.invoke($UserService$ReportActivity, [id, kind, at], options);
   }
 }

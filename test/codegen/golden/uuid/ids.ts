@@ -23,10 +23,10 @@ import {
 export interface Tracked {
   id: string;
   related?: string[] | undefined;
-  names: Map<string, string>;
-  parent: string;
-  seen: Set<string>;
-  fallback: string;
+  names?: Map<string, string> | undefined;
+  parent?: string | undefined;
+  seen?: Set<string> | undefined;
+  fallback?: string | undefined;
 }
 
 export const Tracked: $StructCodec<Tracked> & {
@@ -44,9 +44,9 @@ export const Tracked: $StructCodec<Tracked> & {
     return {
       id: init.id,
       related: init.related,
-      names: init.names ?? new Map<string, string>(),
-      parent: init.parent ?? '00000000-0000-0000-0000-000000000000',
-      seen: init.seen ?? new Set<string>(),
+      names: init.names,
+      parent: init.parent,
+      seen: init.seen,
       fallback: init.fallback ?? '123e4567-e89b-12d3-a456-426614174000',
     };
   },
@@ -103,7 +103,7 @@ export const Tracked: $StructCodec<Tracked> & {
     let $id: string | undefined;
     let $related: string[] | undefined;
     let $names: Map<string, string> | undefined;
-    let $parent: string = '00000000-0000-0000-0000-000000000000';
+    let $parent: string | undefined;
     let $seen: Set<string> | undefined;
     let $fallback: string = '123e4567-e89b-12d3-a456-426614174000';
     reader.readStructBegin();
@@ -196,9 +196,9 @@ export const Tracked: $StructCodec<Tracked> & {
     return {
       id: $id,
       related: $related,
-      names: $names ?? new Map<string, string>(),
+      names: $names,
       parent: $parent,
-      seen: $seen ?? new Set<string>(),
+      seen: $seen,
       fallback: $fallback,
     };
   },
@@ -208,7 +208,7 @@ export const NIL: string = '00000000-0000-0000-0000-000000000000';
 
 export const EXAMPLE: string = '123e4567-e89b-12d3-a456-426614174000';
 
-const $Registry$find: $MethodDescriptor<[id: string], Tracked> = {
+const $Registry$find: $MethodDescriptor<[id: string | undefined], Tracked> = {
   name: 'find',
   propertyName: 'find',
   serviceName: 'Registry',
@@ -226,7 +226,7 @@ const $Registry$find: $MethodDescriptor<[id: string], Tracked> = {
   },
 
   readArgs(reader) {
-    let $id: string = '00000000-0000-0000-0000-000000000000';
+    let $id: string | undefined;
     reader.readStructBegin();
     for (;;) {
       const $$field = reader.readFieldBegin();
@@ -291,7 +291,7 @@ const $Registry$find: $MethodDescriptor<[id: string], Tracked> = {
 };
 
 export interface RegistryHandler<Context = $ServerCallContext> {
-  find(id: string, context: Context): Promise<Tracked> | Tracked;
+  find(id: string | undefined, context: Context): Promise<Tracked> | Tracked;
 }
 
 export class RegistryClient {
@@ -302,7 +302,7 @@ export class RegistryClient {
     this.invoker = invoker;
   }
 
-  find(id: string, options?: $CallOptions): Promise<Tracked> {
+  find(id: string | undefined, options?: $CallOptions): Promise<Tracked> {
     return this.invoker.invoke($Registry$find, [id], options);
   }
 }
