@@ -316,6 +316,48 @@ describe.each(PROTOCOLS)('thriftpoll <-> Apache over %s', (_name, protocol, apac
     expect(fromApache).toEqual(T.Defaults.create({ req: 'r' }));
   });
 
+  test('presence survives thriftpoll -> Apache -> thriftpoll: absent stays absent, empty stays empty, NaN stays NaN', () => {
+    // Unset default-requiredness and optional fields at every level, empty and absent containers side by side.
+    const value: T.Everything = {
+      prims: { b: false, i8v: 0, i16v: 0, i32v: 0, i64v: 0n, d: Number.NaN, s: '', bin: Buffer.alloc(0) },
+      containers: { ints: [], counts: new Map(), nested: new Map([['n', new Map([['nan', Number.NaN]])]]), tags: [] },
+      defaults: T.Defaults.create({ req: 'r' }),
+      lastError: new T.NotFound({ id: 5n }),
+    };
+    const mine = ours(protocol, (w) => T.Everything.encode(w, value));
+    const theirs = apacheRead(apacheProtocol, mine, new (apacheClass(EVERYTHING()))());
+    // Apache (like Python) keeps what was absent as null, and empty containers as empty ones.
+    const containers = theirs.containers as ApacheStruct;
+    expect([containers.names, containers.matrix, containers.byId, containers.prims]).toEqual([null, null, null, null]);
+    expect([containers.ints, containers.counts, containers.tags]).toEqual([[], {}, []]);
+    expect([theirs.shape, theirs.updatedAt, (theirs.defaults as ApacheStruct).plain, (theirs.lastError as ApacheStruct).message]).toEqual([null, null, null, null]);
+    // Apache writes back exactly the bytes it read: nothing absent became a value on either side.
+    const back = apacheWrite(apacheProtocol, theirs);
+    expect(back.equals(mine)).toBe(true);
+    const decoded = T.Everything.decode(protocol.createReader(back));
+    expect(decoded.containers?.names).toBeUndefined();
+    expect(decoded.containers?.ints).toEqual([]);
+    expect(decoded.defaults?.plain).toBeUndefined();
+    expect(decoded.updatedAt).toBeUndefined();
+    expect(Object.prototype.hasOwnProperty.call(decoded.lastError, 'message')).toBe(false);
+    expect(Number.isNaN(decoded.prims.d)).toBe(true);
+    expect(Number.isNaN(decoded.containers?.nested?.get('n')?.get('nan'))).toBe(true);
+    expect(ours(protocol, (w) => T.Everything.encode(w, decoded)).equals(mine)).toBe(true);
+  });
+
+  test('presence survives Apache -> thriftpoll -> Apache: Apache\'s nulls come back as nulls', () => {
+    const type = typeOf('Containers');
+    const sparse = new (apacheClass(type))({ ints: [], names: null, counts: {} });
+    const theirs = apacheWrite(apacheProtocol, sparse);
+    const decoded = T.Containers.decode(protocol.createReader(theirs));
+    expect(decoded).toEqual({ ints: [], counts: new Map() });
+    expect(Object.entries(decoded).filter(([, v]) => v !== undefined).map(([k]) => k)).toEqual(['ints', 'counts']);
+    const mine = ours(protocol, (w) => T.Containers.encode(w, decoded));
+    expect(mine.equals(theirs)).toBe(true);
+    const again = apacheRead(apacheProtocol, mine, new (apacheClass(type))());
+    expect([again.ints, again.names, again.counts, again.matrix]).toEqual([[], null, {}, null]);
+  });
+
   test('service args and results, through both sides\' generated service code', () => {
     const get = T.Catalog.methods.get as MethodDescriptor<[bigint, string], T.Everything>;
     const ArgsClass = apache.Catalog.Catalog_get_args;
