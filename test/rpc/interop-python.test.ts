@@ -1,0 +1,186 @@
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ServiceDescriptor } from '@thriftpoll/protocol';
+import { createClient, createServer, type ThriftServer, type TransportName } from '@thriftpoll/rpc';
+import { loadGenerated } from './helpers/generated';
+
+/*
+ * Field presence over the network with Debian's python3-thrift (Apache's Python library), through code generated
+ * by `thriftpoll gen` on our side and by Apache's compiler on Python's (fixtures/presence.thrift, peer
+ * fixtures/presence_peer.py): what one side leaves unset (None / undefined), empty containers, -0.0 and NaN arrive
+ * as they were sent, both ways, over Buffered, Framed and THeader with Binary and Compact.
+ */
+const PYTHON = '/usr/bin/python3';
+const PEER = path.join(__dirname, 'fixtures', 'presence_peer.py');
+const IDL = path.join(__dirname, 'fixtures', 'presence.thrift');
+
+interface Inner {
+  id: number;
+  note?: string;
+}
+interface Sparse {
+  flag?: boolean;
+  number?: number;
+  big?: bigint;
+  ratio?: number;
+  text?: string;
+  blob?: Uint8Array;
+  mood?: number;
+  ints?: number[];
+  names?: Set<string>;
+  scores?: Map<string, number>;
+  inner?: Inner;
+  inners?: Inner[];
+  note?: string;
+  withDefault?: number;
+}
+interface MirrorClient {
+  mirror(value: Sparse): Promise<Sparse>;
+  args(a: number | undefined, b: string | undefined, c: number[] | undefined): Promise<string>;
+  $close(): Promise<void>;
+}
+type Description = Record<string, string | Record<string, string>>;
+type ClientReport = Record<string, { sent: Description; received: Description }> & { args: string };
+
+const generated = loadGenerated('presence.thrift');
+const Mirror = generated.modules.presence.Mirror as ServiceDescriptor<MirrorClient>;
+let pythonGen: string;
+
+beforeAll(() => {
+  const probe = spawnSync(PYTHON, ['-c', 'import thrift.protocol.THeaderProtocol'], { encoding: 'utf8' });
+  if (probe.error !== undefined || probe.status !== 0) {
+    throw new Error(`python3-thrift is required (install Debian's python3-thrift; .ci/run does): ${probe.error?.message ?? probe.stderr.trim()}`);
+  }
+  pythonGen = fs.mkdtempSync(path.join(os.tmpdir(), 'thriftpoll-presence-py-'));
+  const run = spawnSync('thrift', ['--gen', 'py', '-out', pythonGen, IDL], { encoding: 'utf8' });
+  if (run.error !== undefined || run.status !== 0) {
+    throw new Error(`thrift --gen py failed (Debian's thrift-compiler is required): ${run.error?.message ?? run.stderr}`);
+  }
+});
+afterAll(() => {
+  generated.remove();
+  if (pythonGen !== undefined) fs.rmSync(pythonGen, { recursive: true, force: true });
+});
+
+type PythonTransport = 'buffered' | 'framed' | 'header';
+const MATRIX: [PythonTransport, 'binary' | 'compact'][] = [
+  ['buffered', 'binary'],
+  ['buffered', 'compact'],
+  ['framed', 'binary'],
+  ['framed', 'compact'],
+  ['header', 'binary'],
+  ['header', 'compact'],
+];
+
+function runPythonClient(port: number, transport: string, protocol: string): Promise<ClientReport> {
+  const args = [PEER, 'client', '--gen', pythonGen, '--port', String(port), '--transport', transport, '--protocol', protocol];
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, args, { timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`python client failed: ${error.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout) as ClientReport);
+    });
+  });
+}
+
+async function startPythonServer(transport: 'header' | 'framed-header'): Promise<{ port: number; process: ChildProcess }> {
+  const child = spawn(PYTHON, [PEER, 'server', '--gen', pythonGen, '--transport', transport], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening (\d+)/.exec(stdout);
+      if (match) resolve(Number(match[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`python server exited (${code}) before listening: ${stderr}`)));
+  });
+  return { port, process: child };
+}
+
+/** The fields that are set, recursively (jest's toEqual cannot tell an absent field from an undefined one). */
+function setFields(value: unknown): unknown {
+  if (value instanceof Map) return [...value].map(([k, v]) => [k, setFields(v)]);
+  if (value instanceof Set || Array.isArray(value)) return [...(value as Iterable<unknown>)].map(setFields);
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value instanceof Uint8Array ? Buffer.from(value) : value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, setFields(v)]));
+}
+
+const SPARSE_VALUES: readonly Sparse[] = [
+  { withDefault: 7 },
+  { text: '', number: 0, ints: [], names: new Set(), scores: new Map(), blob: Buffer.alloc(0), flag: false, withDefault: 7 },
+  { ratio: -0, scores: new Map([['nan', Number.NaN], ['neg', -0], ['inf', Number.POSITIVE_INFINITY]]), withDefault: 7 },
+  { inner: { id: 1 }, inners: [{ id: 2, note: '' }], mood: 2, big: -(2n ** 63n), withDefault: 0 },
+];
+
+describe.each(MATRIX)('python3-thrift client -> thriftpoll server, %s %s', (transport, protocol) => {
+  let server: ThriftServer;
+  const seen: Sparse[] = [];
+  const argsSeen: unknown[][] = [];
+
+  beforeAll(async () => {
+    const handler = {
+      mirror(value: Sparse): Sparse {
+        seen.push(value);
+        return value;
+      },
+      args(a: number | undefined, b: string | undefined, c: number[] | undefined): string {
+        argsSeen.push([a, b, c]);
+        return 'ok';
+      },
+    };
+    server = createServer({ service: Mirror, handler });
+    await server.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(() => server.close());
+
+  test('what Python leaves unset arrives absent and goes back absent; empty, -0.0 and NaN survive', async () => {
+    const address = server.address as { port: number };
+    const report = await runPythonClient(address.port, transport, protocol);
+    for (const name of ['nothing', 'empty', 'doubles']) expect([name, report[name].received]).toEqual([name, report[name].sent]);
+    expect(report.nothing.received).toMatchObject({ text: 'absent', ints: 'absent', inner: 'absent', mood: 'absent', withDefault: '7' });
+    expect(report.empty.received).toMatchObject({ text: '""', number: '0', ints: '[]', names: '{}', scores: '{}', blob: '0x', flag: 'false', big: 'absent' });
+    expect(report.doubles.received).toMatchObject({ ratio: '-0.0', scores: '{"inf": inf, "nan": nan, "neg": -0.0}' });
+    // Python did not send withDefault in "nested": thriftpoll applied the IDL default, as Apache does.
+    expect({ ...report.nested.received, withDefault: 'absent' }).toEqual(report.nested.sent);
+    expect(report.nested.received.withDefault).toBe('7');
+    // The handler saw exactly what Python set: nothing else, no zero values.
+    expect(setFields(seen[0])).toEqual({ withDefault: 7 });
+    expect(Object.is(seen[2].ratio, -0)).toBe(true);
+    expect(Number.isNaN(seen[2].scores?.get('nan'))).toBe(true);
+    expect(report.args).toBe('ok');
+    expect(argsSeen).toEqual([[undefined, '', undefined]]);
+  });
+});
+
+describe('thriftpoll client -> python3-thrift THeader server (which answers every transport in kind)', () => {
+  let python: { port: number; process: ChildProcess };
+  beforeAll(async () => {
+    python = await startPythonServer('header');
+  });
+  afterAll(() => python?.process.kill());
+
+  test.each(MATRIX)('%s %s: absent stays absent, empty stays empty, -0.0 and NaN survive', async (transport, protocol) => {
+    const transportName: TransportName = transport === 'header' ? 'theader' : transport;
+    const client = createClient(Mirror, { address: { host: '127.0.0.1', port: python.port }, transport: transportName, protocol, timeout: 20_000 });
+    try {
+      for (const value of SPARSE_VALUES) {
+        const back = await client.mirror(value);
+        expect(setFields(back)).toEqual(setFields(value));
+      }
+      const doubles = await client.mirror(SPARSE_VALUES[2]);
+      expect(Object.is(doubles.ratio, -0)).toBe(true);
+      expect(Object.is(doubles.scores?.get('neg'), -0)).toBe(true);
+      // Left out, withDefault arrives as its IDL default (Python's generated constructor gives it), the rest absent.
+      expect(setFields(await client.mirror({}))).toEqual({ withDefault: 7 });
+      expect(JSON.parse(await client.args(undefined, '', undefined))).toEqual(['absent', '""', 'absent']);
+      expect(JSON.parse(await client.args(0, undefined, []))).toEqual(['0', 'absent', '[]']);
+    } finally {
+      await client.$close();
+    }
+  });
+});
