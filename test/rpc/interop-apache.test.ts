@@ -1,7 +1,8 @@
-import { TApplicationException } from '@thriftpoll/protocol';
+import { TApplicationException, type ServiceDescriptor } from '@thriftpoll/protocol';
 import { createClient, createServer, type ThriftServer, type TransportName } from '@thriftpoll/rpc';
 import { apacheClient, apacheServer, call, generateApache, thrift, type ApacheModule, type ApacheProtocol, type ApacheTransport } from './helpers/apache';
 import { EchoError, EchoService } from './fixtures/echo-code-first';
+import { loadGenerated } from './helpers/generated';
 import { waitFor } from './helpers/wait';
 
 /*
@@ -177,6 +178,64 @@ describe("Apache's multiplexing (TMultiplexedProtocol / MultiplexedProcessor)", 
       await left.$close();
       await right.$close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+// thriftpoll's generated Mirror (fixtures/presence.thrift) against Apache's generated Mirror.
+const presence = loadGenerated('presence.thrift');
+afterAll(() => presence.remove());
+const apacheMirror = generateApache('presence.thrift', ['Mirror']);
+const present = (value: object) => Object.entries(value).filter(([, v]) => v !== undefined && v !== null).map(([k]) => k).sort();
+
+describe.each(MATRIX)('presence through generated code on both sides, %s %s', (transport, protocol) => {
+  interface Sparse {
+    text?: string;
+    number?: number;
+    ints?: number[];
+    names?: Set<string>;
+    scores?: Map<string, number>;
+    inner?: { id: number; note?: string };
+    withDefault?: number;
+  }
+  interface MirrorClient {
+    mirror(value: Sparse): Promise<Sparse>;
+    $close(): Promise<void>;
+  }
+  const Mirror = presence.modules.presence.Mirror as ServiceDescriptor<MirrorClient>;
+
+  test('Apache client -> thriftpoll server: Apache\'s nulls arrive absent and come back null', async () => {
+    const seen: Sparse[] = [];
+    const server = createServer({ service: Mirror, handler: { mirror: (value: Sparse) => (seen.push(value), value), describeArgs: () => '' } });
+    const address = await server.listen({ host: '127.0.0.1', port: 0 });
+    const { client, connection } = await apacheClient(apacheMirror.Mirror, (address as { port: number }).port, transport, protocol);
+    try {
+      const sent = new apacheMirror.types.Sparse({ text: '', ints: [], names: [], scores: { nan: Number.NaN }, inner: new apacheMirror.types.Inner({ id: 3 }) });
+      const reply = await call<ApacheModule>(client, 'mirror', sent);
+      expect(present(seen[0])).toEqual(['inner', 'ints', 'names', 'scores', 'text', 'withDefault']);
+      expect(seen[0].inner).toEqual({ id: 3, note: undefined });
+      expect(present(reply)).toEqual(['inner', 'ints', 'names', 'scores', 'text', 'withDefault']);
+      expect([reply.number, reply.big, reply.inners, reply.note, reply.inner.note]).toEqual([null, null, null, null, null]);
+      expect([reply.text, reply.ints, reply.names]).toEqual(['', [], []]);
+      expect(Number.isNaN(reply.scores.nan)).toBe(true);
+    } finally {
+      connection.end();
+      await server.close();
+    }
+  });
+
+  test('thriftpoll client -> Apache server: what thriftpoll leaves undefined comes back undefined', async () => {
+    const server = await apacheServer(apacheMirror.Mirror, { mirror: (value: unknown, result: (e: unknown, v: unknown) => void) => result(null, value) }, transport, protocol);
+    const transportName: TransportName = transport === 'header' ? 'theader' : transport;
+    const client = createClient(Mirror, { address: { host: '127.0.0.1', port: server.port }, transport: transportName, protocol, timeout: 10000 });
+    try {
+      const back = await client.mirror({ text: '', ints: [], scores: new Map([['nan', Number.NaN]]), inner: { id: 1 }, withDefault: 1 });
+      expect(present(back)).toEqual(['inner', 'ints', 'scores', 'text', 'withDefault']);
+      expect(back).toEqual({ text: '', ints: [], scores: new Map([['nan', Number.NaN]]), inner: { id: 1 }, withDefault: 1 });
+      expect(present(await client.mirror({}))).toEqual(['withDefault']);
+    } finally {
+      await client.$close();
+      await server.close();
     }
   });
 });

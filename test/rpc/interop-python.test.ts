@@ -38,7 +38,7 @@ interface Sparse {
 }
 interface MirrorClient {
   mirror(value: Sparse): Promise<Sparse>;
-  args(a: number | undefined, b: string | undefined, c: number[] | undefined): Promise<string>;
+  describeArgs(a: number | undefined, b: string | undefined, c: number[] | undefined): Promise<string>;
   $close(): Promise<void>;
 }
 type Description = Record<string, string | Record<string, string>>;
@@ -128,7 +128,7 @@ describe.each(MATRIX)('python3-thrift client -> thriftpoll server, %s %s', (tran
         seen.push(value);
         return value;
       },
-      args(a: number | undefined, b: string | undefined, c: number[] | undefined): string {
+      describeArgs(a: number | undefined, b: string | undefined, c: number[] | undefined): string {
         argsSeen.push([a, b, c]);
         return 'ok';
       },
@@ -177,8 +177,8 @@ describe('thriftpoll client -> python3-thrift THeader server (which answers ever
       expect(Object.is(doubles.scores?.get('neg'), -0)).toBe(true);
       // Left out, withDefault arrives as its IDL default (Python's generated constructor gives it), the rest absent.
       expect(setFields(await client.mirror({}))).toEqual({ withDefault: 7 });
-      expect(JSON.parse(await client.args(undefined, '', undefined))).toEqual(['absent', '""', 'absent']);
-      expect(JSON.parse(await client.args(0, undefined, []))).toEqual(['0', 'absent', '[]']);
+      expect(JSON.parse(await client.describeArgs(undefined, '', undefined))).toEqual(['absent', '""', 'absent']);
+      expect(JSON.parse(await client.describeArgs(0, undefined, []))).toEqual(['0', 'absent', '[]']);
     } finally {
       await client.$close();
     }
