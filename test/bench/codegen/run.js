@@ -7,7 +7,10 @@
 //      (`thrift --gen js:node`, Debian's compiler) for the same IDL, on Apache's npm runtime, Binary and Compact:
 //      the echo Request (1 KiB msg, idl/echo.thrift) and a ~2 KiB Complex (test/bench/codegen/bench.thrift).
 //
-// Usage: node test/bench/codegen/run.js [--quick] [--time-ms N] [--rounds N] [--no-build]
+//   3. with --presence only: the cost of field presence, paired in one process: the complex struct's codecs generated
+//      with `zeroValues` (Kitex-style zero values, the behaviour before presence) against the default (presence).
+//
+// Usage: node test/bench/codegen/run.js [--quick] [--time-ms N] [--rounds N] [--no-build] [--presence]
 // Prints one JSON line per measurement on stdout:
 //   {"bench":"codegen","case":"generate","idl_lines":N,"idl_files":6,"output_lines":N,"ms":N,"ms_min":N,"runs":N}
 //   {"bench":"codegen","case":"echo-1k","protocol":"binary","op":"encode","thriftpoll_ops":N,"apache_ops":N}
@@ -27,7 +30,7 @@ const outDir = path.join(root, 'test', 'bench', 'out', 'codegen');
 const args = parseArgs(process.argv.slice(2));
 
 function parseArgs(argv) {
-  const out = { timeMs: 1500, rounds: 5, generateRuns: 7, noBuild: false };
+  const out = { timeMs: 1500, rounds: 5, generateRuns: 7, noBuild: false, presence: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -38,6 +41,7 @@ function parseArgs(argv) {
     else if (a === '--rounds') out.rounds = positive(value(), a);
     else if (a === '--quick') Object.assign(out, { timeMs: 300, rounds: 3, generateRuns: 3 });
     else if (a === '--no-build') out.noBuild = true;
+    else if (a === '--presence') out.presence = true;
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument ${a}`);
   }
@@ -51,7 +55,7 @@ function positive(text, flag) {
 }
 
 function usage(error) {
-  const text = 'usage: node test/bench/codegen/run.js [--quick] [--time-ms N] [--rounds N] [--no-build]\n';
+  const text = 'usage: node test/bench/codegen/run.js [--quick] [--time-ms N] [--rounds N] [--no-build] [--presence]\n';
   if (error) {
     process.stderr.write(`bench:codegen: ${error}\n${text}`);
     process.exit(2);
@@ -138,12 +142,12 @@ function benchGeneration() {
 // ---- 2. generated codecs against Apache's generated code --------------------------------------------------
 
 /** thriftpoll's generated TypeScript, transpiled to CommonJS next to the repository's node_modules. */
-function thriftpollModules(idl, dir) {
+function thriftpollModules(idl, dir, options = {}) {
   const { schema } = codegen.loadSchema([idl]);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const modules = {};
-  for (const file of codegen.generate(schema)) {
+  for (const file of codegen.generate(schema, options)) {
     const js = ts.transpileModule(file.contents, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
     fs.writeFileSync(path.join(dir, `${file.module}.js`), js);
   }
@@ -316,7 +320,43 @@ function benchCodecs() {
   process.stderr.write(`  generated codecs: ${Math.min(...ratios).toFixed(1)}x to ${Math.max(...ratios).toFixed(1)}x Apache's generated code (target 5x)\n`);
 }
 
+/** Presence against zero values: the same fully set Complex, through both generated codecs, rounds alternating. */
+function benchPresence() {
+  const value = payloads().complex;
+  const zero = thriftpollModules(path.join(__dirname, 'bench.thrift'), path.join(outDir, 'ts-bench-zero'), { zeroValues: true }).bench.Complex;
+  const presence = thriftpollModules(path.join(__dirname, 'bench.thrift'), path.join(outDir, 'ts-bench-presence')).bench.Complex;
+  for (const [protocolName, protocol] of [['binary', tp.binaryProtocol], ['compact', tp.compactProtocol]]) {
+    const out = new tp.GrowableBuffer({ initialCapacity: 8192 });
+    const writer = protocol.createWriter(out);
+    const reader = protocol.createReader(new Uint8Array(0));
+    const encoder = (codec) => () => {
+      out.reset();
+      codec.encode(writer, value);
+      writer.commit();
+      return out.length;
+    };
+    encoder(presence)();
+    const bytes = out.toBuffer();
+    encoder(zero)();
+    assert.ok(Buffer.compare(out.toBuffer(), bytes) === 0, `presence/${protocolName}: the two codecs write different bytes`);
+    const decoder = (codec) => () => {
+      reader.reset(bytes);
+      return codec.decode(reader);
+    };
+    for (const [op, make] of [['encode', encoder], ['decode', decoder]]) {
+      const [after, before] = measurePair(make(presence), make(zero));
+      const change = (after / before - 1) * 100;
+      process.stderr.write(`  presence complex ${protocolName} ${op}: ${Math.round(after)} ops/s vs ${Math.round(before)} with zero values (${change >= 0 ? '+' : ''}${change.toFixed(1)}%)\n`);
+      emit({ case: 'presence', protocol: protocolName, op, presence_ops: Math.round(after), zero_values_ops: Math.round(before), change_pct: Number(change.toFixed(1)) });
+    }
+  }
+}
+
 process.stderr.write(`bench:codegen: node ${process.version}; figures are medians, indicative on a shared machine\n`);
 fs.mkdirSync(outDir, { recursive: true });
-benchGeneration();
-benchCodecs();
+if (args.presence) {
+  benchPresence();
+} else {
+  benchGeneration();
+  benchCodecs();
+}
