@@ -5,11 +5,15 @@ import {
   RpcError,
   RpcOptionError,
   RpcTimeoutError,
+  serviceDescriptor,
   type Middleware,
   type ThriftServer,
 } from '@thriftpoll/rpc';
+import { binaryProtocol, MessageType, TApplicationException, TApplicationExceptionType } from '@thriftpoll/protocol';
 import { getEventListeners } from 'node:events';
+import * as net from 'node:net';
 import { EchoService } from './fixtures/echo-code-first';
+import { framedMessage } from './helpers/raw';
 import { sleep, waitFor } from './helpers/wait';
 
 const ENGINES = ['netpoll', 'net'] as const;
@@ -379,4 +383,52 @@ test('client options are validated where they enter', () => {
   expect(() => createClient(EchoService, { address: 'h:1', mux: { connectionsPerAddress: 2 } })).toThrow("mux options apply to mode 'mux' (set mode: 'mux'), not 'pool'");
   expect(() => createClient(EchoService, { address: 'h:1', retry: { maxAttempts: 0 } })).toThrow('retry.maxAttempts must be an integer in [1, 100], got 0');
   expect(() => createClient(EchoService, { address: 'h:1', timeot: 5 } as never)).toThrow("client options has no option 'timeot'");
+});
+
+describe('replies that do not match their call (a raw Framed Binary server)', () => {
+  // Answers each call in a way chosen by the request's msg: a reply naming another method, a CALL message
+  // instead of a REPLY, or a proper reply. Counts connections: a bad reply must not close anything.
+  let server: net.Server;
+  let connections = 0;
+  beforeAll(async () => {
+    server = net.createServer((socket) => {
+      connections++;
+      let input = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        input = Buffer.concat([input, chunk]);
+        while (input.length >= 4 && input.length >= 4 + input.readUInt32BE(0)) {
+          const payload = input.subarray(4, 4 + input.readUInt32BE(0));
+          input = input.subarray(4 + payload.length);
+          const reader = binaryProtocol.createReader(payload);
+          const { seqid } = reader.readMessageBegin();
+          const echo = serviceDescriptor(EchoService).methods.echo;
+          const [request] = echo.readArgs(reader) as [{ action: string; msg: string }];
+          const name = request.msg === 'wrong-name' ? 'ping' : 'echo';
+          const type = request.msg === 'wrong-type' ? MessageType.CALL : MessageType.REPLY;
+          socket.write(framedMessage(name, type, seqid, (w) => echo.writeResult(w, request)));
+        }
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  test('a reply for another method is TApplicationException WRONG_METHOD_NAME, a CALL is INVALID_MESSAGE_TYPE; the connection lives on', async () => {
+    const client = createClient(EchoService, { address: { host: '127.0.0.1', port: portOf(server.address()) }, transport: 'framed', timeout: 10000 });
+    try {
+      const wrongName = await client.echo({ action: 'a', msg: 'wrong-name' }).catch((e: unknown) => e);
+      expect(wrongName).toBeInstanceOf(TApplicationException);
+      expect(wrongName).toMatchObject({ type: TApplicationExceptionType.WRONG_METHOD_NAME, code: 'WRONG_METHOD_NAME' });
+      expect((wrongName as Error).message).toMatch(/answered echo \(seqid \d+\) with a reply for "ping"$/);
+      const wrongType = await client.echo({ action: 'a', msg: 'wrong-type' }).catch((e: unknown) => e);
+      expect(wrongType).toBeInstanceOf(TApplicationException);
+      expect(wrongType).toMatchObject({ type: TApplicationExceptionType.INVALID_MESSAGE_TYPE, code: 'INVALID_MESSAGE_TYPE' });
+      expect((wrongType as Error).message).toMatch(/with message type CALL \(1\), REPLY \(2\) or EXCEPTION \(3\) expected$/);
+      await expect(client.echo({ action: 'a', msg: 'fine' })).resolves.toEqual({ action: 'a', msg: 'fine' });
+      expect(connections).toBe(1);
+    } finally {
+      await client.$close();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import {
   MessageType,
   TApplicationException,
+  TApplicationExceptionType,
   protocolById,
   type MethodDescriptor,
   type ProtocolId,
@@ -217,10 +218,12 @@ export class ClientConnection implements PoolConnection {
     }
     let seqid: number;
     let type: MessageType;
+    let name: string;
     try {
       const header = reader.readMessageBegin();
       seqid = header.seqid;
       type = header.type;
+      name = header.name;
     } catch (error) {
       this.fatal(error, 'received a reply without a valid message header');
       return false;
@@ -233,6 +236,12 @@ export class ClientConnection implements PoolConnection {
       return true;
     }
     this.pending.delete(seqid);
+    // As Apache's clients: a reply must name the method called (multiplexed servers answer with or without the
+    // `Service:` prefix) and be a REPLY or an EXCEPTION. Either failure is this call's; the stream stays in step.
+    if (name !== call.wireName && name !== call.descriptor.name) {
+      call.reject(new TApplicationException(TApplicationExceptionType.WRONG_METHOD_NAME, `${this.endpoint.key} answered ${call.wireName} (seqid ${seqid}) with a reply for ${JSON.stringify(name)}`));
+      return true;
+    }
     if (type === REPLY) {
       let value: unknown;
       try {
@@ -257,9 +266,10 @@ export class ClientConnection implements PoolConnection {
       return true;
     }
     call.reject(
-      new RpcError('EPROTO', `${this.endpoint.key} answered ${call.wireName} with message type ${type}, REPLY (2) or EXCEPTION (3) expected`, {
-        address: this.endpoint.key,
-      }),
+      new TApplicationException(
+        TApplicationExceptionType.INVALID_MESSAGE_TYPE,
+        `${this.endpoint.key} answered ${call.wireName} with message type ${MessageType[type] ?? type} (${type}), REPLY (2) or EXCEPTION (3) expected`,
+      ),
     );
     return true;
   }
