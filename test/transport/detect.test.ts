@@ -35,6 +35,8 @@ const CASES: [string, TransportKind, Uint8Array, ProtocolId, Envelope | undefine
   ['THeader compact + zlib', 'theader', COMPACT_ECHO, ProtocolId.COMPACT, { protocol: ProtocolId.COMPACT, transforms: [THeaderTransform.ZLIB] }],
   ['TTHeader', 'ttheader', BINARY_ECHO, ProtocolId.BINARY, { seqid: 1, headers: new Metadata().setInt(KitexIntKey.ToMethod, 'echo') }],
   ['TTHeaderFramed', 'ttheader-framed', BINARY_ECHO, ProtocolId.BINARY, { seqid: 1 }],
+  ['THeader inside Framed', 'framed-theader', COMPACT_ECHO, ProtocolId.COMPACT, { protocol: ProtocolId.COMPACT, seqid: 3, headers: Metadata.from({ k: 'v' }) }],
+  ['THeader inside Framed + zlib', 'framed-theader', BINARY_ECHO, ProtocolId.BINARY, { transforms: [THeaderTransform.ZLIB] }],
 ];
 
 describe('detection', () => {
@@ -63,7 +65,13 @@ describe('detection', () => {
       expect(wanted[0]).toBe(2);
     } else {
       expect(wanted.slice(0, 7)).toEqual([2, 4, 4, 8, 8, 8, 8]);
-      expect(wanted[8]).toBe(wire.length); // then the whole frame
+      if (transport === 'framed-theader') {
+        // Two more bytes to see the inner THeader magic; then the whole frame.
+        expect(wanted.slice(7, 9)).toEqual([10, 10]);
+        expect(wanted[9]).toBe(wire.length);
+      } else {
+        expect(wanted[8]).toBe(wire.length); // then the whole frame
+      }
     }
     expect(decoder.detected?.transport).toBe(transport === 'ttheader-framed' ? 'ttheader' : transport);
   });
@@ -77,6 +85,11 @@ describe('detection', () => {
     expect(detectTransport(hex('00 00 00 10 0f ff 00 00'), 100)).toEqual({ transport: 'theader', protocol: undefined });
     expect(detectTransport(hex('00 00 00 10 10 00 00 00'), 100)).toEqual({ transport: 'ttheader', protocol: undefined });
     expect(detectTransport(hex('00 00 00 10 82 21 00 00'), 100)).toEqual({ transport: 'framed', protocol: ProtocolId.COMPACT });
+    // Apache's `--transport framed --protocol header`: the inner length is the outer one minus 4.
+    expect(detectTransport(hex('00 00 00 2b 00 00 00 27'), 100)).toEqual({ need: 10 });
+    expect(detectTransport(hex('00 00 00 2b 00 00 00 27 0f ff'), 100)).toEqual({ transport: 'framed-theader', protocol: undefined });
+    expect(() => detectTransport(hex('00 00 00 2b 00 00 00 27 80 01'), 100)).toThrow(/match no Thrift transport/);
+    expect(() => detectTransport(hex('00 00 00 2b 00 00 00 26 0f ff'), 100)).toThrow(/match no Thrift transport/);
   });
 });
 
@@ -105,7 +118,8 @@ describe('detection refuses what is not Thrift, naming what it saw', () => {
     expect(error.code).toBe('UNRECOGNIZED_TRANSPORT');
     expect(error.message).toBe(
       'first bytes 00 00 00 10 de ad be ef match no Thrift transport: expected 80 01 (unframed binary), 82 x1 (unframed compact), ' +
-        'or a 4-byte frame length followed by 80 01 (framed binary), 82 x1 (framed compact), 0f ff (THeader) or 10 00 (Kitex TTHeader)',
+        'or a 4-byte frame length followed by 80 01 (framed binary), 82 x1 (framed compact), 0f ff (THeader), 10 00 (Kitex TTHeader) ' +
+        'or a THeader frame (THeader inside Framed)',
     );
     expect(error.applicationExceptionType).toBe(TApplicationExceptionType.UNSUPPORTED_CLIENT_TYPE);
   });
@@ -149,7 +163,7 @@ describe('detection refuses what is not Thrift, naming what it saw', () => {
     const error = decodeError(decoder, BINARY_ECHO);
     expect(error.code).toBe('TRANSPORT_NOT_ALLOWED');
     expect(error.message).toBe('peer speaks buffered binary, but this endpoint accepts only framed, theader');
-    expect(() => new DetectingDecoder({ transports: [] })).toThrow(/transports must be a non-empty array of 'buffered', 'framed', 'theader', 'ttheader', got an array \[\]/);
+    expect(() => new DetectingDecoder({ transports: [] })).toThrow(/transports must be a non-empty array of 'buffered', 'framed', 'theader', 'ttheader', 'framed-theader', got an array \[\]/);
     expect(() => new DetectingDecoder({ transports: ['http' as 'framed'] })).toThrow(/got an array \["http"\]/);
   });
 
@@ -169,7 +183,7 @@ describe('detection refuses what is not Thrift, naming what it saw', () => {
   });
 
   test('createDecoder/createEncoder validate their arguments', () => {
-    expect(() => createDecoder('http' as TransportKind)).toThrow(/createDecoder: transport must be 'buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed' or 'detect', got "http"/);
+    expect(() => createDecoder('http' as TransportKind)).toThrow(/createDecoder: transport must be 'buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed', 'framed-theader' or 'detect', got "http"/);
     expect(() => createEncoder('detect' as TransportKind, new BufferSink())).toThrow(/createEncoder: transport must be/);
     expect(() => createEncoder('framed', {} as BufferSink)).toThrow(/out must implement reserve\/commit\/malloc/);
   });

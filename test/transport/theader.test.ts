@@ -4,10 +4,13 @@ import { LinkBuffer } from '@thriftpoll/netpoll';
 import { ProtocolId, TApplicationExceptionType } from '@thriftpoll/protocol';
 import {
   BufferSink,
+  FramedTHeaderDecoder,
+  FramedTHeaderEncoder,
   Metadata,
   THeaderDecoder,
   THeaderEncoder,
   THeaderTransform,
+  createDecoder,
   createEncoder,
   encodeTHeaderInfo,
   replyEnvelope,
@@ -306,5 +309,65 @@ describe('THeaderEncoder', () => {
     const reader = new LinkBuffer();
     reader.append(out.take());
     expect(decodeAll(new THeaderDecoder(), reader)[0].seqid).toBe(3);
+  });
+});
+
+describe('THeader inside Framed (framed-theader)', () => {
+  // Golden vectors written by Apache's Python library (python3-thrift 0.17: THeaderProtocol over TFramedTransport,
+  // header k=v, `ping` CALL seqid 7 with empty args): outer length | THeader frame (length = outer - 4).
+  const PING_BINARY = hex('80 01 00 01 00 00 00 04 70 69 6e 67 00 00 00 07 00');
+  const PING_COMPACT = hex('82 21 07 04 70 69 6e 67 00');
+  const PYTHON_BINARY = hex('00 00 00 27 | 00 00 00 23 0f ff 00 00 00 00 00 07 00 02 | 00 00 01 01 01 6b 01 76');
+  const PYTHON_COMPACT = hex('00 00 00 1f | 00 00 00 1b 0f ff 00 00 00 00 00 07 00 02 | 02 00 01 01 01 6b 01 76');
+
+  test.each([
+    ['binary', ProtocolId.BINARY, PING_BINARY, PYTHON_BINARY],
+    ['compact', ProtocolId.COMPACT, PING_COMPACT, PYTHON_COMPACT],
+  ] as const)('%s: the encoder writes what Python writes, and the decoder reads it back', (_name, protocol, payload, prefix) => {
+    const python = Buffer.concat([prefix, payload]);
+    const sink = new BufferSink();
+    writeMessage(new FramedTHeaderEncoder(sink), payload, { protocol, seqid: 7, headers: Metadata.from({ k: 'v' }) });
+    expectBytes(sink.take(), python);
+    const [message] = decodeAll(new FramedTHeaderDecoder(), readerOf(python, [3, 9, 20]));
+    expect(message).toMatchObject({ transport: 'framed-theader', protocol, seqid: 7, wireLength: python.length, payloadLength: payload.length });
+    expect(message.headers.toRecord()).toEqual({ k: 'v' });
+    expectBytes(bytesOf(message.payload), payload);
+    // Without the outer length it is exactly the THeader frame.
+    expectBytes(python.subarray(4), encode(payload, { protocol, seqid: 7, headers: Metadata.from({ k: 'v' }) }));
+  });
+
+  test('zlib round trip, and a reply in kind with the request\'s transforms', () => {
+    const sink = new BufferSink();
+    writeMessage(createEncoder('framed-theader', sink), BINARY_ECHO, { seqid: 2, transforms: [THeaderTransform.ZLIB] });
+    const wire = sink.take();
+    expect(wire.readUInt32BE(0)).toBe(wire.length - 4);
+    expect(wire.readUInt32BE(4)).toBe(wire.length - 8);
+    const [request] = decodeAll(new FramedTHeaderDecoder(), readerOf(wire));
+    expect(request.transforms).toEqual([THeaderTransform.ZLIB]);
+    expectBytes(bytesOf(request.payload), BINARY_ECHO);
+    expect(replyEnvelope(request)).toMatchObject({ seqid: 2, transforms: [THeaderTransform.ZLIB] });
+  });
+
+  test('an outer length that does not match the THeader frame inside is refused, naming both', () => {
+    const bad = Buffer.concat([hex('00 00 00 27 | 00 00 00 22'), PYTHON_BINARY.subarray(8), PING_BINARY]);
+    expect(decodeError(new FramedTHeaderDecoder(), bad).message).toBe(
+      'framed THeader frame of 39 bytes holds a THeader frame declaring 34 bytes, expected 35 (the outer length counts the inner length too)',
+    );
+  });
+
+  test('a plain Framed endpoint names the transport it was sent', () => {
+    const wire = Buffer.concat([PYTHON_BINARY, PING_BINARY]);
+    expect(decodeError(createDecoder('framed'), wire).message).toMatch(/framed frame holds a THeader frame \(THeader inside Framed.*use the framed-theader transport or detection$/);
+  });
+
+  test('a frame too large for maxFrameSize is taken back out of the output; abort leaves the output as it was', () => {
+    const sink = new BufferSink();
+    const encoder = new FramedTHeaderEncoder(sink, { maxFrameSize: 40 });
+    expect(caught(() => writeMessage(encoder, BINARY_ECHO)).code).toBe('FRAME_TOO_LARGE');
+    expect(sink.take().length).toBe(0);
+    encoder.begin({ seqid: 1 });
+    encoder.abort();
+    expect(sink.take().length).toBe(0);
+    expect(writeMessage(encoder, PING_BINARY)).toBe(4 + 4 + 10 + 4 + PING_BINARY.length);
   });
 });

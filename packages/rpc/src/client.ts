@@ -6,7 +6,7 @@ import {
   type ReaderOptions,
   type ServiceDescriptor,
 } from '@thriftpoll/protocol';
-import { KitexIntKey, KitexStringKey, Metadata } from '@thriftpoll/transport';
+import { KitexIntKey, KitexStringKey, Metadata, isTHeaderKind } from '@thriftpoll/transport';
 import { formatAddress, parseAddress, parseEndpoints, type AddressLike, type Endpoint, type WeightedAddress } from './address';
 import { createBalancer, type BalancerName, type LoadBalancer } from './balancer';
 import { ClientConnection, type ClientWireOptions, type PendingCall } from './client-connection';
@@ -196,7 +196,7 @@ export class RpcClient implements Invoker {
     const protocol = enumOption('protocol', options.protocol, 'binary', ['binary', 'compact']);
     this.mode = enumOption('mode', options.mode, 'pool', ['pool', 'mux', 'short']);
     if (this.mode === 'mux' && this.transport === 'buffered') {
-      throw new RpcOptionError("mode 'mux' needs a transport that frames whole messages: 'framed', 'theader', 'ttheader' or 'ttheader-framed', not 'buffered'");
+      throw new RpcOptionError("mode 'mux' needs a transport that frames whole messages: 'framed', 'theader', 'ttheader', 'ttheader-framed' or 'framed-theader', not 'buffered'");
     }
     if (this.mode !== 'pool' && options.pool !== undefined) throw new RpcOptionError(`pool options apply to mode 'pool', not '${this.mode}'`);
     if (this.mode !== 'mux' && options.mux !== undefined) throw new RpcOptionError(`mux options apply to mode 'mux' (set mode: 'mux'), not '${this.mode}'`);
@@ -422,7 +422,7 @@ export class RpcClient implements Invoker {
       return user === undefined ? undefined : Metadata.from(user);
     }
     const remaining = deadline === undefined ? undefined : String(Math.max(1, Math.ceil(deadline - Date.now())));
-    if (transport === 'theader') {
+    if (isTHeaderKind(transport)) {
       if (user === undefined && remaining === undefined) return undefined;
       const metadata = Metadata.from(user);
       if (remaining !== undefined) metadata.set(THEADER_TIMEOUT_HEADER, remaining);

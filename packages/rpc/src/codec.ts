@@ -4,8 +4,8 @@ import type { ReaderOptions } from '@thriftpoll/protocol';
 import type { NetWriter } from './net-connection';
 
 /** Transports a thriftpoll endpoint can be configured with (what `transport` options accept). */
-export type TransportName = 'buffered' | 'framed' | 'theader' | 'ttheader' | 'ttheader-framed';
-export const TRANSPORT_NAMES: readonly TransportName[] = ['buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed'];
+export type TransportName = 'buffered' | 'framed' | 'theader' | 'ttheader' | 'ttheader-framed' | 'framed-theader';
+export const TRANSPORT_NAMES: readonly TransportName[] = ['buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed', 'framed-theader'];
 
 /**
  * What a transport decoder is given: the size limits, plus the reader limits that also bound the Buffered
@@ -26,7 +26,7 @@ export function connectionDecoder(transport: TransportName, options: DecoderOpti
 /**
  * A server connection's decoder: detection from the first bytes, limited to the configured transport when one is
  * set — so a peer speaking another transport is told which one it speaks and which are accepted (Kitex #1730),
- * rather than having its first bytes misread as a frame length.
+ * rather than having its first bytes misread as a frame length. `theader` also accepts THeader inside Framed.
  */
 export function serverDecoder(transport: TransportName | 'auto', options: DecoderOptions): MessageDecoder {
   if (transport === 'auto') return createDecoder('detect', options);

@@ -31,6 +31,7 @@ function startsMessage(bytes: Uint8Array, at: number): boolean {
  *
  *   framed     u32 length | message
  *   theader    u32 length | 0x0fff | u16 flags | i32 seqid | u16 header words | varint protocol | varint transforms ...
+ *   framed-theader  u32 length | a theader frame
  *   ttheader   u32 length | 0x1000 | u16 flags | i32 seqid | u16 header words | u8 protocol | ...
  */
 export function describeOversized(head: Uint8Array, known: TransportKind | undefined): OversizedRequest | undefined {
@@ -40,6 +41,7 @@ export function describeOversized(head: Uint8Array, known: TransportKind | undef
     if (startsMessage(head, 0)) transport = 'buffered';
     else if (head.length >= 8 && u16(head, 4) === 0x0fff) transport = 'theader';
     else if (head.length >= 8 && u16(head, 4) === 0x1000) transport = 'ttheader';
+    else if (head.length >= 10 && u16(head, 8) === 0x0fff && i32(head, 4) === i32(head, 0) - 4) transport = 'framed-theader';
     else if (head.length >= 6 && startsMessage(head, 4)) transport = 'framed';
     else return undefined;
   }
@@ -53,14 +55,16 @@ export function describeOversized(head: Uint8Array, known: TransportKind | undef
     case 'framed':
       payload = 4;
       break;
-    case 'theader': {
-      if (head.length < 16) return undefined;
-      flags = u16(head, 6);
-      headerSeqid = i32(head, 8);
+    case 'theader':
+    case 'framed-theader': {
+      const at = transport === 'framed-theader' ? 4 : 0; // the outer frame length
+      if (head.length < at + 16) return undefined;
+      flags = u16(head, at + 6);
+      headerSeqid = i32(head, at + 8);
       // Single-byte varints: protocol id (0 or 2) and transform count (0: no zlib to undo).
-      if (head[15] !== 0) return undefined;
-      protocol = head[14] === 2 ? ProtocolId.COMPACT : ProtocolId.BINARY;
-      payload = 14 + u16(head, 12) * 4;
+      if (head[at + 15] !== 0) return undefined;
+      protocol = head[at + 14] === 2 ? ProtocolId.COMPACT : ProtocolId.BINARY;
+      payload = at + 14 + u16(head, at + 12) * 4;
       break;
     }
     case 'ttheader':

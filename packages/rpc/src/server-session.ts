@@ -7,7 +7,7 @@ import {
   type ProtocolWriter,
 } from '@thriftpoll/protocol';
 import type { Reader } from '@thriftpoll/netpoll';
-import { KitexIntKey, KitexStringKey, Metadata, TransportError, type DecodedMessage, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
+import { KitexIntKey, KitexStringKey, Metadata, TransportError, isTHeaderKind, type DecodedMessage, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
 import { connectionEncoder, errorCode } from './codec';
 import { deadlineFromHeaders } from './deadline';
 import { RpcError, type OverloadLimit } from './errors';
@@ -258,7 +258,7 @@ export class ServerSession {
       protocol,
       headerSeqid: message.seqid,
       flags: message.flags,
-      transforms: message.transport === 'theader' ? message.transforms : NO_TRANSFORMS,
+      transforms: isTHeaderKind(message.transport) ? message.transforms : NO_TRANSFORMS,
       index: this.nextIndex++,
     };
     if (!this.runtime.protocols.has(protocol)) {

@@ -4,15 +4,16 @@ import { BufferedDecoder } from './buffered';
 import { InvalidOptionError, TransportError, hexBytes } from './errors';
 import { StickyFailure, headOf } from './frame';
 import { FramedDecoder } from './framed';
+import { FramedTHeaderDecoder } from './framed-theader';
 import type { DecodedMessage, MessageDecoder, TransportKind } from './message';
 import { describe, resolveDecoderOptions, type DecoderOptions, type ResolvedDecoderOptions } from './options';
 import { THeaderDecoder } from './theader';
 import { TTHeaderDecoder } from './ttheader';
 
 /** Transports detection can tell apart ('ttheader' covers TTHeaderFramed too). */
-export type DetectableTransport = 'buffered' | 'framed' | 'theader' | 'ttheader';
+export type DetectableTransport = 'buffered' | 'framed' | 'theader' | 'ttheader' | 'framed-theader';
 
-const DETECTABLE: readonly DetectableTransport[] = ['buffered', 'framed', 'theader', 'ttheader'];
+const DETECTABLE: readonly DetectableTransport[] = ['buffered', 'framed', 'theader', 'ttheader', 'framed-theader'];
 
 /** What the first bytes of a connection say. */
 export interface Detection {
@@ -23,10 +24,12 @@ export interface Detection {
 
 /** Bytes detection may need: a frame length and the word after it. */
 export const DETECTION_BYTES = 8;
+/** THeader inside Framed needs two more: outer length, inner length, then the THeader magic. */
+const FRAMED_THEADER_DETECTION_BYTES = DETECTION_BYTES + 2;
 
 const EXPECTED =
   'expected 80 01 (unframed binary), 82 x1 (unframed compact), or a 4-byte frame length followed by ' +
-  '80 01 (framed binary), 82 x1 (framed compact), 0f ff (THeader) or 10 00 (Kitex TTHeader)';
+  '80 01 (framed binary), 82 x1 (framed compact), 0f ff (THeader), 10 00 (Kitex TTHeader) or a THeader frame (THeader inside Framed)';
 
 const HTTP_METHODS = ['GET ', 'POST', 'PUT ', 'HEAD', 'DELE', 'OPTI', 'PATC', 'TRAC', 'CONN', 'PRI '];
 
@@ -68,6 +71,7 @@ function isCompactStart(b0: number, b1: number): boolean {
  *   LEN(4) 82 x1 ..          Framed, Compact
  *   LEN(4) 0f ff ..          Apache THeader
  *   LEN(4) 10 00 ..          Kitex TTHeader (and TTHeaderFramed)
+ *   LEN(4) LEN-4(4) 0f ff .. THeader inside Framed
  *
  * A frame length is checked against `maxFrameSize` as soon as its 4 bytes are present.
  */
@@ -112,6 +116,10 @@ export function detectTransport(head: Uint8Array, maxFrameSize: number): Detecti
   if (c0 === 0x10 && c1 === 0x00) return { transport: 'ttheader', protocol: undefined };
   if (c0 === 0x80 && c1 === 0x01) return { transport: 'framed', protocol: ProtocolId.BINARY };
   if (isCompactStart(c0, c1)) return { transport: 'framed', protocol: ProtocolId.COMPACT };
+  if (((c0 << 24) | (c1 << 16) | (head[6] << 8) | head[7]) >>> 0 === length - 4) {
+    if (n < FRAMED_THEADER_DETECTION_BYTES) return { need: FRAMED_THEADER_DETECTION_BYTES };
+    if (head[8] === 0x0f && head[9] === 0xff) return { transport: 'framed-theader', protocol: undefined };
+  }
   if (c0 === 0x90 && c1 === 0x01) throw unrecognized(head, 'are a Kitex Protobuf frame (0x9001), which thriftpoll does not support');
   if (isPrintable(c0) && isPrintable(c1) && length < 256) {
     throw unrecognized(
@@ -154,6 +162,8 @@ export function decoderFor(transport: DetectableTransport, options: DecoderOptio
       return new THeaderDecoder(options);
     case 'ttheader':
       return new TTHeaderDecoder(options);
+    case 'framed-theader':
+      return new FramedTHeaderDecoder(options);
   }
 }
 
@@ -191,13 +201,15 @@ export class DetectingDecoder extends StickyFailure implements MessageDecoder {
           this.wanted = 2;
           return undefined;
         }
-        const head = reader.peek(available < DETECTION_BYTES ? available : DETECTION_BYTES);
+        const head = reader.peek(available < FRAMED_THEADER_DETECTION_BYTES ? available : FRAMED_THEADER_DETECTION_BYTES);
         const result = detectTransport(head, this.options.maxFrameSize);
         if ('need' in result) {
           this.wanted = result.need;
           return undefined;
         }
-        if (!this.allowed.has(result.transport)) {
+        // THeader inside Framed is THeader for what an endpoint accepts (Apache's servers take both).
+        const accepted = this.allowed.has(result.transport) || (result.transport === 'framed-theader' && this.allowed.has('theader'));
+        if (!accepted) {
           throw new TransportError(
             'TRANSPORT_NOT_ALLOWED',
             `peer speaks ${result.transport}${result.protocol === undefined ? '' : ` ${ProtocolId[result.protocol].toLowerCase()}`}, ` +

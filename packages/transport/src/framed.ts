@@ -58,6 +58,14 @@ export class FramedDecoder extends TransportDecoder implements MessageDecoder {
     this.wanted = LENGTH_SIZE;
     const first = byteAt(payload, 0);
     const second = byteAt(payload, 1);
+    // A frame length (a small number: 00 first), then the THeader magic: not a message start, which is 80 or 82.
+    if (first === 0x00 && byteAt(payload, 4) === 0x0f && byteAt(payload, 5) === 0xff) {
+      throw new TransportError(
+        'UNRECOGNIZED_TRANSPORT',
+        'framed frame holds a THeader frame (THeader inside Framed, Apache\'s `--transport framed --protocol header`): ' +
+          'this endpoint reads plain Framed; use the framed-theader transport or detection',
+      );
+    }
     if (first === 0x0f && second === 0xff) {
       throw new TransportError(
         'UNRECOGNIZED_TRANSPORT',

@@ -15,7 +15,7 @@ export type {
   OutputSink,
   TransportKind,
 } from './message';
-export { THeaderTransform, TRANSPORT_KINDS } from './message';
+export { THeaderTransform, TRANSPORT_KINDS, isTHeaderKind } from './message';
 export { Metadata } from './metadata';
 export {
   KitexIntKey,
@@ -44,6 +44,7 @@ export type { DecoderOptions, EncoderOptions, DroppedMetadataPolicy, ResolvedDec
 export { BufferSink } from './buffersink';
 export { BufferedDecoder, BufferedEncoder } from './buffered';
 export { FramedDecoder, FramedEncoder } from './framed';
+export { FramedTHeaderDecoder, FramedTHeaderEncoder } from './framed-theader';
 export {
   THeaderDecoder,
   THeaderEncoder,

@@ -10,11 +10,18 @@ import type { Metadata } from './metadata';
  *   theader          Apache/fbthrift THeader: u32 length | 0x0FFF | flags | seqid | header (varints) | payload
  *   ttheader         Kitex TTHeader: u32 length | 0x1000 | flags | seqid | header (fixed width) | message
  *   ttheader-framed  Kitex TTHeader whose payload is itself framed: ... header | u32 length | message
+ *   framed-theader   a THeader frame inside a Framed frame: u32 length | THeader frame (Apache's
+ *                    `--transport framed --protocol header`)
  */
-export type TransportKind = 'buffered' | 'framed' | 'theader' | 'ttheader' | 'ttheader-framed';
+export type TransportKind = 'buffered' | 'framed' | 'theader' | 'ttheader' | 'ttheader-framed' | 'framed-theader';
 
 /** Every transport kind, in detection order. */
-export const TRANSPORT_KINDS: readonly TransportKind[] = ['buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed'];
+export const TRANSPORT_KINDS: readonly TransportKind[] = ['buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed', 'framed-theader'];
+
+/** True for the transports that carry THeader frames (metadata as strings, zlib): `theader` and `framed-theader`. */
+export function isTHeaderKind(transport: TransportKind | undefined): boolean {
+  return transport === 'theader' || transport === 'framed-theader';
+}
 
 /** THeader transform ids (HeaderFormat.md). thriftpoll implements ZLIB; the others are refused. */
 export enum THeaderTransform {

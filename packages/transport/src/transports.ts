@@ -2,7 +2,8 @@ import { BufferedEncoder } from './buffered';
 import { DetectingDecoder, decoderFor, type DetectingDecoderOptions } from './detect';
 import { InvalidOptionError } from './errors';
 import { FramedEncoder } from './framed';
-import type { DecodedMessage, Envelope, MessageDecoder, MessageEncoder, OutputSink, TransportKind } from './message';
+import { FramedTHeaderDecoder, FramedTHeaderEncoder } from './framed-theader';
+import { isTHeaderKind, type DecodedMessage, type Envelope, type MessageDecoder, type MessageEncoder, type OutputSink, type TransportKind } from './message';
 import type { Metadata } from './metadata';
 import { describe, type DecoderOptions, type EncoderOptions } from './options';
 import { THeaderEncoder } from './theader';
@@ -26,9 +27,11 @@ export function createDecoder(transport: TransportKind | 'detect', options?: Det
       return decoderFor(transport, options ?? {});
     case 'ttheader-framed':
       return decoderFor('ttheader', options ?? {});
+    case 'framed-theader':
+      return new FramedTHeaderDecoder(options);
     default:
       throw new InvalidOptionError(
-        `createDecoder: transport must be 'buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed' or 'detect', got ${describe(transport)}`,
+        `createDecoder: transport must be 'buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed', 'framed-theader' or 'detect', got ${describe(transport)}`,
       );
   }
 }
@@ -55,9 +58,11 @@ export function createEncoder(transport: TransportKind, out: OutputSink, options
       return new TTHeaderEncoder(out, options, false);
     case 'ttheader-framed':
       return new TTHeaderEncoder(out, options, true);
+    case 'framed-theader':
+      return new FramedTHeaderEncoder(out, options);
     default:
       throw new InvalidOptionError(
-        `createEncoder: transport must be 'buffered', 'framed', 'theader', 'ttheader' or 'ttheader-framed', got ${describe(transport)}`,
+        `createEncoder: transport must be 'buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed' or 'framed-theader', got ${describe(transport)}`,
       );
   }
 }
@@ -70,6 +75,6 @@ export function createEncoder(transport: TransportKind, out: OutputSink, options
 export function replyEnvelope(request: DecodedMessage, headers?: Metadata): Envelope {
   const envelope: Envelope = { protocol: request.protocol, seqid: request.seqid ?? 0, flags: request.flags };
   if (headers !== undefined) envelope.headers = headers;
-  if (request.transport === 'theader' && request.transforms.length > 0) envelope.transforms = request.transforms;
+  if (isTHeaderKind(request.transport) && request.transforms.length > 0) envelope.transforms = request.transforms;
   return envelope;
 }
