@@ -64,7 +64,7 @@ afterAll(() => {
   if (pythonGen !== undefined) fs.rmSync(pythonGen, { recursive: true, force: true });
 });
 
-type PythonTransport = 'buffered' | 'framed' | 'header';
+type PythonTransport = 'buffered' | 'framed' | 'header' | 'framed-header';
 const MATRIX: [PythonTransport, 'binary' | 'compact'][] = [
   ['buffered', 'binary'],
   ['buffered', 'compact'],
@@ -72,7 +72,11 @@ const MATRIX: [PythonTransport, 'binary' | 'compact'][] = [
   ['framed', 'compact'],
   ['header', 'binary'],
   ['header', 'compact'],
+  ['framed-header', 'binary'],
+  ['framed-header', 'compact'],
 ];
+/** thriftpoll's name for what Python calls a transport (THeader is a protocol there, over a transport). */
+const OURS: Record<PythonTransport, TransportName> = { buffered: 'buffered', framed: 'framed', header: 'theader', 'framed-header': 'framed-theader' };
 
 function runPythonClient(port: number, transport: string, protocol: string): Promise<ClientReport> {
   const args = [PEER, 'client', '--gen', pythonGen, '--port', String(port), '--transport', transport, '--protocol', protocol];
@@ -133,7 +137,8 @@ describe.each(MATRIX)('python3-thrift client -> thriftpoll server, %s %s', (tran
         return 'ok';
       },
     };
-    server = createServer({ service: Mirror, handler });
+    // Detection on 'auto'; THeader inside Framed also goes to a server set to 'theader'.
+    server = createServer({ service: Mirror, handler, transport: transport === 'framed-header' ? 'theader' : 'auto' });
     await server.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(() => server.close());
@@ -157,16 +162,20 @@ describe.each(MATRIX)('python3-thrift client -> thriftpoll server, %s %s', (tran
   });
 });
 
-describe('thriftpoll client -> python3-thrift THeader server (which answers every transport in kind)', () => {
-  let python: { port: number; process: ChildProcess };
+describe('thriftpoll client -> python3-thrift THeader servers (one answering every transport in kind, one THeader inside Framed)', () => {
+  const python: Partial<Record<'header' | 'framed-header', { port: number; process: ChildProcess }>> = {};
   beforeAll(async () => {
-    python = await startPythonServer('header');
+    python.header = await startPythonServer('header');
+    python['framed-header'] = await startPythonServer('framed-header');
   });
-  afterAll(() => python?.process.kill());
+  afterAll(() => {
+    python.header?.process.kill();
+    python['framed-header']?.process.kill();
+  });
 
   test.each(MATRIX)('%s %s: absent stays absent, empty stays empty, -0.0 and NaN survive', async (transport, protocol) => {
-    const transportName: TransportName = transport === 'header' ? 'theader' : transport;
-    const client = createClient(Mirror, { address: { host: '127.0.0.1', port: python.port }, transport: transportName, protocol, timeout: 20_000 });
+    const peer = python[transport === 'framed-header' ? 'framed-header' : 'header']!;
+    const client = createClient(Mirror, { address: { host: '127.0.0.1', port: peer.port }, transport: OURS[transport], protocol, timeout: 20_000 });
     try {
       for (const value of SPARSE_VALUES) {
         const back = await client.mirror(value);
