@@ -47,7 +47,8 @@ export type DiagnosticCode =
   // warnings
   | 'IMPLICIT_FIELD_ID'
   | 'DEPRECATED'
-  | 'IGNORED';
+  | 'IGNORED'
+  | 'OTHER_ENUM_VALUE';
 
 export type Severity = 'error' | 'warning';
 

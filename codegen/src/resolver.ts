@@ -51,7 +51,9 @@ const INT_RANGES: Readonly<Record<'i8' | 'i16' | 'i32' | 'i64', readonly [bigint
   i64: [-(2n ** 63n), 2n ** 63n - 1n],
 };
 
-const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** A UUID in canonical form, or in GUID form with braces (`{...}`, as Apache's compiler accepts). */
+const UUID_BODY = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const UUID_PATTERN = new RegExp(`^(?:${UUID_BODY}|\\{${UUID_BODY}\\})$`);
 
 /** A definition together with the file that declares it. */
 interface Found<D extends AstDefinition = AstDefinition> {
@@ -565,6 +567,8 @@ class Resolver {
     if (node.kind === 'identifier') {
       // An enum value (qualified, or bare when the type is that enum), else another constant.
       const member = this.enumMember(ctx.file, node.name, target.kind === 'enum' ? target : undefined);
+      const sameName = target.kind === 'enum' && (!member || member.file !== target.file || member.enumName !== target.name) ? this.sameNameIn(target, node, ctx) : undefined;
+      if (sameName) return sameName;
       if (member) return this.fromEnumMember(member, target, node, ctx, shown);
       const found = this.lookup(ctx.file, node.name);
       if (!found || found.def.kind !== 'const') {
@@ -617,9 +621,9 @@ class Resolver {
         return { kind: 'string', value: node.value };
       case 'uuid':
         if (node.kind !== 'string' || !UUID_PATTERN.test(node.value)) {
-          return this.valueError(ctx, node, 'CONST_TYPE_MISMATCH', `expected a UUID string such as "123e4567-e89b-12d3-a456-426614174000" for type ${shown}, found ${describeValue(node)}`);
+          return this.valueError(ctx, node, 'CONST_TYPE_MISMATCH', `expected a UUID string such as "123e4567-e89b-12d3-a456-426614174000" (or in braces, "{...}") for type ${shown}, found ${describeValue(node)}`);
         }
-        return { kind: 'string', value: node.value.toLowerCase() };
+        return { kind: 'string', value: node.value.replace(/^\{|\}$/g, '').toLowerCase() };
       case 'senum': {
         if (node.kind !== 'string') return this.valueError(ctx, node, 'CONST_TYPE_MISMATCH', `expected a quoted string for senum ${shown}, found ${describeValue(node)}`);
         const def = this.definitionOf(target) as { values: readonly { value: string }[] } | undefined;
@@ -642,6 +646,8 @@ class Resolver {
       }
       case 'list':
       case 'set': {
+        // An empty list or set may be written `{}` (Apache accepts it: an empty map literal).
+        if (node.kind === 'map' && node.entries.length === 0) return { kind: target.kind, elems: [] };
         if (node.kind !== 'list') return this.valueError(ctx, node, 'CONST_TYPE_MISMATCH', `expected a list [...] for type ${shown}, found ${describeValue(node)}`);
         const elems: ConstValue[] = [];
         const seen = new Set<string>();
@@ -776,6 +782,29 @@ class Resolver {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Apache's rule for `OtherEnum.NAME` given to a field of enum type E: the value NAME of E, whatever the prefix
+   * says. Accepted with a warning naming both enums; undefined when E has no value NAME (the usual errors follow).
+   */
+  private sameNameIn(target: NamedRef, node: AstConstValue & { kind: 'identifier' }, ctx: ValueContext): ConstValue | undefined {
+    const dot = node.name.lastIndexOf('.');
+    if (dot <= 0) return undefined;
+    const def = this.definitionOf(target);
+    if (!def || def.kind !== 'enum') return undefined;
+    const name = node.name.slice(dot + 1);
+    const value = (this.enumValues.get(def) ?? []).find((v) => v.name === name);
+    if (!value) return undefined;
+    const prefix = node.name.slice(0, dot);
+    const found = this.lookup(ctx.file, prefix);
+    const what = found && found.def.kind === 'enum' ? `enum ${found.def.name}` : `'${prefix}', which is not an enum`;
+    const message =
+      `'${node.name}' names ${what}, but the type is enum ${def.name}: this is ${def.name}.${name} = ${value.value} ` +
+      `(Apache resolves the value name in the field's enum); write ${def.name}.${name}`;
+    if (ctx.redirect) this.warn(ctx.redirect.file, ctx.redirect.span, 'OTHER_ENUM_VALUE', `${ctx.redirect.prefix}${message}`);
+    else this.warn(ctx.file, node.span, 'OTHER_ENUM_VALUE', message);
+    return { kind: 'enum', file: target.file, enum: def.name, name: value.name, value: value.value };
   }
 
   private fromEnumMember(

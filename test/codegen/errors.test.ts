@@ -162,7 +162,7 @@ describe('constants that do not fit their type', () => {
     ['a double beyond the double range', 'const double X = 1e400', '1:18 CONST_OUT_OF_RANGE value 1e400 does not fit type double (largest finite double is about 1.8e308)'],
     ['a number for a string', 'const string X = 1', '1:18 CONST_TYPE_MISMATCH expected a quoted string for type string, found integer 1'],
     ['2 for a bool', 'const bool X = 2', '1:16 CONST_TYPE_MISMATCH expected true or false (or 1 or 0) for type bool, found integer 2'],
-    ['a bad uuid', 'const uuid X = "123"', '1:16 CONST_TYPE_MISMATCH expected a UUID string such as "123e4567-e89b-12d3-a456-426614174000" for type uuid, found string "123"'],
+    ['a bad uuid', 'const uuid X = "123"', '1:16 CONST_TYPE_MISMATCH expected a UUID string such as "123e4567-e89b-12d3-a456-426614174000" (or in braces, "{...}") for type uuid, found string "123"'],
     ['an enum number that is not a value', 'enum E { A = 1, B = 2 }\nconst E X = 3', '2:13 CONST_OUT_OF_RANGE enum E has no value 3 (values: A = 1, B = 2)'],
     ['an unknown enum value name', 'enum E { A }\nconst E X = E.C', "2:13 UNKNOWN_CONSTANT unknown constant 'E.C'; expected a value of type E"],
     ['a value of another enum', 'enum E { A }\nenum F { B }\nconst E X = F.B', "3:13 CONST_TYPE_MISMATCH 'F.B' is a value of enum F, but type E is expected"],
