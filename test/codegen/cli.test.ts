@@ -59,6 +59,15 @@ describe('thriftpoll gen', () => {
     expect(fs.readFileSync(path.join(out, 'everything.ts'), 'utf8')).toContain("import * as shared from './shared.js';");
   });
 
+  test('--zero-values generates Kitex-style non-optional fields; the default keeps presence', async () => {
+    const zero = path.join(scratch.dir, 'zero');
+    const presence = path.join(scratch.dir, 'presence');
+    expect(await cli('gen', fixture('interop', 'types.thrift'), '--zero-values', '-o', zero, '-q')).toEqual({ code: EXIT_OK, stdout: '', stderr: '' });
+    expect(await cli('gen', fixture('interop', 'types.thrift'), '-o', presence, '-q')).toEqual({ code: EXIT_OK, stdout: '', stderr: '' });
+    expect(fs.readFileSync(path.join(zero, 'types.ts'), 'utf8')).toContain('  ints: number[];\n');
+    expect(fs.readFileSync(path.join(presence, 'types.ts'), 'utf8')).toContain('  ints?: number[] | undefined;\n');
+  });
+
   test('warnings go to stderr (and -q hides them)', async () => {
     const args = ['gen', fixture('corpus', 'everything.thrift'), '-I', fixture('corpus', 'include'), '-o', path.join(scratch.dir, 'gen')];
     const loud = await cli(...args);

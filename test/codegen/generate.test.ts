@@ -158,6 +158,11 @@ describe('options', () => {
     expect(() => generate(schema, { importExtension: 'mjs' as 'js' })).toThrow(/importExtension must be 'none', 'js' or 'ts', got "mjs"/);
   });
 
+  test('zeroValues must be a boolean', () => {
+    const { schema } = loadSchema([fixture('interop', 'common.thrift')]);
+    expect(() => generate(schema, { zeroValues: 'yes' as unknown as boolean })).toThrow(/zeroValues must be true or false, got "yes"/);
+  });
+
   test('runtimeModule changes where runtime symbols are imported from', () => {
     const { schema } = loadSchema([fixture('interop', 'common.thrift')]);
     expect(generate(schema, { runtimeModule: 'my-runtime' })[0].contents).toContain("} from 'my-runtime';");

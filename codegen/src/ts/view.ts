@@ -203,6 +203,8 @@ export interface ModuleView {
   readonly source: string;
   readonly doc: readonly string[] | null;
   readonly int64Number: boolean;
+  /** Generated with `zeroValues` (Kitex-style zero values instead of presence). */
+  readonly zeroValues: boolean;
   readonly imports: readonly { readonly alias: string; readonly path: string }[];
   /** Enums, senums, structs, unions and exceptions, in IDL order. */
   readonly types: readonly (EnumView | SenumView | StructView)[];
@@ -293,6 +295,7 @@ export class ModuleViewBuilder {
       source: path.posix.basename(this.file.path.split(path.sep).join('/')),
       doc: docLines(this.file.doc),
       int64Number: this.options.int64 === 'number',
+      zeroValues: this.options.zeroValues === true,
       imports: [...this.imports].map(([file, alias]) => ({ alias, path: `./${file}${this.options.importSuffix ?? ''}` })),
       types,
       typedefs,

@@ -8,7 +8,7 @@ export interface Tagged {
 }
 
 export const Tagged: $StructCodec<Tagged> & {
-  /** A new `Tagged` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Tagged` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     value?: string | undefined;
   }): Tagged;

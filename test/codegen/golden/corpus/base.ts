@@ -17,7 +17,7 @@ export interface Meta {
 }
 
 export const Meta: $StructCodec<Meta> & {
-  /** A new `Meta` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Meta` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     labels?: Map<string, string> | undefined;
   }): Meta;

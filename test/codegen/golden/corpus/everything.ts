@@ -68,7 +68,7 @@ export interface Fields {
 }
 
 export const Fields: $StructCodec<Fields> & {
-  /** A new `Fields` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Fields` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     name: string;
     count?: number | undefined;
@@ -551,7 +551,7 @@ export interface Tree {
 }
 
 export const Tree: $StructCodec<Tree> & {
-  /** A new `Tree` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Tree` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     value?: number | undefined;
     children?: Tree[] | undefined;
@@ -850,7 +850,7 @@ export interface Empty {
 }
 
 export const Empty: $StructCodec<Empty> & {
-  /** A new `Empty` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Empty` from `init`; fields left out get their IDL default, or stay undefined. */
   create(): Empty;
 } = {
   create() {

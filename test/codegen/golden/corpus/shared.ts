@@ -37,7 +37,7 @@ export interface Item {
 }
 
 export const Item: $StructCodec<Item> & {
-  /** A new `Item` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Item` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     id: Id;
     name?: string | undefined;

@@ -30,7 +30,7 @@ export interface Request {
 }
 
 export const Request: $StructCodec<Request> & {
-  /** A new `Request` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Request` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     action: string;
     msg: string;
@@ -102,7 +102,7 @@ export interface Response {
 }
 
 export const Response: $StructCodec<Response> & {
-  /** A new `Response` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Response` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     action: string;
     msg: string;

@@ -40,7 +40,7 @@ export interface Primitives {
 }
 
 export const Primitives: $StructCodec<Primitives> & {
-  /** A new `Primitives` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Primitives` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     b: boolean;
     i8v: number;
@@ -218,7 +218,7 @@ export interface Containers {
 }
 
 export const Containers: $StructCodec<Containers> & {
-  /** A new `Containers` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Containers` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     ints?: number[] | undefined;
     names?: Set<string> | undefined;
@@ -723,7 +723,7 @@ export interface Defaults {
 }
 
 export const Defaults: $StructCodec<Defaults> & {
-  /** A new `Defaults` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Defaults` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     opt?: string | undefined;
     plain?: string | undefined;
@@ -1274,7 +1274,7 @@ export interface Everything {
 }
 
 export const Everything: $StructCodec<Everything> & {
-  /** A new `Everything` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Everything` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     prims: Primitives;
     containers?: Containers | undefined;

@@ -26,7 +26,7 @@ export interface Point {
 }
 
 export const Point: $StructCodec<Point> & {
-  /** A new `Point` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Point` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     x: number;
     y: number;

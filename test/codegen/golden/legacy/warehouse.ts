@@ -31,7 +31,7 @@ export interface Shelf {
 }
 
 export const Shelf: $StructCodec<Shelf> & {
-  /** A new `Shelf` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Shelf` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     label?: string | undefined;
     level?: number | undefined;
@@ -105,7 +105,7 @@ export interface Location {
 }
 
 export const Location: $StructCodec<Location> & {
-  /** A new `Location` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Location` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     aisle: string;
     bay?: number | undefined;
@@ -229,7 +229,7 @@ export interface Inventory {
 }
 
 export const Inventory: $StructCodec<Inventory> & {
-  /** A new `Inventory` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Inventory` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     by_path?: Map<string[], string> | undefined;
     nested?: Map<Set<number>, Map<number, Set<Map<Shelf, string>[]>>> | undefined;
@@ -684,7 +684,7 @@ export interface Counts {
 }
 
 export const Counts: $StructCodec<Counts> & {
-  /** A new `Counts` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Counts` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     sparse_one?: number | undefined;
     sparse_hundred?: number | undefined;

@@ -8,7 +8,7 @@ export interface Map_ {
 }
 
 export const Map_: $StructCodec<Map_> & {
-  /** A new `Map` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Map` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     x?: number | undefined;
   }): Map_;

@@ -42,7 +42,7 @@ export interface Promise_ {
 }
 
 export const Promise_: $StructCodec<Promise_> & {
-  /** A new `Promise` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Promise` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     class?: string | undefined;
     default?: number | undefined;
@@ -160,7 +160,7 @@ export interface Context {
 }
 
 export const Context: $StructCodec<Context> & {
-  /** A new `Context` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Context` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     value?: string | undefined;
   }): Context;
@@ -215,7 +215,7 @@ export interface GreeterClient {
 }
 
 export const GreeterClient: $StructCodec<GreeterClient> & {
-  /** A new `GreeterClient` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `GreeterClient` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     x?: number | undefined;
   }): GreeterClient;
@@ -270,7 +270,7 @@ export interface Object_ {
 }
 
 export const Object_: $StructCodec<Object_> & {
-  /** A new `Object` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Object` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     promise?: Promise_ | undefined;
     maps?: Map_[] | undefined;
@@ -563,7 +563,7 @@ export interface reader_ {
 }
 
 export const reader_: $StructCodec<reader_> & {
-  /** A new `reader` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `reader` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     reader?: number | undefined;
     writer?: string | undefined;

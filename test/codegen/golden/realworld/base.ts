@@ -13,7 +13,7 @@ export interface TrafficEnv {
 }
 
 export const TrafficEnv: $StructCodec<TrafficEnv> & {
-  /** A new `TrafficEnv` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `TrafficEnv` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     Open?: boolean | undefined;
     Env?: string | undefined;
@@ -88,7 +88,7 @@ export interface Base {
 }
 
 export const Base: $StructCodec<Base> & {
-  /** A new `Base` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Base` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     LogID?: string | undefined;
     Caller?: string | undefined;
@@ -241,7 +241,7 @@ export interface BaseResp {
 }
 
 export const BaseResp: $StructCodec<BaseResp> & {
-  /** A new `BaseResp` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `BaseResp` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     StatusMessage?: string | undefined;
     StatusCode?: number | undefined;

@@ -9,7 +9,7 @@ export interface PageRequest {
 }
 
 export const PageRequest: $StructCodec<PageRequest> & {
-  /** A new `PageRequest` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `PageRequest` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     Page?: number | undefined;
     PageSize?: number | undefined;
@@ -97,7 +97,7 @@ export interface PageInfo {
 }
 
 export const PageInfo: $StructCodec<PageInfo> & {
-  /** A new `PageInfo` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `PageInfo` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     Total?: bigint | undefined;
     HasMore?: boolean | undefined;

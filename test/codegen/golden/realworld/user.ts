@@ -33,7 +33,7 @@ export interface Address {
 }
 
 export const Address: $StructCodec<Address> & {
-  /** A new `Address` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Address` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     Country?: string | undefined;
     City?: string | undefined;
@@ -178,7 +178,7 @@ export interface User {
 }
 
 export const User: $StructCodec<User> & {
-  /** A new `User` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `User` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     ID: UserID;
     Name: string;
@@ -469,7 +469,7 @@ export interface GetUserRequest {
 }
 
 export const GetUserRequest: $StructCodec<GetUserRequest> & {
-  /** A new `GetUserRequest` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `GetUserRequest` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     ID: UserID;
     WithAddresses?: boolean | undefined;
@@ -556,7 +556,7 @@ export interface GetUserResponse {
 }
 
 export const GetUserResponse: $StructCodec<GetUserResponse> & {
-  /** A new `GetUserResponse` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `GetUserResponse` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     User?: User | undefined;
     BaseResp: base.BaseResp;
@@ -629,7 +629,7 @@ export interface ListUsersRequest {
 }
 
 export const ListUsersRequest: $StructCodec<ListUsersRequest> & {
-  /** A new `ListUsersRequest` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `ListUsersRequest` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init?: {
     Page?: page.PageRequest | undefined;
     States?: AccountState[] | undefined;
@@ -747,7 +747,7 @@ export interface ListUsersResponse {
 }
 
 export const ListUsersResponse: $StructCodec<ListUsersResponse> & {
-  /** A new `ListUsersResponse` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `ListUsersResponse` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     Users?: User[] | undefined;
     PageInfo?: page.PageInfo | undefined;
@@ -852,7 +852,7 @@ export interface UpdateUserRequest {
 }
 
 export const UpdateUserRequest: $StructCodec<UpdateUserRequest> & {
-  /** A new `UpdateUserRequest` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `UpdateUserRequest` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     ID: UserID;
     Name?: string | undefined;
@@ -1001,7 +1001,7 @@ export interface UpdateUserResponse {
 }
 
 export const UpdateUserResponse: $StructCodec<UpdateUserResponse> & {
-  /** A new `UpdateUserResponse` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `UpdateUserResponse` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     User?: User | undefined;
     BaseResp: base.BaseResp;

@@ -30,7 +30,7 @@ export interface Tracked {
 }
 
 export const Tracked: $StructCodec<Tracked> & {
-  /** A new `Tracked` from `init`; fields left out get their IDL default, or their type's zero value. */
+  /** A new `Tracked` from `init`; fields left out get their IDL default, or stay undefined. */
   create(init: {
     id: string;
     related?: string[] | undefined;
