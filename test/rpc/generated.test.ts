@@ -126,6 +126,7 @@ const CASES: [TransportName, 'binary' | 'compact'][] = [
   ['theader', 'compact'],
   ['ttheader', 'binary'],
   ['ttheader-framed', 'binary'],
+  ['framed-theader', 'compact'],
 ];
 
 describe.each(CASES)('generated code over %s %s', (transport, protocol) => {

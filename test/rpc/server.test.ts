@@ -171,7 +171,7 @@ describe.each(ENGINES)('server on %s', (engine) => {
 
   test('headers round trip over THeader and TTHeader; deadlines arrive from the caller\'s timeout', async () => {
     const { port } = await serve();
-    for (const transport of ['theader', 'ttheader', 'ttheader-framed'] as const) {
+    for (const transport of ['theader', 'ttheader', 'ttheader-framed', 'framed-theader'] as const) {
       const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, transport, headers: { tenant: 'blue' } });
       expect(await client.echo({ action: 'header', msg: 'trace-id' }, { headers: { 'trace-id': `t-${transport}` } })).toEqual({
         action: 'header',
@@ -256,7 +256,7 @@ describe.each(ENGINES)('server on %s', (engine) => {
     await second.$close();
   });
 
-  test.each(['framed', 'theader', 'ttheader', 'ttheader-framed', 'buffered'] as const)(
+  test.each(['framed', 'theader', 'ttheader', 'ttheader-framed', 'framed-theader', 'buffered'] as const)(
     'a request over the size limit (%s) gets a typed overload error naming the limit; others are unaffected',
     async (transport) => {
       const { port, server } = await serve({ maxFrameSize: 2048, maxMessageSize: 2048 });
@@ -403,7 +403,7 @@ describe.each(ENGINES)('server on %s', (engine) => {
     expect(() => createServer({ service: EchoService, handler: {} as EchoService })).toThrow("service.handler for EchoServer lacks methods 'echo', 'ping', 'notify', 'count'");
     expect(() => createServer({ service: EchoService, handler: new EchoService(), maxConnections: 0 })).toThrow(RpcOptionError);
     expect(() => createServer({ service: EchoService, handler: new EchoService(), transport: 'http' as never })).toThrow(
-      "transport must be one of 'auto', 'buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed', got \"http\"",
+      "transport must be one of 'auto', 'buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed', 'framed-theader', got \"http\"",
     );
     expect(() => createServer({ service: EchoService, handler: new EchoService(), maxConnection: 5 } as never)).toThrow("createServer options has no option 'maxConnection'");
   });
