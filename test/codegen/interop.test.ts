@@ -443,6 +443,8 @@ describe.each(PROTOCOLS)('presence as a property, thriftpoll and Apache\'s gener
         expect(theirs.length).toBe(mine.length);
         const decoded = T.Everything.decode(protocol.createReader(theirs));
         expect(canonical(EVERYTHING(), decoded)).toEqual(canonical(EVERYTHING(), value));
+        // encode(decode(bytes)) is bytes for what a conforming encoder wrote.
+        expect(ours(protocol, (w) => T.Everything.encode(w, decoded)).equals(theirs)).toBe(true);
         const apacheDecoded = apacheRead(apacheProtocol, mine, new (apacheClass(EVERYTHING()))());
         expect(canonical(EVERYTHING(), apacheDecoded)).toEqual(canonical(EVERYTHING(), value));
       }),
