@@ -47,10 +47,15 @@ export const HTTP_REPLY: Uint8Array = Buffer.from(
   'latin1',
 );
 
+/** The bytes error messages show: the first DETECTION_BYTES (the two more peeked for THeader inside Framed are not). */
+function shownHead(head: Uint8Array): Uint8Array {
+  return head.length > DETECTION_BYTES ? head.subarray(0, DETECTION_BYTES) : head;
+}
+
 function unrecognized(head: Uint8Array, why: string): TransportError {
   return new TransportError(
     'UNRECOGNIZED_TRANSPORT',
-    `first bytes ${hexBytes(head, DETECTION_BYTES)} ${why}: ${EXPECTED}`,
+    `first bytes ${hexBytes(shownHead(head))} ${why}: ${EXPECTED}`,
     { applicationExceptionType: TApplicationExceptionType.UNSUPPORTED_CLIENT_TYPE },
   );
 }
@@ -94,7 +99,7 @@ export function detectTransport(head: Uint8Array, maxFrameSize: number): Detecti
   if (HTTP_METHODS.includes(method)) {
     throw new TransportError(
       'HTTP_REQUEST',
-      `first bytes ${hexBytes(head, DETECTION_BYTES)} (${JSON.stringify(method)}) are an HTTP request; this port speaks Thrift`,
+      `first bytes ${hexBytes(shownHead(head))} (${JSON.stringify(method)}) are an HTTP request; this port speaks Thrift`,
       { reply: HTTP_REPLY },
     );
   }
@@ -104,7 +109,7 @@ export function detectTransport(head: Uint8Array, maxFrameSize: number): Detecti
   if (length > maxFrameSize) {
     throw new TransportError(
       'FRAME_TOO_LARGE',
-      `first bytes ${hexBytes(head, DETECTION_BYTES)}: frame length ${length} exceeds maxFrameSize ${maxFrameSize} ` +
+      `first bytes ${hexBytes(shownHead(head))}: frame length ${length} exceeds maxFrameSize ${maxFrameSize} ` +
         `(if this is not a frame length, nothing else matches either: ${EXPECTED})`,
     );
   }
