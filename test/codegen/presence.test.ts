@@ -6,6 +6,7 @@ import * as Common from './golden/interop/common';
 import * as T from './golden/interop/types';
 import * as Ids from './golden/uuid/ids';
 import { fixture } from './helpers';
+import { setFields } from '../support/set-fields';
 
 /**
  * Presence, as a property: for every IDL-valid value (absent fields, empty containers, -0, NaN, every enum value,
@@ -28,19 +29,6 @@ const CASES: readonly [string, TypeRef, StructCodec<unknown>][] = [
   ['NotFound', { kind: 'exception', file: 'types', name: 'NotFound' }, T.NotFound as StructCodec<unknown>],
   ['Tracked', { kind: 'struct', file: 'ids', name: 'Tracked' }, Ids.Tracked as StructCodec<unknown>],
 ];
-
-/** Which fields of a struct value are set, recursively: jest's toEqual cannot tell an absent field from undefined. */
-function setFields(value: unknown): unknown {
-  if (value instanceof Map) return [...value].map(([k, v]) => [setFields(k), setFields(v)]);
-  if (value instanceof Set || Array.isArray(value)) return [...(value as Iterable<unknown>)].map(setFields);
-  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.getOwnPropertyNames(value)) {
-    const v = (value as Record<string, unknown>)[key];
-    if (key !== 'stack' && v !== undefined) out[key] = setFields(v);
-  }
-  return out;
-}
 
 describe.each(PROTOCOLS)('presence over %s', (_name, protocol) => {
   test.each(CASES)('%s: decode(encode(v)) is v and encode(decode(bytes)) is bytes', (_type, type, codec) => {

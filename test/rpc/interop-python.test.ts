@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { ServiceDescriptor } from '@thriftpoll/protocol';
 import { createClient, createServer, type ThriftServer, type TransportName } from '@thriftpoll/rpc';
 import { loadGenerated } from './helpers/generated';
+import { setFields } from '../support/set-fields';
 
 /*
  * Field presence over the network with Debian's python3-thrift (Apache's Python library), through code generated
@@ -104,14 +105,6 @@ async function startPythonServer(transport: 'header' | 'framed-header'): Promise
     child.on('exit', (code) => reject(new Error(`python server exited (${code}) before listening: ${stderr}`)));
   });
   return { port, process: child };
-}
-
-/** The fields that are set, recursively (jest's toEqual cannot tell an absent field from an undefined one). */
-function setFields(value: unknown): unknown {
-  if (value instanceof Map) return [...value].map(([k, v]) => [k, setFields(v)]);
-  if (value instanceof Set || Array.isArray(value)) return [...(value as Iterable<unknown>)].map(setFields);
-  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value instanceof Uint8Array ? Buffer.from(value) : value;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, setFields(v)]));
 }
 
 const SPARSE_VALUES: readonly Sparse[] = [
