@@ -1,10 +1,11 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ServiceDescriptor } from '@thriftpoll/protocol';
 import { createClient, createServer, type ThriftServer, type TransportName } from '@thriftpoll/rpc';
 import { loadGenerated } from './helpers/generated';
+import { requirePythonThrift, runPythonClient, startPythonServer } from '../support/python-peer';
 import { setFields } from '../support/set-fields';
 
 /*
@@ -13,7 +14,6 @@ import { setFields } from '../support/set-fields';
  * fixtures/presence_peer.py): what one side leaves unset (None / undefined), empty containers, -0.0 and NaN arrive
  * as they were sent, both ways, over Buffered, Framed and THeader with Binary and Compact.
  */
-const PYTHON = '/usr/bin/python3';
 const PEER = path.join(__dirname, 'fixtures', 'presence_peer.py');
 const IDL = path.join(__dirname, 'fixtures', 'presence.thrift');
 
@@ -50,10 +50,7 @@ const Mirror = generated.modules.presence.Mirror as ServiceDescriptor<MirrorClie
 let pythonGen: string;
 
 beforeAll(() => {
-  const probe = spawnSync(PYTHON, ['-c', 'import thrift.protocol.THeaderProtocol'], { encoding: 'utf8' });
-  if (probe.error !== undefined || probe.status !== 0) {
-    throw new Error(`python3-thrift is required (install Debian's python3-thrift; .ci/run does): ${probe.error?.message ?? probe.stderr.trim()}`);
-  }
+  requirePythonThrift(['thrift.protocol.THeaderProtocol', 'thrift.transport.TTransport'], 'the presence interop tests');
   pythonGen = fs.mkdtempSync(path.join(os.tmpdir(), 'thriftpoll-presence-py-'));
   const run = spawnSync('thrift', ['--gen', 'py', '-out', pythonGen, IDL], { encoding: 'utf8' });
   if (run.error !== undefined || run.status !== 0) {
@@ -79,32 +76,14 @@ const MATRIX: [PythonTransport, 'binary' | 'compact'][] = [
 /** thriftpoll's name for what Python calls a transport (THeader is a protocol there, over a transport). */
 const OURS: Record<PythonTransport, TransportName> = { buffered: 'buffered', framed: 'framed', header: 'theader', 'framed-header': 'framed-theader' };
 
-function runPythonClient(port: number, transport: string, protocol: string): Promise<ClientReport> {
-  const args = [PEER, 'client', '--gen', pythonGen, '--port', String(port), '--transport', transport, '--protocol', protocol];
-  return new Promise((resolve, reject) => {
-    execFile(PYTHON, args, { timeout: 30_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`python client failed: ${error.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout) as ClientReport);
-    });
-  });
+/** The Python peer (fixtures/presence_peer.py) as a client over `transport` and `protocol`: its report. */
+function runPeerClient(port: number, transport: string, protocol: string): Promise<ClientReport> {
+  return runPythonClient<ClientReport>([PEER, 'client', '--gen', pythonGen, '--port', String(port), '--transport', transport, '--protocol', protocol]);
 }
 
-async function startPythonServer(transport: 'header' | 'framed-header'): Promise<{ port: number; process: ChildProcess }> {
-  const child = spawn(PYTHON, [PEER, 'server', '--gen', pythonGen, '--transport', transport], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let stdout = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening (\d+)/.exec(stdout);
-      if (match) resolve(Number(match[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`python server exited (${code}) before listening: ${stderr}`)));
-  });
-  return { port, process: child };
+/** The Python peer as a server: `header` answers every transport in kind, `framed-header` THeader inside Framed. */
+function startPeerServer(transport: 'header' | 'framed-header'): Promise<{ port: number; process: ChildProcess }> {
+  return startPythonServer([PEER, 'server', '--gen', pythonGen, '--transport', transport]);
 }
 
 const SPARSE_VALUES: readonly Sparse[] = [
@@ -138,7 +117,7 @@ describe.each(MATRIX)('python3-thrift client -> thriftpoll server, %s %s', (tran
 
   test('what Python leaves unset arrives absent and goes back absent; empty, -0.0 and NaN survive', async () => {
     const address = server.address as { port: number };
-    const report = await runPythonClient(address.port, transport, protocol);
+    const report = await runPeerClient(address.port, transport, protocol);
     for (const name of ['nothing', 'empty', 'doubles']) expect([name, report[name].received]).toEqual([name, report[name].sent]);
     expect(report.nothing.received).toMatchObject({ text: 'absent', ints: 'absent', inner: 'absent', mood: 'absent', withDefault: '7' });
     expect(report.empty.received).toMatchObject({ text: '""', number: '0', ints: '[]', names: '{}', scores: '{}', blob: '0x', flag: 'false', big: 'absent' });
@@ -158,8 +137,8 @@ describe.each(MATRIX)('python3-thrift client -> thriftpoll server, %s %s', (tran
 describe('thriftpoll client -> python3-thrift THeader servers (one answering every transport in kind, one THeader inside Framed)', () => {
   const python: Partial<Record<'header' | 'framed-header', { port: number; process: ChildProcess }>> = {};
   beforeAll(async () => {
-    python.header = await startPythonServer('header');
-    python['framed-header'] = await startPythonServer('framed-header');
+    python.header = await startPeerServer('header');
+    python['framed-header'] = await startPeerServer('framed-header');
   });
   afterAll(() => {
     python.header?.process.kill();

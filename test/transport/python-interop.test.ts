@@ -1,27 +1,17 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { ProtocolId } from '@thriftpoll/protocol';
 import { Metadata, THeaderTransform, type TransportKind } from '@thriftpoll/transport';
 import { generatedDir } from './helpers/fixture';
 import { TransportClient } from './helpers/client';
 import { startTestServer, type TestServer } from './helpers/server';
+import { requirePythonThrift, runPythonClient as runPython, startPythonServer as startPython } from '../support/python-peer';
 
 /**
  * Live interop with Apache Thrift's Python library (Debian's python3-thrift): its THeaderTransport client
  * and THeaderProtocol server, binary and compact, with string headers and the zlib transform.
  */
-const PYTHON = '/usr/bin/python3';
 const PEER = path.join(__dirname, 'peers', 'python_peer.py');
-
-function requirePythonThrift(): void {
-  const probe = spawnSync(PYTHON, ['-c', 'import thrift.transport.THeaderTransport, thrift.protocol.THeaderProtocol'], { encoding: 'utf8' });
-  if (probe.error !== undefined || probe.status !== 0) {
-    throw new Error(
-      `python3-thrift is required by the transport interop tests and is not usable (${probe.error?.message ?? probe.stderr.trim()}): ` +
-        `install Debian's python3-thrift (.ci/run does)`,
-    );
-  }
-}
 
 interface ClientReport {
   headers: Record<string, string>;
@@ -36,36 +26,17 @@ function runPythonClient(port: number, protocol: 'binary' | 'compact', zlib: boo
   const args = [PEER, 'client', '--gen', generatedDir(), '--port', String(port), '--protocol', protocol];
   if (zlib) args.push('--zlib');
   for (const [key, value] of Object.entries(headers)) args.push('--header', `${key}=${value}`);
-  return new Promise((resolve, reject) => {
-    execFile(PYTHON, args, { timeout: 20_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`python client failed: ${error.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout) as ClientReport);
-    });
-  });
+  return runPython<ClientReport>(args, 20_000);
 }
 
-async function startPythonServer(zlib: boolean): Promise<{ port: number; process: ChildProcess }> {
+function startPythonServer(zlib: boolean): Promise<{ port: number; process: ChildProcess }> {
   const args = [PEER, 'server', '--gen', generatedDir()];
   if (zlib) args.push('--zlib');
-  const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let stdout = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening (\d+)/.exec(stdout);
-      if (match) resolve(Number(match[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`python server exited (${code}) before listening: ${stderr}`)));
-  });
-  return { port, process: child };
+  return startPython(args);
 }
 
 beforeAll(() => {
-  requirePythonThrift();
+  requirePythonThrift(['thrift.transport.THeaderTransport', 'thrift.protocol.THeaderProtocol'], 'the transport interop tests');
   generatedDir();
 });
 
