@@ -403,6 +403,11 @@ describe('replies that do not match their call (a raw Framed Binary server)', ()
           const { seqid } = reader.readMessageBegin();
           const echo = serviceDescriptor(EchoService).methods.echo;
           const [request] = echo.readArgs(reader) as [{ action: string; msg: string }];
+          if (request.msg === 'nameless-exception') {
+            const exception = new TApplicationException(TApplicationExceptionType.INTERNAL_ERROR, 'went wrong');
+            socket.write(framedMessage('', MessageType.EXCEPTION, seqid, (w) => exception.write(w)));
+            continue;
+          }
           const name = request.msg === 'wrong-name' ? 'ping' : 'echo';
           const type = request.msg === 'wrong-type' ? MessageType.CALL : MessageType.REPLY;
           socket.write(framedMessage(name, type, seqid, (w) => echo.writeResult(w, request)));
@@ -425,6 +430,10 @@ describe('replies that do not match their call (a raw Framed Binary server)', ()
       expect(wrongType).toBeInstanceOf(TApplicationException);
       expect(wrongType).toMatchObject({ type: TApplicationExceptionType.INVALID_MESSAGE_TYPE, code: 'INVALID_MESSAGE_TYPE' });
       expect((wrongType as Error).message).toMatch(/with message type CALL \(1\), REPLY \(2\) or EXCEPTION \(3\) expected$/);
+      // An exception under another name: WRONG_METHOD_NAME, with what the server said as the cause.
+      const nameless = await client.echo({ action: 'a', msg: 'nameless-exception' }).catch((e: unknown) => e);
+      expect(nameless).toMatchObject({ code: 'WRONG_METHOD_NAME', cause: { code: 'INTERNAL_ERROR', message: 'went wrong' } });
+      expect((nameless as Error).message).toMatch(/with an exception \(INTERNAL_ERROR: went wrong\) for ""$/);
       await expect(client.echo({ action: 'a', msg: 'fine' })).resolves.toEqual({ action: 'a', msg: 'fine' });
       expect(connections).toBe(1);
     } finally {

@@ -239,7 +239,19 @@ export class ClientConnection implements PoolConnection {
     // As Apache's clients: a reply must name the method called (multiplexed servers answer with or without the
     // `Service:` prefix) and be a REPLY or an EXCEPTION. Either failure is this call's; the stream stays in step.
     if (name !== call.wireName && name !== call.descriptor.name) {
-      call.reject(new TApplicationException(TApplicationExceptionType.WRONG_METHOD_NAME, `${this.endpoint.key} answered ${call.wireName} (seqid ${seqid}) with a reply for ${JSON.stringify(name)}`));
+      // An exception the server sent under another name is kept as the cause: it says what went wrong there.
+      let cause: TApplicationException | undefined;
+      if (type === EXCEPTION) {
+        try {
+          cause = TApplicationException.decode(reader);
+        } catch {
+          cause = undefined;
+        }
+      }
+      const what = cause === undefined ? 'a reply' : `an exception (${cause.code}: ${cause.message})`;
+      call.reject(
+        new TApplicationException(TApplicationExceptionType.WRONG_METHOD_NAME, `${this.endpoint.key} answered ${call.wireName} (seqid ${seqid}) with ${what} for ${JSON.stringify(name)}`, { cause }),
+      );
       return true;
     }
     if (type === REPLY) {
