@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as ts from 'typescript';
 import { findDefinition, generate, IdlError, loadSchema, memoryHost, type Diagnostic, type StructDefinition } from '@thriftpoll/codegen';
 import { fixture, tempDir, typeCheck, writeFiles } from './helpers';
 
@@ -63,7 +64,7 @@ describe('IDL that Apache accepts', () => {
     expect(fieldOf(schema, 'guid', 'Tagged', 'id').default).toEqual({ kind: 'string', value: 'a0b1c2d3-e4f5-4677-8899-aabbccddeeff' });
   });
 
-  test('the generated code of these IDLs, and of Debian\'s tutorial.thrift/shared.thrift, compiles under strict tsc', () => {
+  test('the generated code of these IDLs, and of Debian\'s tutorial.thrift/shared.thrift, compiles under strict tsc (ES2022 and ES2020)', () => {
     const tutorial = '/usr/share/doc/thrift-compiler/examples/tutorial.thrift';
     expect(fs.existsSync(tutorial)).toBe(true);
     const out = tempDir('apache-accepts-ts');
@@ -74,13 +75,15 @@ describe('IDL that Apache accepts', () => {
       ];
       expect(files.map((f) => path.basename(f)).sort()).toEqual(['accepted.ts', 'guid.ts', 'shared.ts', 'tutorial.ts']);
       expect(typeCheck(files)).toEqual([]);
+      // A consumer's own tsconfig: ES2020, strict, library declarations checked too.
+      expect(typeCheck(files, { target: ts.ScriptTarget.ES2020, lib: ['lib.es2020.d.ts'], skipLibCheck: false })).toEqual([]);
       const palette = fs.readFileSync(files[0], 'utf8');
       expect(palette).toContain('tone: init.tone ?? Tone.DARK,');
       expect(palette).toContain('names: init.names ?? new Set<string>(),');
     } finally {
       out.remove();
     }
-  });
+  }, 120_000); // two whole tsc programs, one checking every library declaration
 });
 
 describe('constants that Apache rejects are refused at file:line:column', () => {
