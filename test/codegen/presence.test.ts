@@ -26,7 +26,9 @@ const CASES: readonly [string, TypeRef, StructCodec<unknown>][] = [
   ['Everything', { kind: 'struct', file: 'types', name: 'Everything' }, T.Everything as StructCodec<unknown>],
   ['Containers', { kind: 'struct', file: 'types', name: 'Containers' }, T.Containers as StructCodec<unknown>],
   ['Shape', { kind: 'union', file: 'types', name: 'Shape' }, T.Shape as StructCodec<unknown>],
+  ['Defaults', { kind: 'struct', file: 'types', name: 'Defaults' }, T.Defaults as StructCodec<unknown>],
   ['NotFound', { kind: 'exception', file: 'types', name: 'NotFound' }, T.NotFound as StructCodec<unknown>],
+  ['Invalid', { kind: 'exception', file: 'types', name: 'Invalid' }, T.Invalid as StructCodec<unknown>],
   ['Tracked', { kind: 'struct', file: 'ids', name: 'Tracked' }, Ids.Tracked as StructCodec<unknown>],
 ];
 
