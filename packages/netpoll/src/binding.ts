@@ -1,5 +1,3 @@
-import * as native from '@thriftpoll/native';
-
 /**
  * The shape of the compiled addon (native/src/binding.cc). Only this package talks to it.
  * Numbers returned as `-errno` are failures; ids are positive.
@@ -66,7 +64,16 @@ export interface NativeBinding {
   ) => NativeEngineHandle;
 }
 
-export const binding = native as unknown as NativeBinding;
+let loaded: NativeBinding | undefined;
+
+/**
+ * The addon, loaded when the first engine is created (not when this package is imported): the LinkBuffer and
+ * everything else that is plain TypeScript must work where the addon is not built (the RPC 'net' engine uses them).
+ */
+export function nativeBinding(): NativeBinding {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loaded ??= require('@thriftpoll/native') as NativeBinding);
+}
 
 /** Event kinds (native/src/engine.h). */
 export enum EventKind {

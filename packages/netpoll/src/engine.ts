@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 
-import { binding, COMMAND_RELEASE, COMMAND_WIDTH, EventKind, type NativeEngineHandle, type NativeStats } from './binding';
+import { nativeBinding, COMMAND_RELEASE, COMMAND_WIDTH, EventKind, type NativeEngineHandle, type NativeStats } from './binding';
 import { errnoError, NetpollError } from './errors';
 import { integerOption, knownKeys, objectOption, oneOfOption } from './options';
 
@@ -136,6 +136,7 @@ export class Engine {
       throw new NetpollError('ERR_INVALID_OPTION', `slabSize must be a multiple of blockSize ${this.blockSize}, got ${slabSize}`);
     }
     const retainBytes = integerOption('retainBytes', checked.retainBytes, 0, 2 ** 40, 16 * 1024 * 1024);
+    const binding = nativeBinding();
     this.eventWidth = binding.eventWidth;
     this.events = new Float64Array(EVENT_CAPACITY * this.eventWidth);
     this.commands = new Float64Array(COMMAND_CAPACITY * COMMAND_WIDTH);

@@ -69,7 +69,7 @@ export interface ClientOptions {
   readerOptions?: ReaderOptions;
   /** What to do with call headers on Buffered/Framed, which cannot carry them. Default 'warn' (once per process). */
   droppedHeaders?: 'warn' | 'error' | 'ignore';
-  /** The network engine: 'netpoll' (default where built) or 'net'. */
+  /** The network engine: 'netpoll' or 'net'. Default: THRIFTPOLL_ENGINE, else 'netpoll' where the addon loads, else 'net' (warned once). */
   engine?: EngineName | NetEngine;
 }
 

@@ -7,29 +7,77 @@ import { describeValue } from './validate';
 /** Engines by name: 'netpoll' (the native engine) and 'net' (Node sockets). */
 export type EngineName = 'netpoll' | 'net';
 
-let nativeAvailable: boolean | undefined;
+/** The environment variable that picks the default engine of every server and client in the process. */
+export const ENGINE_VARIABLE = 'THRIFTPOLL_ENGINE';
 
-/** True when the native addon is built and loads (then 'netpoll' is the default engine). */
-export function netpollAvailable(): boolean {
-  if (nativeAvailable === undefined) {
+/** The command that builds the addon, in an application that installed thriftpoll and in this repository. */
+export const BUILD_NATIVE_COMMAND = 'npm rebuild @thriftpoll/native';
+
+/** Undefined until probed; then the error that kept the addon from loading, or null when it loaded. */
+let nativeLoadError: Error | null | undefined;
+let fallbackWarned = false;
+
+function probeNative(): Error | null {
+  if (nativeLoadError === undefined) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require('@thriftpoll/native');
-      nativeAvailable = true;
-    } catch {
-      nativeAvailable = false;
+      nativeLoadError = null;
+    } catch (error) {
+      nativeLoadError = error instanceof Error ? error : new Error(String(error));
     }
   }
-  return nativeAvailable;
+  return nativeLoadError;
 }
 
-/** Resolves an `engine` option: a name, an engine object, or undefined for the default (netpoll when built). */
+/** True when the native addon is built and loads (then 'netpoll' is the default engine). */
+export function netpollAvailable(): boolean {
+  return probeNative() === null;
+}
+
+/** Why the addon did not load, in one line (the first line of the loader's message). */
+function loadFailure(error: Error): string {
+  return error.message.split('\n')[0];
+}
+
+/** The default engine: THRIFTPOLL_ENGINE when set, else netpoll where the addon loads, else net (warned once). */
+function defaultEngine(name: string): NetEngine {
+  const chosen = process.env[ENGINE_VARIABLE];
+  if (chosen !== undefined && chosen !== '') {
+    if (chosen !== 'net' && chosen !== 'netpoll') {
+      throw new RpcOptionError(`${ENGINE_VARIABLE} must be 'netpoll' or 'net', got ${describeValue(chosen)} (unset it for the default)`);
+    }
+    return resolveEngine(chosen, `${name} (from ${ENGINE_VARIABLE})`);
+  }
+  const error = probeNative();
+  if (error === null) return netpollEngine;
+  if (!fallbackWarned) {
+    fallbackWarned = true;
+    process.emitWarning(
+      `the native engine did not load (${loadFailure(error)}); thriftpoll runs on Node's net sockets instead. ` +
+        `Build the addon with \`${BUILD_NATIVE_COMMAND}\` (needs python3, make and a C++ compiler), ` +
+        `or set ${ENGINE_VARIABLE}=net or engine: 'net' to choose the net engine and silence this warning`,
+      { code: 'THRIFTPOLL_NATIVE_UNAVAILABLE' },
+    );
+  }
+  return socketEngine;
+}
+
+/**
+ * Resolves an `engine` option: a name, an engine object, or undefined for the default (THRIFTPOLL_ENGINE, else
+ * netpoll when the addon loads, else net).
+ */
 export function resolveEngine(value: unknown, name: string): NetEngine {
-  if (value === undefined) return netpollAvailable() ? netpollEngine : socketEngine;
+  if (value === undefined) return defaultEngine(name);
   if (value === 'net') return socketEngine;
   if (value === 'netpoll') {
-    if (!netpollAvailable()) {
-      throw new RpcOptionError(`${name} 'netpoll' needs the native addon, which did not load (run npm install to build it), or use engine 'net'`);
+    const error = probeNative();
+    if (error !== null) {
+      throw new RpcOptionError(
+        `${name} 'netpoll' needs the native addon, which did not load: ${loadFailure(error)}. ` +
+          `Build it with \`${BUILD_NATIVE_COMMAND}\` (needs python3, make and a C++ compiler), or use engine 'net'`,
+        { cause: error },
+      );
     }
     return netpollEngine;
   }

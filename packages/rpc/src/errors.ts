@@ -108,8 +108,8 @@ export class RpcOverloadError extends RpcError {
 export class RpcOptionError extends TypeError {
   readonly code = 'ERR_RPC_OPTION';
 
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RpcOptionError';
   }
 }

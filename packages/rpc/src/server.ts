@@ -67,7 +67,7 @@ export interface ServerOptions<Handler = unknown> {
    * by seqid) and in request order on Buffered. 'in-order': always in request order.
    */
   replyOrder?: 'auto' | 'in-order';
-  /** The network engine: 'netpoll' (default where the native addon is built) or 'net' (Node sockets). */
+  /** The network engine: 'netpoll' or 'net' (Node sockets). Default: THRIFTPOLL_ENGINE, else 'netpoll' where the addon loads, else 'net' (warned once). */
   engine?: EngineName | NetEngine;
   /** Reader limits for decoding arguments (string/container lengths, recursion). */
   readerOptions?: ReaderOptions;

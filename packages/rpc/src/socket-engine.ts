@@ -1,5 +1,6 @@
 import * as net from 'node:net';
-import type { LinkBuffer } from '@thriftpoll/netpoll';
+// LinkBuffer is plain TypeScript: importing @thriftpoll/netpoll loads no addon (it loads when an engine starts).
+import { LinkBuffer } from '@thriftpoll/netpoll';
 import { formatAddress, type Address } from './address';
 import { RpcError, RpcTimeoutError } from './errors';
 import type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
@@ -7,6 +8,11 @@ import type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListene
 const BLOCK_SIZE = 16 * 1024;
 /** Default unsent bytes per connection past which needsDrain() is true (backpressure). */
 const DEFAULT_WRITE_BUFFER_CAP = 4 * 1024 * 1024;
+/**
+ * Unreleased input per connection past which the socket is not read (as the native engine's readBufferCap):
+ * a caller that sends faster than its requests are handled is held back by TCP instead of buffered here.
+ */
+const READ_BUFFER_CAP = 4 * 1024 * 1024;
 
 /**
  * NetWriter over a Node socket: bytes go into fixed blocks that never move (so malloc'd regions stay writable
@@ -129,24 +135,17 @@ function socketAddress(host: string | undefined, port: number | undefined, fallb
   return formatAddress({ host, port });
 }
 
-// The LinkBuffer class, loaded on first use (see netpoll-engine.ts for why the engine package is loaded lazily).
-let LinkBufferClass: typeof LinkBuffer | undefined;
-
-function newLinkBuffer(): LinkBuffer {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  LinkBufferClass ??= (require('@thriftpoll/netpoll') as typeof import('@thriftpoll/netpoll')).LinkBuffer;
-  return new LinkBufferClass();
-}
-
 /** NetConnection over a Node `net.Socket`. */
 class SocketConnection implements NetConnection {
-  readonly reader: LinkBuffer = newLinkBuffer();
+  readonly reader = new LinkBuffer();
   readonly writer: SocketWriter;
   readonly remoteAddress: string;
   readonly localAddress: string;
   private handler: RequestHandler | undefined;
   private threshold = 1;
   private running = false;
+  /** The socket is paused because READ_BUFFER_CAP bytes wait unreleased. */
+  private readPaused = false;
   private peerEnded = false;
   private closed = false;
   private busy = false;
@@ -233,14 +232,20 @@ class SocketConnection implements NetConnection {
     if (!this.socket.destroyed) this.socket.destroy();
   }
 
+  /**
+   * Runs the handler while at least the wake-at threshold is buffered, releasing what each call consumed (as the
+   * native engine does after every onRequest): released chunks are dropped and their memory collected.
+   */
   private deliver(): void {
     if (this.readTimer !== undefined && this.reader.len() >= this.threshold) {
       clearTimeout(this.readTimer);
       this.readTimer = undefined;
     }
     while (!this.running && this.handler !== undefined && !this.closed && this.reader.len() >= this.threshold) {
-      let outcome: void | Promise<void>;
       const before = this.reader.len();
+      // Each call states again what it waits for (wakeAt); until it does, any input wakes it.
+      this.threshold = 1;
+      let outcome: void | Promise<void>;
       try {
         outcome = this.handler(this);
       } catch (error) {
@@ -252,6 +257,7 @@ class SocketConnection implements NetConnection {
         outcome.then(
           () => {
             this.running = false;
+            this.reader.release();
             this.deliver();
           },
           (error: unknown) => {
@@ -259,10 +265,24 @@ class SocketConnection implements NetConnection {
             this.fail(error);
           },
         );
-        return;
+        break;
       }
+      this.reader.release();
       // A handler that consumed nothing waits for more input (it raised the threshold, or cannot progress).
-      if (this.reader.len() === before) return;
+      if (this.reader.len() === before) break;
+    }
+    this.applyReadCap();
+  }
+
+  /** Stops reading the socket while too much input waits unreleased (never below the bytes a message needs). */
+  private applyReadCap(): void {
+    const full = this.reader.len() >= Math.max(READ_BUFFER_CAP, this.threshold);
+    if (full && !this.readPaused) {
+      this.readPaused = true;
+      this.socket.pause();
+    } else if (!full && this.readPaused) {
+      this.readPaused = false;
+      this.socket.resume();
     }
   }
 
