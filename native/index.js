@@ -1,6 +1,7 @@
 'use strict';
-// Loads the compiled addon. THRIFTPOLL_NATIVE_BUILD=Debug selects a debug (or ASan) build.
+// Loads the compiled addon through node-gyp-build: build/Release (built on install by build.js) or a prebuild for
+// this platform shipped in prebuilds/ (prebuildify). THRIFTPOLL_NATIVE_BUILD=Debug selects a debug (or ASan) build.
 const path = require('node:path');
 
-const flavour = process.env.THRIFTPOLL_NATIVE_BUILD || 'Release';
-module.exports = require(path.join(__dirname, 'build', flavour, 'thriftpoll_native.node'));
+const flavour = process.env.THRIFTPOLL_NATIVE_BUILD;
+module.exports = flavour ? require(path.join(__dirname, 'build', flavour, 'thriftpoll_native.node')) : require('node-gyp-build')(__dirname);

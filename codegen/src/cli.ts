@@ -5,12 +5,13 @@ import { loadSchema } from './compile';
 import { formatDiagnostic, IdlError } from './diagnostics';
 import { TemplateError, UsageError } from './errors';
 import { generate, type ImportExtension } from './generate';
+import { detectImportExtension } from './import-extension';
 
 /**
  * The `thriftpoll` command line.
  *
  *   thriftpoll gen <files...> -o <dir> [-I <dir>]... [--int64 bigint|number] [--templates <dir>]
- *                  [--import-extension none|js|ts] [--zero-values]
+ *                  [--import-extension auto|none|js|ts] [--zero-values]
  *   thriftpoll schema <files...> [-I <dir>]... [-o <file>]
  *
  * Exit codes: 0 success, 1 the IDL (or a template) has errors, 2 usage error (bad options or arguments).
@@ -62,20 +63,26 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     .addOption(new Option('--int64 <mode>', 'TypeScript type of i64: bigint (exact) or number (range-checked)').choices(['bigint', 'number']).default('bigint'))
     .option('--templates <dir>', 'directory of .hbs templates overriding the bundled ones of the same name')
     .addOption(
-      new Option('--import-extension <ext>', "file extension of imports between generated modules: none, or js for native ES modules (node16/nodenext), or ts")
-        .choices(['none', 'js', 'ts'])
-        .default('none'),
+      new Option(
+        '--import-extension <ext>',
+        'file extension of imports between generated modules: auto (js when the nearest package.json of the output directory has "type": "module", else none), none, js (native ES modules, node16/nodenext) or ts',
+      )
+        .choices(['auto', 'none', 'js', 'ts'])
+        .default('auto'),
     )
     .option('--zero-values', 'Kitex/Go-style: fields without a default decode to zero values when absent (absence is lost); default keeps presence (x?: T)')
     .option('-q, --quiet', 'print errors only (no warnings, no summary)')
     .exitOverride()
-    .action((files: string[], opts: { out: string; include: string[]; int64: 'bigint' | 'number'; templates?: string; importExtension: ImportExtension; zeroValues?: boolean; quiet?: boolean }) => {
+    .action((files: string[], opts: { out: string; include: string[]; int64: 'bigint' | 'number'; templates?: string; importExtension: ImportExtension | 'auto'; zeroValues?: boolean; quiet?: boolean }) => {
       exitCode = run(io, opts.quiet === true, () => {
         const { schema, warnings } = loadSchema(files, { includeDirs: opts.include });
-        const generated = generate(schema, { int64: opts.int64, templatesDir: opts.templates, importExtension: opts.importExtension, zeroValues: opts.zeroValues === true });
+        const detected = opts.importExtension === 'auto' ? detectImportExtension(opts.out) : undefined;
+        const importExtension = detected?.extension ?? (opts.importExtension as ImportExtension);
+        const generated = generate(schema, { int64: opts.int64, templatesDir: opts.templates, importExtension, zeroValues: opts.zeroValues === true });
         fs.mkdirSync(opts.out, { recursive: true });
         for (const file of generated) fs.writeFileSync(path.join(opts.out, file.path), file.contents);
-        return { warnings, summary: `thriftpoll: wrote ${generated.length} module${generated.length === 1 ? '' : 's'} to ${opts.out}: ${generated.map((g) => g.path).join(', ')}\n` };
+        const imports = detected === undefined ? '' : ` (imports ${detected.extension === 'js' ? "with '.js'" : 'without extension'}: ${detected.reason})`;
+        return { warnings, summary: `thriftpoll: wrote ${generated.length} module${generated.length === 1 ? '' : 's'} to ${opts.out}: ${generated.map((g) => g.path).join(', ')}${imports}\n` };
       });
     });
 

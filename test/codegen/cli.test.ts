@@ -37,9 +37,13 @@ const ECHO = path.relative(process.cwd(), path.join(ROOT, 'idl', 'echo.thrift'))
 describe('thriftpoll gen', () => {
   test('writes one module per IDL file and exits 0', async () => {
     const out = path.join(scratch.dir, 'gen');
+    fs.writeFileSync(path.join(scratch.dir, 'package.json'), '{ "name": "consumer" }');
     const r = await cli('gen', fixture('realworld', 'idl', 'user', 'user_service.thrift'), '-I', fixture('realworld', 'idl'), '-o', out);
     expect(r).toMatchObject({ code: EXIT_OK, stderr: '' });
-    expect(r.stdout).toBe(`thriftpoll: wrote 5 modules to ${out}: user_service.ts, user.ts, base.ts, page.ts, errors.ts\n`);
+    expect(r.stdout).toBe(
+      `thriftpoll: wrote 5 modules to ${out}: user_service.ts, user.ts, base.ts, page.ts, errors.ts ` +
+        `(imports without extension: ${path.join(scratch.dir, 'package.json')} has no "type": "module")\n`,
+    );
     expect(fs.readdirSync(out).sort()).toEqual(['base.ts', 'errors.ts', 'page.ts', 'user.ts', 'user_service.ts']);
     expect(fs.readFileSync(path.join(out, 'user_service.ts'), 'utf8')).toContain('export class UserServiceClient {');
   });
@@ -66,6 +70,22 @@ describe('thriftpoll gen', () => {
     expect(await cli('gen', fixture('interop', 'types.thrift'), '-o', presence, '-q')).toEqual({ code: EXIT_OK, stdout: '', stderr: '' });
     expect(fs.readFileSync(path.join(zero, 'types.ts'), 'utf8')).toContain('  ints: number[];\n');
     expect(fs.readFileSync(path.join(presence, 'types.ts'), 'utf8')).toContain('  ints?: number[] | undefined;\n');
+  });
+
+  test('by default imports get .js where the package is an ES module ("type": "module"), and none elsewhere', async () => {
+    const esm = path.join(scratch.dir, 'esm');
+    const cjs = path.join(scratch.dir, 'cjs');
+    fs.mkdirSync(esm);
+    fs.mkdirSync(cjs);
+    fs.writeFileSync(path.join(esm, 'package.json'), '{ "name": "esm", "type": "module" }');
+    fs.writeFileSync(path.join(cjs, 'package.json'), '{ "name": "cjs", "type": "commonjs" }');
+    const idl = [fixture('corpus', 'everything.thrift'), '-I', fixture('corpus', 'include')];
+    const r = await cli('gen', ...idl, '-o', path.join(esm, 'src', 'gen'));
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.stdout).toContain(`(imports with '.js': ${path.join(esm, 'package.json')} has "type": "module")`);
+    expect(fs.readFileSync(path.join(esm, 'src', 'gen', 'everything.ts'), 'utf8')).toContain("import * as shared from './shared.js';");
+    expect((await cli('gen', ...idl, '-o', path.join(cjs, 'gen'), '-q')).code).toBe(EXIT_OK);
+    expect(fs.readFileSync(path.join(cjs, 'gen', 'everything.ts'), 'utf8')).toContain("import * as shared from './shared';");
   });
 
   test('warnings go to stderr (and -q hides them)', async () => {
@@ -126,7 +146,7 @@ describe('usage errors exit 2', () => {
     [['gen', 'x.thrift'], /required option '-o, --out <dir>' not specified/],
     [['gen', '-o', 'out'], /missing required argument 'files'/],
     [['gen', 'x.thrift', '-o', 'out', '--int64', 'string'], /option '--int64 <mode>' argument 'string' is invalid\. Allowed choices are bigint, number\./],
-    [['gen', 'x.thrift', '-o', 'out', '--import-extension', '.js'], /option '--import-extension <ext>' argument '\.js' is invalid\. Allowed choices are none, js, ts\./],
+    [['gen', 'x.thrift', '-o', 'out', '--import-extension', '.js'], /option '--import-extension <ext>' argument '\.js' is invalid\. Allowed choices are auto, none, js, ts\./],
     [['gen', 'x.thrift', '-o', 'out', '--frobnicate'], /unknown option '--frobnicate'/],
     [['generate', 'x.thrift'], /unknown command 'generate'/],
   ])('%j', async (args, message) => {

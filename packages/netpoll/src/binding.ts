@@ -75,6 +75,24 @@ export function nativeBinding(): NativeBinding {
   return (loaded ??= require('@thriftpoll/native') as NativeBinding);
 }
 
+let loadError: Error | null | undefined;
+
+/**
+ * Why the addon cannot load (the loader's error: not built, not installed, built for another Node), or null
+ * when it loads. Tried once per process.
+ */
+export function nativeLoadError(): Error | null {
+  if (loadError === undefined) {
+    try {
+      nativeBinding();
+      loadError = null;
+    } catch (error) {
+      loadError = error instanceof Error ? error : new Error(String(error));
+    }
+  }
+  return loadError;
+}
+
 /** Event kinds (native/src/engine.h). */
 export enum EventKind {
   Accept = 1,

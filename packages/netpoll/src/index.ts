@@ -50,4 +50,5 @@ export type { EngineMode, EngineOptions, EngineStats } from './engine';
 export { errnoName, InvalidOptionError, NetpollError } from './errors';
 export type { NetpollErrorCode } from './errors';
 export { formatAddress } from './address';
+export { nativeLoadError } from './binding';
 export type { Address, SocketAddressInfo, TcpAddress, UnixAddress } from './address';

@@ -1,3 +1,4 @@
+import { nativeLoadError } from '@thriftpoll/netpoll';
 import { RpcOptionError } from './errors';
 import type { NetEngine } from './net-connection';
 import { netpollEngine } from './netpoll-engine';
@@ -13,26 +14,11 @@ export const ENGINE_VARIABLE = 'THRIFTPOLL_ENGINE';
 /** The command that builds the addon, in an application that installed thriftpoll and in this repository. */
 export const BUILD_NATIVE_COMMAND = 'npm rebuild @thriftpoll/native';
 
-/** Undefined until probed; then the error that kept the addon from loading, or null when it loaded. */
-let nativeLoadError: Error | null | undefined;
 let fallbackWarned = false;
-
-function probeNative(): Error | null {
-  if (nativeLoadError === undefined) {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require('@thriftpoll/native');
-      nativeLoadError = null;
-    } catch (error) {
-      nativeLoadError = error instanceof Error ? error : new Error(String(error));
-    }
-  }
-  return nativeLoadError;
-}
 
 /** True when the native addon is built and loads (then 'netpoll' is the default engine). */
 export function netpollAvailable(): boolean {
-  return probeNative() === null;
+  return nativeLoadError() === null;
 }
 
 /** Why the addon did not load, in one line (the first line of the loader's message). */
@@ -49,7 +35,7 @@ function defaultEngine(name: string): NetEngine {
     }
     return resolveEngine(chosen, `${name} (from ${ENGINE_VARIABLE})`);
   }
-  const error = probeNative();
+  const error = nativeLoadError();
   if (error === null) return netpollEngine;
   if (!fallbackWarned) {
     fallbackWarned = true;
@@ -71,7 +57,7 @@ export function resolveEngine(value: unknown, name: string): NetEngine {
   if (value === undefined) return defaultEngine(name);
   if (value === 'net') return socketEngine;
   if (value === 'netpoll') {
-    const error = probeNative();
+    const error = nativeLoadError();
     if (error !== null) {
       throw new RpcOptionError(
         `${name} 'netpoll' needs the native addon, which did not load: ${loadFailure(error)}. ` +
