@@ -120,13 +120,23 @@ export interface InstallResult {
   output: string;
 }
 
-/** Writes the consumer's package.json and lockfile into `project` and runs `npm install --offline` there. */
-export function installConsumer(project: string, packages: WorkspacePackage[], tarballs: Map<string, string>, extra: string[], type?: 'module'): InstallResult {
+/**
+ * Writes the consumer's package.json (`"type": "module"`) and lockfile into `project` and runs
+ * `npm install --offline` there, with `env` added to the environment.
+ */
+export function installConsumer(
+  project: string,
+  packages: WorkspacePackage[],
+  tarballs: Map<string, string>,
+  extra: string[],
+  env: Record<string, string> = {},
+): InstallResult {
   const { manifest, lock } = consumerLock(packages, tarballs, extra);
-  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify(type === undefined ? manifest : { ...manifest, type }, null, 2));
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ ...manifest, type: 'module' }, null, 2));
   fs.writeFileSync(path.join(project, 'package-lock.json'), JSON.stringify(lock, null, 2));
   const result = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--foreground-scripts'], {
     cwd: project,
+    env: { ...process.env, ...env },
     encoding: 'utf8',
     timeout: 240000,
   });
