@@ -13,6 +13,7 @@ import { KitexStringKey, Metadata, TransportError, type DecodedMessage, type Dec
 import type { Endpoint } from './address';
 import { connectionDecoder, connectionEncoder, type TransportName } from './codec';
 import { RpcError, RpcOverloadError } from './errors';
+import { silentPeerHint } from './first-contact';
 import type { NetConnection } from './net-connection';
 import { overloadFromReply } from './overload';
 import type { PoolConnection } from './pool';
@@ -79,6 +80,8 @@ export class ClientConnection implements PoolConnection {
   /** The server asked us not to reuse this connection (Kitex's "connection ready to reset"). */
   private retiring = false;
   private flushScheduled = false;
+  /** The peer sent at least one byte on this connection (else a failure probably means a transport mismatch). */
+  private heardFrom = false;
   private readonly flushTask = (): void => this.flush();
 
   constructor(
@@ -104,6 +107,11 @@ export class ClientConnection implements PoolConnection {
 
   isActive(): boolean {
     return !this.closed && !this.retiring && this.connection.isActive();
+  }
+
+  /** Why a call on this connection probably failed, when the peer never sent a byte: else undefined. */
+  silenceHint(): string | undefined {
+    return this.heardFrom || this.written === 0 ? undefined : silentPeerHint(this.wire.transport);
   }
 
   /** Closes the connection; calls still pending fail with `reason` (default: ECONNRESET, as for a lost peer). */
@@ -190,6 +198,7 @@ export class ClientConnection implements PoolConnection {
 
   private onInput(): void {
     const reader = this.connection.reader;
+    this.heardFrom = true;
     for (;;) {
       let message: DecodedMessage | undefined;
       try {
@@ -316,7 +325,8 @@ export class ClientConnection implements PoolConnection {
       for (const call of calls) call.reject(cause);
       return;
     }
-    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    const hint = this.silenceHint();
+    const detail = (cause instanceof Error ? `: ${cause.message}` : '') + (hint === undefined ? '' : ` (${hint})`);
     const sent = new RpcError('ECONNRESET', `the connection to ${this.endpoint.key} closed with ${count} ${count === 1 ? 'call' : 'calls'} in flight${detail}`, {
       address: this.endpoint.key,
       cause,

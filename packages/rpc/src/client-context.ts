@@ -39,7 +39,9 @@ export class ClientContext {
     this.descriptor = descriptor;
     this.oneway = descriptor.oneway;
     this.args = args;
-    this.timeout = options?.timeout ?? defaultTimeout;
+    const timeout = options?.timeout ?? defaultTimeout;
+    // Infinity: this call has no timeout, whatever the client's default.
+    this.timeout = timeout === Infinity ? undefined : timeout;
     this.signal = options?.signal;
     const headers = options?.headers;
     if (headers !== undefined) {

@@ -11,11 +11,11 @@ import { formatAddress, parseAddress, parseEndpoints, type AddressLike, type End
 import { createBalancer, type BalancerName, type LoadBalancer } from './balancer';
 import { ClientConnection, type ClientWireOptions, type PendingCall } from './client-connection';
 import { ClientContext } from './client-context';
-import { decoderOptions, TRANSPORT_NAMES, type TransportName } from './codec';
+import { decoderOptions, TRANSPORT_NAMES, transportAlias, type TransportName, type TransportOption } from './codec';
 import { isCodeFirstService, serviceDescriptor, type CodeFirstClient, type StructClass } from './code-first';
 import { THEADER_TIMEOUT_HEADER } from './deadline';
 import { resolveEngine, type EngineName } from './engines';
-import { RpcError, RpcOptionError, RpcTimeoutError } from './errors';
+import { RpcAbortError, RpcError, RpcOptionError, RpcTimeoutError } from './errors';
 import { HealthTracker, type HealthOptions } from './health';
 import { LongPool, type LongPoolOptions } from './long-pool';
 import { compose, type Chain, type Middleware } from './middleware';
@@ -31,8 +31,11 @@ export interface ClientOptions {
   address?: AddressLike;
   /** Several servers, balanced by `loadBalancer`; entries may carry a `weight`. */
   addresses?: readonly (AddressLike | WeightedAddress)[];
-  /** Default 'framed'. THeader/TTHeader carry headers (metadata) and deadlines; Buffered/Framed do not. */
-  transport?: TransportName;
+  /**
+   * Default 'framed'. THeader/TTHeader carry headers (metadata) and deadlines; Buffered/Framed do not. 'header'
+   * is accepted for 'theader'.
+   */
+  transport?: TransportOption;
   /** Default 'binary'. */
   protocol?: 'binary' | 'compact';
   /**
@@ -43,7 +46,10 @@ export interface ClientOptions {
   mode?: 'pool' | 'mux' | 'short';
   pool?: LongPoolOptions;
   mux?: MuxPoolOptions;
-  /** Default timeout of every call, in ms (all attempts included). Default: none. */
+  /**
+   * Default timeout of every call, in ms (all attempts included). Default 10000 (a call never waits forever for
+   * a server that does not answer); `Infinity` for none.
+   */
   timeout?: number;
   /** Milliseconds to establish a connection. Default 1000. */
   connectTimeout?: number;
@@ -152,6 +158,20 @@ class Attempt implements PendingCall {
   }
 }
 
+/** The default `timeout` of a call, ms. */
+export const DEFAULT_CALL_TIMEOUT = 10_000;
+
+/** The error of a call whose AbortSignal fired: names the call and the address (undefined: before any was picked). */
+function abortError(context: ClientContext, address: string | undefined, reason: unknown): RpcAbortError {
+  const where = address === undefined ? ' (not called: the signal was already aborted)' : ` to ${address}`;
+  return new RpcAbortError(`${context.service}.${context.method}${where} was aborted: ${describeReason(reason)}`, reason, address);
+}
+
+function describeReason(reason: unknown): string {
+  if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
+  return typeof reason === 'string' ? reason : describeValue(reason);
+}
+
 function isConnectionFailure(error: unknown): boolean {
   if (!(error instanceof RpcError)) return false;
   const code = error.code;
@@ -192,7 +212,7 @@ export class RpcClient implements Invoker {
     }
     this.endpoints = options.address !== undefined ? [singleEndpoint(options.address)] : parseEndpoints(options.addresses ?? []);
     if (this.endpoints.length === 0) throw new RpcOptionError('addresses is empty: give at least one address');
-    this.transport = enumOption('transport', options.transport, 'framed', TRANSPORT_NAMES);
+    this.transport = enumOption('transport', transportAlias(options.transport), 'framed', TRANSPORT_NAMES);
     const protocol = enumOption('protocol', options.protocol, 'binary', ['binary', 'compact']);
     this.mode = enumOption('mode', options.mode, 'pool', ['pool', 'mux', 'short']);
     if (this.mode === 'mux' && this.transport === 'buffered') {
@@ -200,7 +220,7 @@ export class RpcClient implements Invoker {
     }
     if (this.mode !== 'pool' && options.pool !== undefined) throw new RpcOptionError(`pool options apply to mode 'pool', not '${this.mode}'`);
     if (this.mode !== 'mux' && options.mux !== undefined) throw new RpcOptionError(`mux options apply to mode 'mux' (set mode: 'mux'), not '${this.mode}'`);
-    this.defaultTimeout = msOption('timeout', options.timeout, undefined, 0);
+    this.defaultTimeout = options.timeout === Infinity ? undefined : msOption('timeout', options.timeout, DEFAULT_CALL_TIMEOUT, 0);
     this.connectTimeout = msOption('connectTimeout', options.connectTimeout, 1000, 1) as number;
     this.defaultHeaders = headersOption('headers', options.headers);
     if (options.serviceName !== undefined && typeof options.serviceName !== 'string') {
@@ -229,7 +249,7 @@ export class RpcClient implements Invoker {
       transport: this.transport,
       protocol: protocol === 'binary' ? ProtocolId.BINARY : ProtocolId.COMPACT,
       decoder: decoderOptions(maxFrameSize, maxMessageSize, readerOptions),
-      encoder: { maxFrameSize, droppedMetadata: droppedHeaders },
+      encoder: { maxFrameSize, droppedMetadata: droppedHeaders, droppedMetadataOption: 'droppedHeaders' },
       reader: readerOptions,
     };
     const connector = (endpoint: Endpoint): Promise<ClientConnection> => this.connect(endpoint);
@@ -306,7 +326,7 @@ export class RpcClient implements Invoker {
   private execute(context: ClientContext): Promise<unknown> {
     if (this.closed) return Promise.reject(new RpcError('ECLOSED', `the client is closed; ${context.service}.${context.method} was not called`));
     const signal = context.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(abortError(context, undefined, signal.reason));
     const timeout = context.timeout;
     const deadline = timeout === undefined ? undefined : Date.now() + timeout;
     const retry = this.retry;
@@ -352,17 +372,17 @@ export class RpcClient implements Invoker {
         const left = deadline - Date.now();
         if (left <= 0) {
           attempt.timedOut = true;
-          attempt.reject(this.timeoutError(context, endpoint));
+          attempt.reject(this.timeoutError(context, endpoint, undefined));
           return;
         }
         attempt.timer = setTimeout(() => {
           attempt.timedOut = true;
-          attempt.reject(this.timeoutError(context, endpoint));
+          attempt.reject(this.timeoutError(context, endpoint, attempt.connection));
         }, left);
       }
       const signal = context.signal;
       if (signal !== undefined) {
-        attempt.onAbort = () => attempt.reject(signal.reason);
+        attempt.onAbort = () => attempt.reject(abortError(context, endpoint.key, signal.reason));
         signal.addEventListener('abort', attempt.onAbort, { once: true });
       }
       this.pool.acquire(endpoint).then(
@@ -398,17 +418,19 @@ export class RpcClient implements Invoker {
     const connection = attempt.connection;
     if (connection === undefined) return;
     attempt.connection = undefined;
-    const abandoned = attempt.timedOut || (failed && attempt.context.signal?.aborted === true && error === attempt.context.signal.reason);
+    const abandoned = attempt.timedOut || (failed && error instanceof RpcAbortError);
     if (abandoned) connection.abandon(attempt.seqid);
     // In the long pool a connection with an abandoned call is not reused: its late reply would be next in line.
     const reusable = connection.isActive() && !(abandoned && this.mode === 'pool');
     this.pool.release(endpoint, connection, reusable);
   }
 
-  private timeoutError(context: ClientContext, endpoint: Endpoint): RpcTimeoutError {
+  private timeoutError(context: ClientContext, endpoint: Endpoint, connection: ClientConnection | undefined): RpcTimeoutError {
     const timeout = context.timeout ?? 0;
     const attempts = context.attempts > 1 ? ` (${context.attempts} attempts)` : '';
-    return new RpcTimeoutError('ETIMEDOUT', timeout, `${context.service}.${context.method} to ${endpoint.key} timed out after ${timeout} ms${attempts}`, {
+    const hint = connection?.silenceHint();
+    const why = hint === undefined ? '' : ` (${hint})`;
+    return new RpcTimeoutError('ETIMEDOUT', timeout, `${context.service}.${context.method} to ${endpoint.key} timed out after ${timeout} ms${attempts}${why}`, {
       address: endpoint.key,
     });
   }
@@ -477,8 +499,8 @@ function singleEndpoint(value: AddressLike): Endpoint {
 function checkCallOptions(options: CallOptions): string | undefined {
   if (typeof options !== 'object' || options === null) return `call options must be an object, got ${describeValue(options)}`;
   const { timeout, signal, headers } = options;
-  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout))) {
-    return `call option timeout must be a finite number of milliseconds >= 0, got ${describeValue(timeout)}`;
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0 && (Number.isFinite(timeout) || timeout === Infinity))) {
+    return `call option timeout must be a number of milliseconds >= 0 (Infinity for none), got ${describeValue(timeout)}`;
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) return `call option signal must be an AbortSignal, got ${describeValue(signal)}`;
   if (headers !== undefined) {

@@ -7,6 +7,14 @@ import type { NetWriter } from './net-connection';
 export type TransportName = 'buffered' | 'framed' | 'theader' | 'ttheader' | 'ttheader-framed' | 'framed-theader';
 export const TRANSPORT_NAMES: readonly TransportName[] = ['buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed', 'framed-theader'];
 
+/** What a `transport` option accepts: the names above, and 'header', Apache's (and the examples') name for THeader. */
+export type TransportOption = TransportName | 'header';
+
+/** A `transport` option's value with the 'header' alias read as 'theader' (validated by the caller). */
+export function transportAlias(value: unknown): unknown {
+  return value === 'header' ? 'theader' : value;
+}
+
 /**
  * What a transport decoder is given: the size limits, plus the reader limits that also bound the Buffered
  * end-of-message scan (nesting depth, strict headers), so that a raised `recursionLimit` is honoured there too.

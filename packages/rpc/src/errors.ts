@@ -12,6 +12,7 @@
  *   ECLOSED       RpcError          the client was closed before the call ran                  yes (no if
  *                                   the call was in flight)
  *   ETIMEDOUT     RpcTimeoutError   the call ran past its timeout or deadline                  no
+ *   ECANCELED     RpcAbortError     the call's AbortSignal fired (`reason` is the signal's)    no
  *   EOVERLOAD     RpcOverloadError  a server or client limit refused the call                  yes
  *   EPROTO        RpcError          the reply was not valid Thrift, or not in the transport    no
  *                                   expected (the transport layer's error is the `cause`)
@@ -28,6 +29,7 @@ export type RpcErrorCode =
   | 'ECONNRESET'
   | 'ECLOSED'
   | 'ETIMEDOUT'
+  | 'ECANCELED'
   | 'EOVERLOAD'
   | 'EPROTO'
   | 'EMSGSIZE';
@@ -73,6 +75,17 @@ export class RpcTimeoutError extends RpcError {
   constructor(code: 'ETIMEDOUT' | 'ECONNTIMEOUT', timeout: number, message: string, options: RpcErrorOptions = {}) {
     super(code, message, options);
     this.timeout = timeout;
+  }
+}
+
+/** A call's AbortSignal fired (`ECANCELED`); the message names the call and address, `reason` is the signal's. */
+export class RpcAbortError extends RpcError {
+  /** The signal's reason, as given to `controller.abort(reason)` (a DOMException AbortError by default). */
+  readonly reason: unknown;
+
+  constructor(message: string, reason: unknown, address: string | undefined) {
+    super('ECANCELED', message, { cause: reason, ...(address === undefined ? {} : { address }) });
+    this.reason = reason;
   }
 }
 

@@ -18,7 +18,7 @@ export { ServiceRegistry, plainMethodName } from './registry';
 export type { RegisteredMethod, ServiceBinding, UnresolvedMethod } from './registry';
 
 // Clients
-export { createClient, RpcClient } from './client';
+export { createClient, DEFAULT_CALL_TIMEOUT, RpcClient } from './client';
 export type { ClientHandle, ClientOptions, ClientStats } from './client';
 export { ClientContext } from './client-context';
 export { RoundRobinBalancer, WeightedRandomBalancer, createBalancer } from './balancer';
@@ -40,7 +40,7 @@ export { compose } from './middleware';
 export type { Chain, Middleware, Next } from './middleware';
 export { formatAddress, parseAddress, parseEndpoints } from './address';
 export type { Address, AddressLike, Endpoint, WeightedAddress } from './address';
-export type { TransportName } from './codec';
+export type { TransportName, TransportOption } from './codec';
 export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './deadline';
 export { overloadMessage } from './overload';
 

@@ -12,7 +12,7 @@ import {
 import { resolveDecoderOptions, resolveEncoderOptions, type MessageDecoder, type ResolvedDecoderOptions, type ResolvedEncoderOptions, type TransportKind } from '@thriftpoll/transport';
 import { parseAddress, type Address, type AddressLike } from './address';
 import { BatchClock } from './batch-clock';
-import { connectionDecoder, decoderOptions, serverDecoder, TRANSPORT_NAMES, type TransportName } from './codec';
+import { connectionDecoder, decoderOptions, serverDecoder, TRANSPORT_NAMES, transportAlias, type TransportName, type TransportOption } from './codec';
 import { isCodeFirstService, serviceDescriptor, type StructClass } from './code-first';
 import { resolveEngine, type EngineName } from './engines';
 import { RpcError, RpcOptionError } from './errors';
@@ -46,8 +46,11 @@ export interface ServerOptions<Handler = unknown> {
   handler?: Handler;
   /** Several services on one port (multiplexed `Service:method` names, TTHeader ToService, or unique names). */
   services?: readonly { service: ServiceLike; handler: unknown; name?: string }[];
-  /** Transport accepted: 'auto' (default) detects Buffered, Framed, THeader or TTHeader per connection. */
-  transport?: TransportName | 'auto';
+  /**
+   * Transport accepted: 'auto' (default) detects Buffered, Framed, THeader or TTHeader per connection. 'header' is
+   * accepted for 'theader'.
+   */
+  transport?: TransportOption | 'auto';
   /** Protocol accepted: 'auto' (default) accepts Binary and Compact. */
   protocol?: 'auto' | 'binary' | 'compact';
   /** Onion middleware around every handler call, outermost first. */
@@ -214,7 +217,7 @@ export class ThriftServer implements ServerRuntime {
     if (!Array.isArray(middleware)) throw new RpcOptionError('middleware must be an array of (ctx, next) => Promise<void>');
     this.chain = compose(middleware, invokeHandler);
     this.direct = middleware.length === 0;
-    this.transport = enumOption('transport', options.transport, 'auto', ['auto', ...TRANSPORT_NAMES]);
+    this.transport = enumOption('transport', transportAlias(options.transport), 'auto', ['auto', ...TRANSPORT_NAMES]);
     const protocol = enumOption('protocol', options.protocol, 'auto', ['auto', 'binary', 'compact']);
     this.protocols = new Set(protocol === 'auto' ? [0, 2] : protocol === 'binary' ? [0] : [2]);
     this.maxConnections = intOption('maxConnections', options.maxConnections, 10000, 1, Number.MAX_SAFE_INTEGER, true);

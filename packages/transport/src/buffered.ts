@@ -201,7 +201,7 @@ export class BufferedEncoder extends TransportEncoder implements MessageEncoder 
 
   begin(envelope?: Envelope): void {
     if (this.active) throw this.beganTwice();
-    this.droppedMetadata += dropEnvelopeMetadata('buffered', envelope, this.options.droppedMetadata);
+    this.droppedMetadata += dropEnvelopeMetadata('buffered', envelope, this.options);
     this.active = true;
     this.markOutput();
     this.payload.retarget(this.out);

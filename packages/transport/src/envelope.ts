@@ -2,7 +2,7 @@ import type { ProtocolId } from '@thriftpoll/protocol';
 import { TransportError } from './errors';
 import { Metadata } from './metadata';
 import type { Envelope, THeaderTransform } from './message';
-import type { DroppedMetadataPolicy } from './options';
+import type { ResolvedEncoderOptions } from './options';
 import { describe } from './options';
 import { BINARY, COMPACT } from './protocol-ids';
 
@@ -36,11 +36,11 @@ export function checkEnvelope(transport: string, envelope: Envelope | undefined)
  * checkEnvelope() does, without copying it, and applies the dropped-metadata policy to the metadata it holds.
  * Returns 1 when metadata was dropped, else 0: what the encoder adds to its `droppedMetadata` count.
  */
-export function dropEnvelopeMetadata(transport: string, envelope: Envelope | undefined, policy: DroppedMetadataPolicy): number {
+export function dropEnvelopeMetadata(transport: string, envelope: Envelope | undefined, options: ResolvedEncoderOptions): number {
   if (envelope === undefined) return 0;
   const headers = validateEnvelope(transport, envelope);
   if (headers.isEmpty()) return 0;
-  dropMetadata(transport, policy, `metadata (${headers.size} entries)`);
+  dropMetadata(transport, options, `metadata (${headers.size} entries)`);
   return 1;
 }
 
@@ -78,18 +78,20 @@ let warned = false;
  * Applies the dropped-metadata policy for a transport that cannot carry `what` (all metadata on Buffered and
  * Framed, int keys on THeader). Returns normally when the metadata may be dropped; throws for `'error'`.
  */
-export function dropMetadata(transport: string, policy: DroppedMetadataPolicy, what: string): void {
+export function dropMetadata(transport: string, options: ResolvedEncoderOptions, what: string): void {
+  const policy = options.droppedMetadata;
+  const option = options.droppedMetadataOption;
   if (policy === 'error') {
     throw new TransportError(
       'METADATA_DROPPED',
-      `${transport} cannot carry ${what}: use the THeader or TTHeader transport, or set droppedMetadata to 'warn' or 'ignore'`,
+      `${transport} cannot carry ${what}: use the THeader or TTHeader transport, or set ${option} to 'warn' or 'ignore'`,
     );
   }
   if (policy === 'warn' && !warned) {
     warned = true;
     process.emitWarning(
       `${transport} transport cannot carry ${what}; it was dropped (reported once per process; ` +
-        `use THeader or TTHeader to send metadata, or droppedMetadata: 'ignore' to silence this)`,
+        `use THeader or TTHeader to send metadata, or ${option}: 'ignore' to silence this)`,
       { code: 'THRIFTPOLL_METADATA_DROPPED' },
     );
   }

@@ -98,7 +98,7 @@ export class FramedEncoder extends TransportEncoder implements MessageEncoder {
 
   begin(envelope?: Envelope): void {
     if (this.prefix !== undefined) throw this.beganTwice();
-    this.droppedMetadata += dropEnvelopeMetadata('framed', envelope, this.options.droppedMetadata);
+    this.droppedMetadata += dropEnvelopeMetadata('framed', envelope, this.options);
     this.markOutput();
     this.prefix = this.out.malloc(LENGTH_SIZE);
     this.payload.retarget(this.out);

@@ -66,6 +66,11 @@ export interface EncoderOptions {
    * before anything is written; `'ignore'` drops and counts it silently.
    */
   droppedMetadata?: DroppedMetadataPolicy;
+  /**
+   * The name under which the encoder's user sets `droppedMetadata`, for the warning and error that name it
+   * (`@thriftpoll/rpc` clients call it `droppedHeaders`). Default `'droppedMetadata'`.
+   */
+  droppedMetadataOption?: string;
   /** THeader zlib transform: compression level 0-9 (or -1 for zlib's default). Default -1. */
   zlibLevel?: number;
 }
@@ -73,6 +78,7 @@ export interface EncoderOptions {
 export interface ResolvedEncoderOptions {
   readonly maxFrameSize: number;
   readonly droppedMetadata: DroppedMetadataPolicy;
+  readonly droppedMetadataOption: string;
   readonly zlibLevel: number;
 }
 
@@ -174,8 +180,15 @@ export function resolveEncoderOptions(options: EncoderOptions | undefined, where
   return remember({
     maxFrameSize: integerOption(where, 'maxFrameSize', o.maxFrameSize, 1, MAX_FRAME_SIZE_LIMIT, DEFAULT_MAX_FRAME_SIZE),
     droppedMetadata: (policy ?? 'warn') as DroppedMetadataPolicy,
+    droppedMetadataOption: stringOption(where, 'droppedMetadataOption', o.droppedMetadataOption, 'droppedMetadata'),
     zlibLevel: integerOption(where, 'zlibLevel', o.zlibLevel, -1, 9, -1),
   });
+}
+
+function stringOption(where: string, name: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value === '') throw new InvalidOptionError(`${where}: ${name} must be a non-empty string, got ${describe(value)}`);
+  return value;
 }
 
 /** Freezes a resolved options object and records it as one (see `resolved`). */

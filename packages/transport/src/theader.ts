@@ -322,7 +322,7 @@ export class THeaderEncoder extends TransportEncoder implements MessageEncoder {
       }
     }
     if (checked.headers.intCount > 0) {
-      dropMetadata('THeader', this.options.droppedMetadata, `int-keyed metadata (${checked.headers.intCount} entries; only TTHeader has int keys)`);
+      dropMetadata('THeader', this.options, `int-keyed metadata (${checked.headers.intCount} entries; only TTHeader has int keys)`);
       this.droppedMetadata++;
     }
     const headerLength = measureInfo(checked.protocol, checked.transforms, checked.headers);
