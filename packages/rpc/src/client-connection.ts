@@ -13,7 +13,7 @@ import { KitexStringKey, Metadata, TransportError, type DecodedMessage, type Dec
 import type { Endpoint } from './address';
 import { connectionDecoder, connectionEncoder, type TransportName } from './codec';
 import { RpcError, RpcOverloadError } from './errors';
-import { silentPeerHint } from './first-contact';
+import { looksLikeTls, silentPeerHint, TLS_ANSWER } from './first-contact';
 import type { NetConnection } from './net-connection';
 import { overloadFromReply } from './overload';
 import type { PoolConnection } from './pool';
@@ -111,7 +111,7 @@ export class ClientConnection implements PoolConnection {
 
   /** Why a call on this connection probably failed, when the peer never sent a byte: else undefined. */
   silenceHint(): string | undefined {
-    return this.heardFrom || this.written === 0 ? undefined : silentPeerHint(this.wire.transport);
+    return this.heardFrom || this.written === 0 ? undefined : silentPeerHint(this.wire.transport, this.connection.tls !== undefined);
   }
 
   /** Closes the connection; calls still pending fail with `reason` (default: ECONNRESET, as for a lost peer). */
@@ -198,7 +198,14 @@ export class ClientConnection implements PoolConnection {
 
   private onInput(): void {
     const reader = this.connection.reader;
-    this.heardFrom = true;
+    if (!this.heardFrom) {
+      if (reader.len() < 2) return;
+      this.heardFrom = true;
+      if (this.connection.tls === undefined && looksLikeTls(reader.peek(2))) {
+        this.fatal(new RpcError('EPROTO', `${this.endpoint.key}: ${TLS_ANSWER}`, { address: this.endpoint.key }), 'answered with TLS');
+        return;
+      }
+    }
     for (;;) {
       let message: DecodedMessage | undefined;
       try {

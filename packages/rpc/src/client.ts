@@ -14,7 +14,8 @@ import { ClientContext } from './client-context';
 import { decoderOptions, TRANSPORT_NAMES, transportAlias, type TransportName, type TransportOption } from './codec';
 import { isCodeFirstService, serviceDescriptor, type CodeFirstClient, type StructClass } from './code-first';
 import { THEADER_TIMEOUT_HEADER } from './deadline';
-import { resolveEngine, type EngineName } from './engines';
+import { resolveEngine, resolveTlsEngine, type EngineName } from './engines';
+import { resolveClientTls, type ClientTlsOptions, type ResolvedClientTls } from './tls';
 import { RpcAbortError, RpcError, RpcOptionError, RpcTimeoutError } from './errors';
 import { HealthTracker, type HealthOptions } from './health';
 import { LongPool, type LongPoolOptions } from './long-pool';
@@ -77,6 +78,8 @@ export interface ClientOptions {
   droppedHeaders?: 'warn' | 'error' | 'ignore';
   /** The network engine: 'netpoll' or 'net'. Default: THRIFTPOLL_ENGINE, else 'netpoll' where the addon loads, else 'net' (warned once). */
   engine?: EngineName | NetEngine;
+  /** TLS to the servers (Node's tls option names: ca, cert, key, servername, ...; see ClientTlsOptions). Runs on the 'net' engine. */
+  tls?: ClientTlsOptions;
 }
 
 const KNOWN_OPTIONS = [
@@ -101,6 +104,7 @@ const KNOWN_OPTIONS = [
   'readerOptions',
   'droppedHeaders',
   'engine',
+  'tls',
 ];
 
 /** Diagnostics of a client. */
@@ -191,6 +195,7 @@ export class RpcClient implements Invoker {
   private readonly retry: RetryPolicy | undefined;
   private readonly chain: Chain<ClientContext> | undefined;
   private readonly engine: NetEngine;
+  private readonly tls: ResolvedClientTls | undefined;
   private readonly wire: ClientWireOptions;
   private readonly transport: TransportName;
   private readonly defaultTimeout: number | undefined;
@@ -240,7 +245,8 @@ export class RpcClient implements Invoker {
     const middleware = options.middleware ?? [];
     if (!Array.isArray(middleware)) throw new RpcOptionError('middleware must be an array of (ctx, next) => Promise<void>');
     this.chain = middleware.length === 0 ? undefined : compose(middleware, (ctx) => this.execute(ctx).then((result) => void (ctx.result = result)));
-    this.engine = resolveEngine(options.engine, 'engine');
+    this.tls = resolveClientTls(options.tls);
+    this.engine = this.tls === undefined ? resolveEngine(options.engine, 'engine') : resolveTlsEngine(options.engine, 'engine');
     const maxFrameSize = intOption('maxFrameSize', options.maxFrameSize, 16_384_000, 16, 0x7fffffff);
     const maxMessageSize = intOption('maxMessageSize', options.maxMessageSize, 100 * 1024 * 1024, 16, 0x7fffffff);
     const droppedHeaders = enumOption('droppedHeaders', options.droppedHeaders, 'warn', ['warn', 'error', 'ignore']);
@@ -478,7 +484,7 @@ export class RpcClient implements Invoker {
   }
 
   private connect(endpoint: Endpoint): Promise<ClientConnection> {
-    return this.engine.dial(endpoint.address, this.connectTimeout).then((net) => {
+    return this.engine.dial(endpoint.address, this.connectTimeout, this.tls).then((net) => {
       const connection = new ClientConnection(endpoint, net, this.wire, (closed) => {
         this.connections.delete(closed);
         this.discardedFromClosed += closed.discardedReplies;

@@ -72,3 +72,11 @@ export function resolveEngine(value: unknown, name: string): NetEngine {
   }
   throw new RpcOptionError(`${name} must be 'netpoll', 'net' or an engine object, got ${describeValue(value)}`);
 }
+
+/** The engine of a TLS server or client: `net` (TLS runs on node:tls); the native engine is refused by name. */
+export function resolveTlsEngine(value: unknown, name: string): NetEngine {
+  if (value === 'netpoll') {
+    throw new RpcOptionError(`tls runs on the 'net' engine (node:tls): remove ${name} 'netpoll' or set ${name}: 'net'`);
+  }
+  return value === undefined ? socketEngine : resolveEngine(value, name);
+}

@@ -7,6 +7,8 @@
  *   ECONNREFUSED  RpcError          the address refused the connection                         yes
  *   ECONNTIMEOUT  RpcTimeoutError   no connection within connectTimeout                        yes
  *   EDIAL         RpcError          any other dial failure (ENOENT socket path, EHOSTUNREACH)  yes
+ *   ETLS          RpcError          the TLS handshake failed (certificate not trusted or       yes
+ *                                   expired, client certificate refused, no TLS on the port)
  *   ECONNRESET    RpcError          the connection died while the call was pending             no (yes if
  *                                   the call had not been sent yet)
  *   ECLOSED       RpcError          the client was closed before the call ran                  yes (no if
@@ -26,6 +28,7 @@ export type RpcErrorCode =
   | 'ECONNREFUSED'
   | 'ECONNTIMEOUT'
   | 'EDIAL'
+  | 'ETLS'
   | 'ECONNRESET'
   | 'ECLOSED'
   | 'ETIMEDOUT'
@@ -38,6 +41,7 @@ const RETRY_SAFE: ReadonlySet<RpcErrorCode> = new Set<RpcErrorCode>([
   'ECONNREFUSED',
   'ECONNTIMEOUT',
   'EDIAL',
+  'ETLS',
   'ECLOSED',
   'EOVERLOAD',
 ]);

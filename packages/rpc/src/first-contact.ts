@@ -5,7 +5,10 @@ import type { TransportName } from './codec';
  * speak the client's transport. (An Apache server defaults to Buffered, a client here to Framed: the server waits
  * for the rest of a "message" that is really a frame length, and the call hangs until its timeout.)
  */
-export function silentPeerHint(transport: TransportName): string {
+export function silentPeerHint(transport: TransportName, tls: boolean): string {
+  if (tls) {
+    return 'the server closed the TLS connection without a reply: it may refuse this client certificate (mutual TLS: see tls.cert, tls.key), or not speak ' + transportLabel(transport);
+  }
   switch (transport) {
     case 'framed':
       return "no reply in Framed; the server may speak Buffered (Apache's default): set transport: 'buffered'";
@@ -18,3 +21,18 @@ export function silentPeerHint(transport: TransportName): string {
       return "no reply in TTHeader; the server may not be a Kitex/TTHeader server: set transport: 'framed' or 'buffered' (what it speaks)";
   }
 }
+
+function transportLabel(transport: TransportName): string {
+  return transport === 'buffered' ? 'Buffered' : transport === 'framed' ? 'Framed' : transport === 'theader' ? 'THeader' : 'TTHeader';
+}
+
+/**
+ * True when the first bytes a server sent are a TLS record (alert 0x15 or handshake 0x16, then version 3.x): the
+ * port speaks TLS and this client does not.
+ */
+export function looksLikeTls(first: Uint8Array): boolean {
+  return first.length >= 2 && (first[0] === 0x15 || first[0] === 0x16) && first[1] === 0x03;
+}
+
+/** The error of a plaintext client whose server answered with TLS. */
+export const TLS_ANSWER = 'the server answered with TLS: set tls (e.g. tls: { ca }) on the client, or use a plaintext port';

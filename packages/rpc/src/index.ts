@@ -76,3 +76,4 @@ export { netpollAvailable } from './engines';
 export { netpollEngine } from './netpoll-engine';
 export { socketEngine } from './socket-engine';
 export type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
+export type { ClientTlsOptions, ServerTlsOptions, TlsConnectionInfo } from './tls';

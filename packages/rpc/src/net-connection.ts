@@ -1,5 +1,6 @@
 import type { Reader } from '@thriftpoll/netpoll';
 import type { Address } from './address';
+import type { ResolvedClientTls, ResolvedServerTls, TlsConnectionInfo } from './tls';
 
 /**
  * The network surface the RPC runtime runs on: one interface, two implementations — the native netpoll engine
@@ -53,6 +54,8 @@ export interface NetConnection {
   /** `host:port`, `[v6]:port` or the socket path. */
   readonly remoteAddress: string;
   readonly localAddress: string;
+  /** The connection's TLS (protocol, peer certificate); undefined on plaintext. */
+  readonly tls?: TlsConnectionInfo;
   /** False once the peer hung up or the connection closed. Input received before the hang-up is still readable. */
   isActive(): boolean;
   /**
@@ -100,6 +103,8 @@ export interface ListenOptions {
    * this many ms: a peer trickling bytes cannot hold a connection forever. 0 or undefined: no limit.
    */
   readTimeout?: number;
+  /** TLS on this port (only the `net` engine supports it). */
+  tls?: ResolvedServerTls;
 }
 
 /** A network engine: how servers listen and clients dial. */
@@ -111,5 +116,5 @@ export interface NetEngine {
    * Dials `address`, failing after `timeout` ms with RpcTimeoutError ECONNTIMEOUT; refused with RpcError
    * ECONNREFUSED; other failures (no such socket path, unreachable host) RpcError EDIAL.
    */
-  dial(address: Address, timeout: number | undefined): Promise<NetConnection>;
+  dial(address: Address, timeout: number | undefined, tls?: ResolvedClientTls): Promise<NetConnection>;
 }

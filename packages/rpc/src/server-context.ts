@@ -1,5 +1,6 @@
 import type { MethodDescriptor, ServerCallContext } from '@thriftpoll/protocol';
 import type { Metadata, TransportKind } from '@thriftpoll/transport';
+import type { TlsConnectionInfo } from './tls';
 
 /**
  * The call context of one request: what handlers receive as their last argument and what server middleware
@@ -37,6 +38,8 @@ export class ServerContext implements ServerCallContext {
   readonly startTime: number;
   /** @internal The object implementing the service. */
   readonly handlerObject: Record<string, unknown>;
+  /** The connection's TLS: protocol, whether the client certificate verified, `peerCertificate()`. Undefined on plaintext. */
+  tls: TlsConnectionInfo | undefined = undefined;
 
   private requestRecord: Record<string, string> | undefined;
   private responseRecord: Record<string, string> | undefined;

@@ -360,6 +360,7 @@ export class ServerSession {
       method.handler,
       this.readTime,
     );
+    if (this.connection.tls !== undefined) context.tls = this.connection.tls;
     this.inFlight++;
     this.runtime.inFlight++;
     if (!this.busy) this.updateBusy();

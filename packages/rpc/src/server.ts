@@ -14,7 +14,8 @@ import { parseAddress, type Address, type AddressLike } from './address';
 import { BatchClock } from './batch-clock';
 import { connectionDecoder, decoderOptions, serverDecoder, TRANSPORT_NAMES, transportAlias, type TransportName, type TransportOption } from './codec';
 import { isCodeFirstService, serviceDescriptor, type StructClass } from './code-first';
-import { resolveEngine, type EngineName } from './engines';
+import { resolveEngine, resolveTlsEngine, type EngineName } from './engines';
+import { resolveServerTls, type ResolvedServerTls, type ServerTlsOptions } from './tls';
 import { RpcError, RpcOptionError } from './errors';
 import { compose, type Chain, type Middleware } from './middleware';
 import type { NetConnection, NetEngine, NetListener } from './net-connection';
@@ -72,6 +73,11 @@ export interface ServerOptions<Handler = unknown> {
   replyOrder?: 'auto' | 'in-order';
   /** The network engine: 'netpoll' or 'net' (Node sockets). Default: THRIFTPOLL_ENGINE, else 'netpoll' where the addon loads, else 'net' (warned once). */
   engine?: EngineName | NetEngine;
+  /**
+   * TLS on the port (Node's tls option names: key, cert, ca, requestCert, ...; see ServerTlsOptions). With `ca` and
+   * `requestCert`, client certificates are required and verified. Runs on the 'net' engine.
+   */
+  tls?: ServerTlsOptions;
   /** Reader limits for decoding arguments (string/container lengths, recursion). */
   readerOptions?: ReaderOptions;
   /**
@@ -117,6 +123,7 @@ const KNOWN_OPTIONS = [
   'maxMessageSize',
   'replyOrder',
   'engine',
+  'tls',
   'readerOptions',
   'onError',
   'rejectTimeout',
@@ -189,6 +196,7 @@ export class ThriftServer implements ServerRuntime {
   private readonly reportHandlerErrors: boolean;
   private readonly idleTimeout: number;
   private readonly readTimeout: number;
+  private readonly tls: ResolvedServerTls | undefined;
   private readonly sessions = new Set<ServerSession>();
   private readonly readers: (ProtocolReader | undefined)[] = [];
   private readonly writers: (BinaryWriter | CompactWriter | undefined)[] = [];
@@ -236,7 +244,8 @@ export class ThriftServer implements ServerRuntime {
     // Resolved once: every connection's encoder and decoder then shares these objects (see resolveDecoderOptions).
     this.encoderOptions = resolveEncoderOptions({ maxFrameSize, droppedMetadata: 'ignore' }, 'createServer');
     this.replyOrder = enumOption('replyOrder', options.replyOrder, 'auto', ['auto', 'in-order']);
-    this.engine = resolveEngine(options.engine, 'engine');
+    this.tls = resolveServerTls(options.tls);
+    this.engine = this.tls === undefined ? resolveEngine(options.engine, 'engine') : resolveTlsEngine(options.engine, 'engine');
     this.readerOptions = { ...(objectOption('readerOptions', options.readerOptions) ?? {}), stringLengthLimit: Math.min(maxMessageSize, (options.readerOptions?.stringLengthLimit ?? maxMessageSize)) };
     this.decoderOptions = resolveDecoderOptions(decoderOptions(maxFrameSize, maxMessageSize, this.readerOptions), 'createServer');
     this.onError = functionOption<(error: unknown, info: ServerErrorInfo) => void>('onError', options.onError) ?? defaultOnError;
@@ -268,6 +277,7 @@ export class ThriftServer implements ServerRuntime {
       idleTimeout: this.idleTimeout,
       writeBufferCap: this.writeBufferCap,
       readTimeout: this.readTimeout,
+      ...(this.tls === undefined ? {} : { tls: this.tls }),
       onError: (error) => this.report(error, undefined, 'connection failed'),
     }).then((listener) => {
       this.listener = listener;

@@ -4,6 +4,8 @@ import { LinkBuffer } from '@thriftpoll/netpoll';
 import { formatAddress, type Address } from './address';
 import { RpcError, RpcTimeoutError } from './errors';
 import type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
+import { connectionInfo, dialTls, tlsAcceptor, type ResolvedClientTls, type TlsConnectionInfo } from './tls';
+import * as tls from 'node:tls';
 
 const BLOCK_SIZE = 16 * 1024;
 /** Default unsent bytes per connection past which needsDrain() is true (backpressure). */
@@ -141,6 +143,7 @@ class SocketConnection implements NetConnection {
   readonly writer: SocketWriter;
   readonly remoteAddress: string;
   readonly localAddress: string;
+  readonly tls: TlsConnectionInfo | undefined;
   private handler: RequestHandler | undefined;
   private threshold = 1;
   private running = false;
@@ -164,6 +167,7 @@ class SocketConnection implements NetConnection {
     socket.setNoDelay(true);
     this.remoteAddress = path ?? socketAddress(socket.remoteAddress, socket.remotePort, 'unknown');
     this.localAddress = path ?? socketAddress(socket.localAddress, socket.localPort, 'unknown');
+    this.tls = socket instanceof tls.TLSSocket ? connectionInfo(socket) : undefined;
     socket.on('data', (chunk: Buffer) => {
       this.reader.append(chunk);
       this.deliver();
@@ -304,11 +308,12 @@ export const socketEngine: NetEngine = {
   listen(address: Address, onConnection: (connection: NetConnection) => void, options: ListenOptions = {}): Promise<NetListener> {
     const path = 'path' in address ? address.path : undefined;
     const idleTimeout = options.idleTimeout ?? 0;
-    const server = net.createServer({ noDelay: true }, (socket) => {
+    const accept = (socket: net.Socket): void => {
       const connection = new SocketConnection(socket, path, options.writeBufferCap, options.readTimeout);
       if (idleTimeout > 0) connection.setIdleTimeout(idleTimeout);
       onConnection(connection);
-    });
+    };
+    const server = net.createServer({ noDelay: true }, options.tls === undefined ? accept : tlsAcceptor(options.tls, accept, options.onError));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       const listenOptions: net.ListenOptions = 'path' in address ? { path: address.path } : { host: address.host, port: address.port };
@@ -329,9 +334,13 @@ export const socketEngine: NetEngine = {
     });
   },
 
-  dial(address: Address, timeout: number | undefined): Promise<NetConnection> {
+  dial(address: Address, timeout: number | undefined, tlsOptions?: ResolvedClientTls): Promise<NetConnection> {
     const key = formatAddress(address);
     const path = 'path' in address ? address.path : undefined;
+    if (tlsOptions !== undefined) {
+      if ('path' in address) return Promise.reject(new RpcError('EDIAL', `tls is for TCP addresses, not the socket path ${key}`, { address: key }));
+      return dialTls(address.host, address.port, key, tlsOptions, timeout).then((socket) => new SocketConnection(socket, undefined));
+    }
     return new Promise((resolve, reject) => {
       const socket = 'path' in address ? net.connect({ path: address.path }) : net.connect({ host: address.host, port: address.port });
       let timer: NodeJS.Timeout | undefined;
