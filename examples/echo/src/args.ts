@@ -67,6 +67,10 @@ export function runCli<S extends Record<string, ArgSpec>>(command: string, spec:
     process.exit(2);
   }
   main(args).catch((error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${command}: ${error.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`${command}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   });

@@ -3,6 +3,7 @@
  *
  *   npm run echo:client -- --host H --port N --transport T --protocol P --concurrency C --duration S --size B
  *                          [--pool N | --mux N] [--warmup S] [--timeout MS] [--engine netpoll|net]
+ *                          [--tls-ca F [--tls-cert F --tls-key F]]   (TLS; with a certificate, mutual TLS)
  *
  * C call loops run at once, each calling again as soon as its reply arrives (closed loop), for S seconds after an
  * optional warm-up. Connections: --mux N shares N multiplexed connections among all calls (the default is one,
@@ -17,6 +18,7 @@ import { createClient, type ClientOptions } from '@thriftpoll/rpc';
 import { EchoServer } from '../gen/echo';
 import { runCli, transportName } from './args';
 import { runLoad } from './load';
+import { CLIENT_TLS_FLAGS, clientTls } from './tls-files';
 
 runCli(
   'echo-client',
@@ -32,7 +34,8 @@ runCli(
     pool: { type: 'integer', min: 1, max: 100000, help: 'long-connection pool of at most N connections' },
     mux: { type: 'integer', min: 1, max: 1024, help: 'N multiplexed connections (default 1)' },
     timeout: { type: 'integer', default: 5000, min: 1, max: 3600000, help: 'per-call timeout, ms' },
-    engine: { type: 'string', choices: ['netpoll', 'net'], help: 'network engine (default: netpoll when built)' },
+    engine: { type: 'string', choices: ['netpoll', 'net'], help: 'network engine (default: netpoll when built; net with TLS)' },
+    ...CLIENT_TLS_FLAGS,
   },
   async (args) => {
     if (args.pool !== undefined && args.mux !== undefined) throw new Error('give --pool or --mux, not both');
@@ -41,8 +44,10 @@ runCli(
     if (args.mux !== undefined && transport === 'buffered') throw new Error('--mux needs a framed transport (framed, header, ttheader)');
     // Default: one multiplexed connection (Buffered cannot multiplex: a long pool of one connection per caller).
     const mode = args.pool !== undefined || (args.mux === undefined && transport === 'buffered') ? 'pool' : 'mux';
+    const tls = clientTls(args);
     const options: ClientOptions = {
       address: { host: args.host as string, port: args.port as number },
+      ...(tls === undefined ? {} : { tls }),
       transport,
       protocol: args.protocol as 'binary' | 'compact',
       timeout: args.timeout,
