@@ -13,6 +13,8 @@
  *   rpc      1 KiB EchoServer.echo, framed binary: thriftpoll RPC vs Apache thrift vs Node net
  *            raw echo, at concurrency 10, 100 and 1000 (table + SVG chart)                       (issue #6)
  *   client   thriftpoll typed client vs Apache's client against the same server                  (issue #6)
+ *   tls      1 KiB echo over TLS (framed binary): thriftpoll RPC server vs Apache thrift's, both driven by
+ *            the thriftpoll client (the C load generator speaks no TLS); server CPU per request  (issue #13)
  *   micro    the in-process micro-benchmarks test/bench/{protocol,transport,codegen,rpc}/run.js  (#3-#6)
  *
  * A scenario whose server or entry point does not exist yet prints "not available: <why>"; one that exists
@@ -33,8 +35,9 @@ const { SERVERS, CLIENTS, MICRO, ROOT, startCatalogServer } = require('./lib/cat
 const { machineInfo, treeCpuMicros } = require('./lib/proc');
 const { markdownTable, fmtInt, fmtFixed, fmtBytes, fmtRatio, ratio } = require('./lib/table');
 const { lineChartSvg } = require('./lib/svg');
+const { makeTestCertificates } = require('../support/tls-certs');
 
-const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'micro'];
+const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'tls', 'micro'];
 
 const spec = {
   duration: { type: 'number', min: 0.2, max: 3600, value: 'SEC', help: 'measured seconds per point (default 5; 1 with --quick)' },
@@ -250,7 +253,7 @@ async function startServers(ctx, result, ids) {
     }
     try {
       const port = await freePort(ctx.host);
-      const h = await startCatalogServer(id, { host: ctx.host, port, cpus: ctx.pin && ctx.pin.server });
+      const h = await startCatalogServer(id, { host: ctx.host, port, cpus: ctx.pin && ctx.pin.server, certs: ctx.certs });
       h.port = port;
       handles.set(id, h);
     } catch (err) {
@@ -538,6 +541,44 @@ async function scenarioClient(ctx, result) {
   if (tp && tp.warmup_s === undefined) result.note('The thriftpoll client reports over its whole run (no warm-up excluded).');
 }
 
+async function scenarioTls(ctx, result) {
+  const concurrency = ctx.headlineConcurrency;
+  ctx.certs = makeTestCertificates();
+  try {
+    for (const serverId of ['rpc-echo-tls', 'apache-echo-tls']) {
+      await withServer(ctx, result, serverId, async (h) => {
+        const def = CLIENTS['rpc-client-tls'];
+        const cpuBefore = treeCpuMicros(h.pid);
+        const r = await runClient(ctx, 'rpc-client-tls', { host: ctx.host, port: h.port, concurrency, duration: ctx.duration, warmup: 0, size: ctx.size, certs: ctx.certs });
+        h.assertAlive();
+        const serverCpu = treeCpuMicros(h.pid) - cpuBefore;
+        const record = { server: serverId, label: SERVERS[serverId].label, client: def.label, concurrency, ...r,
+          server_cpu_us_per_req: r.requests > 0 ? Math.round((serverCpu / r.requests) * 100) / 100 : null };
+        log(`  ${def.label} -> ${SERVERS[serverId].label} @${concurrency}: ${fmtInt(r.qps)} req/s, p50 ${fmtFixed(r.p50_us)} us, ` +
+          `p99 ${fmtFixed(r.p99_us)} us, server CPU ${fmtFixed(record.server_cpu_us_per_req, 2)} us/req, errors ${r.errors}`);
+        if (r.errors > 0) throw new Error(`${r.errors} error(s); first: ${r.first_error || 'n/a'}`);
+        if (!(r.qps > 0)) throw new Error('no call completed');
+        result.points.push(record);
+      });
+    }
+  } finally {
+    ctx.certs.remove();
+    ctx.certs = undefined;
+  }
+  result.table = markdownTable([{ title: 'server' }, { title: 'client' }, { title: 'concurrency', align: 'right' },
+    { title: 'QPS', align: 'right' }, { title: 'p50 us', align: 'right' }, { title: 'p99 us', align: 'right' },
+    { title: 'server CPU us/req', align: 'right' }, { title: 'errors', align: 'right' }],
+  result.points.map((p) => [p.label, p.client, fmtInt(p.concurrency), fmtInt(p.qps), fmtFixed(p.p50_us), fmtFixed(p.p99_us),
+    fmtFixed(p.server_cpu_us_per_req, 2), fmtInt(p.errors)]));
+  const tp = result.points.find((p) => p.server === 'rpc-echo-tls');
+  const ap = result.points.find((p) => p.server === 'apache-echo-tls');
+  if (tp && ap) {
+    compare(result, `thriftpoll vs Apache server over TLS @${concurrency}`, tp.qps, ap.qps, 'QPS', 1, 'min');
+    compare(result, `thriftpoll vs Apache server over TLS @${concurrency}`, tp.server_cpu_us_per_req, ap.server_cpu_us_per_req, 'server CPU per request', 1, 'max');
+  }
+  result.note('One mux connection (the echo client default), so the handshake is paid once; server CPU covers the whole client run.');
+}
+
 async function scenarioMicro(ctx, result) {
   const rows = [];
   for (const m of MICRO) {
@@ -616,6 +657,8 @@ const SCENARIOS = [
     describe: (c) => `framed binary, ${c.size}-byte msg, concurrency ${c.concurrency.join('/')}, ${c.duration} s per point after ${c.warmup} s warm-up` },
   { id: 'client', title: 'RPC client: typed client vs Apache client (issue #6)', run: scenarioClient,
     describe: (c) => `concurrency ${c.headlineConcurrency}, ${c.size}-byte msg, ${c.duration} s` },
+  { id: 'tls', title: 'TLS: EchoServer.echo over TLS, thriftpoll vs Apache (issue #13)', run: scenarioTls,
+    describe: (c) => `framed binary over TLS 1.3, concurrency ${c.headlineConcurrency}, ${c.size}-byte msg, ${c.duration} s, thriftpoll client` },
   { id: 'micro', title: 'Micro-benchmarks (issues #3, #4, #5, #6)', run: scenarioMicro, describe: () => 'in-process, as each area defines them' },
 ];
 

@@ -107,6 +107,9 @@ test('the packed workspaces install offline, build the addon, generate, compile 
     JSON.stringify({ extends: './tsconfig.init.json', compilerOptions: { skipLibCheck: false, types: ['node'], rootDir: 'src', outDir: 'dist' }, include: ['src'] }),
   );
   run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.']);
+  // The README snippet also compiles under `tsc --init` exactly as written (no Node types, skipLibCheck on).
+  fs.writeFileSync(path.join(project, 'tsconfig.readme.json'), JSON.stringify({ extends: './tsconfig.init.json', compilerOptions: { noEmit: true }, files: ['src/readme.ts'] }));
+  run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.readme.json']);
 
   const { server, port } = await startServer(project);
   try {

@@ -4,12 +4,13 @@
  * EchoServer processor (service.js), framed transport and binary protocol by default, as issue #6 asks.
  *
  *   node test/bench/apache-echo/server.js [--host 127.0.0.1] [--port 0] [--transport framed|buffered]
- *                                         [--protocol binary|compact]
+ *                                         [--protocol binary|compact] [--tls-cert F --tls-key F]
  *
  * Prints `apache-echo listening on <address>` when ready; runs until SIGTERM or SIGINT. Errors on single
  * connections (a malformed frame, a reset) are logged and close that connection only; without the 'error'
  * listener Apache's server would let them end the process.
  */
+const fs = require('node:fs');
 const thrift = require('thrift');
 const { runCli } = require('../lib/args');
 const { EchoServer, Response } = require('./service');
@@ -19,6 +20,8 @@ const spec = {
   port: { type: 'integer', default: 0, min: 0, max: 65535, value: 'N', help: 'TCP port, 0 for any free one' },
   transport: { type: 'string', default: 'framed', choices: ['framed', 'buffered'], help: 'Thrift transport' },
   protocol: { type: 'string', default: 'binary', choices: ['binary', 'compact'], help: 'Thrift protocol' },
+  'tls-cert': { type: 'string', value: 'FILE', help: 'serve TLS with this certificate (PEM; Apache passes tls options to tls.createServer)' },
+  'tls-key': { type: 'string', value: 'FILE', help: 'private key of --tls-cert (PEM)' },
 };
 
 const handler = {
@@ -31,6 +34,7 @@ function main(options) {
   const server = thrift.createServer(EchoServer.Processor, handler, {
     transport: options.transport === 'framed' ? thrift.TFramedTransport : thrift.TBufferedTransport,
     protocol: options.protocol === 'binary' ? thrift.TBinaryProtocol : thrift.TCompactProtocol,
+    ...(options.tlsCert === undefined ? {} : { tls: { cert: fs.readFileSync(options.tlsCert), key: fs.readFileSync(options.tlsKey) } }),
   });
   let reported = 0;
   server.on('error', (err) => {
@@ -41,7 +45,7 @@ function main(options) {
   server.listen({ port: options.port, host: options.host, backlog: 4096 }, () => {
     const a = server.address();
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-    process.stdout.write(`apache-echo listening on ${host}:${a.port} (${options.transport} ${options.protocol})\n`);
+    process.stdout.write(`apache-echo listening on ${host}:${a.port} (${options.transport} ${options.protocol}${options.tlsCert === undefined ? '' : ', TLS'})\n`);
   });
   const stop = () => {
     server.close();

@@ -9,9 +9,14 @@
  *   net-echo     Node `net` raw echo (peer)             raw             node test/bench/net-echo/server.js
  *   rpc-echo     thriftpoll RPC EchoServer (#6)         thrift-framed   npm run echo:server -- ... --transport framed --protocol binary
  *   apache-echo  Apache npm `thrift` EchoServer (peer)  thrift-framed   node test/bench/apache-echo/server.js
+ *   rpc-echo-tls     the RPC echo server over TLS       (no loadgen)    npm run echo:server -- ... --tls-cert F --tls-key F
+ *   apache-echo-tls  Apache's echo server over TLS       (no loadgen)    node test/bench/apache-echo/server.js ... --tls-cert F --tls-key F
  *
  *   rpc-client     thriftpoll typed client (#6)   npm run echo:client -- --host H --port N ...
  *   apache-client  Apache npm `thrift` client     node test/bench/apache-echo/client.js
+ *   rpc-client-tls the typed client over TLS      npm run echo:client -- ... --tls-ca F
+ *
+ * TLS servers and clients take the certificates of the run as `certs` (test/support/tls-certs.js).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -86,6 +91,21 @@ const SERVERS = {
     command: ({ host, port }) => nodeCommand('apache-echo/server.js',
       ['--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary']),
   },
+  'rpc-echo-tls': {
+    label: 'thriftpoll RPC, TLS',
+    wire: null,
+    availability: () => scriptAvailability('echo:server', 'the RPC echo server of packages/rpc'),
+    command: ({ host, port, certs }) => npmCommand('echo:server', ['--host', host, '--port', String(port), '--transport', 'framed',
+      '--protocol', 'binary', '--tls-cert', certs.file('server'), '--tls-key', certs.file('server-key')]),
+  },
+  'apache-echo-tls': {
+    label: 'Apache thrift, TLS',
+    wire: null,
+    peer: true,
+    availability: thriftAvailability,
+    command: ({ host, port, certs }) => nodeCommand('apache-echo/server.js', ['--host', host, '--port', String(port), '--transport', 'framed',
+      '--protocol', 'binary', '--tls-cert', certs.file('server'), '--tls-key', certs.file('server-key')]),
+  },
 };
 
 /**
@@ -108,6 +128,13 @@ const CLIENTS = {
       '--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary', '--concurrency',
       String(concurrency), '--duration', String(duration), '--warmup', String(warmup), '--size', String(size)]),
   },
+  'rpc-client-tls': {
+    label: 'thriftpoll client, TLS',
+    availability: () => scriptAvailability('echo:client', 'the typed RPC client of packages/rpc'),
+    command: ({ host, port, concurrency, duration, size, certs }) => npmCommand('echo:client', ['--host', host,
+      '--port', String(port), '--transport', 'framed', '--protocol', 'binary', '--concurrency', String(concurrency),
+      '--duration', String(duration), '--size', String(size), '--tls-ca', certs.file('ca')]),
+  },
 };
 
 /** The in-process micro-benchmarks other areas provide, run as `node test/bench/<dir>/run.js`. */
@@ -119,9 +146,9 @@ const MICRO = [
 ].map((m) => ({ ...m, entry: path.join(BENCH, m.id, 'run.js') }));
 
 /** Starts server `id` on host:port (pinned to `cpus` when given). */
-function startCatalogServer(id, { host, port, cpus }) {
+function startCatalogServer(id, { host, port, cpus, certs }) {
   const def = SERVERS[id];
-  const { command, args, cwd } = def.command({ host, port });
+  const { command, args, cwd } = def.command({ host, port, certs });
   return startServer({ name: def.label, command, args, cwd, cpus });
 }
 
