@@ -1,15 +1,14 @@
-// Every installed @thriftpoll package imported from an ES module, and required from CommonJS.
+// Every installed package (names in argv) imported from an ES module: Node's named-export detection must find
+// the same names CommonJS require() sees. And the one import a new user writes first.
 import { createRequire } from 'node:module';
 import { createServer } from '@thriftpoll/rpc';
-import { BinaryWriter } from '@thriftpoll/protocol';
-import { detectTransport } from '@thriftpoll/transport';
-import { LinkBuffer } from '@thriftpoll/netpoll';
-import { generate } from '@thriftpoll/codegen';
 
 const require = createRequire(import.meta.url);
-const required = require('@thriftpoll/rpc');
-const seen = {
-  esm: [createServer, BinaryWriter, detectTransport, LinkBuffer, generate].map((value) => typeof value),
-  cjsSame: required.createServer === createServer,
-};
-process.stdout.write(`${JSON.stringify(seen)}\n`);
+const packages = {};
+for (const name of process.argv.slice(2)) {
+  const esm = await import(name);
+  const cjs = require(name);
+  const names = Object.keys(cjs);
+  packages[name] = { names: names.length, missingInEsm: names.filter((key) => esm[key] !== cjs[key]), defaultIsCjs: esm.default === cjs };
+}
+process.stdout.write(`${JSON.stringify({ createServer: typeof createServer, packages })}\n`);
