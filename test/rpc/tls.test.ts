@@ -130,11 +130,17 @@ describe('TLS', () => {
     stalled.write(Buffer.from([0x16, 0x03, 0x01]));
     const closed = new Promise<void>((resolve) => stalled.on('close', () => resolve()));
     stalled.on('error', () => undefined);
+    // And one that sends nothing at all.
+    const silent = net.connect({ host: '127.0.0.1', port });
+    const silentClosed = new Promise<void>((resolve) => silent.on('close', () => resolve()));
+    silent.on('error', () => undefined);
     const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, tls: { ca: certs.ca } });
     expect(seen(await client.echo({ action: 'say', msg: 'meanwhile' })).msg).toBe('meanwhile');
-    await closed;
-    await waitFor(() => reports.length > 0, 10000, 'the server report');
-    expect(reports[0].message).toMatch(/^127\.0\.0\.1:\d+ did not finish the TLS handshake within 500 ms \(tls\.handshakeTimeout\); the connection was closed$/);
+    await Promise.all([closed, silentClosed]);
+    await waitFor(() => reports.length >= 2, 10000, 'the server reports');
+    const messages = reports.map((report) => report.message).sort();
+    expect(messages[0]).toMatch(/^127\.0\.0\.1:\d+ did not finish the TLS handshake within 500 ms \(tls\.handshakeTimeout\); the connection was closed$/);
+    expect(messages[1]).toMatch(/^127\.0\.0\.1:\d+ sent nothing within 500 ms \(tls\.handshakeTimeout\); the connection was closed$/);
     expect(seen(await client.echo({ action: 'say', msg: 'after' })).msg).toBe('after');
     await client.$close();
   });

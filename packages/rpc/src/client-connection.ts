@@ -199,7 +199,10 @@ export class ClientConnection implements PoolConnection {
   private onInput(): void {
     const reader = this.connection.reader;
     if (!this.heardFrom) {
-      if (reader.len() < 2) return;
+      if (reader.len() < 2) {
+        this.connection.wakeAt(2);
+        return;
+      }
       this.heardFrom = true;
       if (this.connection.tls === undefined && looksLikeTls(reader.peek(2))) {
         this.fatal(new RpcError('EPROTO', `${this.endpoint.key}: ${TLS_ANSWER}`, { address: this.endpoint.key }), 'answered with TLS');

@@ -1,11 +1,11 @@
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 // LinkBuffer is plain TypeScript: importing @thriftpoll/netpoll loads no addon (it loads when an engine starts).
 import { LinkBuffer } from '@thriftpoll/netpoll';
 import { formatAddress, type Address } from './address';
 import { RpcError, RpcTimeoutError } from './errors';
 import type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
 import { connectionInfo, dialTls, tlsAcceptor, type ResolvedClientTls, type TlsConnectionInfo } from './tls';
-import * as tls from 'node:tls';
 
 const BLOCK_SIZE = 16 * 1024;
 /** Default unsent bytes per connection past which needsDrain() is true (backpressure). */

@@ -50,7 +50,10 @@ export interface ServerTlsOptions extends tls.SecureContextOptions {
    * false: a plaintext client is disconnected.
    */
   allowPlaintext?: boolean;
-  /** A connection whose TLS handshake is not done within this many ms is closed (that one only). Default 10000. */
+  /**
+   * A connection whose TLS handshake is not done within this many ms is closed (that one only), and so is one that
+   * sends nothing at all for that long. Default 10000.
+   */
   handshakeTimeout?: number;
 }
 
@@ -208,7 +211,15 @@ export function tlsAcceptor(options: ResolvedServerTls, accept: (socket: net.Soc
         onError?.(new RpcError('ETLS', `${peer} sent plaintext to this TLS port (set tls.allowPlaintext to accept both); the connection was closed`, { address: peer }));
       };
   return (socket) => {
+    // TLS clients speak first (ClientHello), and so do Thrift clients: silence is a stalled handshake too.
+    const silence = setTimeout(() => {
+      const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+      socket.destroy();
+      onError?.(new RpcError('ETLS', `${peer} sent nothing within ${options.handshakeTimeout} ms (tls.handshakeTimeout); the connection was closed`, { address: peer }));
+    }, options.handshakeTimeout);
+    socket.once('close', () => clearTimeout(silence));
     socket.once('data', (first: Buffer) => {
+      clearTimeout(silence);
       socket.pause();
       // The peeked bytes go back in front: node:tls reads what the socket has buffered, and so does a plaintext session.
       socket.unshift(first);
