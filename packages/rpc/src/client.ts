@@ -17,6 +17,7 @@ import { THEADER_TIMEOUT_HEADER } from './deadline';
 import { resolveEngine, resolveTlsEngine, type EngineName } from './engines';
 import { resolveClientTls, type ClientTlsOptions, type ResolvedClientTls } from './tls';
 import { RpcAbortError, RpcError, RpcOptionError, RpcTimeoutError } from './errors';
+import { abortError } from './first-contact';
 import { HealthTracker, type HealthOptions } from './health';
 import { LongPool, type LongPoolOptions } from './long-pool';
 import { compose, type Chain, type Middleware } from './middleware';
@@ -164,17 +165,6 @@ class Attempt implements PendingCall {
 
 /** The default `timeout` of a call, ms. */
 export const DEFAULT_CALL_TIMEOUT = 10_000;
-
-/** The error of a call whose AbortSignal fired: names the call and the address (undefined: before any was picked). */
-function abortError(context: ClientContext, address: string | undefined, reason: unknown): RpcAbortError {
-  const where = address === undefined ? ' (not called: the signal was already aborted)' : ` to ${address}`;
-  return new RpcAbortError(`${context.service}.${context.method}${where} was aborted: ${describeReason(reason)}`, reason, address);
-}
-
-function describeReason(reason: unknown): string {
-  if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
-  return typeof reason === 'string' ? reason : describeValue(reason);
-}
 
 function isConnectionFailure(error: unknown): boolean {
   if (!(error instanceof RpcError)) return false;

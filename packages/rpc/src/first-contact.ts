@@ -1,4 +1,9 @@
+import type { ClientContext } from './client-context';
 import type { TransportName } from './codec';
+import { RpcAbortError } from './errors';
+import { describeValue } from './validate';
+
+/** What the errors a new user meets first say: what probably went wrong, and the call it happened to. */
 
 /**
  * What probably happened when a connection that never received a byte times out or is reset: the peer does not
@@ -36,3 +41,14 @@ export function looksLikeTls(first: Uint8Array): boolean {
 
 /** The error of a plaintext client whose server answered with TLS. */
 export const TLS_ANSWER = 'the server answered with TLS: set tls (e.g. tls: { ca }) on the client, or use a plaintext port';
+
+/** The error of a call whose AbortSignal fired: names the call and the address (undefined: before any was picked). */
+export function abortError(context: ClientContext, address: string | undefined, reason: unknown): RpcAbortError {
+  const where = address === undefined ? ' (not called: the signal was already aborted)' : ` to ${address}`;
+  return new RpcAbortError(`${context.service}.${context.method}${where} was aborted: ${describeReason(reason)}`, reason, address);
+}
+
+function describeReason(reason: unknown): string {
+  if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
+  return typeof reason === 'string' ? reason : describeValue(reason);
+}
