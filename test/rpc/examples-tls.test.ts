@@ -49,7 +49,7 @@ test('echo:server with --tls-cert/--tls-key/--tls-ca serves echo:client with --t
     const refused = node(common);
     const figuresRefused = JSON.parse(refused.stdout.trim()) as { requests: number; errors: number; first_error: string };
     expect(figuresRefused.requests).toBe(0);
-    expect(figuresRefused.first_error).toContain('it may refuse this client certificate');
+    expect(figuresRefused.first_error).toContain('the server may refuse this client certificate');
   } finally {
     server.kill('SIGTERM');
   }

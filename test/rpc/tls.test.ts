@@ -70,7 +70,7 @@ describe('TLS', () => {
     await client.$close();
     expect(error).toBeInstanceOf(RpcError);
     // TLS 1.3 finishes the client's side of the handshake first: the server closes the connection after it.
-    expect(error.message).toContain('the server closed the TLS connection without a reply: it may refuse this client certificate (mutual TLS: see tls.cert, tls.key)');
+    expect(error.message).toContain('no reply on this TLS connection: the server may refuse this client certificate (mutual TLS: see tls.cert, tls.key), or not speak Framed');
     await waitFor(() => reports.length > 0, 10000, 'the server report');
     expect(reports[0]).toMatchObject({ code: 'ETLS' });
     expect(reports[0].message).toMatch(/^127\.0\.0\.1:\d+ was refused: its client certificate does not verify against tls\.ca \(.+\); the connection was closed$/);

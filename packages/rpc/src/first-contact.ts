@@ -12,7 +12,7 @@ import { describeValue } from './validate';
  */
 export function silentPeerHint(transport: TransportName, tls: boolean): string {
   if (tls) {
-    return 'the server closed the TLS connection without a reply: it may refuse this client certificate (mutual TLS: see tls.cert, tls.key), or not speak ' + transportLabel(transport);
+    return `no reply on this TLS connection: the server may refuse this client certificate (mutual TLS: see tls.cert, tls.key), or not speak ${transportLabel(transport)}`;
   }
   switch (transport) {
     case 'framed':
