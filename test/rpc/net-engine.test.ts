@@ -56,6 +56,11 @@ describe('the net engine without the addon', () => {
     expect(report.error?.message).toContain('npm rebuild @thriftpoll/native');
   });
 
+  test('THRIFTPOLL_ENGINE=netpoll where the addon does not load fails with the load error', () => {
+    const report = runWithoutAddon('default-netpoll', { THRIFTPOLL_ENGINE: 'netpoll' });
+    expect(report.error?.message).toContain("engine (from THRIFTPOLL_ENGINE) 'netpoll' needs the native addon, which did not load: blocked by");
+  });
+
   test('THRIFTPOLL_ENGINE with an unknown name is refused with what was seen', () => {
     const result = spawnSync(process.execPath, ['--require', blockAddon, fixture, 'calls'], {
       cwd: root,
