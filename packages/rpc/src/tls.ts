@@ -183,7 +183,8 @@ export function tlsAcceptor(options: ResolvedServerTls, accept: (socket: net.Soc
       return;
     }
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-    const why = socket.authorizationError === undefined ? 'no certificate' : String((socket.authorizationError as Error).message ?? socket.authorizationError);
+    // node:tls types authorizationError as always set; it is undefined when the client sent no certificate.
+    const why = (socket.authorizationError as Error | undefined)?.message ?? 'no certificate';
     socket.destroy();
     onError?.(new RpcError('ETLS', `${peer} was refused: its client certificate does not verify against tls.ca (${why}); the connection was closed`, { address: peer }));
   });
