@@ -20,6 +20,7 @@ export function silentPeerHint(transport: TransportName, tls: boolean): string {
     case 'buffered':
       return "no reply in Buffered; the server may expect Framed, THeader or TTHeader: set transport: 'framed' (or what it speaks)";
     case 'theader':
+    case 'framed-theader':
       return "no reply in THeader; the server may not speak it: set transport: 'framed' or 'buffered' (what it speaks)";
     case 'ttheader':
     case 'ttheader-framed':
@@ -28,7 +29,9 @@ export function silentPeerHint(transport: TransportName, tls: boolean): string {
 }
 
 function transportLabel(transport: TransportName): string {
-  return transport === 'buffered' ? 'Buffered' : transport === 'framed' ? 'Framed' : transport === 'theader' ? 'THeader' : 'TTHeader';
+  if (transport === 'buffered') return 'Buffered';
+  if (transport === 'framed') return 'Framed';
+  return transport === 'theader' || transport === 'framed-theader' ? 'THeader' : 'TTHeader';
 }
 
 /**
