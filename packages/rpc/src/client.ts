@@ -12,6 +12,8 @@ import { createBalancer, type BalancerName, type LoadBalancer } from './balancer
 import { ClientConnection, type ClientWireOptions, type PendingCall } from './client-connection';
 import { ClientContext } from './client-context';
 import { decoderOptions, TRANSPORT_NAMES, type TransportName } from './codec';
+import { DiscoveredEndpoints } from './discovery/discovered-endpoints';
+import type { Resolver } from './discovery/resolver';
 import { isCodeFirstService, serviceDescriptor, type CodeFirstClient, type StructClass } from './code-first';
 import { THEADER_TIMEOUT_HEADER } from './deadline';
 import { resolveEngine, type EngineName } from './engines';
@@ -27,10 +29,17 @@ import { ShortPool } from './short-pool';
 import { checkKnownKeys, describeValue, enumOption, headersOption, intOption, msOption, objectOption } from './validate';
 
 export interface ClientOptions {
-  /** The server to call. Give `address` or `addresses`. */
+  /** The server to call. Give `address`, `addresses` or `resolver`. */
   address?: AddressLike;
   /** Several servers, balanced by `loadBalancer`; entries may carry a `weight`. */
   addresses?: readonly (AddressLike | WeightedAddress)[];
+  /**
+   * Finds the instances of `destService` in a registry (e.g. an EtcdResolver) and follows changes; the first
+   * call waits for the first list. See docs/discovery.md.
+   */
+  resolver?: Resolver;
+  /** The service name looked up with `resolver` (as registered, e.g. Kitex's service name). */
+  destService?: string;
   /** Default 'framed'. THeader/TTHeader carry headers (metadata) and deadlines; Buffered/Framed do not. */
   transport?: TransportName;
   /** Default 'binary'. */
@@ -76,6 +85,8 @@ export interface ClientOptions {
 const KNOWN_OPTIONS = [
   'address',
   'addresses',
+  'resolver',
+  'destService',
   'transport',
   'protocol',
   'mode',
@@ -163,7 +174,8 @@ function isConnectionFailure(error: unknown): boolean {
  * middleware. One RpcClient can serve several services' clients (`client.use(Service)`), sharing connections.
  */
 export class RpcClient implements Invoker {
-  readonly endpoints: readonly Endpoint[];
+  private readonly staticEndpoints: readonly Endpoint[];
+  private readonly discovery: DiscoveredEndpoints | undefined;
   private readonly pool: ConnectionPool<ClientConnection>;
   private readonly mode: 'pool' | 'mux' | 'short';
   private readonly balancer: LoadBalancer;
@@ -185,13 +197,15 @@ export class RpcClient implements Invoker {
 
   constructor(options: ClientOptions) {
     const record = objectOption('client options', options);
-    if (record === undefined) throw new RpcOptionError('a client needs options with address or addresses');
+    if (record === undefined) throw new RpcOptionError('a client needs options with address, addresses or resolver');
     checkKnownKeys('client options', record, KNOWN_OPTIONS);
-    if ((options.address === undefined) === (options.addresses === undefined)) {
-      throw new RpcOptionError('give exactly one of address or addresses');
+    if ([options.address, options.addresses, options.resolver].filter((given) => given !== undefined).length !== 1) {
+      throw new RpcOptionError('give exactly one of address, addresses or resolver (with destService)');
     }
-    this.endpoints = options.address !== undefined ? [singleEndpoint(options.address)] : parseEndpoints(options.addresses ?? []);
-    if (this.endpoints.length === 0) throw new RpcOptionError('addresses is empty: give at least one address');
+    this.discovery = options.resolver === undefined ? undefined : discoveredEndpoints(options.resolver, options.destService, (endpoints) => this.endpointsChanged(endpoints));
+    if (this.discovery === undefined && options.destService !== undefined) throw new RpcOptionError('destService needs resolver');
+    this.staticEndpoints = options.address !== undefined ? [singleEndpoint(options.address)] : options.addresses !== undefined ? parseEndpoints(options.addresses) : [];
+    if (this.discovery === undefined && this.staticEndpoints.length === 0) throw new RpcOptionError('addresses is empty: give at least one address');
     this.transport = enumOption('transport', options.transport, 'framed', TRANSPORT_NAMES);
     const protocol = enumOption('protocol', options.protocol, 'binary', ['binary', 'compact']);
     this.mode = enumOption('mode', options.mode, 'pool', ['pool', 'mux', 'short']);
@@ -241,6 +255,11 @@ export class RpcClient implements Invoker {
           : new ShortPool(connector);
   }
 
+  /** The endpoints calls are balanced over: the static list, or the latest discovered one. */
+  get endpoints(): readonly Endpoint[] {
+    return this.discovery === undefined ? this.staticEndpoints : this.discovery.endpoints;
+  }
+
   /** The typed client of `service` over this invoker (generated descriptor or code-first class). */
   use<C>(service: ServiceDescriptor<C>): C;
   use<C extends object>(service: StructClass<C>): CodeFirstClient<C>;
@@ -278,7 +297,7 @@ export class RpcClient implements Invoker {
     const reason = new RpcError('ECLOSED', 'the client was closed while the call was in flight', { retrySafe: false });
     for (const connection of this.connections) connection.close(reason);
     this.pool.close();
-    return Promise.resolve();
+    return this.discovery === undefined ? Promise.resolve() : this.discovery.close();
   }
 
   stats(): ClientStats {
@@ -309,8 +328,17 @@ export class RpcClient implements Invoker {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const timeout = context.timeout;
     const deadline = timeout === undefined ? undefined : Date.now() + timeout;
+    const discovery = this.discovery;
+    if (discovery !== undefined && !discovery.ready) return discovery.whenReady(timeout).then(() => this.run(context, deadline));
+    return this.run(context, deadline);
+  }
+
+  private run(context: ClientContext, deadline: number | undefined): Promise<unknown> {
     const retry = this.retry;
-    if (retry === undefined) return this.attempt(context, this.pick(undefined), deadline);
+    if (retry === undefined) {
+      const endpoint = this.pick(undefined);
+      return endpoint === undefined ? Promise.reject(this.noInstance()) : this.attempt(context, endpoint, deadline);
+    }
     retry.recordCall();
     return this.retrying(context, deadline, retry);
   }
@@ -319,6 +347,7 @@ export class RpcClient implements Invoker {
     const tried = new Set<string>();
     for (let attempt = 1; ; attempt++) {
       const endpoint = this.pick(tried);
+      if (endpoint === undefined) throw this.noInstance();
       tried.add(endpoint.key);
       try {
         return await this.attempt(context, endpoint, deadline);
@@ -335,10 +364,20 @@ export class RpcClient implements Invoker {
     }
   }
 
-  private pick(exclude: ReadonlySet<string> | undefined): Endpoint {
+  /** The endpoint of the next attempt; undefined when discovery has no instance. */
+  private pick(exclude: ReadonlySet<string> | undefined): Endpoint | undefined {
     const endpoints = this.endpoints;
-    if (endpoints.length === 1) return endpoints[0];
+    if (endpoints.length <= 1) return endpoints[0];
     return this.balancer.pick(this.health.candidates(endpoints, exclude));
+  }
+
+  private noInstance(): RpcError {
+    return (this.discovery as DiscoveredEndpoints).noInstance('the registry lists none');
+  }
+
+  /** A new discovered list: balancers and health forget the instances that left; calls in flight carry on. */
+  private endpointsChanged(endpoints: readonly Endpoint[]): void {
+    this.health.retain(new Set(endpoints.map((endpoint) => endpoint.key)));
   }
 
   /** One attempt on one endpoint: connection, send, reply — bounded by the deadline and the abort signal. */
@@ -466,6 +505,16 @@ export class RpcClient implements Invoker {
       return connection;
     });
   }
+}
+
+function discoveredEndpoints(resolver: Resolver, destService: unknown, onChange: (endpoints: readonly Endpoint[]) => void): DiscoveredEndpoints {
+  if (typeof resolver !== 'object' || resolver === null || typeof resolver.watch !== 'function') {
+    throw new RpcOptionError(`resolver must be an object with watch() and resolve() (e.g. an EtcdResolver), got ${describeValue(resolver)}`);
+  }
+  if (typeof destService !== 'string' || destService.length === 0) {
+    throw new RpcOptionError(`resolver needs destService, the service name to look up, got ${describeValue(destService)}`);
+  }
+  return new DiscoveredEndpoints(resolver, destService, onChange);
 }
 
 function singleEndpoint(value: AddressLike): Endpoint {

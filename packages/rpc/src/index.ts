@@ -34,6 +34,9 @@ export { MuxPool } from './mux-pool';
 export type { MuxPoolOptions } from './mux-pool';
 export { ShortPool } from './short-pool';
 
+// Service discovery (registries and resolvers plug in; @thriftpoll/registry-etcd ships one)
+export * from './discovery';
+
 // Both sides
 export * from './errors';
 export { compose } from './middleware';
