@@ -8,7 +8,8 @@ import {
 } from '@thriftpoll/protocol';
 import { KitexIntKey, KitexStringKey, Metadata, isTHeaderKind } from '@thriftpoll/transport';
 import { formatAddress, parseAddress, parseEndpoints, type AddressLike, type Endpoint, type WeightedAddress } from './address';
-import { createBalancer, type BalancerName, type LoadBalancer } from './balancer';
+import type { LoadBalancer } from './balancer';
+import { BALANCER_NAMES, createBalancer, type BalancerName } from './governance/create-balancer';
 import { ClientConnection, type ClientWireOptions, type PendingCall } from './client-connection';
 import { ClientContext } from './client-context';
 import { decoderOptions, TRANSPORT_NAMES, type TransportName } from './codec';
@@ -56,7 +57,10 @@ export interface ClientOptions {
   timeout?: number;
   /** Milliseconds to establish a connection. Default 1000. */
   connectTimeout?: number;
-  /** 'weighted-random' (default), 'round-robin', or your own. */
+  /**
+   * 'weighted-random' (default), 'round-robin', 'weighted-round-robin' (smooth, Kitex's default),
+   * 'consistent-hash' (on the call option `hashKey`), or your own (e.g. a configured ConsistentHashBalancer).
+   */
   loadBalancer?: BalancerName | LoadBalancer;
   /** When to skip an address after connection failures, and when to try it again. */
   health?: HealthOptions;
@@ -226,9 +230,10 @@ export class RpcClient implements Invoker {
     }
     this.multiplexed = options.multiplexed ?? false;
     const lb = options.loadBalancer ?? 'weighted-random';
-    if (typeof lb === 'string') this.balancer = createBalancer(enumOption('loadBalancer', lb, 'weighted-random', ['weighted-random', 'round-robin']));
+    if (typeof lb === 'string') this.balancer = createBalancer(enumOption('loadBalancer', lb, 'weighted-random', BALANCER_NAMES));
     else if (typeof lb === 'object' && lb !== null && typeof lb.pick === 'function') this.balancer = lb;
-    else throw new RpcOptionError(`loadBalancer must be 'weighted-random', 'round-robin' or an object with pick(), got ${describeValue(lb)}`);
+    else throw new RpcOptionError(`loadBalancer must be one of ${BALANCER_NAMES.map((name) => `'${name}'`).join(', ')} or an object with pick(), got ${describeValue(lb)}`);
+    if (this.staticEndpoints.length > 1) this.balancer.rebalance?.(this.staticEndpoints);
     this.health = new HealthTracker(objectOption('health', options.health) ?? {});
     this.retry = options.retry === undefined ? undefined : new RetryPolicy(options.retry);
     const middleware = options.middleware ?? [];
@@ -336,7 +341,7 @@ export class RpcClient implements Invoker {
   private run(context: ClientContext, deadline: number | undefined): Promise<unknown> {
     const retry = this.retry;
     if (retry === undefined) {
-      const endpoint = this.pick(undefined);
+      const endpoint = this.pick(undefined, context);
       return endpoint === undefined ? Promise.reject(this.noInstance()) : this.attempt(context, endpoint, deadline);
     }
     retry.recordCall();
@@ -346,7 +351,7 @@ export class RpcClient implements Invoker {
   private async retrying(context: ClientContext, deadline: number | undefined, retry: RetryPolicy): Promise<unknown> {
     const tried = new Set<string>();
     for (let attempt = 1; ; attempt++) {
-      const endpoint = this.pick(tried);
+      const endpoint = this.pick(tried, context);
       if (endpoint === undefined) throw this.noInstance();
       tried.add(endpoint.key);
       try {
@@ -365,10 +370,10 @@ export class RpcClient implements Invoker {
   }
 
   /** The endpoint of the next attempt; undefined when discovery has no instance. */
-  private pick(exclude: ReadonlySet<string> | undefined): Endpoint | undefined {
+  private pick(exclude: ReadonlySet<string> | undefined, context: ClientContext): Endpoint | undefined {
     const endpoints = this.endpoints;
     if (endpoints.length <= 1) return endpoints[0];
-    return this.balancer.pick(this.health.candidates(endpoints, exclude));
+    return this.balancer.pick(this.health.candidates(endpoints, exclude), context);
   }
 
   private noInstance(): RpcError {
@@ -378,6 +383,7 @@ export class RpcClient implements Invoker {
   /** A new discovered list: balancers and health forget the instances that left; calls in flight carry on. */
   private endpointsChanged(endpoints: readonly Endpoint[]): void {
     this.health.retain(new Set(endpoints.map((endpoint) => endpoint.key)));
+    this.balancer.rebalance?.(endpoints);
   }
 
   /** One attempt on one endpoint: connection, send, reply — bounded by the deadline and the abort signal. */
@@ -525,7 +531,8 @@ function singleEndpoint(value: AddressLike): Endpoint {
 
 function checkCallOptions(options: CallOptions): string | undefined {
   if (typeof options !== 'object' || options === null) return `call options must be an object, got ${describeValue(options)}`;
-  const { timeout, signal, headers } = options;
+  const { timeout, signal, headers, hashKey } = options;
+  if (hashKey !== undefined && typeof hashKey !== 'string') return `call option hashKey must be a string, got ${describeValue(hashKey)}`;
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout))) {
     return `call option timeout must be a finite number of milliseconds >= 0, got ${describeValue(timeout)}`;
   }

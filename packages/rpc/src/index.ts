@@ -21,8 +21,13 @@ export type { RegisteredMethod, ServiceBinding, UnresolvedMethod } from './regis
 export { createClient, RpcClient } from './client';
 export type { ClientHandle, ClientOptions, ClientStats } from './client';
 export { ClientContext } from './client-context';
-export { RoundRobinBalancer, WeightedRandomBalancer, createBalancer } from './balancer';
-export type { BalancerName, LoadBalancer } from './balancer';
+export { RoundRobinBalancer, WeightedRandomBalancer } from './balancer';
+export type { LoadBalancer, PickInfo } from './balancer';
+export { BALANCER_NAMES, createBalancer } from './governance/create-balancer';
+export type { BalancerName } from './governance/create-balancer';
+export { SmoothWeightedRoundRobinBalancer } from './governance/smooth-weighted-round-robin';
+export { ConsistentHashBalancer } from './governance/consistent-hash';
+export type { ConsistentHashOptions } from './governance/consistent-hash';
 export { HealthTracker } from './health';
 export type { HealthOptions } from './health';
 export { RetryPolicy } from './retry';
