@@ -26,6 +26,8 @@ import { MuxPool, type MuxPoolOptions } from './mux-pool';
 import type { NetEngine } from './net-connection';
 import type { ConnectionPool, PoolStats } from './pool';
 import { RetryPolicy, type RetryOptions } from './retry';
+import { BackupPolicy, raceWithBackup, type BackupOptions } from './governance/backup';
+import { CircuitBreakers, type CircuitBreakersOptions } from './governance/circuit-breakers';
 import { ShortPool } from './short-pool';
 import { checkKnownKeys, describeValue, enumOption, headersOption, intOption, msOption, objectOption } from './validate';
 
@@ -66,6 +68,10 @@ export interface ClientOptions {
   health?: HealthOptions;
   /** Retries; off unless given. See RetryOptions. */
   retry?: RetryOptions;
+  /** Circuit breakers per instance and per method; off unless given (`{}` for Kitex-like defaults). See docs/discovery.md. */
+  circuitBreaker?: CircuitBreakersOptions;
+  /** Backup requests for idempotent methods: a second attempt elsewhere after `delay` ms; off unless given. */
+  backup?: BackupOptions;
   /** Onion middleware around every call, outermost first. */
   middleware?: readonly Middleware<ClientContext>[];
   /** Headers sent with every call (THeader/TTHeader). */
@@ -101,6 +107,8 @@ const KNOWN_OPTIONS = [
   'loadBalancer',
   'health',
   'retry',
+  'circuitBreaker',
+  'backup',
   'middleware',
   'headers',
   'serviceName',
@@ -121,6 +129,8 @@ export interface ClientStats {
   discardedReplies: number;
   /** Calls waiting for a reply on the client's connections. */
   inFlight: number;
+  /** Circuit breakers that are open or half-open (with `circuitBreaker`). */
+  circuits: { target: string; kind: 'instance' | 'method'; state: string; retryAt: number }[];
 }
 
 /**
@@ -138,6 +148,8 @@ class Attempt implements PendingCall {
   onAbort: (() => void) | undefined = undefined;
   /** The failure came from this attempt's own timer (the connection may still deliver a late reply). */
   timedOut = false;
+  /** The call's abort signal, combined with a backup request's cancellation when there is one. */
+  signal: AbortSignal | undefined = undefined;
   order = 0;
 
   constructor(
@@ -185,6 +197,10 @@ export class RpcClient implements Invoker {
   private readonly balancer: LoadBalancer;
   private readonly health: HealthTracker;
   private readonly retry: RetryPolicy | undefined;
+  /** What retries and backups draw from: the retry policy, or one made for its budget alone. */
+  private readonly budget: RetryPolicy | undefined;
+  private readonly breakers: CircuitBreakers | undefined;
+  private readonly backup: BackupPolicy | undefined;
   private readonly chain: Chain<ClientContext> | undefined;
   private readonly engine: NetEngine;
   private readonly wire: ClientWireOptions;
@@ -204,7 +220,7 @@ export class RpcClient implements Invoker {
     if (record === undefined) throw new RpcOptionError('a client needs options with address, addresses or resolver');
     checkKnownKeys('client options', record, KNOWN_OPTIONS);
     if ([options.address, options.addresses, options.resolver].filter((given) => given !== undefined).length !== 1) {
-      throw new RpcOptionError('give exactly one of address, addresses or resolver (with destService)');
+      throw new RpcOptionError('give exactly one of address or addresses, or a resolver with destService');
     }
     this.discovery = options.resolver === undefined ? undefined : discoveredEndpoints(options.resolver, options.destService, (endpoints) => this.endpointsChanged(endpoints));
     if (this.discovery === undefined && options.destService !== undefined) throw new RpcOptionError('destService needs resolver');
@@ -236,6 +252,9 @@ export class RpcClient implements Invoker {
     if (this.staticEndpoints.length > 1) this.balancer.rebalance?.(this.staticEndpoints);
     this.health = new HealthTracker(objectOption('health', options.health) ?? {});
     this.retry = options.retry === undefined ? undefined : new RetryPolicy(options.retry);
+    this.breakers = options.circuitBreaker === undefined ? undefined : new CircuitBreakers(options.circuitBreaker);
+    this.backup = options.backup === undefined ? undefined : new BackupPolicy(options.backup);
+    this.budget = this.retry ?? (this.backup === undefined ? undefined : new RetryPolicy({ maxAttempts: 1 }));
     const middleware = options.middleware ?? [];
     if (!Array.isArray(middleware)) throw new RpcOptionError('middleware must be an array of (ctx, next) => Promise<void>');
     this.chain = middleware.length === 0 ? undefined : compose(middleware, (ctx) => this.execute(ctx).then((result) => void (ctx.result = result)));
@@ -317,6 +336,7 @@ export class RpcClient implements Invoker {
       pool: this.pool.stats(),
       unhealthy: this.health.unhealthy().map(({ address, retryAt, failures }) => ({ address, retryAt, failures })),
       discardedReplies: discarded,
+      circuits: this.breakers?.notClosed() ?? [],
     };
   }
 
@@ -340,12 +360,31 @@ export class RpcClient implements Invoker {
 
   private run(context: ClientContext, deadline: number | undefined): Promise<unknown> {
     const retry = this.retry;
+    this.budget?.recordCall();
     if (retry === undefined) {
       const endpoint = this.pick(undefined, context);
-      return endpoint === undefined ? Promise.reject(this.noInstance()) : this.attempt(context, endpoint, deadline);
+      return endpoint === undefined ? Promise.reject(this.noInstance()) : this.attemptWithBackup(context, endpoint, deadline, undefined);
     }
-    retry.recordCall();
     return this.retrying(context, deadline, retry);
+  }
+
+  /** One attempt, raced against a backup attempt on another endpoint when backups are on. */
+  private attemptWithBackup(context: ClientContext, endpoint: Endpoint, deadline: number | undefined, tried: Set<string> | undefined): Promise<unknown> {
+    const backup = this.backup;
+    if (backup === undefined || context.oneway) return this.attempt(context, endpoint, deadline, undefined);
+    const winner = (chosen: Endpoint) => (cancel: AbortSignal) =>
+      this.attempt(context, chosen, deadline, cancel).then((value) => {
+        context.address = chosen.key;
+        return value;
+      });
+    return raceWithBackup(backup.delay, winner(endpoint), () => {
+      const exclude = new Set(tried);
+      exclude.add(endpoint.key);
+      const other = this.pick(exclude, context);
+      if (other === undefined || other.key === endpoint.key || !(this.budget as RetryPolicy).takeBudget()) return undefined;
+      tried?.add(other.key);
+      return winner(other);
+    });
   }
 
   private async retrying(context: ClientContext, deadline: number | undefined, retry: RetryPolicy): Promise<unknown> {
@@ -355,7 +394,7 @@ export class RpcClient implements Invoker {
       if (endpoint === undefined) throw this.noInstance();
       tried.add(endpoint.key);
       try {
-        return await this.attempt(context, endpoint, deadline);
+        return await this.attemptWithBackup(context, endpoint, deadline, tried);
       } catch (error) {
         const left = deadline === undefined ? Infinity : deadline - Date.now();
         if (context.signal?.aborted || left <= 0 || this.closed || !retry.shouldRetry(error, attempt)) throw error;
@@ -373,7 +412,8 @@ export class RpcClient implements Invoker {
   private pick(exclude: ReadonlySet<string> | undefined, context: ClientContext): Endpoint | undefined {
     const endpoints = this.endpoints;
     if (endpoints.length <= 1) return endpoints[0];
-    return this.balancer.pick(this.health.candidates(endpoints, exclude), context);
+    const candidates = this.health.candidates(endpoints, exclude);
+    return this.balancer.pick(this.breakers === undefined ? candidates : this.breakers.filter(candidates), context);
   }
 
   private noInstance(): RpcError {
@@ -382,12 +422,19 @@ export class RpcClient implements Invoker {
 
   /** A new discovered list: balancers and health forget the instances that left; calls in flight carry on. */
   private endpointsChanged(endpoints: readonly Endpoint[]): void {
-    this.health.retain(new Set(endpoints.map((endpoint) => endpoint.key)));
+    const keys = new Set(endpoints.map((endpoint) => endpoint.key));
+    this.health.retain(keys);
+    this.breakers?.retain(keys);
     this.balancer.rebalance?.(endpoints);
   }
 
-  /** One attempt on one endpoint: connection, send, reply — bounded by the deadline and the abort signal. */
-  private attempt(context: ClientContext, endpoint: Endpoint, deadline: number | undefined): Promise<unknown> {
+  /**
+   * One attempt on one endpoint: connection, send, reply — bounded by the deadline, the abort signal and (for a
+   * backup request) `cancel`.
+   */
+  private attempt(context: ClientContext, endpoint: Endpoint, deadline: number | undefined, cancel: AbortSignal | undefined): Promise<unknown> {
+    const refused = this.breakers?.admit(context, endpoint);
+    if (refused !== undefined) return Promise.reject(refused);
     context.attempts++;
     context.address = endpoint.key;
     const headers = this.requestHeaders(context, deadline);
@@ -405,7 +452,8 @@ export class RpcClient implements Invoker {
           attempt.reject(this.timeoutError(context, endpoint));
         }, left);
       }
-      const signal = context.signal;
+      const signal = cancel === undefined ? context.signal : context.signal === undefined ? cancel : AbortSignal.any([context.signal, cancel]);
+      attempt.signal = signal;
       if (signal !== undefined) {
         attempt.onAbort = () => attempt.reject(signal.reason);
         signal.addEventListener('abort', attempt.onAbort, { once: true });
@@ -433,8 +481,11 @@ export class RpcClient implements Invoker {
   settle(attempt: Attempt, failed: boolean, error: unknown): void {
     attempt.settled = true;
     if (attempt.timer !== undefined) clearTimeout(attempt.timer);
-    if (attempt.onAbort !== undefined) attempt.context.signal?.removeEventListener('abort', attempt.onAbort);
+    if (attempt.onAbort !== undefined) attempt.signal?.removeEventListener('abort', attempt.onAbort);
     const endpoint = attempt.endpoint;
+    const aborted = failed && attempt.signal?.aborted === true && error === attempt.signal.reason;
+    // A cancelled or aborted attempt says nothing about the instance.
+    if (this.breakers !== undefined && !aborted) this.breakers.record(attempt.context, endpoint.key, failed ? error : undefined);
     if (!failed) {
       this.health.recordSuccess(endpoint.key);
     } else if (isConnectionFailure(error)) {
@@ -443,7 +494,7 @@ export class RpcClient implements Invoker {
     const connection = attempt.connection;
     if (connection === undefined) return;
     attempt.connection = undefined;
-    const abandoned = attempt.timedOut || (failed && attempt.context.signal?.aborted === true && error === attempt.context.signal.reason);
+    const abandoned = attempt.timedOut || aborted;
     if (abandoned) connection.abandon(attempt.seqid);
     // In the long pool a connection with an abandoned call is not reused: its late reply would be next in line.
     const reusable = connection.isActive() && !(abandoned && this.mode === 'pool');

@@ -72,6 +72,14 @@ export class RetryPolicy {
   shouldRetry(error: unknown, attempt: number): boolean {
     if (attempt >= this.maxAttempts) return false;
     if (!this.qualifies(error, attempt)) return false;
+    return this.takeBudget();
+  }
+
+  /**
+   * Takes one extra attempt from the budget if it allows one (retries and backup requests share it, so together
+   * they add at most `budgetRatio` extra load).
+   */
+  takeBudget(): boolean {
     const slot = this.slot();
     let calls = 0;
     let retries = 0;
