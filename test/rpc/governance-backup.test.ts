@@ -7,7 +7,7 @@ class SlowEcho extends EchoService {
   constructor(private readonly delay: number) {
     super();
   }
-  async echo(req: Request, _ctx: ServerCallContext) {
+  override async echo(req: Request, _ctx: ServerCallContext) {
     this.calls++;
     await new Promise((resolve) => setTimeout(resolve, this.delay));
     return { action: req.action, msg: `${req.msg} after ${this.delay}` };

@@ -27,7 +27,10 @@ export class CircuitBreakers {
   private readonly instanceSettings: CircuitBreakerSettings | undefined;
   private readonly methodSettings: CircuitBreakerSettings | undefined;
   private readonly instances = new Map<string, CircuitBreaker>();
-  private readonly methods = new Map<string, CircuitBreaker>();
+  /** Method breakers by service, then method (no string built per call). */
+  private readonly methods = new Map<string, Map<string, CircuitBreaker>>();
+  /** Instance breakers not closed: when 0, filter() has nothing to do. */
+  private instancesNotClosed = 0;
 
   constructor(options: CircuitBreakersOptions, private readonly now: () => number = Date.now) {
     const record = objectOption('circuitBreaker', options);
@@ -39,7 +42,7 @@ export class CircuitBreakers {
 
   /** The candidates whose instance breaker lets calls through; all of them when none does (admit() then refuses). */
   filter(candidates: readonly Endpoint[]): readonly Endpoint[] {
-    if (this.instances.size === 0) return candidates;
+    if (this.instancesNotClosed === 0) return candidates;
     let allowed: Endpoint[] | undefined;
     for (let i = 0; i < candidates.length; i++) {
       const breaker = this.instances.get(candidates[i].key);
@@ -52,7 +55,7 @@ export class CircuitBreakers {
 
   /** Admits an attempt to `endpoint`, or says which breaker refuses it. */
   admit(context: ClientContext, endpoint: Endpoint): RpcCircuitOpenError | undefined {
-    const method = this.methodSettings === undefined ? undefined : this.breaker(this.methods, `${context.service}.${context.method}`, this.methodSettings);
+    const method = this.methodSettings === undefined ? undefined : this.methodBreaker(context, this.methodSettings);
     const instance = this.instanceSettings === undefined ? undefined : this.breaker(this.instances, endpoint.key, this.instanceSettings);
     if (method !== undefined && !method.allows()) return this.refusal(`${context.service}.${context.method}`, method, 'method');
     if (instance !== undefined && !instance.allows()) return this.refusal(endpoint.key, instance, 'instance');
@@ -64,20 +67,33 @@ export class CircuitBreakers {
   /** Records the outcome of an admitted attempt (`error` undefined on success). */
   record(context: ClientContext, endpointKey: string, error: unknown): void {
     const failed = error !== undefined && countsAgainstBreaker(error);
-    if (this.methodSettings !== undefined) this.methods.get(`${context.service}.${context.method}`)?.record(failed);
-    if (this.instanceSettings !== undefined) this.instances.get(endpointKey)?.record(failed);
+    if (this.methodSettings !== undefined) this.methods.get(context.service)?.get(context.method)?.record(failed);
+    const instance = this.instanceSettings === undefined ? undefined : this.instances.get(endpointKey);
+    if (instance !== undefined) {
+      const wasClosed = instance.state === 'closed';
+      instance.record(failed);
+      if (wasClosed !== (instance.state === 'closed')) this.instancesNotClosed += wasClosed ? 1 : -1;
+    }
   }
 
   /** Forgets the breakers of instances no longer listed. */
   retain(keys: ReadonlySet<string>): void {
-    for (const key of this.instances.keys()) if (!keys.has(key)) this.instances.delete(key);
+    for (const [key, breaker] of this.instances) {
+      if (keys.has(key)) continue;
+      if (breaker.state !== 'closed') this.instancesNotClosed--;
+      this.instances.delete(key);
+    }
   }
 
   /** Breakers that are not closed, for diagnostics. */
   notClosed(): { target: string; kind: 'instance' | 'method'; state: string; retryAt: number }[] {
     const list: { target: string; kind: 'instance' | 'method'; state: string; retryAt: number }[] = [];
     for (const [target, breaker] of this.instances) if (breaker.state !== 'closed') list.push({ target, kind: 'instance', state: breaker.state, retryAt: breaker.openUntil });
-    for (const [target, breaker] of this.methods) if (breaker.state !== 'closed') list.push({ target, kind: 'method', state: breaker.state, retryAt: breaker.openUntil });
+    for (const [service, methods] of this.methods) {
+      for (const [method, breaker] of methods) {
+        if (breaker.state !== 'closed') list.push({ target: `${service}.${method}`, kind: 'method', state: breaker.state, retryAt: breaker.openUntil });
+      }
+    }
     return list;
   }
 
@@ -85,6 +101,12 @@ export class CircuitBreakers {
     let breaker = map.get(key);
     if (breaker === undefined) map.set(key, (breaker = new CircuitBreaker(settings, this.now)));
     return breaker;
+  }
+
+  private methodBreaker(context: ClientContext, settings: CircuitBreakerSettings): CircuitBreaker {
+    let methods = this.methods.get(context.service);
+    if (methods === undefined) this.methods.set(context.service, (methods = new Map()));
+    return this.breaker(methods, context.method, settings);
   }
 
   private refusal(target: string, breaker: CircuitBreaker, kind: 'instance' | 'method'): RpcCircuitOpenError {
