@@ -46,6 +46,12 @@ describe('SmoothWeightedRoundRobinBalancer', () => {
     expect(Object.fromEntries(counts)).toEqual({ 'a:1': 300, 'b:1': 200 });
     // Only b offered (a skipped for health): b every time.
     expect(Array.from({ length: 3 }, () => balancer.pick([endpoints[1]]).key)).toEqual(['b:1', 'b:1', 'b:1']);
+    // After rebalance(), subsets of the list (health skipping one) keep the proportions of those offered.
+    const listed = new SmoothWeightedRoundRobinBalancer();
+    listed.rebalance(endpoints);
+    const subset = [endpoints[0], endpoints[1]];
+    const picks = Array.from({ length: 10 }, () => listed.pick(subset).key[0]).join('');
+    expect(picks).toBe('ababa'.repeat(2));
     const zeros = parseEndpoints([{ address: 'x:1', weight: 0 }, { address: 'y:1', weight: 0 }]);
     expect(new Set(Array.from({ length: 4 }, () => balancer.pick(zeros).key))).toEqual(new Set(['x:1', 'y:1']));
   });
