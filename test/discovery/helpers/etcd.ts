@@ -62,13 +62,21 @@ export class EtcdMember {
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     this.child = child;
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      this.log += error.code === 'ENOENT' ? 'the etcd binary is not installed: apt-get install etcd-server' : error.message;
+      if (this.child === child) this.child = undefined;
+    });
     child.stderr?.on('data', (chunk: Buffer) => {
       this.log = (this.log + chunk.toString()).slice(-4000);
     });
-    this.exited = new Promise((resolve) => child.once('exit', () => {
-      if (this.child === child) this.child = undefined;
-      resolve();
-    }));
+    this.exited = new Promise((resolve) => {
+      const done = (): void => {
+        if (this.child === child) this.child = undefined;
+        resolve();
+      };
+      child.once('exit', done);
+      child.once('error', done);
+    });
     if (waitHealthy) await this.waitHealthy();
   }
 
