@@ -31,17 +31,18 @@ class LeasedKey {
   async write(): Promise<void> {
     const lease = this.connection.client.lease(this.ttl, { autoKeepAlive: true });
     this.lease = lease;
-    lease.on('lost', (error) => {
-      if (this.stopped || this.lease !== lease) return;
-      this.onLost(this.key, error);
-      this.rewrite(1000);
-    });
     try {
       await lease.put(this.key).value(this.value).options(this.connection.callOptions()).exec();
     } catch (error) {
       lease.release();
       throw error;
     }
+    // Watched only once written: a registration that failed is not retried behind the caller's back.
+    lease.on('lost', (error) => {
+      if (this.stopped || this.lease !== lease) return;
+      this.onLost(this.key, error);
+      this.rewrite(0);
+    });
   }
 
   /** Removes the key and revokes the lease; resolves even when etcd is unreachable (the lease then expires). */
@@ -58,7 +59,7 @@ class LeasedKey {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.stopped) return;
-      this.write().catch(() => this.rewrite(Math.min(delay * 2, this.ttl * 1000)));
+      this.write().catch(() => this.rewrite(Math.min(Math.max(1000, delay * 2), this.ttl * 1000)));
     }, delay);
     this.retryTimer.unref();
   }
