@@ -1,6 +1,6 @@
 import { Etcd3 } from 'etcd3';
 import { createClient, createServer, RpcNoInstanceError, type ClientContext, type Instance, type Middleware, type ThriftServer } from '@thriftpoll/rpc';
-import { EtcdRegistry, EtcdResolver, encodeInstance, decodeInstance } from '@thriftpoll/registry-etcd';
+import { EtcdRegistry, EtcdRegistryError, EtcdResolver, encodeInstance, decodeInstance } from '@thriftpoll/registry-etcd';
 import * as path from 'node:path';
 import { EchoService } from '../rpc/fixtures/echo-code-first';
 import { startServerScript } from '../rpc/helpers/child';
@@ -83,6 +83,20 @@ describe('service discovery on a real etcd', () => {
     expect(closedYet).toBe(false);
     expect((await slow).msg).toBe('1500');
     await closed;
+  });
+
+  test('listen() rejects when the registration cannot be written, and the server stops accepting', async () => {
+    const unreachable = new EtcdRegistry({ endpoints: '127.0.0.1:1', requestTimeout: 500 });
+    cleanups.push(() => unreachable.close());
+    const server = createServer({ service: EchoService, handler: new EchoService(), engine: 'net', registry: unreachable, registryInfo: { serviceName: 'reg-fail' } });
+    cleanups.push(() => server.close({ timeout: 100 }));
+    const error = await server.listen({ host: '127.0.0.1', port: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EtcdRegistryError);
+    expect(error).toMatchObject({ code: 'ERR_ETCD_REGISTER', key: expect.stringMatching(/^kitex\/registry-etcd\/reg-fail\/127\.0\.0\.1:\d+$/) });
+    const { port } = server.address as { port: number };
+    const client = createClient(EchoService, { address: `127.0.0.1:${port}`, engine: 'net' });
+    cleanups.push(() => client.$close());
+    await expect(client.echo({ action: 'echo', msg: 'x' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
   test('a SIGKILLed server disappears when its lease expires (TTL 2 s)', async () => {

@@ -25,7 +25,8 @@ describe('discovery options', () => {
     expect(() => createServer({ ...base, registry: {} as never })).toThrow(/^registry must be an object with register\(\) and deregister\(\)/);
     expect(() => createServer({ ...base, registry, registryInfo: { serviceName: 'a/b' } })).toThrow("registryInfo.serviceName must be a non-empty string without '/', got \"a/b\"");
     expect(() => createServer({ ...base, registry, registryInfo: { weight: 1.5 } })).toThrow('registryInfo.weight must be an integer in [0, 2147483647], got 1.5');
-    expect(() => createServer({ ...base, registry, registryInfo: { address: 'nohost' } })).toThrow("registryInfo.address must be 'host:port' or '[v6]:port', got \"nohost\"");
+    expect(() => createServer({ ...base, registry, registryInfo: { address: 'nohost' } })).toThrow("registryInfo.address must look like 'host:port'");
+    expect(() => createServer({ ...base, registry, registryInfo: { address: 'unix:/run/x.sock' } })).toThrow("registryInfo.address must be a dialable 'host:port' or '[v6]:port', got \"unix:/run/x.sock\"");
     expect(() => createServer({ ...base, registry, registryInfo: { zone: 'a' } as never })).toThrow("registryInfo has no option 'zone' (known: serviceName, address, weight, tags)");
     // The default service name is the IDL name of the only service.
     expect(() => createServer({ ...base, registry })).not.toThrow();

@@ -286,12 +286,20 @@ export class ThriftServer implements ServerRuntime {
       return listener.address;
     });
     const registration = this.registration;
-    if (registration !== undefined) {
-      this.listening = this.listening.then((bound) =>
-        this.closing !== undefined ? bound : registration.register(bound).then(() => bound, (error: unknown) => this.listener!.stopAccepting().then(() => Promise.reject(error))),
-      );
-    }
+    if (registration !== undefined) this.listening = this.listening.then((bound) => this.register(registration, bound));
     return this.listening;
+  }
+
+  /** Registers the bound address; a server that cannot register stops accepting and `listen()` rejects. */
+  private async register(registration: ServerRegistration, bound: Address): Promise<Address> {
+    if (this.closing !== undefined) return bound;
+    try {
+      await registration.register(bound);
+    } catch (error) {
+      await this.listener?.stopAccepting();
+      throw error;
+    }
+    return bound;
   }
 
   /**

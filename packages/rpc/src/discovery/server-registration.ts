@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { formatAddress, type Address } from '../address';
+import { formatAddress, parseAddress, type Address } from '../address';
 import { RpcOptionError } from '../errors';
 import { checkKnownKeys, describeValue, headersOption, intOption, objectOption } from '../validate';
 import { DEFAULT_INSTANCE_WEIGHT, type Instance } from './instance';
@@ -43,10 +43,7 @@ export class ServerRegistration {
       );
     }
     this.serviceName = serviceName;
-    if (record.address !== undefined && (typeof record.address !== 'string' || !/^(\[[^\]]+\]|[^:[\]]+):\d{1,5}$/.test(record.address))) {
-      throw new RpcOptionError(`registryInfo.address must be 'host:port' or '[v6]:port', got ${describeValue(record.address)}`);
-    }
-    this.address = record.address as string | undefined;
+    this.address = record.address === undefined ? undefined : advertisedOption(record.address);
     this.weight = intOption('registryInfo.weight', record.weight, DEFAULT_INSTANCE_WEIGHT, 0, 0x7fffffff);
     this.tags = headersOption('registryInfo.tags', record.tags) ?? {};
   }
@@ -69,6 +66,15 @@ export class ServerRegistration {
     this.info = undefined;
     return info === undefined ? Promise.resolve() : this.registry.deregister(info);
   }
+}
+
+/** The `registryInfo.address` option: a dialable `host:port`, in canonical form. */
+function advertisedOption(value: unknown): string {
+  const address = typeof value === 'string' ? parseAddress(value, 'registryInfo.address') : undefined;
+  if (address === undefined || 'path' in address || address.port === 0) {
+    throw new RpcOptionError(`registryInfo.address must be a dialable 'host:port' or '[v6]:port', got ${describeValue(value)}`);
+  }
+  return formatAddress(address);
 }
 
 function advertisedAddress(bound: { host: string; port: number }): string {
