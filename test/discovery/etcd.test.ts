@@ -136,6 +136,23 @@ describe('service discovery on a real etcd', () => {
     expect(client.$client.endpoints[0].weight).toBe(10);
   });
 
+  test('an instance leaving the list does not drop the call in flight to it; later calls see no instance', async () => {
+    const server = createServer({ service: EchoService, handler: new EchoService(), engine: 'net' });
+    cleanups.push(() => server.close({ timeout: 100 }));
+    const { port } = (await server.listen({ host: '127.0.0.1', port: 0 })) as { port: number };
+    const own = registry();
+    const info = { serviceName: 'reg-inflight', instance: { network: 'tcp', address: `127.0.0.1:${port}`, weight: 10, tags: {} } };
+    await own.register(info);
+    const client = createClient(EchoService, { resolver: resolver(), destService: 'reg-inflight', engine: 'net' });
+    cleanups.push(() => client.$close());
+    const slow = client.echo({ action: 'sleep', msg: '800' });
+    await waitFor(() => server.getStats().inFlight === 1, 10000, 'the slow call running');
+    await own.deregister(info);
+    await waitFor(() => client.$client.endpoints.length === 0, 5000, 'the instance leaving the list');
+    expect((await slow).msg).toBe('800');
+    await expect(client.echo({ action: 'echo', msg: 'x' })).rejects.toMatchObject({ code: 'ENOINSTANCE', service: 'reg-inflight' });
+  });
+
   test('keys written exactly as kitex-contrib writes them are found; ours decode as Go decodes instanceInfo', async () => {
     // A plain server (not registered by us), announced the way a Go Kitex server's registry-etcd does it.
     const handler = new EchoService();
