@@ -7,65 +7,24 @@
  * Without --registry it starts a throwaway etcd (Debian's etcd-server) on free loopback ports.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createClient } from '@thriftpoll/rpc';
 import { EtcdResolver } from '@thriftpoll/registry-etcd';
 import { EchoServer } from '../gen/echo';
 import { runCli } from './args';
 import { countByAddress } from './discovery-args';
+import { EtcdCluster } from './local-etcd';
 
 const SERVICE = 'echo-demo';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A throwaway single-member etcd; resolves once /health says so. */
-async function startEtcd(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'thriftpoll-demo-etcd-'));
-  const child = spawn('etcd', [
-    '--name=demo',
-    `--data-dir=${dataDir}`,
-    `--listen-client-urls=http://127.0.0.1:${clientPort}`,
-    `--advertise-client-urls=http://127.0.0.1:${clientPort}`,
-    `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
-    `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-    `--initial-cluster=demo=http://127.0.0.1:${peerPort}`,
-    '--log-level=error',
-    '--logger=zap',
-  ], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('error', (error) => {
-    process.stderr.write(`example:discovery: could not start etcd (${error.message}); install etcd-server or pass --registry etcd://HOST:PORT\n`);
-    process.exit(1);
-  });
-  const stop = async (): Promise<void> => {
-    child.kill('SIGKILL');
-    await exited;
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  };
-  for (let i = 0; i < 300; i++) {
-    try {
-      const body = (await (await fetch(`http://127.0.0.1:${clientPort}/health`)).json()) as { health?: string };
-      if (body.health === 'true') return { url: `etcd://127.0.0.1:${clientPort}`, stop };
-    } catch {
-      // not up yet
-    }
-    await sleep(100);
+/** A single-member etcd, or a message saying how to get one. */
+async function startLocalEtcd(): Promise<EtcdCluster> {
+  try {
+    return await EtcdCluster.start(1);
+  } catch (error) {
+    throw new Error(`could not start a local etcd (${(error as Error).message}); install etcd-server or pass --registry etcd://HOST:PORT`);
   }
-  await stop();
-  throw new Error('etcd did not become healthy within 30 s');
 }
 
 /** An echo server process registered under SERVICE; resolves with its address once it printed `listening`. */
@@ -92,7 +51,8 @@ runCli(
     concurrency: { type: 'integer', default: 30, min: 1, max: 10000, help: 'calls in flight' },
   },
   async (args) => {
-    const etcd = args.registry === undefined ? await startEtcd() : { url: args.registry, stop: async () => undefined };
+    const local = args.registry === undefined ? await startLocalEtcd() : undefined;
+    const etcd = { url: args.registry ?? (local as EtcdCluster).url, stop: () => local?.destroy() ?? Promise.resolve() };
     const servers = await Promise.all([startServer(etcd.url), startServer(etcd.url), startServer(etcd.url)]);
     process.stdout.write(`etcd ${etcd.url}; three instances of '${SERVICE}': ${servers.map((s) => s.address).join(', ')}\n`);
 
