@@ -39,9 +39,9 @@ describe('discovery on a 3-member etcd cluster (loopback)', () => {
     for (const member of cluster.members) {
       await member.stop('SIGKILL');
       const next = await registeredServer(registry);
-      await waitFor(() => client.$client.endpoints.some((e) => e.key === next.key), 20000, `the instance registered with ${member.name} down`);
+      await waitFor(() => client.$client.endpoints.some((e) => e.key === next.key), 30000, `the instance registered with ${member.name} down`);
       await current.server.close();
-      await waitFor(() => !client.$client.endpoints.some((e) => e.key === current.key), 20000, `the deregistered instance leaving with ${member.name} down`);
+      await waitFor(() => !client.$client.endpoints.some((e) => e.key === current.key), 30000, `the deregistered instance leaving with ${member.name} down`);
       for (let i = 0; i < 5; i++) expect((await client.echo({ action: 'echo', msg: String(i) })).msg).toBe(String(i));
       expect(next.handler.calls).toBe(5);
       expect(await resolver.resolve('clustered')).toEqual([{ network: 'tcp', address: next.key, weight: 10, tags: {} }]);

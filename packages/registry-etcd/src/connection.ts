@@ -8,7 +8,10 @@ export interface EtcdConnectionOptions {
   endpoints?: string | readonly string[];
   /** An etcd3 client to use instead; it is left open on close(). */
   client?: Etcd3;
-  /** Milliseconds a single etcd request may take before it counts as failed. Default 3000. */
+  /**
+   * Milliseconds an etcd read, delete or revoke may take, its retries on other members included. Default 3000.
+   * (Writes under a lease are retried for about 3.5 s: etcd3 sends them without call options.)
+   */
   requestTimeout?: number;
 }
 
@@ -58,9 +61,9 @@ export class EtcdConnection {
         hosts: parseEtcdEndpoints(options.endpoints as string | readonly string[], `${what}.endpoints`).map((endpoint) => `http://${endpoint}`),
         dialTimeout: timeout,
         faultHandling: {
-          // Each attempt picks a member anew (skipping one whose breaker opened): with one of three members down,
-          // 6 attempts fail about once in 700 requests (etcd3's default of 3: once in 27).
-          global: retry(handleWhen(isRecoverableError), { maxAttempts: 6, backoff: new ExponentialBackoff({ initialDelay: 20, maxDelay: 500 }) }),
+          // Retried across members for ~3.5 s: long enough to ride out a leader election after a member died
+          // (~1-2 s in which the survivors refuse requests too); etcd3's default gives up after 3 quick attempts.
+          global: retry(handleWhen(isRecoverableError), { maxAttempts: 8, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) }),
           // Re-establish a broken watch within 2 s of etcd coming back (etcd3's default backs off to 30 s).
           watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }).next(),
         },
