@@ -136,6 +136,15 @@ describe('ConsistentHashBalancer', () => {
       expect([...seen.values()].every((addresses) => addresses.size === 1)).toBe(true);
       expect(new Set([...seen.values()].map((addresses) => [...addresses][0])).size).toBe(3);
       await expect(client.echo({ action: 'echo', msg: 'x' }, { hashKey: 7 as unknown as string })).rejects.toThrow('call option hashKey must be a string, got 7');
+      // A keyOf that returns no string fails the call (a rejection, not a synchronous throw).
+      const badKeys = createClient(EchoService, {
+        addresses: ports.map((port) => `127.0.0.1:${port}`),
+        loadBalancer: new ConsistentHashBalancer({ keyOf: () => 42 as unknown as string }),
+        engine: 'net',
+      });
+      const pending = badKeys.echo({ action: 'echo', msg: 'x' });
+      await expect(pending).rejects.toThrow(new RpcOptionError('a consistent-hash key must be a string, got number'));
+      await badKeys.$close();
     } finally {
       await client.$close();
       await Promise.all(servers.map((server) => server.close()));

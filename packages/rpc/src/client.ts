@@ -355,7 +355,12 @@ export class RpcClient implements Invoker {
     const deadline = timeout === undefined ? undefined : Date.now() + timeout;
     const discovery = this.discovery;
     if (discovery !== undefined && !discovery.ready) return discovery.whenReady(timeout).then(() => this.run(context, deadline));
-    return this.run(context, deadline);
+    try {
+      return this.run(context, deadline);
+    } catch (error) {
+      // A balancer of the user's (or a consistent-hash keyOf) threw: the call still fails by rejecting.
+      return Promise.reject(error);
+    }
   }
 
   private run(context: ClientContext, deadline: number | undefined): Promise<unknown> {
