@@ -27,7 +27,7 @@ import type { NetEngine } from './net-connection';
 import type { ConnectionPool, PoolStats } from './pool';
 import { RetryPolicy, type RetryOptions } from './retry';
 import { BackupPolicy, raceWithBackup, type BackupOptions } from './governance/backup';
-import { CircuitBreakers, type CircuitBreakersOptions } from './governance/circuit-breakers';
+import { CircuitBreakers, type CircuitBreakersOptions, type CircuitStatus } from './governance/circuit-breakers';
 import { ShortPool } from './short-pool';
 import { checkKnownKeys, describeValue, enumOption, headersOption, intOption, msOption, objectOption } from './validate';
 
@@ -130,7 +130,7 @@ export interface ClientStats {
   /** Calls waiting for a reply on the client's connections. */
   inFlight: number;
   /** Circuit breakers that are open or half-open (with `circuitBreaker`). */
-  circuits: { target: string; kind: 'instance' | 'method'; state: string; retryAt: number }[];
+  circuits: CircuitStatus[];
 }
 
 /**

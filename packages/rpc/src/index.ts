@@ -31,7 +31,7 @@ export type { ConsistentHashOptions } from './governance/consistent-hash';
 export { CircuitBreaker, CircuitBreakerSettings } from './governance/circuit-breaker';
 export type { BreakerState, CircuitBreakerOptions } from './governance/circuit-breaker';
 export { CircuitBreakers, countsAgainstBreaker } from './governance/circuit-breakers';
-export type { CircuitBreakersOptions } from './governance/circuit-breakers';
+export type { CircuitBreakersOptions, CircuitStatus } from './governance/circuit-breakers';
 export { BackupPolicy, raceWithBackup } from './governance/backup';
 export type { BackupOptions, StartAttempt } from './governance/backup';
 export { HealthTracker } from './health';

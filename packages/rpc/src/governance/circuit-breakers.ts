@@ -15,6 +15,16 @@ export interface CircuitBreakersOptions {
   method?: CircuitBreakerOptions | false;
 }
 
+/** A breaker that is not closed, as `stats().circuits` lists it. */
+export interface CircuitStatus {
+  /** The instance address, or `Service.method`. */
+  readonly target: string;
+  readonly kind: 'instance' | 'method';
+  readonly state: 'open' | 'half-open';
+  /** Epoch ms when an open breaker lets a probe through. */
+  readonly retryAt: number;
+}
+
 /** Failures that say the instance or method is unwell. Declared exceptions, overload replies and aborts do not. */
 const COUNTED: ReadonlySet<RpcErrorCode> = new Set<RpcErrorCode>(['ECONNREFUSED', 'ECONNTIMEOUT', 'EDIAL', 'ECONNRESET', 'ETIMEDOUT']);
 
@@ -86,14 +96,13 @@ export class CircuitBreakers {
   }
 
   /** Breakers that are not closed, for diagnostics. */
-  notClosed(): { target: string; kind: 'instance' | 'method'; state: string; retryAt: number }[] {
-    const list: { target: string; kind: 'instance' | 'method'; state: string; retryAt: number }[] = [];
-    for (const [target, breaker] of this.instances) if (breaker.state !== 'closed') list.push({ target, kind: 'instance', state: breaker.state, retryAt: breaker.openUntil });
-    for (const [service, methods] of this.methods) {
-      for (const [method, breaker] of methods) {
-        if (breaker.state !== 'closed') list.push({ target: `${service}.${method}`, kind: 'method', state: breaker.state, retryAt: breaker.openUntil });
-      }
-    }
+  notClosed(): CircuitStatus[] {
+    const list: CircuitStatus[] = [];
+    const add = (target: string, kind: 'instance' | 'method', breaker: CircuitBreaker): void => {
+      if (breaker.state !== 'closed') list.push({ target, kind, state: breaker.state, retryAt: breaker.openUntil });
+    };
+    for (const [target, breaker] of this.instances) add(target, 'instance', breaker);
+    for (const [service, methods] of this.methods) for (const [method, breaker] of methods) add(`${service}.${method}`, 'method', breaker);
     return list;
   }
 
