@@ -68,7 +68,7 @@ export interface ClientOptions {
   health?: HealthOptions;
   /** Retries; off unless given. See RetryOptions. */
   retry?: RetryOptions;
-  /** Circuit breakers per instance and per method; off unless given (`{}` for Kitex-like defaults). See docs/discovery.md. */
+  /** Circuit breakers per instance and per method; off unless given (`{}` for the defaults). See docs/discovery.md. */
   circuitBreaker?: CircuitBreakersOptions;
   /** Backup requests for idempotent methods: a second attempt elsewhere after `delay` ms; off unless given. */
   backup?: BackupOptions;

@@ -1,7 +1,7 @@
 import { RpcOptionError } from '../errors';
 import { checkKnownKeys, intOption, msOption, numberOption, objectOption } from '../validate';
 
-/** When a breaker opens and how it closes again. Kitex's defaults for the window and threshold. */
+/** When a breaker opens and how it closes again (defaults: 10% failures over at least 10 samples in 10 s). */
 export interface CircuitBreakerOptions {
   /** Failure rate in (0, 1] over the window that opens the breaker. Default 0.1. */
   errorRate?: number;
