@@ -19,6 +19,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Metadata sent with the call (THeader/TTHeader string headers; dropped with a warning on transports without headers). */
   headers?: Readonly<Record<string, string>>;
+  /** The key a consistent-hash load balancer routes on: calls with the same key go to the same instance. */
+  hashKey?: string;
 }
 
 /** What a generated client calls for every method; implemented by the RPC runtime's clients. */

@@ -1,12 +1,25 @@
 import type { Endpoint } from './address';
 
+/** What a balancer may know about the call it picks for (the client passes its ClientContext). */
+export interface PickInfo {
+  readonly service: string;
+  readonly method: string;
+  /** The call's `hashKey` option, for consistent hashing. */
+  readonly hashKey: string | undefined;
+}
+
 /**
  * Chooses the endpoint for one call among the candidates the client offers (healthy ones, minus those a retry
  * already tried). `candidates` is never empty. Implementations must be cheap: this runs once per call.
  */
 export interface LoadBalancer {
   readonly name: string;
-  pick(candidates: readonly Endpoint[]): Endpoint;
+  pick(candidates: readonly Endpoint[], call?: PickInfo): Endpoint;
+  /**
+   * Told the client's full endpoint list when it is set or changes (discovery); `candidates` are then subsets
+   * of it. Balancers with per-endpoint state rebuild or prune it here.
+   */
+  rebalance?(endpoints: readonly Endpoint[]): void;
 }
 
 /** Each endpoint in turn. With a changing candidate list (an address turning unhealthy) the rotation continues. */
@@ -43,10 +56,4 @@ export class WeightedRandomBalancer implements LoadBalancer {
     for (let i = candidates.length - 1; i >= 0; i--) if (candidates[i].weight > 0) return candidates[i];
     return candidates[candidates.length - 1];
   }
-}
-
-export type BalancerName = 'round-robin' | 'weighted-random';
-
-export function createBalancer(name: BalancerName): LoadBalancer {
-  return name === 'round-robin' ? new RoundRobinBalancer() : new WeightedRandomBalancer();
 }

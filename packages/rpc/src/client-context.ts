@@ -23,6 +23,8 @@ export class ClientContext {
   /** Milliseconds the whole call (all attempts) may take; undefined for no limit. Middleware may change it before `next()`. */
   timeout: number | undefined;
   readonly signal: AbortSignal | undefined;
+  /** The call's `hashKey` option: what a consistent-hash balancer routes on. */
+  readonly hashKey: string | undefined;
   /** The result, once the call succeeded (or a middleware set it). */
   result: unknown = undefined;
   /** Attempts made (more than 1 when retried). */
@@ -43,6 +45,7 @@ export class ClientContext {
     // Infinity: this call has no timeout, whatever the client's default.
     this.timeout = timeout === Infinity ? undefined : timeout;
     this.signal = options?.signal;
+    this.hashKey = options?.hashKey;
     const headers = options?.headers;
     if (headers !== undefined) {
       this.requestRecord = defaultHeaders === undefined ? { ...headers } : { ...defaultHeaders, ...headers };

@@ -8,10 +8,13 @@ import {
 } from '@thriftpoll/protocol';
 import { KitexIntKey, KitexStringKey, Metadata, isTHeaderKind } from '@thriftpoll/transport';
 import { formatAddress, parseAddress, parseEndpoints, type AddressLike, type Endpoint, type WeightedAddress } from './address';
-import { createBalancer, type BalancerName, type LoadBalancer } from './balancer';
+import type { LoadBalancer } from './balancer';
+import { BALANCER_NAMES, createBalancer, type BalancerName } from './governance/create-balancer';
 import { ClientConnection, type ClientWireOptions, type PendingCall } from './client-connection';
 import { ClientContext } from './client-context';
 import { decoderOptions, TRANSPORT_NAMES, transportAlias, type TransportName, type TransportOption } from './codec';
+import { DiscoveredEndpoints } from './discovery/discovered-endpoints';
+import type { Resolver } from './discovery/resolver';
 import { isCodeFirstService, serviceDescriptor, type CodeFirstClient, type StructClass } from './code-first';
 import { THEADER_TIMEOUT_HEADER } from './deadline';
 import { resolveEngine, resolveTlsEngine, type EngineName } from './engines';
@@ -25,14 +28,23 @@ import { MuxPool, type MuxPoolOptions } from './mux-pool';
 import type { NetEngine } from './net-connection';
 import type { ConnectionPool, PoolStats } from './pool';
 import { RetryPolicy, type RetryOptions } from './retry';
+import { BackupPolicy, raceWithBackup, type BackupOptions } from './governance/backup';
+import { CircuitBreakers, type CircuitBreakersOptions, type CircuitStatus } from './governance/circuit-breakers';
 import { ShortPool } from './short-pool';
 import { checkKnownKeys, describeValue, enumOption, headersOption, intOption, msOption, objectOption } from './validate';
 
 export interface ClientOptions {
-  /** The server to call. Give `address` or `addresses`. */
+  /** The server to call. Give `address`, `addresses` or `resolver`. */
   address?: AddressLike;
   /** Several servers, balanced by `loadBalancer`; entries may carry a `weight`. */
   addresses?: readonly (AddressLike | WeightedAddress)[];
+  /**
+   * Finds the instances of `destService` in a registry (e.g. an EtcdResolver) and follows changes; the first
+   * call waits for the first list. See docs/discovery.md.
+   */
+  resolver?: Resolver;
+  /** The service name looked up with `resolver` (as registered, e.g. Kitex's service name). */
+  destService?: string;
   /**
    * Default 'framed'. THeader/TTHeader carry headers (metadata) and deadlines; Buffered/Framed do not. 'header'
    * is accepted for 'theader'.
@@ -55,12 +67,19 @@ export interface ClientOptions {
   timeout?: number;
   /** Milliseconds to establish a connection. Default 1000. */
   connectTimeout?: number;
-  /** 'weighted-random' (default), 'round-robin', or your own. */
+  /**
+   * 'weighted-random' (default), 'round-robin', 'weighted-round-robin' (smooth, Kitex's default),
+   * 'consistent-hash' (on the call option `hashKey`), or your own (e.g. a configured ConsistentHashBalancer).
+   */
   loadBalancer?: BalancerName | LoadBalancer;
   /** When to skip an address after connection failures, and when to try it again. */
   health?: HealthOptions;
   /** Retries; off unless given. See RetryOptions. */
   retry?: RetryOptions;
+  /** Circuit breakers per instance and per method; off unless given (`{}` for the defaults). See docs/discovery.md. */
+  circuitBreaker?: CircuitBreakersOptions;
+  /** Backup requests for idempotent methods: a second attempt elsewhere after `delay` ms; off unless given. */
+  backup?: BackupOptions;
   /** Onion middleware around every call, outermost first. */
   middleware?: readonly Middleware<ClientContext>[];
   /** Headers sent with every call (THeader/TTHeader). */
@@ -86,6 +105,8 @@ export interface ClientOptions {
 const KNOWN_OPTIONS = [
   'address',
   'addresses',
+  'resolver',
+  'destService',
   'transport',
   'protocol',
   'mode',
@@ -96,6 +117,8 @@ const KNOWN_OPTIONS = [
   'loadBalancer',
   'health',
   'retry',
+  'circuitBreaker',
+  'backup',
   'middleware',
   'headers',
   'serviceName',
@@ -117,6 +140,8 @@ export interface ClientStats {
   discardedReplies: number;
   /** Calls waiting for a reply on the client's connections. */
   inFlight: number;
+  /** Circuit breakers that are open or half-open (with `circuitBreaker`). */
+  circuits: CircuitStatus[];
 }
 
 /**
@@ -134,6 +159,8 @@ class Attempt implements PendingCall {
   onAbort: (() => void) | undefined = undefined;
   /** The failure came from this attempt's own timer (the connection may still deliver a late reply). */
   timedOut = false;
+  /** The call's abort signal, combined with a backup request's cancellation when there is one. */
+  signal: AbortSignal | undefined = undefined;
   order = 0;
 
   constructor(
@@ -177,12 +204,17 @@ function isConnectionFailure(error: unknown): boolean {
  * middleware. One RpcClient can serve several services' clients (`client.use(Service)`), sharing connections.
  */
 export class RpcClient implements Invoker {
-  readonly endpoints: readonly Endpoint[];
+  private readonly staticEndpoints: readonly Endpoint[];
+  private readonly discovery: DiscoveredEndpoints | undefined;
   private readonly pool: ConnectionPool<ClientConnection>;
   private readonly mode: 'pool' | 'mux' | 'short';
   private readonly balancer: LoadBalancer;
   private readonly health: HealthTracker;
   private readonly retry: RetryPolicy | undefined;
+  /** What retries and backups draw from: the retry policy, or one made for its budget alone. */
+  private readonly budget: RetryPolicy | undefined;
+  private readonly breakers: CircuitBreakers | undefined;
+  private readonly backup: BackupPolicy | undefined;
   private readonly chain: Chain<ClientContext> | undefined;
   private readonly engine: NetEngine;
   private readonly tls: ResolvedClientTls | undefined;
@@ -200,13 +232,15 @@ export class RpcClient implements Invoker {
 
   constructor(options: ClientOptions) {
     const record = objectOption('client options', options);
-    if (record === undefined) throw new RpcOptionError('a client needs options with address or addresses');
+    if (record === undefined) throw new RpcOptionError('a client needs options with address, addresses or resolver');
     checkKnownKeys('client options', record, KNOWN_OPTIONS);
-    if ((options.address === undefined) === (options.addresses === undefined)) {
-      throw new RpcOptionError('give exactly one of address or addresses');
+    if ([options.address, options.addresses, options.resolver].filter((given) => given !== undefined).length !== 1) {
+      throw new RpcOptionError('give exactly one of address or addresses, or a resolver with destService');
     }
-    this.endpoints = options.address !== undefined ? [singleEndpoint(options.address)] : parseEndpoints(options.addresses ?? []);
-    if (this.endpoints.length === 0) throw new RpcOptionError('addresses is empty: give at least one address');
+    this.discovery = options.resolver === undefined ? undefined : discoveredEndpoints(options.resolver, options.destService, (endpoints) => this.endpointsChanged(endpoints));
+    if (this.discovery === undefined && options.destService !== undefined) throw new RpcOptionError('destService needs resolver');
+    this.staticEndpoints = options.address !== undefined ? [singleEndpoint(options.address)] : options.addresses !== undefined ? parseEndpoints(options.addresses) : [];
+    if (this.discovery === undefined && this.staticEndpoints.length === 0) throw new RpcOptionError('addresses is empty: give at least one address');
     this.transport = enumOption('transport', transportAlias(options.transport), 'framed', TRANSPORT_NAMES);
     const protocol = enumOption('protocol', options.protocol, 'binary', ['binary', 'compact']);
     this.mode = enumOption('mode', options.mode, 'pool', ['pool', 'mux', 'short']);
@@ -227,11 +261,15 @@ export class RpcClient implements Invoker {
     }
     this.multiplexed = options.multiplexed ?? false;
     const lb = options.loadBalancer ?? 'weighted-random';
-    if (typeof lb === 'string') this.balancer = createBalancer(enumOption('loadBalancer', lb, 'weighted-random', ['weighted-random', 'round-robin']));
+    if (typeof lb === 'string') this.balancer = createBalancer(enumOption('loadBalancer', lb, 'weighted-random', BALANCER_NAMES));
     else if (typeof lb === 'object' && lb !== null && typeof lb.pick === 'function') this.balancer = lb;
-    else throw new RpcOptionError(`loadBalancer must be 'weighted-random', 'round-robin' or an object with pick(), got ${describeValue(lb)}`);
+    else throw new RpcOptionError(`loadBalancer must be one of ${BALANCER_NAMES.map((name) => `'${name}'`).join(', ')} or an object with pick(), got ${describeValue(lb)}`);
+    if (this.staticEndpoints.length > 1) this.balancer.rebalance?.(this.staticEndpoints);
     this.health = new HealthTracker(objectOption('health', options.health) ?? {});
     this.retry = options.retry === undefined ? undefined : new RetryPolicy(options.retry);
+    this.breakers = options.circuitBreaker === undefined ? undefined : new CircuitBreakers(options.circuitBreaker);
+    this.backup = options.backup === undefined ? undefined : new BackupPolicy(options.backup);
+    this.budget = this.retry ?? (this.backup === undefined ? undefined : new RetryPolicy({ maxAttempts: 1 }));
     const middleware = options.middleware ?? [];
     if (!Array.isArray(middleware)) throw new RpcOptionError('middleware must be an array of (ctx, next) => Promise<void>');
     this.chain = middleware.length === 0 ? undefined : compose(middleware, (ctx) => this.execute(ctx).then((result) => void (ctx.result = result)));
@@ -255,6 +293,11 @@ export class RpcClient implements Invoker {
         : this.mode === 'mux'
           ? new MuxPool(connector, options.mux)
           : new ShortPool(connector);
+  }
+
+  /** The endpoints calls are balanced over: the static list, or the latest discovered one. */
+  get endpoints(): readonly Endpoint[] {
+    return this.discovery === undefined ? this.staticEndpoints : this.discovery.endpoints;
   }
 
   /** The typed client of `service` over this invoker (generated descriptor or code-first class). */
@@ -294,7 +337,7 @@ export class RpcClient implements Invoker {
     const reason = new RpcError('ECLOSED', 'the client was closed while the call was in flight', { retrySafe: false });
     for (const connection of this.connections) connection.close(reason);
     this.pool.close();
-    return Promise.resolve();
+    return this.discovery === undefined ? Promise.resolve() : this.discovery.close();
   }
 
   stats(): ClientStats {
@@ -309,6 +352,7 @@ export class RpcClient implements Invoker {
       pool: this.pool.stats(),
       unhealthy: this.health.unhealthy().map(({ address, retryAt, failures }) => ({ address, retryAt, failures })),
       discardedReplies: discarded,
+      circuits: this.breakers?.notClosed() ?? [],
     };
   }
 
@@ -325,19 +369,53 @@ export class RpcClient implements Invoker {
     if (signal?.aborted) return Promise.reject(abortError(context, undefined, signal.reason));
     const timeout = context.timeout;
     const deadline = timeout === undefined ? undefined : Date.now() + timeout;
+    const discovery = this.discovery;
+    if (discovery !== undefined && !discovery.ready) return discovery.whenReady(timeout).then(() => this.run(context, deadline));
+    try {
+      return this.run(context, deadline);
+    } catch (error) {
+      // A balancer of the user's (or a consistent-hash keyOf) threw: the call still fails by rejecting.
+      return Promise.reject(error);
+    }
+  }
+
+  private run(context: ClientContext, deadline: number | undefined): Promise<unknown> {
     const retry = this.retry;
-    if (retry === undefined) return this.attempt(context, this.pick(undefined), deadline);
-    retry.recordCall();
+    this.budget?.recordCall();
+    if (retry === undefined) {
+      const endpoint = this.pick(undefined, context);
+      return endpoint === undefined ? Promise.reject(this.noInstance()) : this.attemptWithBackup(context, endpoint, deadline, undefined);
+    }
     return this.retrying(context, deadline, retry);
+  }
+
+  /** One attempt, raced against a backup attempt on another endpoint when backups are on. */
+  private attemptWithBackup(context: ClientContext, endpoint: Endpoint, deadline: number | undefined, tried: Set<string> | undefined): Promise<unknown> {
+    const backup = this.backup;
+    if (backup === undefined || context.oneway) return this.attempt(context, endpoint, deadline, undefined);
+    const winner = (chosen: Endpoint) => (cancel: AbortSignal) =>
+      this.attempt(context, chosen, deadline, cancel).then((value) => {
+        context.address = chosen.key;
+        return value;
+      });
+    return raceWithBackup(backup.delay, winner(endpoint), () => {
+      const exclude = new Set(tried);
+      exclude.add(endpoint.key);
+      const other = this.pick(exclude, context);
+      if (other === undefined || other.key === endpoint.key || !(this.budget as RetryPolicy).takeBudget()) return undefined;
+      tried?.add(other.key);
+      return winner(other);
+    });
   }
 
   private async retrying(context: ClientContext, deadline: number | undefined, retry: RetryPolicy): Promise<unknown> {
     const tried = new Set<string>();
     for (let attempt = 1; ; attempt++) {
-      const endpoint = this.pick(tried);
+      const endpoint = this.pick(tried, context);
+      if (endpoint === undefined) throw this.noInstance();
       tried.add(endpoint.key);
       try {
-        return await this.attempt(context, endpoint, deadline);
+        return await this.attemptWithBackup(context, endpoint, deadline, tried);
       } catch (error) {
         const left = deadline === undefined ? Infinity : deadline - Date.now();
         if (context.signal?.aborted || left <= 0 || this.closed || !retry.shouldRetry(error, attempt)) throw error;
@@ -351,14 +429,33 @@ export class RpcClient implements Invoker {
     }
   }
 
-  private pick(exclude: ReadonlySet<string> | undefined): Endpoint {
+  /** The endpoint of the next attempt; undefined when discovery has no instance. */
+  private pick(exclude: ReadonlySet<string> | undefined, context: ClientContext): Endpoint | undefined {
     const endpoints = this.endpoints;
-    if (endpoints.length === 1) return endpoints[0];
-    return this.balancer.pick(this.health.candidates(endpoints, exclude));
+    if (endpoints.length <= 1) return endpoints[0];
+    const candidates = this.health.candidates(endpoints, exclude);
+    return this.balancer.pick(this.breakers === undefined ? candidates : this.breakers.filter(candidates), context);
   }
 
-  /** One attempt on one endpoint: connection, send, reply — bounded by the deadline and the abort signal. */
-  private attempt(context: ClientContext, endpoint: Endpoint, deadline: number | undefined): Promise<unknown> {
+  private noInstance(): RpcError {
+    return (this.discovery as DiscoveredEndpoints).noInstance('the registry lists none');
+  }
+
+  /** A new discovered list: balancers and health forget the instances that left; calls in flight carry on. */
+  private endpointsChanged(endpoints: readonly Endpoint[]): void {
+    const keys = new Set(endpoints.map((endpoint) => endpoint.key));
+    this.health.retain(keys);
+    this.breakers?.retain(keys);
+    this.balancer.rebalance?.(endpoints);
+  }
+
+  /**
+   * One attempt on one endpoint: connection, send, reply — bounded by the deadline, the abort signal and (for a
+   * backup request) `cancel`.
+   */
+  private attempt(context: ClientContext, endpoint: Endpoint, deadline: number | undefined, cancel: AbortSignal | undefined): Promise<unknown> {
+    const refused = this.breakers?.admit(context, endpoint);
+    if (refused !== undefined) return Promise.reject(refused);
     context.attempts++;
     context.address = endpoint.key;
     const headers = this.requestHeaders(context, deadline);
@@ -376,7 +473,8 @@ export class RpcClient implements Invoker {
           attempt.reject(this.timeoutError(context, endpoint, attempt.connection));
         }, left);
       }
-      const signal = context.signal;
+      const signal = cancel === undefined ? context.signal : context.signal === undefined ? cancel : AbortSignal.any([context.signal, cancel]);
+      attempt.signal = signal;
       if (signal !== undefined) {
         attempt.onAbort = () => attempt.reject(abortError(context, endpoint.key, signal.reason));
         signal.addEventListener('abort', attempt.onAbort, { once: true });
@@ -404,8 +502,11 @@ export class RpcClient implements Invoker {
   settle(attempt: Attempt, failed: boolean, error: unknown): void {
     attempt.settled = true;
     if (attempt.timer !== undefined) clearTimeout(attempt.timer);
-    if (attempt.onAbort !== undefined) attempt.context.signal?.removeEventListener('abort', attempt.onAbort);
+    if (attempt.onAbort !== undefined) attempt.signal?.removeEventListener('abort', attempt.onAbort);
     const endpoint = attempt.endpoint;
+    const aborted = failed && error instanceof RpcAbortError;
+    // A cancelled or aborted attempt says nothing about the instance.
+    if (this.breakers !== undefined && !aborted) this.breakers.record(attempt.context, endpoint.key, failed ? error : undefined);
     if (!failed) {
       this.health.recordSuccess(endpoint.key);
     } else if (isConnectionFailure(error)) {
@@ -414,7 +515,7 @@ export class RpcClient implements Invoker {
     const connection = attempt.connection;
     if (connection === undefined) return;
     attempt.connection = undefined;
-    const abandoned = attempt.timedOut || (failed && error instanceof RpcAbortError);
+    const abandoned = attempt.timedOut || aborted;
     if (abandoned) connection.abandon(attempt.seqid);
     // In the long pool a connection with an abandoned call is not reused: its late reply would be next in line.
     const reusable = connection.isActive() && !(abandoned && this.mode === 'pool');
@@ -486,6 +587,16 @@ export class RpcClient implements Invoker {
   }
 }
 
+function discoveredEndpoints(resolver: Resolver, destService: unknown, onChange: (endpoints: readonly Endpoint[]) => void): DiscoveredEndpoints {
+  if (typeof resolver !== 'object' || resolver === null || typeof resolver.watch !== 'function') {
+    throw new RpcOptionError(`resolver must be an object with watch() and resolve() (e.g. an EtcdResolver), got ${describeValue(resolver)}`);
+  }
+  if (typeof destService !== 'string' || destService.length === 0) {
+    throw new RpcOptionError(`resolver needs destService, the service name to look up, got ${describeValue(destService)}`);
+  }
+  return new DiscoveredEndpoints(resolver, destService, onChange);
+}
+
 function singleEndpoint(value: AddressLike): Endpoint {
   const address = parseAddress(value, 'address');
   if ('port' in address && address.port === 0) throw new RpcOptionError(`address: port 0 cannot be dialed (${formatAddress(address)})`);
@@ -494,7 +605,8 @@ function singleEndpoint(value: AddressLike): Endpoint {
 
 function checkCallOptions(options: CallOptions): string | undefined {
   if (typeof options !== 'object' || options === null) return `call options must be an object, got ${describeValue(options)}`;
-  const { timeout, signal, headers } = options;
+  const { timeout, signal, headers, hashKey } = options;
+  if (hashKey !== undefined && typeof hashKey !== 'string') return `call option hashKey must be a string, got ${describeValue(hashKey)}`;
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0 && (Number.isFinite(timeout) || timeout === Infinity))) {
     return `call option timeout must be a number of milliseconds >= 0 (Infinity for none), got ${describeValue(timeout)}`;
   }

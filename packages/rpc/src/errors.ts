@@ -19,6 +19,8 @@
  *   EPROTO        RpcError          the reply was not valid Thrift, or not in the transport    no
  *                                   expected (the transport layer's error is the `cause`)
  *   EMSGSIZE      RpcError          a message over a size limit (either direction)             no
+ *   ENOINSTANCE   RpcNoInstanceError  discovery found no instance of the service               yes
+ *   ECIRCUITOPEN  RpcCircuitOpenError a circuit breaker refused the call (too many failures)    yes
  *
  * `retrySafe` is true when the server certainly did not execute the call, so retrying cannot run it twice.
  */
@@ -35,7 +37,9 @@ export type RpcErrorCode =
   | 'ECANCELED'
   | 'EOVERLOAD'
   | 'EPROTO'
-  | 'EMSGSIZE';
+  | 'EMSGSIZE'
+  | 'ENOINSTANCE'
+  | 'ECIRCUITOPEN';
 
 const RETRY_SAFE: ReadonlySet<RpcErrorCode> = new Set<RpcErrorCode>([
   'ECONNREFUSED',
@@ -44,6 +48,8 @@ const RETRY_SAFE: ReadonlySet<RpcErrorCode> = new Set<RpcErrorCode>([
   'ETLS',
   'ECLOSED',
   'EOVERLOAD',
+  'ENOINSTANCE',
+  'ECIRCUITOPEN',
 ]);
 
 export interface RpcErrorOptions {
@@ -118,6 +124,31 @@ export class RpcOverloadError extends RpcError {
     super('EOVERLOAD', message, options);
     this.side = side;
     this.limit = limit;
+  }
+}
+
+/** Service discovery has no instance of `service` to call (none registered, or the registry was never read). */
+export class RpcNoInstanceError extends RpcError {
+  /** The service name looked up in the registry. */
+  readonly service: string;
+
+  constructor(service: string, message: string, options: RpcErrorOptions = {}) {
+    super('ENOINSTANCE', message, options);
+    this.service = service;
+  }
+}
+
+/** A circuit breaker is open (`ECIRCUITOPEN`): recent calls to `target` failed too often, so this one was not sent. */
+export class RpcCircuitOpenError extends RpcError {
+  /** What the breaker guards: an instance address, or `Service.method`. */
+  readonly target: string;
+  /** Epoch ms at which the breaker lets a probe through. */
+  readonly retryAt: number;
+
+  constructor(target: string, retryAt: number, message: string, options: RpcErrorOptions = {}) {
+    super('ECIRCUITOPEN', message, options);
+    this.target = target;
+    this.retryAt = retryAt;
   }
 }
 

@@ -21,8 +21,19 @@ export type { RegisteredMethod, ServiceBinding, UnresolvedMethod } from './regis
 export { createClient, DEFAULT_CALL_TIMEOUT, RpcClient } from './client';
 export type { ClientHandle, ClientOptions, ClientStats } from './client';
 export { ClientContext } from './client-context';
-export { RoundRobinBalancer, WeightedRandomBalancer, createBalancer } from './balancer';
-export type { BalancerName, LoadBalancer } from './balancer';
+export { RoundRobinBalancer, WeightedRandomBalancer } from './balancer';
+export type { LoadBalancer, PickInfo } from './balancer';
+export { BALANCER_NAMES, createBalancer } from './governance/create-balancer';
+export type { BalancerName } from './governance/create-balancer';
+export { SmoothWeightedRoundRobinBalancer } from './governance/smooth-weighted-round-robin';
+export { ConsistentHashBalancer } from './governance/consistent-hash';
+export type { ConsistentHashOptions } from './governance/consistent-hash';
+export { CircuitBreaker, CircuitBreakerSettings } from './governance/circuit-breaker';
+export type { BreakerState, CircuitBreakerOptions } from './governance/circuit-breaker';
+export { CircuitBreakers, countsAgainstBreaker } from './governance/circuit-breakers';
+export type { CircuitBreakersOptions, CircuitStatus } from './governance/circuit-breakers';
+export { BackupPolicy, raceWithBackup } from './governance/backup';
+export type { BackupOptions, StartAttempt } from './governance/backup';
 export { HealthTracker } from './health';
 export type { HealthOptions } from './health';
 export { RetryPolicy } from './retry';
@@ -33,6 +44,9 @@ export type { LongPoolOptions } from './long-pool';
 export { MuxPool } from './mux-pool';
 export type { MuxPoolOptions } from './mux-pool';
 export { ShortPool } from './short-pool';
+
+// Service discovery (registries and resolvers plug in; @thriftpoll/registry-etcd ships one)
+export * from './discovery';
 
 // Both sides
 export * from './errors';

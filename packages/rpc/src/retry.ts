@@ -19,7 +19,7 @@ export interface RetryOptions {
   idempotent?: boolean;
   /** Decides per failure instead of the defaults above (the budget still applies). */
   retryOn?: (error: unknown, attempt: number) => boolean;
-  /** Extra load retries may add, as a fraction of calls, in [0, 1]. Default 0.1. */
+  /** Extra load retries (and backup requests, which share the budget) may add, as a fraction of calls, in [0, 1]. Default 0.1. */
   budgetRatio?: number;
   /** Retries always allowed per second, so a quiet client can still retry. Default 10. */
   minRetriesPerSecond?: number;
@@ -72,6 +72,14 @@ export class RetryPolicy {
   shouldRetry(error: unknown, attempt: number): boolean {
     if (attempt >= this.maxAttempts) return false;
     if (!this.qualifies(error, attempt)) return false;
+    return this.takeBudget();
+  }
+
+  /**
+   * Takes one extra attempt from the budget if it allows one (retries and backup requests share it, so together
+   * they add at most `budgetRatio` extra load).
+   */
+  takeBudget(): boolean {
     const slot = this.slot();
     let calls = 0;
     let retries = 0;

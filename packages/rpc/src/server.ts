@@ -24,6 +24,8 @@ import { ServerContext } from './server-context';
 import type { ServerRuntime, ServerStats } from './server-runtime';
 import { ServerSession } from './server-session';
 import { invokeHandler } from './invoke-handler';
+import type { Registry } from './discovery/registry';
+import { ServerRegistration, type RegistryInfoOptions } from './discovery/server-registration';
 import { boolOption, checkKnownKeys, enumOption, functionOption, intOption, msOption, objectOption } from './validate';
 
 /**
@@ -107,6 +109,13 @@ export interface ServerOptions<Handler = unknown> {
    * peer trickling bytes cannot hold a connection and its buffer forever). Default 0: no limit.
    */
   readTimeout?: number;
+  /**
+   * Where to announce this server (e.g. an EtcdRegistry): `listen()` resolves once the registration is written,
+   * `close()` removes it before draining. See docs/discovery.md.
+   */
+  registry?: Registry;
+  /** How the server registers (service name, advertised address, weight, tags). Needs `registry`. */
+  registryInfo?: RegistryInfoOptions;
 }
 
 const KNOWN_OPTIONS = [
@@ -132,6 +141,8 @@ const KNOWN_OPTIONS = [
   'idleTimeout',
   'writeBufferCap',
   'readTimeout',
+  'registry',
+  'registryInfo',
 ];
 
 export interface CloseOptions {
@@ -204,6 +215,7 @@ export class ThriftServer implements ServerRuntime {
   private listening: Promise<Address> | undefined;
   private closing: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
+  private readonly registration: ServerRegistration | undefined;
 
   constructor(options: ServerOptions) {
     const record = objectOption('createServer options', options);
@@ -255,6 +267,8 @@ export class ThriftServer implements ServerRuntime {
     this.idleTimeout = msOption('idleTimeout', options.idleTimeout, 0) as number;
     this.readTimeout = msOption('readTimeout', options.readTimeout, 0) as number;
     this.writeBufferCap = intOption('writeBufferCap', options.writeBufferCap, 4 * 1024 * 1024, 0);
+    if (options.registry === undefined && options.registryInfo !== undefined) throw new RpcOptionError('registryInfo needs registry');
+    this.registration = options.registry === undefined ? undefined : new ServerRegistration(options.registry, options.registryInfo, this.registry.names);
   }
 
   /** The bound address once listening (the real port when 0 was asked for). */
@@ -284,7 +298,21 @@ export class ThriftServer implements ServerRuntime {
       if (this.closing !== undefined) void listener.stopAccepting();
       return listener.address;
     });
+    const registration = this.registration;
+    if (registration !== undefined) this.listening = this.listening.then((bound) => this.register(registration, bound));
     return this.listening;
+  }
+
+  /** Registers the bound address; a server that cannot register stops accepting and `listen()` rejects. */
+  private async register(registration: ServerRegistration, bound: Address): Promise<Address> {
+    if (this.closing !== undefined) return bound;
+    try {
+      await registration.register(bound);
+    } catch (error) {
+      await this.listener?.stopAccepting();
+      throw error;
+    }
+    return bound;
   }
 
   /**
@@ -305,6 +333,8 @@ export class ThriftServer implements ServerRuntime {
           // Never listened: nothing to stop.
         }
       }
+      // Clients stop picking this server before it stops answering.
+      if (this.registration !== undefined) await this.registration.deregister().catch((error: unknown) => this.report(error, undefined, 'deregistration failed'));
       if (this.listener !== undefined) await this.listener.stopAccepting();
       for (const session of this.sessions) session.closeGracefully();
       if (this.sessions.size > 0) {

@@ -14,7 +14,12 @@ export interface ChildServer {
 
 /** Starts fixtures/echo-server.js (which loads the compiled @thriftpoll/rpc: run `tsc -b` first, as npm test does). */
 export function startChildServer(port = 0, engine?: string): Promise<ChildServer> {
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'fixtures', 'echo-server.js'), String(port), ...(engine ? [engine] : [])], {
+  return startServerScript(path.join(__dirname, '..', 'fixtures', 'echo-server.js'), [String(port), ...(engine ? [engine] : [])]);
+}
+
+/** Starts a server script that prints `listening <port>` when it serves, with its output lines. */
+export function startServerScript(script: string, args: readonly string[]): Promise<ChildServer> {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: path.resolve(__dirname, '..', '..', '..'),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
