@@ -60,6 +60,7 @@ Napi::Function EngineWrap::Define(Napi::Env env) {
                          InstanceMethod<&EngineWrap::SetReadCapJs>("setReadCap"),
                          InstanceMethod<&EngineWrap::SetNoDelayJs>("setNoDelay"),
                          InstanceMethod<&EngineWrap::SetKeepAliveJs>("setKeepAlive"),
+                         InstanceMethod<&EngineWrap::ShutdownWriteJs>("shutdownWrite"),
                          InstanceMethod<&EngineWrap::AddressesJs>("addresses"),
                          InstanceMethod<&EngineWrap::AllocBlockJs>("allocBlock"),
                          InstanceMethod<&EngineWrap::FreeBlockJs>("freeBlock"),
@@ -352,6 +353,15 @@ Napi::Value EngineWrap::SetKeepAliveJs(const Napi::CallbackInfo& info) {
       return Errno(info.Env(), errno);
     }
   }
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// shutdownWrite(connId) -> 0 or -errno: sends FIN (shutdown(SHUT_WR)); the read side stays open.
+Napi::Value EngineWrap::ShutdownWriteJs(const Napi::CallbackInfo& info) {
+  if (!engine_) return Errno(info.Env(), EBADF);
+  int fd = engine_->FdOf(static_cast<uint64_t>(Number(info[0], 0)));
+  if (fd < 0) return Errno(info.Env(), EBADF);
+  if (shutdown(fd, SHUT_WR) != 0) return Errno(info.Env(), errno);
   return Napi::Number::New(info.Env(), 0);
 }
 

@@ -38,6 +38,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap>, public Notifier {
   Napi::Value SetReadCapJs(const Napi::CallbackInfo& info);
   Napi::Value SetNoDelayJs(const Napi::CallbackInfo& info);
   Napi::Value SetKeepAliveJs(const Napi::CallbackInfo& info);
+  Napi::Value ShutdownWriteJs(const Napi::CallbackInfo& info);
   Napi::Value AddressesJs(const Napi::CallbackInfo& info);
   Napi::Value AllocBlockJs(const Napi::CallbackInfo& info);
   Napi::Value FreeBlockJs(const Napi::CallbackInfo& info);

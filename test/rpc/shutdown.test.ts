@@ -35,18 +35,26 @@ describe.each(ENGINES)('graceful shutdown on %s', (engine) => {
     await idle.$close();
   });
 
-  test('a new request on a connection still draining gets a retry-safe overload error', async () => {
+  test('a new request on a connection still draining gets a retry-safe overload error (resent once by default)', async () => {
     const { server, port, handler } = await serve();
-    const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, mode: 'mux' });
+    const address = { host: '127.0.0.1', port };
+    const client = createClient(EchoService, { address, engine, mode: 'mux', resendUnsent: false });
+    const resending = createClient(EchoService, { address, engine, mode: 'mux' });
     const slow = client.echo({ action: 'sleep', msg: '2000' });
+    await resending.ping();
     await waitFor(() => handler.calls === 1, 10000, 'the slow call to start');
     const closing = server.close({ timeout: 10000 });
     const error = await client.echo({ action: 'a', msg: 'during shutdown' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpcOverloadError);
     expect(error).toMatchObject({ limit: 'shuttingDown', retrySafe: true });
+    // By default the refused call goes out once more on a fresh connection: nothing listens any more.
+    const resent = await resending.echo({ action: 'a', msg: 'during shutdown' }).catch((e: unknown) => e);
+    expect(resent).toMatchObject({ code: 'ECONNREFUSED', retrySafe: true });
+    expect(handler.calls).toBe(1);
     await expect(slow).resolves.toEqual({ action: 'sleep', msg: '2000' });
     await closing;
     await client.$close();
+    await resending.$close();
   });
 
   test('past the timeout, running calls are aborted (ctx.signal) and their connections closed', async () => {

@@ -15,6 +15,8 @@ export interface NativeEngineHandle {
   setReadCap(connId: number, bytes: number): number;
   setNoDelay(connId: number, enable: boolean): number;
   setKeepAlive(connId: number, enable: boolean, idleSeconds: number, intervalSeconds: number, probes: number): number;
+  /** shutdown(SHUT_WR): FIN; the read side stays open. */
+  shutdownWrite(connId: number): number;
   addresses(connId: number): [string, string, number, string, string, number] | undefined;
   allocBlock(minSize: number): number;
   freeBlock(slabId: number, offset: number): void;

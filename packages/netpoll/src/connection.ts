@@ -46,6 +46,9 @@ interface ReadWaiter {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** Longest wait for the read side to end after a write failed on a reset (it normally ends at once). */
+const READ_AFTER_WRITE_FAILURE_MS = 1000;
+
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
@@ -91,6 +94,12 @@ export class Connection implements EngineClient, WriterOwner {
   private stalled = false;
   private busyCount = 0;
   private closeRequested = false;
+  /** A write failed on a peer reset; the read side is read to its end before the connection closes. */
+  private writeError: Error | undefined;
+  private writeFailureTimer: NodeJS.Timeout | undefined;
+  /** shutdownWrite() was asked: FIN goes out once the output is sent. */
+  private writeShutdownRequested = false;
+  private writeShutDown = false;
   private closeError: Error | undefined;
   private threshold = 1;
   private nativeWakeAt = 0;
@@ -289,6 +298,17 @@ export class Connection implements EngineClient, WriterOwner {
   }
 
   /**
+   * Half-closes: once the output flushed so far has been sent, sends FIN (shutdown(SHUT_WR)) and writes nothing
+   * more; input keeps arriving until the peer closes too. A graceful close that never leaves unread input behind
+   * (closing with unread input makes the kernel answer with a reset, which can destroy replies still in flight).
+   */
+  shutdownWrite(): void {
+    if (this.closed || this.writeShutdownRequested) return;
+    this.writeShutdownRequested = true;
+    this.checkWriteShutdown();
+  }
+
+  /**
    * Closes at once: unsent output is dropped (pending flushes reject with ECLOSED) and input is released.
    * Idempotent.
    */
@@ -296,9 +316,10 @@ export class Connection implements EngineClient, WriterOwner {
     if (this.closed) return;
     this.fetchAddresses();
     this.closed = true;
-    this.closeError = error;
+    this.closeError = error ?? this.writeError;
     if (this.readTimer !== undefined) clearTimeout(this.readTimer);
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    if (this.writeFailureTimer !== undefined) clearTimeout(this.writeFailureTimer);
     this.readTimer = this.idleTimer = undefined;
     this.engine.native.close(this.id);
     const reason = error ?? this.closedError('write');
@@ -371,11 +392,20 @@ export class Connection implements EngineClient, WriterOwner {
 
   /** @internal */
   writeFailed(error: NetpollError): void {
+    if ((error.code === 'EPIPE' || error.code === 'ECONNRESET') && this.onRequestHandler !== undefined && !this.peerClosed && !this.closed) {
+      // The peer reset, but what it sent before may still wait in the kernel (replies to calls already sent):
+      // read on until the read side ends too (it does at once after a reset), then close with this error.
+      this.writeError = error;
+      this.writeFailureTimer ??= setTimeout(() => this.close(error), READ_AFTER_WRITE_FAILURE_MS);
+      this.writeFailureTimer.unref();
+      return;
+    }
     this.engine.later(() => this.close(error));
   }
 
   /** @internal */
   writeSettled(): void {
+    this.checkWriteShutdown();
     this.checkCloseRequest();
   }
 
@@ -490,6 +520,14 @@ export class Connection implements EngineClient, WriterOwner {
       if (this.closed) return;
     }
     if (this.settings.closeOnPeerClose || this.onRequestHandler !== undefined) this.closeWhenIdle();
+  }
+
+  private checkWriteShutdown(): void {
+    if (!this.writeShutdownRequested || this.writeShutDown || this.closed || this.writer.pending() !== 0) return;
+    this.writeShutDown = true;
+    const result = this.engine.native.shutdownWrite(this.id);
+    // ENOTCONN: the peer reset meanwhile; the read side reports it.
+    if (result < 0 && -result !== 107) this.host.reportError(errnoError(-result, 'shutdown(SHUT_WR)', this.label), this);
   }
 
   private checkCloseRequest(): void {

@@ -131,6 +131,19 @@ export class EventLoop implements ConnectionHost {
   }
 
   /**
+   * Stops accepting and leaves the open connections to their handlers (which close them as they see fit, e.g.
+   * with a graceful half-close). Idempotent.
+   */
+  stopAccepting(): void {
+    for (const entry of this.listeners.values()) {
+      this.engine.native.closeListener(entry.id);
+      this.engine.forgetListener(entry.id);
+    }
+    this.listeners.clear();
+    this.updateRef();
+  }
+
+  /**
    * Stops accepting, closes idle connections at once, lets busy ones (a handler running, marked busy, or
    * output unsent) finish and closes them when idle; at `timeout` closes whatever is left. Resolves when every
    * connection is closed. Calling it again returns the same promise.
@@ -140,11 +153,7 @@ export class EventLoop implements ConnectionHost {
     const checked = objectOption('shutdown options', options);
     knownKeys('shutdown options', checked, ['timeout']);
     const timeout = timeoutOption('timeout', checked.timeout, 10_000);
-    for (const entry of this.listeners.values()) {
-      this.engine.native.closeListener(entry.id);
-      this.engine.forgetListener(entry.id);
-    }
-    this.listeners.clear();
+    this.stopAccepting();
     this.shuttingDown = new Promise<void>((resolve) => {
       this.shutdownResolve = resolve;
     });

@@ -14,6 +14,7 @@ import type { Endpoint } from './address';
 import { connectionDecoder, connectionEncoder, type TransportName } from './codec';
 import { RpcError, RpcOverloadError } from './errors';
 import { looksLikeTls, silentPeerHint, TLS_ANSWER } from './first-contact';
+import { ShutdownFence } from './shutdown-fence';
 import type { NetConnection } from './net-connection';
 import { overloadFromReply } from './overload';
 import type { PoolConnection } from './pool';
@@ -77,8 +78,14 @@ export class ClientConnection implements PoolConnection {
   private written = 0;
   private flushedCount = 0;
   private closed = false;
-  /** The server asked us not to reuse this connection (Kitex's "connection ready to reset"). */
+  /**
+   * The server asked us not to reuse this connection (Kitex's "connection ready to reset", or a shutting-down
+   * refusal): no new call is sent, the calls in flight are awaited, and close() waits for them.
+   */
   private retiring = false;
+  private closeWhenDrained = false;
+  /** Which calls the server provably never ran, once it refused one as shutting down. */
+  private readonly fence = new ShutdownFence();
   private flushScheduled = false;
   /** The peer sent at least one byte on this connection (else a failure probably means a transport mismatch). */
   private heardFrom = false;
@@ -114,8 +121,15 @@ export class ClientConnection implements PoolConnection {
     return this.heardFrom || this.written === 0 ? undefined : silentPeerHint(this.wire.transport, this.connection.tls !== undefined);
   }
 
-  /** Closes the connection; calls still pending fail with `reason` (default: ECONNRESET, as for a lost peer). */
+  /**
+   * Closes the connection; calls still pending fail with `reason` (default: ECONNRESET, as for a lost peer). A
+   * retiring connection closed without a reason (a pool dropping it) first lets its calls in flight finish.
+   */
   close(reason?: RpcError): void {
+    if (reason === undefined && this.retiring && !this.closed && this.pending.size > 0) {
+      this.closeWhenDrained = true;
+      return;
+    }
     if (reason !== undefined && !this.closed) this.failAll(reason);
     this.connection.close();
   }
@@ -176,6 +190,11 @@ export class ClientConnection implements PoolConnection {
   /** Forgets a call that timed out or was aborted: its reply, if it comes, is discarded. */
   abandon(seqid: number): void {
     this.pending.delete(seqid);
+    this.closeIfDrained();
+  }
+
+  private closeIfDrained(): void {
+    if (this.closeWhenDrained && this.pending.size === 0) this.connection.close();
   }
 
   private nextSeqid(): number {
@@ -189,10 +208,21 @@ export class ClientConnection implements PoolConnection {
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed) return;
+    if (!this.connection.isActive()) {
+      // The peer hung up before these bytes left: the calls were certainly not received (retry-safe, see failAll).
+      this.connection.close();
+      return;
+    }
     this.flushedCount = this.written;
     this.connection.writer.flush().then(undefined, (error: unknown) => {
-      this.failAll(error);
-      this.connection.close();
+      // A reset: replies that arrived before it are still delivered, the engine reads on to the end of the input
+      // and then closes (failing what is left). Any other failure closes now.
+      const code = (error as { code?: unknown }).code;
+      if (code === 'EPIPE' || code === 'ECONNRESET') this.retiring = true;
+      else {
+        this.failAll(error);
+        this.connection.close();
+      }
     });
   }
 
@@ -255,6 +285,7 @@ export class ClientConnection implements PoolConnection {
       return true;
     }
     this.pending.delete(seqid);
+    if (this.closeWhenDrained && this.pending.size === 0) queueMicrotask(() => this.closeIfDrained());
     // As Apache's clients: a reply must name the method called (multiplexed servers answer with or without the
     // `Service:` prefix) and be a REPLY or an EXCEPTION. Either failure is this call's; the stream stays in step.
     if (name !== call.wireName && name !== call.descriptor.name) {
@@ -289,7 +320,12 @@ export class ClientConnection implements PoolConnection {
       let error: unknown;
       try {
         const exception = TApplicationException.decode(reader);
-        error = overloadFromReply(exception, this.endpoint.key) ?? exception;
+        const overload = overloadFromReply(exception, this.endpoint.key);
+        if (overload?.limit === 'shuttingDown') {
+          this.retiring = true;
+          this.fence.refused(call.order);
+        }
+        error = overload ?? exception;
       } catch (decodeError) {
         error = decodeError;
       }
@@ -342,7 +378,13 @@ export class ClientConnection implements PoolConnection {
       cause,
     });
     let unsent: RpcError | undefined;
+    let fenced: RpcError | undefined;
     for (const call of calls) {
+      if (this.fence.neverRan(call.order)) {
+        fenced ??= this.fence.error(this.endpoint.key, count, cause);
+        call.reject(fenced);
+        continue;
+      }
       if (call.order <= this.flushedCount) {
         call.reject(sent);
         continue;

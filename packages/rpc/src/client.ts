@@ -31,7 +31,8 @@ import { RetryPolicy, type RetryOptions } from './retry';
 import { BackupPolicy, raceWithBackup, type BackupOptions } from './governance/backup';
 import { CircuitBreakers, type CircuitBreakersOptions, type CircuitStatus } from './governance/circuit-breakers';
 import { ShortPool } from './short-pool';
-import { checkKnownKeys, describeValue, enumOption, headersOption, intOption, msOption, objectOption } from './validate';
+import { neverRan } from './never-ran';
+import { boolOption, checkKnownKeys, describeValue, enumOption, headersOption, intOption, msOption, objectOption } from './validate';
 
 export interface ClientOptions {
   /** The server to call. Give `address`, `addresses` or `resolver`. */
@@ -100,6 +101,13 @@ export interface ClientOptions {
   engine?: EngineName | NetEngine;
   /** TLS to the servers (Node's tls option names: ca, cert, key, servername, ...; see ClientTlsOptions). Runs on the 'net' engine. */
   tls?: ClientTlsOptions;
+  /**
+   * Sends a call once more, on a fresh connection, when it provably never ran on the server: its connection
+   * failed before its bytes left, or after the server had refused an earlier call on it as shutting down, or the
+   * server refused the call itself as shutting down. Independent of `retry` (which, when given, decides instead).
+   * Default true.
+   */
+  resendUnsent?: boolean;
 }
 
 const KNOWN_OPTIONS = [
@@ -129,6 +137,7 @@ const KNOWN_OPTIONS = [
   'droppedHeaders',
   'engine',
   'tls',
+  'resendUnsent',
 ];
 
 /** Diagnostics of a client. */
@@ -211,6 +220,7 @@ export class RpcClient implements Invoker {
   private readonly balancer: LoadBalancer;
   private readonly health: HealthTracker;
   private readonly retry: RetryPolicy | undefined;
+  private readonly resendUnsent: boolean;
   /** What retries and backups draw from: the retry policy, or one made for its budget alone. */
   private readonly budget: RetryPolicy | undefined;
   private readonly breakers: CircuitBreakers | undefined;
@@ -267,6 +277,7 @@ export class RpcClient implements Invoker {
     if (this.staticEndpoints.length > 1) this.balancer.rebalance?.(this.staticEndpoints);
     this.health = new HealthTracker(objectOption('health', options.health) ?? {});
     this.retry = options.retry === undefined ? undefined : new RetryPolicy(options.retry);
+    this.resendUnsent = this.retry === undefined && boolOption('resendUnsent', options.resendUnsent, true);
     this.breakers = options.circuitBreaker === undefined ? undefined : new CircuitBreakers(options.circuitBreaker);
     this.backup = options.backup === undefined ? undefined : new BackupPolicy(options.backup);
     this.budget = this.retry ?? (this.backup === undefined ? undefined : new RetryPolicy({ maxAttempts: 1 }));
@@ -384,9 +395,19 @@ export class RpcClient implements Invoker {
     this.budget?.recordCall();
     if (retry === undefined) {
       const endpoint = this.pick(undefined, context);
-      return endpoint === undefined ? Promise.reject(this.noInstance()) : this.attemptWithBackup(context, endpoint, deadline, undefined);
+      if (endpoint === undefined) return Promise.reject(this.noInstance());
+      const first = this.attemptWithBackup(context, endpoint, deadline, undefined);
+      return this.resendUnsent ? first.catch((error: unknown) => this.resendIfNeverRan(context, endpoint, deadline, error)) : first;
     }
     return this.retrying(context, deadline, retry);
+  }
+
+  /** Sends the call once more on a fresh connection if `error` proves it never ran (see resendUnsent); else rethrows. */
+  private resendIfNeverRan(context: ClientContext, failed: Endpoint, deadline: number | undefined, error: unknown): Promise<unknown> {
+    if (this.closed || !neverRan(error) || context.signal?.aborted === true) throw error;
+    if (deadline !== undefined && deadline - Date.now() <= 0) throw error;
+    const endpoint = (this.endpoints.length > 1 ? this.pick(new Set([failed.key]), context) : undefined) ?? failed;
+    return this.attemptWithBackup(context, endpoint, deadline, undefined);
   }
 
   /** One attempt, raced against a backup attempt on another endpoint when backups are on. */

@@ -73,6 +73,16 @@ export interface NetConnection {
    * closes idle connections at once and busy ones once they turn idle.
    */
   setBusy(busy: boolean): void;
+  /**
+   * Runs `callback` when the peer hangs up (FIN or reset), after the input it sent before was delivered; the
+   * connection may still be open then (busy server connections are not closed by the engine on their own).
+   */
+  setOnPeerClosed(callback: () => void): void;
+  /**
+   * Half-closes: sends FIN once the output flushed so far has been sent, and nothing more is written. Input keeps
+   * arriving (and the engine closes the connection once the peer closes too). See graceful-close.ts.
+   */
+  shutdownWrite(): void;
   /** Closes the connection at once; unsent output is discarded. Idempotent. */
   close(): void;
 }

@@ -23,6 +23,8 @@ class EngineConnection implements NetConnection {
   readonly reader: Connection['reader'];
   readonly writer: NetWriter;
   private handler: RequestHandler | undefined;
+  /** @internal Called by the listener's onDisconnect. */
+  onPeerClosed: (() => void) | undefined = undefined;
   private remote: string | undefined;
   private local: string | undefined;
 
@@ -64,6 +66,14 @@ class EngineConnection implements NetConnection {
     else this.raw.markIdle();
   }
 
+  setOnPeerClosed(callback: () => void): void {
+    this.onPeerClosed = callback;
+  }
+
+  shutdownWrite(): void {
+    this.raw.shutdownWrite();
+  }
+
   close(): void {
     this.raw.close();
   }
@@ -92,6 +102,7 @@ export const netpollEngine: NetEngine = {
           return connection;
         },
         onRequest: (raw) => (raw.context as EngineConnection).dispatch(),
+        onDisconnect: (raw) => (raw.context as EngineConnection).onPeerClosed?.(),
         onError: (error) => options.onError?.(error),
       },
       {
@@ -103,17 +114,12 @@ export const netpollEngine: NetEngine = {
     );
     const bound = await loop.serve(address);
     const boundAddress: Address = bound.family === 'unix' ? { path: bound.address } : { host: bound.address, port: bound.port };
-    let stopping: Promise<void> | undefined;
     return {
       address: boundAddress,
-      // The engine's shutdown stops accepting and closes connections once idle (sessions mark work in flight as
-      // busy); the RPC server applies its own timeout, so the engine's is off.
+      // Only the listener closes: the sessions close their connections themselves, gracefully (graceful-close.ts).
       stopAccepting: () => {
-        stopping ??= (() => {
-          void loop.shutdown({ timeout: 0 });
-          return Promise.resolve();
-        })();
-        return stopping;
+        loop.stopAccepting();
+        return Promise.resolve();
       },
     };
   },

@@ -18,6 +18,7 @@ import { plainMethodName, type RegisteredMethod, type UnresolvedMethod } from '.
 import type { ServerRuntime } from './server-runtime';
 import { ServerContext } from './server-context';
 import { callHandler, isThenable, thrownBy } from './invoke-handler';
+import { closeGracefully, SHUTDOWN_QUIET_MS } from './graceful-close';
 
 /** How a reply is routed back: what the request's message and transport said. */
 interface ReplyRoute {
@@ -92,6 +93,8 @@ export class ServerSession {
   private inOrder = false;
   /** Calls still running asynchronously (to abort on disconnect or shutdown); created on first use. */
   private contexts: Set<ServerContext> | undefined;
+  /** Calls whose caller disconnected: aborted and no longer counted; their outcome is dropped when they settle. */
+  private released: Set<ServerContext> | undefined;
   // In-order bookkeeping: request ordinals and the outcomes waiting for their predecessors.
   private nextIndex = 0;
   private nextToSend = 0;
@@ -102,6 +105,9 @@ export class ServerSession {
   /** What was last told to the engine through setBusy(). */
   private busy = false;
   private closeWhenIdle = false;
+  /** When the last flush of replies completed (with readTime: the connection's last activity). */
+  private lastFlushed = 0;
+  private quietTimer: NodeJS.Timeout | undefined;
   private readonly flushTask = (): void => this.flush();
   /** The last method name seen, its plain form and its resolution (without a service hint). */
   private lastName = '';
@@ -136,6 +142,7 @@ export class ServerSession {
     this.input = connection.reader;
     this.output = connection.writer;
     connection.setOnRequest(this.onRequest);
+    connection.setOnPeerClosed(this.onPeerClosed);
     connection.addCloseCallback((error) => this.onClosed(error));
   }
 
@@ -154,8 +161,45 @@ export class ServerSession {
       this.busy = busy;
       this.connection.setBusy(busy);
     }
-    if (!busy && this.closeWhenIdle) this.connection.close();
+    if (!busy && this.closeWhenIdle) this.closeIfQuiet();
   }
+
+  /**
+   * Graceful close of an idle connection. After a refusal (failed) at once; in a shutdown only once the caller
+   * has been quiet for SHUTDOWN_QUIET_MS: a caller still sending learns from the refusal of its next call that the
+   * server is going away (and never gets a FIN while its call is on the way), and a request partly received is
+   * awaited (and refused) rather than cut off.
+   */
+  private closeIfQuiet(): void {
+    if (this.failed) {
+      this.closeNow();
+      return;
+    }
+    if (this.input.len() !== 0 || this.quietTimer !== undefined) return;
+    const quietFor = this.runtime.clock.now() - Math.max(this.readTime, this.lastFlushed);
+    if (quietFor >= SHUTDOWN_QUIET_MS) {
+      this.closeNow();
+      return;
+    }
+    this.quietTimer = setTimeout(() => {
+      this.quietTimer = undefined;
+      if (!this.closed && this.isIdle()) this.closeIfQuiet();
+    }, SHUTDOWN_QUIET_MS - quietFor);
+    this.quietTimer.unref();
+  }
+
+  /** FIN after the replies already sent, nothing more is read or written (see graceful-close.ts). */
+  private closeNow(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failed = true;
+    closeGracefully(this.connection);
+  }
+
+  /** The caller hung up: its calls can no longer be answered. */
+  private readonly onPeerClosed = (): void => {
+    this.connection.close();
+  };
 
   /** Graceful shutdown: close now if idle, else once the calls in flight are answered and the replies sent. */
   closeGracefully(): void {
@@ -163,10 +207,28 @@ export class ServerSession {
     this.updateBusy();
   }
 
-  /** Shutdown ran out of time: abort the calls still running and close. */
+  /** Shutdown ran out of time: abort the calls still running and close (replies already sent still arrive). */
   abort(reason: unknown): void {
-    if (this.contexts !== undefined) for (const context of this.contexts) context.abort(reason);
-    this.connection.close();
+    this.releaseCalls(reason);
+    if (this.flushScheduled) this.flush();
+    this.closeNow();
+  }
+
+  /**
+   * Aborts the calls still running and stops counting them (in-flight limits, busy marks); whatever they return
+   * later is dropped. Oneway calls run on: no caller waits for them.
+   */
+  private releaseCalls(reason: unknown): void {
+    const contexts = this.contexts;
+    if (contexts === undefined || contexts.size === 0) return;
+    for (const context of [...contexts]) {
+      if (context.oneway) continue;
+      contexts.delete(context);
+      (this.released ??= new Set()).add(context);
+      this.runtime.inFlight--;
+      this.inFlight--;
+      context.abort(reason);
+    }
   }
 
   private onInput(): void {
@@ -207,6 +269,7 @@ export class ServerSession {
     } finally {
       this.reading = false;
       if (this.flushScheduled && !this.flushQueued) this.flush();
+      else if (this.closeWhenIdle) this.updateBusy();
     }
   }
 
@@ -403,6 +466,7 @@ export class ServerSession {
 
   private settled(route: ReplyRoute, context: ServerContext): void {
     context.finish();
+    if (this.released !== undefined && this.released.delete(context)) return;
     this.contexts?.delete(context);
     this.runtime.inFlight--;
     this.inFlight--;
@@ -556,6 +620,7 @@ export class ServerSession {
 
   private readonly flushed = (): void => {
     this.flushing--;
+    this.lastFlushed = this.runtime.clock.now();
     if (!this.closed) this.updateBusy();
   };
 
@@ -643,12 +708,14 @@ export class ServerSession {
 
   private onClosed(error: Error | undefined): void {
     this.closed = true;
+    if (this.quietTimer !== undefined) clearTimeout(this.quietTimer);
     if (this.contexts !== undefined && this.contexts.size > 0) {
-      const reason = new RpcError('ECONNRESET', `the caller ${this.connection.remoteAddress} disconnected`, {
-        address: this.connection.remoteAddress,
-        cause: error,
-      });
-      for (const context of this.contexts) context.abort(reason);
+      this.releaseCalls(
+        new RpcError('ECONNRESET', `the caller ${this.connection.remoteAddress} disconnected`, {
+          address: this.connection.remoteAddress,
+          cause: error,
+        }),
+      );
     }
     this.parked = undefined;
     this.runtime.sessionClosed(this);

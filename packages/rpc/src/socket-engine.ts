@@ -154,6 +154,7 @@ class SocketConnection implements NetConnection {
   private busy = false;
   private closeError: Error | undefined;
   private readonly closeCallbacks: CloseCallback[] = [];
+  private onPeerClosed: (() => void) | undefined;
 
   private readTimer: NodeJS.Timeout | undefined;
 
@@ -174,6 +175,7 @@ class SocketConnection implements NetConnection {
     });
     socket.on('end', () => {
       this.peerEnded = true;
+      this.onPeerClosed?.();
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       this.closeError = new RpcError('ECONNRESET', `connection to ${this.remoteAddress} failed: ${error.message}`, {
@@ -230,6 +232,15 @@ class SocketConnection implements NetConnection {
       if (this.busy) this.socket.setTimeout(ms);
       else this.socket.destroy();
     });
+  }
+
+  setOnPeerClosed(callback: () => void): void {
+    this.onPeerClosed = callback;
+  }
+
+  shutdownWrite(): void {
+    // end() sends FIN after what was written; 'data' keeps arriving until the peer ends too.
+    if (!this.socket.destroyed) this.socket.end();
   }
 
   close(): void {
