@@ -57,6 +57,8 @@ export type { Address, AddressLike, Endpoint, WeightedAddress } from './address'
 export type { TransportName, TransportOption } from './codec';
 export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './deadline';
 export { overloadMessage } from './overload';
+export { consoleLogger } from './logger';
+export type { Logger, LogLevel } from './logger';
 
 // Code-first services (decorators)
 export {

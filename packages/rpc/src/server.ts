@@ -26,6 +26,9 @@ import { ServerSession } from './server-session';
 import { invokeHandler } from './invoke-handler';
 import type { Registry } from './discovery/registry';
 import { ServerRegistration, type RegistryInfoOptions } from './discovery/server-registration';
+import { LogLimiter } from './log-limiter';
+import { consoleLogger, loggerOption, type Logger } from './logger';
+import { reportFields } from './report-fields';
 import { boolOption, checkKnownKeys, enumOption, functionOption, intOption, msOption, objectOption } from './validate';
 
 /**
@@ -84,9 +87,16 @@ export interface ServerOptions<Handler = unknown> {
   readerOptions?: ReaderOptions;
   /**
    * Receives errors no caller sees or that operators should: handler failures (also sent to the caller as
-   * INTERNAL_ERROR), oneway failures, peers sending non-Thrift bytes, failed sends. Default: console.error.
+   * INTERNAL_ERROR), oneway failures, peers sending non-Thrift bytes, failed sends. When given, these go to it
+   * instead of `logger`, unthrottled.
    */
   onError?: (error: unknown, info: ServerErrorInfo) => void;
+  /**
+   * Where the server logs (a pino logger fits as is; see Logger). Each of the errors listed under `onError` is one
+   * line with fields `what`, `peer`, `method`, `seqid`, `code` — at most 10 lines of one kind per 10 s, then one
+   * "N more like this" summary; the error's stack and cause go to `debug`. Default: consoleLogger('info').
+   */
+  logger?: Logger;
   /** Milliseconds a connection over maxConnections may stay open waiting for its first request. Default 1000. */
   rejectTimeout?: number;
   /** Listen backlog. Default 1024. */
@@ -143,6 +153,7 @@ const KNOWN_OPTIONS = [
   'readTimeout',
   'registry',
   'registryInfo',
+  'logger',
 ];
 
 export interface CloseOptions {
@@ -156,11 +167,6 @@ export interface CloseOptions {
 function toBinding(entry: { service: ServiceLike; handler: unknown; name?: string }): ServiceBinding {
   const service = isCodeFirstService(entry.service) ? serviceDescriptor(entry.service) : (entry.service as ServiceDescriptor);
   return { service, handler: entry.handler, name: entry.name };
-}
-
-function defaultOnError(error: unknown, info: ServerErrorInfo): void {
-  const where = info.context === undefined ? '' : ` (${info.context.service}.${info.context.method} from ${info.context.peer})`;
-  console.error(`thriftpoll server: ${info.what}${where}:`, error);
 }
 
 /**
@@ -201,7 +207,9 @@ export class ThriftServer implements ServerRuntime {
   private readonly transport: TransportName | 'auto';
   private readonly decoderOptions: ResolvedDecoderOptions;
   private readonly engine: NetEngine;
-  private readonly onError: (error: unknown, info: ServerErrorInfo) => void;
+  private readonly onError: ((error: unknown, info: ServerErrorInfo) => void) | undefined;
+  private readonly logger: Logger;
+  private readonly logLimiter: LogLimiter;
   private readonly rejectTimeout: number;
   private readonly backlog: number;
   private readonly reportHandlerErrors: boolean;
@@ -260,7 +268,9 @@ export class ThriftServer implements ServerRuntime {
     this.engine = this.tls === undefined ? resolveEngine(options.engine, 'engine') : resolveTlsEngine(options.engine, 'engine');
     this.readerOptions = { ...(objectOption('readerOptions', options.readerOptions) ?? {}), stringLengthLimit: Math.min(maxMessageSize, (options.readerOptions?.stringLengthLimit ?? maxMessageSize)) };
     this.decoderOptions = resolveDecoderOptions(decoderOptions(maxFrameSize, maxMessageSize, this.readerOptions), 'createServer');
-    this.onError = functionOption<(error: unknown, info: ServerErrorInfo) => void>('onError', options.onError) ?? defaultOnError;
+    this.onError = functionOption<(error: unknown, info: ServerErrorInfo) => void>('onError', options.onError);
+    this.logger = loggerOption('logger', options.logger) ?? consoleLogger();
+    this.logLimiter = new LogLimiter(this.logger);
     this.rejectTimeout = msOption('rejectTimeout', options.rejectTimeout, 1000, 1) as number;
     this.backlog = intOption('backlog', options.backlog, 1024, 1, 65535);
     this.reportHandlerErrors = boolOption('reportHandlerErrors', options.reportHandlerErrors, true);
@@ -352,6 +362,7 @@ export class ThriftServer implements ServerRuntime {
           if (this.sessions.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
         }
       }
+      this.logLimiter.flush();
     })();
     return this.closing;
   }
@@ -390,11 +401,22 @@ export class ThriftServer implements ServerRuntime {
 
   report(error: unknown, context: ServerContext | undefined, what: string): void {
     if (!this.reportHandlerErrors && context !== undefined && what === 'handler failed') return;
+    if (this.onError === undefined) {
+      this.log(error, context, what);
+      return;
+    }
     try {
       this.onError(error, { what, context });
     } catch (reportError) {
-      console.error('thriftpoll server: onError threw:', reportError);
+      this.log(reportError, context, 'onError threw');
     }
+  }
+
+  /** One rate-limited line per error (a refused connection: warn; anything else: error); the stack at debug. */
+  private log(error: unknown, context: ServerContext | undefined, what: string): void {
+    const { fields, kind, message, refusal } = reportFields(error, context, what);
+    this.logLimiter.log(refusal ? 'warn' : 'error', kind, fields, message);
+    this.logger.debug({ ...fields, err: error }, message);
   }
 
   sessionClosed(session: ServerSession): void {
