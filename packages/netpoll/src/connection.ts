@@ -420,7 +420,6 @@ export class Connection implements EngineClient, WriterOwner {
       for (;;) {
         const before = reader.len();
         if (before === 0 || this.stalled || before < this.threshold) break;
-        this.clearReadTimer();
         this.threshold = 1;
         let result: void | Promise<void>;
         this.running = true;
@@ -444,7 +443,7 @@ export class Connection implements EngineClient, WriterOwner {
         this.running = false;
         if (this.closed) return;
         reader.release();
-        if (reader.len() === before && this.threshold <= before) this.stalled = true;
+        this.afterHandler(before);
       }
     }
     if (this.closed) return;
@@ -459,8 +458,19 @@ export class Connection implements EngineClient, WriterOwner {
     this.running = false;
     if (this.closed) return;
     this.reader.release();
-    if (this.reader.len() === before && this.threshold <= before) this.stalled = true;
+    this.afterHandler(before);
     this.process();
+  }
+
+  /**
+   * After a handler ran on `before` buffered bytes. The read timeout times one message: from its first bytes
+   * until the handler consumes it — not from the last wake-up (a message read in several wake-ups, e.g. a frame
+   * header and then its body, must not restart the clock each time, or a trickling peer gets several timeouts).
+   */
+  private afterHandler(before: number): void {
+    const left = this.reader.len();
+    if (left < before) this.clearReadTimer();
+    else if (this.threshold <= before) this.stalled = true;
   }
 
   private handlerFailed(thrown: unknown): void {

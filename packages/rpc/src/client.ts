@@ -25,14 +25,16 @@ import { HealthTracker, type HealthOptions } from './health';
 import { LongPool, type LongPoolOptions } from './long-pool';
 import { compose, type Chain, type Middleware } from './middleware';
 import { MuxPool, type MuxPoolOptions } from './mux-pool';
-import type { NetEngine } from './net-connection';
+import type { DialOptions, NetEngine } from './net-connection';
 import type { ConnectionPool, PoolStats } from './pool';
 import { RetryPolicy, type RetryOptions } from './retry';
 import { BackupPolicy, raceWithBackup, type BackupOptions } from './governance/backup';
 import { CircuitBreakers, type CircuitBreakersOptions, type CircuitStatus } from './governance/circuit-breakers';
 import { ShortPool } from './short-pool';
 import { neverRan } from './never-ran';
-import { boolOption, checkKnownKeys, describeValue, enumOption, headersOption, intOption, msOption, objectOption } from './validate';
+import { LogLimiter } from './log-limiter';
+import { consoleLogger, loggerOption, type Logger } from './logger';
+import { boolOption, checkKnownKeys, describeValue, keepAliveOption, enumOption, headersOption, intOption, msOption, objectOption } from './validate';
 
 export interface ClientOptions {
   /** The server to call. Give `address`, `addresses` or `resolver`. */
@@ -108,6 +110,15 @@ export interface ClientOptions {
    * Default true.
    */
   resendUnsent?: boolean;
+  /** Closes a connection whose server has not taken the calls flushed to it for this many ms. Default 0: no limit. */
+  writeTimeout?: number;
+  /** TCP keepalive probes after this many ms of silence (detects a dead server on an idle connection). Default 0: off; else >= 1000. */
+  keepAlive?: number;
+  /**
+   * Where the client logs failures no call sees (a connection's input handler failing), rate-limited like the
+   * server's (see ServerOptions.logger). Default: consoleLogger('info').
+   */
+  logger?: Logger;
 }
 
 const KNOWN_OPTIONS = [
@@ -138,6 +149,9 @@ const KNOWN_OPTIONS = [
   'engine',
   'tls',
   'resendUnsent',
+  'writeTimeout',
+  'keepAlive',
+  'logger',
 ];
 
 /** Diagnostics of a client. */
@@ -236,6 +250,7 @@ export class RpcClient implements Invoker {
   private readonly serviceName: string | undefined;
   private readonly multiplexed: boolean | string;
   private readonly connections = new Set<ClientConnection>();
+  private readonly dialOptions: DialOptions;
   private readonly baseHeaders = new Map<string, WeakMap<MethodDescriptor, Metadata>>();
   private discardedFromClosed = 0;
   private closed = false;
@@ -286,6 +301,19 @@ export class RpcClient implements Invoker {
     this.chain = middleware.length === 0 ? undefined : compose(middleware, (ctx) => this.execute(ctx).then((result) => void (ctx.result = result)));
     this.tls = resolveClientTls(options.tls);
     this.engine = this.tls === undefined ? resolveEngine(options.engine, 'engine') : resolveTlsEngine(options.engine, 'engine');
+    const logger = loggerOption('logger', options.logger) ?? consoleLogger();
+    const limiter = new LogLimiter(logger);
+    this.dialOptions = {
+      ...(this.tls === undefined ? {} : { tls: this.tls }),
+      writeTimeout: msOption('writeTimeout', options.writeTimeout, 0),
+      keepAlive: keepAliveOption('keepAlive', options.keepAlive),
+      onError: (error) => {
+        const code = (error as { code?: unknown }).code;
+        const fields = { what: 'connection failed', code: typeof code === 'string' ? code : error.name };
+        limiter.log('error', `connection failed|${fields.code}`, fields, `a client connection failed: ${error.message}`);
+        logger.debug({ ...fields, err: error }, error.message);
+      },
+    };
     const maxFrameSize = intOption('maxFrameSize', options.maxFrameSize, 16_384_000, 16, 0x7fffffff);
     const maxMessageSize = intOption('maxMessageSize', options.maxMessageSize, 100 * 1024 * 1024, 16, 0x7fffffff);
     const droppedHeaders = enumOption('droppedHeaders', options.droppedHeaders, 'warn', ['warn', 'error', 'ignore']);
@@ -596,7 +624,7 @@ export class RpcClient implements Invoker {
   }
 
   private connect(endpoint: Endpoint): Promise<ClientConnection> {
-    return this.engine.dial(endpoint.address, this.connectTimeout, this.tls).then((net) => {
+    return this.engine.dial(endpoint.address, this.connectTimeout, this.dialOptions).then((net) => {
       const connection = new ClientConnection(endpoint, net, this.wire, (closed) => {
         this.connections.delete(closed);
         this.discardedFromClosed += closed.discardedReplies;

@@ -115,6 +115,29 @@ export interface ListenOptions {
   readTimeout?: number;
   /** TLS on this port (only the `net` engine supports it). */
   tls?: ResolvedServerTls;
+  /** See ConnectionTuning. */
+  writeTimeout?: number;
+  /** See ConnectionTuning. */
+  keepAlive?: number;
+}
+
+/** Socket settings both sides may ask for (listen and dial). */
+export interface ConnectionTuning {
+  /**
+   * Closes a connection whose peer has not taken flushed output for this many ms (it stopped reading). 0 or
+   * undefined: no limit.
+   */
+  writeTimeout?: number;
+  /** TCP keepalive probes after this many ms of silence (SO_KEEPALIVE; detects dead peers). 0 or undefined: off. */
+  keepAlive?: number;
+}
+
+/** Options of a dial beyond its timeout. */
+export interface DialOptions extends ConnectionTuning {
+  /** TLS to the server (only the `net` engine supports it). */
+  tls?: ResolvedClientTls;
+  /** Errors of the connection that nothing else reports (an input handler that threw). */
+  onError?: (error: Error) => void;
 }
 
 /** A network engine: how servers listen and clients dial. */
@@ -126,5 +149,5 @@ export interface NetEngine {
    * Dials `address`, failing after `timeout` ms with RpcTimeoutError ECONNTIMEOUT; refused with RpcError
    * ECONNREFUSED; other failures (no such socket path, unreachable host) RpcError EDIAL.
    */
-  dial(address: Address, timeout: number | undefined, tls?: ResolvedClientTls): Promise<NetConnection>;
+  dial(address: Address, timeout: number | undefined, options?: DialOptions): Promise<NetConnection>;
 }

@@ -1,7 +1,7 @@
 import type { Connection, EventLoop } from '@thriftpoll/netpoll';
 import { formatAddress, type Address } from './address';
 import { RpcError, RpcTimeoutError } from './errors';
-import type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
+import type { CloseCallback, DialOptions, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
 
 /**
  * The engine's module, loaded on first use: importing @thriftpoll/rpc must work where the native addon is not
@@ -110,6 +110,8 @@ export const netpollEngine: NetEngine = {
         idleTimeout: options.idleTimeout === undefined ? 0 : Math.ceil(options.idleTimeout),
         ...(options.writeBufferCap === undefined ? {} : { writeBufferCap: options.writeBufferCap }),
         ...(options.readTimeout === undefined ? {} : { readTimeout: Math.ceil(options.readTimeout) }),
+        ...(options.writeTimeout === undefined ? {} : { writeTimeout: Math.ceil(options.writeTimeout) }),
+        ...(options.keepAlive === undefined ? {} : { keepAlive: Math.ceil(options.keepAlive) }),
       },
     );
     const bound = await loop.serve(address);
@@ -124,10 +126,17 @@ export const netpollEngine: NetEngine = {
     };
   },
 
-  async dial(address: Address, timeout: number | undefined): Promise<NetConnection> {
+  async dial(address: Address, timeout: number | undefined, options: DialOptions = {}): Promise<NetConnection> {
     const key = formatAddress(address);
+    const onError = options.onError;
     try {
-      return new EngineConnection(await load().dial(address, { timeout: timeout === undefined ? 0 : Math.max(1, Math.ceil(timeout)) }));
+      const raw = await load().dial(address, {
+        timeout: timeout === undefined ? 0 : Math.max(1, Math.ceil(timeout)),
+        ...(options.writeTimeout === undefined ? {} : { writeTimeout: Math.ceil(options.writeTimeout) }),
+        ...(options.keepAlive === undefined ? {} : { keepAlive: Math.ceil(options.keepAlive) }),
+        ...(onError === undefined ? {} : { onError: (error: Error) => onError(error) }),
+      });
+      return new EngineConnection(raw);
     } catch (error) {
       throw dialError(error, key, timeout);
     }

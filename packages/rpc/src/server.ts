@@ -29,7 +29,7 @@ import { ServerRegistration, type RegistryInfoOptions } from './discovery/server
 import { LogLimiter } from './log-limiter';
 import { consoleLogger, loggerOption, type Logger } from './logger';
 import { reportFields } from './report-fields';
-import { boolOption, checkKnownKeys, enumOption, functionOption, intOption, msOption, objectOption } from './validate';
+import { boolOption, checkKnownKeys, enumOption, functionOption, intOption, keepAliveOption, msOption, objectOption } from './validate';
 
 /**
  * A service to serve: a generated descriptor (whose handler interface types `handler`), or a class decorated
@@ -115,8 +115,10 @@ export interface ServerOptions<Handler = unknown> {
    */
   writeBufferCap?: number;
   /**
-   * A request whose bytes started arriving must be complete within this many ms, or the connection is closed (a
-   * peer trickling bytes cannot hold a connection and its buffer forever). Default 0: no limit.
+   * A request whose bytes started arriving must be complete within this many ms (from its first byte), or the
+   * connection is closed: a peer trickling bytes cannot hold a connection and its buffer forever. Idle connections
+   * (keep-alive, mux) are not affected: the clock runs only while a request is partly received. Default 10000;
+   * 0: no limit.
    */
   readTimeout?: number;
   /**
@@ -126,6 +128,13 @@ export interface ServerOptions<Handler = unknown> {
   registry?: Registry;
   /** How the server registers (service name, advertised address, weight, tags). Needs `registry`. */
   registryInfo?: RegistryInfoOptions;
+  /**
+   * Closes a connection whose caller has not taken the replies flushed to it for this many ms (it stopped
+   * reading). Default 0: no limit (writeBufferCap still bounds what is buffered for it).
+   */
+  writeTimeout?: number;
+  /** TCP keepalive probes after this many ms of silence on accepted connections (detects dead callers). Default 0: off; else >= 1000. */
+  keepAlive?: number;
 }
 
 const KNOWN_OPTIONS = [
@@ -154,6 +163,8 @@ const KNOWN_OPTIONS = [
   'registry',
   'registryInfo',
   'logger',
+  'writeTimeout',
+  'keepAlive',
 ];
 
 export interface CloseOptions {
@@ -163,6 +174,9 @@ export interface CloseOptions {
    */
   timeout?: number;
 }
+
+/** Default readTimeout: a request partly received must complete within 10 s. */
+const DEFAULT_READ_TIMEOUT = 10_000;
 
 function toBinding(entry: { service: ServiceLike; handler: unknown; name?: string }): ServiceBinding {
   const service = isCodeFirstService(entry.service) ? serviceDescriptor(entry.service) : (entry.service as ServiceDescriptor);
@@ -216,6 +230,8 @@ export class ThriftServer implements ServerRuntime {
   private readonly idleTimeout: number;
   private readonly readTimeout: number;
   private readonly tls: ResolvedServerTls | undefined;
+  private readonly writeTimeout: number;
+  private readonly keepAlive: number;
   private readonly sessions = new Set<ServerSession>();
   private readonly readers: (ProtocolReader | undefined)[] = [];
   private readonly writers: (BinaryWriter | CompactWriter | undefined)[] = [];
@@ -275,7 +291,9 @@ export class ThriftServer implements ServerRuntime {
     this.backlog = intOption('backlog', options.backlog, 1024, 1, 65535);
     this.reportHandlerErrors = boolOption('reportHandlerErrors', options.reportHandlerErrors, true);
     this.idleTimeout = msOption('idleTimeout', options.idleTimeout, 0) as number;
-    this.readTimeout = msOption('readTimeout', options.readTimeout, 0) as number;
+    this.readTimeout = msOption('readTimeout', options.readTimeout, DEFAULT_READ_TIMEOUT) as number;
+    this.writeTimeout = msOption('writeTimeout', options.writeTimeout, 0) as number;
+    this.keepAlive = keepAliveOption('keepAlive', options.keepAlive);
     this.writeBufferCap = intOption('writeBufferCap', options.writeBufferCap, 4 * 1024 * 1024, 0);
     if (options.registry === undefined && options.registryInfo !== undefined) throw new RpcOptionError('registryInfo needs registry');
     this.registration = options.registry === undefined ? undefined : new ServerRegistration(options.registry, options.registryInfo, this.registry.names);
@@ -302,6 +320,8 @@ export class ThriftServer implements ServerRuntime {
       writeBufferCap: this.writeBufferCap,
       readTimeout: this.readTimeout,
       ...(this.tls === undefined ? {} : { tls: this.tls }),
+      writeTimeout: this.writeTimeout,
+      keepAlive: this.keepAlive,
       onError: (error) => this.report(error, undefined, 'connection failed'),
     }).then((listener) => {
       this.listener = listener;

@@ -4,8 +4,8 @@ import * as tls from 'node:tls';
 import { LinkBuffer } from '@thriftpoll/netpoll';
 import { formatAddress, type Address } from './address';
 import { RpcError, RpcTimeoutError } from './errors';
-import type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
-import { connectionInfo, dialTls, tlsAcceptor, type ResolvedClientTls, type TlsConnectionInfo } from './tls';
+import type { CloseCallback, ConnectionTuning, DialOptions, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
+import { connectionInfo, dialTls, tlsAcceptor, type TlsConnectionInfo } from './tls';
 
 const BLOCK_SIZE = 16 * 1024;
 /** Default unsent bytes per connection past which needsDrain() is true (backpressure). */
@@ -27,10 +27,17 @@ class SocketWriter implements NetWriter {
   private sealedLength = 0;
   private block: Buffer = Buffer.allocUnsafe(BLOCK_SIZE);
   private position = 0;
+  private writeTimer: NodeJS.Timeout | undefined;
+  /** Bytes handed to the socket so far, and the flushes (end position, deadline) whose bytes are not all sent. */
+  private handed = 0;
+  private readonly unsentFlushes: { end: number; deadline: number }[] = [];
 
   constructor(
     private readonly socket: net.Socket,
     private readonly cap: number,
+    /** ms the peer may leave flushed output untaken before the connection closes; 0: no limit. */
+    private readonly writeTimeout = 0,
+    private readonly onWriteTimeout: (error: Error) => void = () => undefined,
   ) {}
 
   reserve(size: number): Uint8Array {
@@ -81,6 +88,7 @@ class SocketWriter implements NetWriter {
       return Promise.reject(new RpcError('ECLOSED', 'write on a closed connection'));
     }
     this.socket.cork();
+    this.handed += this.sealedLength + this.position;
     for (const chunk of this.sealed) this.socket.write(chunk);
     if (this.position > 0) {
       this.socket.write(this.block.subarray(0, this.position));
@@ -91,7 +99,30 @@ class SocketWriter implements NetWriter {
     this.sealed = [];
     this.sealedLength = 0;
     this.socket.uncork();
+    if (this.writeTimeout > 0 && this.socket.writableLength > 0) {
+      this.unsentFlushes.push({ end: this.handed, deadline: Date.now() + this.writeTimeout });
+      if (this.writeTimer === undefined) this.armWriteTimer();
+    }
     return this.needsDrain() ? this.drained() : Promise.resolve();
+  }
+
+  /** As the netpoll engine: the bytes of each flush must be taken by the peer within writeTimeout. */
+  private armWriteTimer(): void {
+    const sent = this.handed - this.socket.writableLength;
+    while (this.unsentFlushes.length > 0 && this.unsentFlushes[0].end <= sent) this.unsentFlushes.shift();
+    const oldest = this.unsentFlushes[0];
+    if (oldest === undefined) return;
+    const now = Date.now();
+    if (oldest.deadline <= now) {
+      const limit = this.writeTimeout;
+      this.onWriteTimeout(new RpcTimeoutError('ETIMEDOUT', limit, `write timeout: ${this.socket.writableLength} bytes not taken by the peer within ${limit} ms`));
+      return;
+    }
+    this.writeTimer = setTimeout(() => {
+      this.writeTimer = undefined;
+      this.armWriteTimer();
+    }, oldest.deadline - now);
+    this.writeTimer.unref();
   }
 
   needsDrain(): boolean {
@@ -116,6 +147,9 @@ class SocketWriter implements NetWriter {
   }
 
   discard(): void {
+    if (this.writeTimer !== undefined) clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
+    this.unsentFlushes.length = 0;
     this.sealed = [];
     this.sealedLength = 0;
     this.position = 0;
@@ -163,9 +197,11 @@ class SocketConnection implements NetConnection {
     path: string | undefined,
     writeBufferCap = DEFAULT_WRITE_BUFFER_CAP,
     private readonly readTimeout = 0,
+    tuning: ConnectionTuning = {},
   ) {
-    this.writer = new SocketWriter(socket, writeBufferCap);
+    this.writer = new SocketWriter(socket, writeBufferCap, tuning.writeTimeout ?? 0, (error) => this.fail(error));
     socket.setNoDelay(true);
+    if ((tuning.keepAlive ?? 0) > 0 && path === undefined) socket.setKeepAlive(true, tuning.keepAlive);
     this.remoteAddress = path ?? socketAddress(socket.remoteAddress, socket.remotePort, 'unknown');
     this.localAddress = path ?? socketAddress(socket.localAddress, socket.localPort, 'unknown');
     this.tls = socket instanceof tls.TLSSocket ? connectionInfo(socket) : undefined;
@@ -247,15 +283,17 @@ class SocketConnection implements NetConnection {
     if (!this.socket.destroyed) this.socket.destroy();
   }
 
+  /** The read timeout times one message, from its first bytes until the handler consumes it (see wakeAt). */
+  private consumed(): void {
+    if (this.readTimer !== undefined) clearTimeout(this.readTimer);
+    this.readTimer = undefined;
+  }
+
   /**
    * Runs the handler while at least the wake-at threshold is buffered, releasing what each call consumed (as the
    * native engine does after every onRequest): released chunks are dropped and their memory collected.
    */
   private deliver(): void {
-    if (this.readTimer !== undefined && this.reader.len() >= this.threshold) {
-      clearTimeout(this.readTimer);
-      this.readTimer = undefined;
-    }
     while (!this.running && this.handler !== undefined && !this.closed && this.reader.len() >= this.threshold) {
       const before = this.reader.len();
       // Each call states again what it waits for (wakeAt); until it does, any input wakes it.
@@ -273,6 +311,7 @@ class SocketConnection implements NetConnection {
           () => {
             this.running = false;
             this.reader.release();
+            if (this.reader.len() < before) this.consumed();
             this.deliver();
           },
           (error: unknown) => {
@@ -285,6 +324,7 @@ class SocketConnection implements NetConnection {
       this.reader.release();
       // A handler that consumed nothing waits for more input (it raised the threshold, or cannot progress).
       if (this.reader.len() === before) break;
+      this.consumed();
     }
     this.applyReadCap();
   }
@@ -320,7 +360,7 @@ export const socketEngine: NetEngine = {
     const path = 'path' in address ? address.path : undefined;
     const idleTimeout = options.idleTimeout ?? 0;
     const accept = (socket: net.Socket): void => {
-      const connection = new SocketConnection(socket, path, options.writeBufferCap, options.readTimeout);
+      const connection = new SocketConnection(socket, path, options.writeBufferCap, options.readTimeout, options);
       if (idleTimeout > 0) connection.setIdleTimeout(idleTimeout);
       onConnection(connection);
     };
@@ -345,12 +385,13 @@ export const socketEngine: NetEngine = {
     });
   },
 
-  dial(address: Address, timeout: number | undefined, tlsOptions?: ResolvedClientTls): Promise<NetConnection> {
+  dial(address: Address, timeout: number | undefined, options: DialOptions = {}): Promise<NetConnection> {
+    const tlsOptions = options.tls;
     const key = formatAddress(address);
     const path = 'path' in address ? address.path : undefined;
     if (tlsOptions !== undefined) {
       if ('path' in address) return Promise.reject(new RpcError('EDIAL', `tls is for TCP addresses, not the socket path ${key}`, { address: key }));
-      return dialTls(address.host, address.port, key, tlsOptions, timeout).then((socket) => new SocketConnection(socket, undefined));
+      return dialTls(address.host, address.port, key, tlsOptions, timeout).then((socket) => new SocketConnection(socket, undefined, undefined, 0, options));
     }
     return new Promise((resolve, reject) => {
       const socket = 'path' in address ? net.connect({ path: address.path }) : net.connect({ host: address.host, port: address.port });
@@ -371,7 +412,7 @@ export const socketEngine: NetEngine = {
       socket.once('connect', () => {
         if (timer !== undefined) clearTimeout(timer);
         socket.off('error', onError);
-        resolve(new SocketConnection(socket, path));
+        resolve(new SocketConnection(socket, path, undefined, 0, options));
       });
     });
   },

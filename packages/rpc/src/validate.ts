@@ -42,6 +42,13 @@ export function msOption(name: string, value: unknown, fallback: number | undefi
   return value;
 }
 
+/** TCP keepalive delay in ms: 0 (off) or at least 1000 (the kernel counts it in whole seconds). */
+export function keepAliveOption(name: string, value: unknown): number {
+  const ms = msOption(name, value, 0) as number;
+  if (ms !== 0 && ms < 1000) throw new RpcOptionError(`${name} must be 0 (off) or at least 1000 ms (the kernel counts keepalive in whole seconds), got ${ms}`);
+  return ms;
+}
+
 /** A number in [min, max]. */
 export function numberOption(name: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
