@@ -15,6 +15,7 @@ import { connectionDecoder, connectionEncoder, type TransportName } from './code
 import { RpcError, RpcOverloadError } from './errors';
 import { looksLikeTls, silentPeerHint, TLS_ANSWER } from './first-contact';
 import { ShutdownFence } from './shutdown-fence';
+import { stackless } from './stackless';
 import type { NetConnection } from './net-connection';
 import { overloadFromReply } from './overload';
 import type { PoolConnection } from './pool';
@@ -319,8 +320,9 @@ export class ClientConnection implements PoolConnection {
     if (type === EXCEPTION) {
       let error: unknown;
       try {
-        const exception = TApplicationException.decode(reader);
-        const overload = overloadFromReply(exception, this.endpoint.key);
+        // The stack would only show the engine's dispatch (see stackless.ts).
+        const exception = stackless(() => TApplicationException.decode(reader));
+        const overload = stackless(() => overloadFromReply(exception, this.endpoint.key));
         if (overload?.limit === 'shuttingDown') {
           this.retiring = true;
           this.fence.refused(call.order);

@@ -19,6 +19,7 @@ import type { ServerRuntime } from './server-runtime';
 import { ServerContext } from './server-context';
 import { callHandler, isThenable, thrownBy } from './invoke-handler';
 import { closeGracefully, SHUTDOWN_QUIET_MS } from './graceful-close';
+import { stackless } from './stackless';
 
 /** How a reply is routed back: what the request's message and transport said. */
 interface ReplyRoute {
@@ -480,8 +481,9 @@ export class ServerSession {
   }
 
   private finishFailure(route: ReplyRoute, type: TApplicationExceptionType, message: string): void {
-    const error = new TApplicationException(type, message);
     if (this.closed) return;
+    // Sent on the wire, never thrown here: no stack to capture (see stackless.ts).
+    const error = stackless(() => new TApplicationException(type, message));
     if (this.inOrder) this.finishInOrder({ kind: 'failure', route, error });
     else this.encode(route, EXCEPTION, undefined, Body.APPLICATION, error, undefined);
   }

@@ -125,6 +125,10 @@ class MemoryConnection {
     else this.closeCallbacks.push(callback);
   }
   setBusy() {}
+  setOnPeerClosed() {}
+  shutdownWrite() {
+    this.close();
+  }
   close() {
     if (this.closed) return;
     this.closed = true;
