@@ -16,6 +16,7 @@
  *   tls      1 KiB echo over TLS (framed binary): thriftpoll RPC server vs Apache thrift's, both driven by
  *            the thriftpoll client (the C load generator speaks no TLS); server CPU per request  (issue #13)
  *   micro    the in-process micro-benchmarks test/bench/{protocol,transport,codegen,rpc}/run.js  (#3-#6)
+ *   connections10k, slowloris, garbage   fault scenarios, see test/bench/faults/run.js         (issue #12)
  *
  * A scenario whose server or entry point does not exist yet prints "not available: <why>"; one that exists
  * and breaks (does not start, exits, answers wrongly, reports errors) fails the run (exit status 1). Missing
@@ -37,7 +38,9 @@ const { markdownTable, fmtInt, fmtFixed, fmtBytes, fmtRatio, ratio } = require('
 const { lineChartSvg } = require('./lib/svg');
 const { makeTestCertificates } = require('../support/tls-certs');
 
-const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'tls', 'micro'];
+const { FAULT_SCENARIOS } = require('./faults/scenarios');
+
+const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'tls', 'micro', ...FAULT_SCENARIOS.map((s) => s.id)];
 
 const spec = {
   duration: { type: 'number', min: 0.2, max: 3600, value: 'SEC', help: 'measured seconds per point (default 5; 1 with --quick)' },
@@ -660,6 +663,7 @@ const SCENARIOS = [
   { id: 'tls', title: 'TLS: EchoServer.echo over TLS, thriftpoll vs Apache (issue #13)', run: scenarioTls,
     describe: (c) => `framed binary over TLS 1.3, concurrency ${c.headlineConcurrency}, ${c.size}-byte msg, ${c.duration} s, thriftpoll client` },
   { id: 'micro', title: 'Micro-benchmarks (issues #3, #4, #5, #6)', run: scenarioMicro, describe: () => 'in-process, as each area defines them' },
+  ...FAULT_SCENARIOS.map((s) => ({ ...s, run: (ctx, result) => s.run(ctx, result, compare) })),
 ];
 
 function renderMarkdown(ctx, meta, results) {
