@@ -1,0 +1,86 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+import { openFds, until } from './helpers';
+
+/**
+ * The addon is context-aware: engines run in several worker threads at once, each in its own environment, and
+ * a worker that exits or is terminated frees its engine, sockets, poller threads and slabs (the addon's
+ * per-environment cleanup hook) without the worker destroying anything itself.
+ */
+
+// Jest runs TypeScript from the sources; a worker thread loads the compiled packages (npm test builds them).
+const fixture = path.join(__dirname, 'fixtures', 'worker-engine.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const native = require('@thriftpoll/native') as { processStats(): { liveSlabs: number } };
+
+interface Progress {
+  round?: number;
+  done?: boolean;
+  error?: string;
+}
+
+/** Threads of this process (the main thread, libuv's, V8's, and any poller or worker thread). */
+function threadCount(): number {
+  return fs.readdirSync('/proc/self/task').length;
+}
+
+function start(mode: 'inline' | 'threads', rounds: number): { worker: Worker; rounds: () => number; exited: Promise<number>; errors: string[] } {
+  const worker = new Worker(fixture, { workerData: { mode, rounds } });
+  let seen = 0;
+  const errors: string[] = [];
+  worker.on('message', (message: Progress) => {
+    if (message.round !== undefined) seen = message.round;
+    if (message.error !== undefined) errors.push(message.error);
+  });
+  worker.on('error', (error) => errors.push(String(error)));
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  return { worker, rounds: () => seen, exited, errors };
+}
+
+beforeAll(() => {
+  if (!fs.existsSync(path.join(__dirname, '..', '..', 'packages', 'netpoll', 'dist', 'index.js'))) {
+    throw new Error('packages/netpoll is not built: run `npx tsc -b` (npm test builds it first)');
+  }
+});
+
+test('two worker threads each run an engine at once; exit and terminate() free everything', async () => {
+  const fdsBefore = openFds();
+  const threadsBefore = threadCount();
+  const slabsBefore = native.processStats().liveSlabs;
+
+  // One worker per mode, echoing at the same time; the threads-mode one is terminated mid-traffic, the inline
+  // one finishes its rounds and exits with its engine, listener and connections still open.
+  const terminated = start('threads', 0);
+  const finishing = start('inline', 200);
+  await until(() => terminated.rounds() >= 20 && finishing.rounds() >= 20, 'both workers echoing', 60_000);
+  expect(native.processStats().liveSlabs).toBeGreaterThan(slabsBefore);
+  const ids = [terminated.worker.threadId, finishing.worker.threadId];
+  expect(new Set(ids).size).toBe(2);
+  await terminated.worker.terminate();
+  expect(await terminated.exited).toBe(1);
+  expect(await finishing.exited).toBe(0);
+  expect(finishing.rounds()).toBe(200);
+  expect(terminated.errors).toEqual([]);
+  expect(finishing.errors).toEqual([]);
+
+  await until(() => openFds() <= fdsBefore, `file descriptors back to ${fdsBefore} (now ${openFds()})`);
+  await until(() => threadCount() <= threadsBefore, `threads back to ${threadsBefore} (now ${threadCount()})`);
+  await until(() => native.processStats().liveSlabs === slabsBefore, `slabs of the workers unmapped (${native.processStats().liveSlabs} live)`);
+}, 120_000);
+
+test('workers started and terminated over and over leave nothing behind', async () => {
+  const fdsBefore = openFds();
+  const threadsBefore = threadCount();
+  const slabsBefore = native.processStats().liveSlabs;
+  for (let cycle = 0; cycle < 6; cycle++) {
+    const pair = [start(cycle % 2 === 0 ? 'threads' : 'inline', 0), start('threads', 0)];
+    await until(() => pair.every((worker) => worker.rounds() >= 2), `cycle ${cycle}: workers echoing`, 60_000);
+    await Promise.all(pair.map((worker) => worker.worker.terminate()));
+    for (const worker of pair) expect(worker.errors).toEqual([]);
+  }
+  await until(() => openFds() <= fdsBefore, `file descriptors back to ${fdsBefore} (now ${openFds()})`);
+  await until(() => threadCount() <= threadsBefore, `threads back to ${threadsBefore} (now ${threadCount()})`);
+  await until(() => native.processStats().liveSlabs === slabsBefore, `slabs of the workers unmapped (${native.processStats().liveSlabs} live)`);
+}, 120_000);
