@@ -105,6 +105,11 @@ export interface ListenOptions {
   readTimeout?: number;
   /** TLS on this port (only the `net` engine supports it). */
   tls?: ResolvedServerTls;
+  /**
+   * SO_REUSEPORT: several listeners (processes or worker threads) bind the same address and the kernel spreads
+   * new connections over them. Engines that cannot set it reject the listen with RpcOptionError.
+   */
+  reusePort?: boolean;
 }
 
 /** A network engine: how servers listen and clients dial. */

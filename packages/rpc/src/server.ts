@@ -23,6 +23,9 @@ import { ServiceRegistry, type ServiceBinding } from './registry';
 import { ServerContext } from './server-context';
 import type { ServerRuntime, ServerStats } from './server-runtime';
 import { ServerSession } from './server-session';
+import { NET_REUSE_PORT } from './socket-engine';
+import { workerCount, type WorkerServerOptions } from './workers/options';
+import { WorkerServer } from './workers/worker-server';
 import { invokeHandler } from './invoke-handler';
 import type { Registry } from './discovery/registry';
 import { ServerRegistration, type RegistryInfoOptions } from './discovery/server-registration';
@@ -116,6 +119,16 @@ export interface ServerOptions<Handler = unknown> {
   registry?: Registry;
   /** How the server registers (service name, advertised address, weight, tags). Needs `registry`. */
   registryInfo?: RegistryInfoOptions;
+  /**
+   * SO_REUSEPORT on the listener, so that several processes (Node `cluster`, one process per container) can
+   * listen on the same port and the kernel spreads connections over them. 'netpoll' engine only. Default false.
+   */
+  reusePort?: boolean;
+  /**
+   * 1 (the default): handlers run on this thread. More worker threads need the handler as a module:
+   * `createServer({ handlerModule, workers })` (see WorkerServerOptions).
+   */
+  workers?: 1;
 }
 
 const KNOWN_OPTIONS = [
@@ -143,6 +156,8 @@ const KNOWN_OPTIONS = [
   'readTimeout',
   'registry',
   'registryInfo',
+  'reusePort',
+  'workers',
 ];
 
 export interface CloseOptions {
@@ -208,6 +223,7 @@ export class ThriftServer implements ServerRuntime {
   private readonly idleTimeout: number;
   private readonly readTimeout: number;
   private readonly tls: ResolvedServerTls | undefined;
+  private readonly reusePort: boolean;
   private readonly sessions = new Set<ServerSession>();
   private readonly readers: (ProtocolReader | undefined)[] = [];
   private readonly writers: (BinaryWriter | CompactWriter | undefined)[] = [];
@@ -269,6 +285,9 @@ export class ThriftServer implements ServerRuntime {
     this.writeBufferCap = intOption('writeBufferCap', options.writeBufferCap, 4 * 1024 * 1024, 0);
     if (options.registry === undefined && options.registryInfo !== undefined) throw new RpcOptionError('registryInfo needs registry');
     this.registration = options.registry === undefined ? undefined : new ServerRegistration(options.registry, options.registryInfo, this.registry.names);
+    this.reusePort = boolOption('reusePort', options.reusePort, false);
+    if (workerCount(options.workers) !== 1) throw new RpcOptionError(IN_THREAD_WORKERS);
+    if (this.reusePort && this.engine.name === 'net') throw new RpcOptionError(NET_REUSE_PORT);
   }
 
   /** The bound address once listening (the real port when 0 was asked for). */
@@ -292,6 +311,7 @@ export class ThriftServer implements ServerRuntime {
       writeBufferCap: this.writeBufferCap,
       readTimeout: this.readTimeout,
       ...(this.tls === undefined ? {} : { tls: this.tls }),
+      reusePort: this.reusePort,
       onError: (error) => this.report(error, undefined, 'connection failed'),
     }).then((listener) => {
       this.listener = listener;
@@ -423,7 +443,17 @@ export class ThriftServer implements ServerRuntime {
   }
 }
 
-/** Creates a server (see ServerOptions); call `listen(address)` to start serving. */
-export function createServer<Handler>(options: ServerOptions<Handler>): ThriftServer {
+const IN_THREAD_WORKERS =
+  'workers > 1 need the handler as a module that each worker thread loads (handlers cannot be shared across threads): ' +
+  "createServer({ handlerModule: './handler.js', workers, ... }) where handler.js exports createHandler(context) returning { service, handler }";
+
+/**
+ * Creates a server (see ServerOptions); call `listen(address)` to start serving. With `handlerModule`, the
+ * handlers run in `workers` worker threads (see WorkerServerOptions and WorkerServer).
+ */
+export function createServer(options: WorkerServerOptions): WorkerServer;
+export function createServer<Handler>(options: ServerOptions<Handler>): ThriftServer;
+export function createServer<Handler>(options: ServerOptions<Handler> | WorkerServerOptions): ThriftServer | WorkerServer {
+  if (typeof options === 'object' && options !== null && 'handlerModule' in options) return new WorkerServer(options);
   return new ThriftServer(options as ServerOptions);
 }
