@@ -15,6 +15,8 @@
  *   client   thriftpoll typed client vs Apache's client against the same server                  (issue #6)
  *   tls      1 KiB echo over TLS (framed binary): thriftpoll RPC server vs Apache thrift's, both driven by
  *            the thriftpoll client (the C load generator speaks no TLS); server CPU per request  (issue #13)
+ *   workers  RPC EchoServer in 1 thread vs 2 worker threads: with --work-us of CPU per call and plain
+ *            echo, --worker-connections connections                                             (issue #14)
  *   micro    the in-process micro-benchmarks test/bench/{protocol,transport,codegen,rpc}/run.js  (#3-#6)
  *
  * A scenario whose server or entry point does not exist yet prints "not available: <why>"; one that exists
@@ -37,7 +39,7 @@ const { markdownTable, fmtInt, fmtFixed, fmtBytes, fmtRatio, ratio } = require('
 const { lineChartSvg } = require('./lib/svg');
 const { makeTestCertificates } = require('../support/tls-certs');
 
-const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'tls', 'micro'];
+const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'tls', 'workers', 'micro'];
 
 const spec = {
   duration: { type: 'number', min: 0.2, max: 3600, value: 'SEC', help: 'measured seconds per point (default 5; 1 with --quick)' },
@@ -50,6 +52,8 @@ const spec = {
   concurrency: { type: 'string', default: '10,100,1000', value: 'LIST', help: 'rpc scenario: concurrency points (connections x 1 call each)' },
   'memory-connections': { type: 'integer', min: 1, max: 18000, value: 'N', help: 'memory scenario: idle connections held (default 10000; 2000 with --quick)' },
   rounds: { type: 'integer', min: 1, max: 20, value: 'N', help: 'measure each point N times, servers interleaved, and report the median-QPS round (default 3; 1 with --quick)' },
+  'work-us': { type: 'integer', default: 200, min: 0, max: 100000, value: 'US', help: 'workers scenario: CPU microseconds each call burns in the handler' },
+  'worker-connections': { type: 'integer', default: 64, min: 1, max: 20000, value: 'C', help: 'workers scenario: connections, one call in flight each' },
   threads: { type: 'integer', default: 1, min: 1, max: 2, value: '1|2', help: 'load generator threads' },
   pin: { type: 'string', default: 'auto', choices: ['auto', 'on', 'off'], help: 'pin servers to CPU 0 and load generators/clients to CPU 1 (see --cpus); auto: when there are 2 CPUs or more and taskset works' },
   taskset: { type: 'boolean', default: false, help: 'same as --pin on' },
@@ -110,6 +114,8 @@ function resolveConfig(o) {
     headlineConcurrency: concurrency.reduce((best, c) => (Math.abs(c - 100) < Math.abs(best - 100) ? c : best)),
     memoryConnections: o.memoryConnections ?? (quick ? 2000 : 10000),
     threads: o.threads,
+    workUs: o.workUs,
+    workerConnections: o.workerConnections,
     rounds: o.rounds ?? (quick ? 1 : 3),
     pin,
     unpinnedWhy,
@@ -253,7 +259,7 @@ async function startServers(ctx, result, ids) {
     }
     try {
       const port = await freePort(ctx.host);
-      const h = await startCatalogServer(id, { host: ctx.host, port, cpus: ctx.pin && ctx.pin.server, certs: ctx.certs });
+      const h = await startCatalogServer(id, { host: ctx.host, port, cpus: ctx.pin && ctx.pin.server, certs: ctx.certs, workUs: ctx.workUs });
       h.port = port;
       handles.set(id, h);
     } catch (err) {
@@ -579,6 +585,27 @@ async function scenarioTls(ctx, result) {
   result.note('One mux connection (the echo client default), so the handshake is paid once; server CPU covers the whole client run.');
 }
 
+async function scenarioWorkers(ctx, result) {
+  const connections = ctx.workerConnections;
+  // Never pinned: two workers need both cores (the issue's setting), so the load generator shares them.
+  const unpinned = { ...ctx, pin: null };
+  // One pair at a time: a CPU-heavy handler (the case workers are for), then the plain echo.
+  await measureServers(unpinned, result, ['rpc-work-w1', 'rpc-work-w2'], [{ load: { connections }, extra: { connections, work_us: ctx.workUs } }]);
+  await measureServers(unpinned, result, ['rpc-echo', 'rpc-echo-w2'], [{ load: { connections }, extra: { connections, work_us: 0 } }]);
+  result.table = markdownTable([{ title: 'server' }, { title: 'work us/call', align: 'right' }, { title: 'connections', align: 'right' },
+    ...LATENCY_COLUMNS], result.points.map((p) => [p.label, fmtInt(p.work_us), fmtInt(p.connections), ...latencyCells(p)]));
+  const at = (id) => result.points.find((p) => p.server === id);
+  if (at('rpc-work-w1') && at('rpc-work-w2')) {
+    compare(result, `2 workers vs 1 thread, ${ctx.workUs} us of work per call`, at('rpc-work-w2').qps, at('rpc-work-w1').qps, 'QPS', 1.6, 'min');
+  }
+  if (at('rpc-echo') && at('rpc-echo-w2')) {
+    compare(result, '2 workers vs 1 thread, plain echo', at('rpc-echo-w2').qps, at('rpc-echo').qps, 'QPS', 1, 'min');
+  }
+  result.note('Nothing is pinned in this scenario (whatever --pin says): two workers need both cores, and the load generator ' +
+    'competes with them for the CPUs (on 2 cores the plain echo is not expected to scale).');
+  result.note('Connections are spread over the workers by the kernel (SO_REUSEPORT hashes each connection onto a listener).');
+}
+
 async function scenarioMicro(ctx, result) {
   const rows = [];
   for (const m of MICRO) {
@@ -659,6 +686,8 @@ const SCENARIOS = [
     describe: (c) => `concurrency ${c.headlineConcurrency}, ${c.size}-byte msg, ${c.duration} s` },
   { id: 'tls', title: 'TLS: EchoServer.echo over TLS, thriftpoll vs Apache (issue #13)', run: scenarioTls,
     describe: (c) => `framed binary over TLS 1.3, concurrency ${c.headlineConcurrency}, ${c.size}-byte msg, ${c.duration} s, thriftpoll client` },
+  { id: 'workers', title: 'RPC server: worker threads (issue #14)', run: scenarioWorkers,
+    describe: (c) => `framed binary, ${c.size}-byte msg, ${c.workerConnections} connections x 1 call, ${c.workUs} us of CPU per call vs none; 1 thread vs 2 workers; ${c.duration} s after ${c.warmup} s warm-up` },
   { id: 'micro', title: 'Micro-benchmarks (issues #3, #4, #5, #6)', run: scenarioMicro, describe: () => 'in-process, as each area defines them' },
 ];
 

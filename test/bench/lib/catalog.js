@@ -11,6 +11,9 @@
  *   apache-echo  Apache npm `thrift` EchoServer (peer)  thrift-framed   node test/bench/apache-echo/server.js
  *   rpc-echo-tls     the RPC echo server over TLS       (no loadgen)    npm run echo:server -- ... --tls-cert F --tls-key F
  *   apache-echo-tls  Apache's echo server over TLS       (no loadgen)    node test/bench/apache-echo/server.js ... --tls-cert F --tls-key F
+ *   rpc-echo-w2  the RPC EchoServer in 2 worker threads  thrift-framed   npm run echo:server -- ... --workers 2
+ *   rpc-work-w1  RPC EchoServer burning --work-us of CPU per call, in-thread     ... --work-us N
+ *   rpc-work-w2  the same in 2 worker threads                                    ... --work-us N --workers 2
  *
  *   rpc-client     thriftpoll typed client (#6)   npm run echo:client -- --host H --port N ...
  *   apache-client  Apache npm `thrift` client     node test/bench/apache-echo/client.js
@@ -57,6 +60,17 @@ function nodeCommand(file, args) {
   return { command: process.execPath, args: [path.join(BENCH, file), ...args], cwd: ROOT };
 }
 
+/** The RPC echo server with `--workers N`, and with `--work-us` (the bench's --work-us) when `work`. */
+function rpcWorkersServer(label, workers, work) {
+  return {
+    label,
+    wire: 'thrift-framed',
+    availability: () => scriptAvailability('echo:server', 'the RPC echo server of packages/rpc'),
+    command: ({ host, port, workUs }) => npmCommand('echo:server', ['--host', host, '--port', String(port), '--transport', 'framed',
+      '--protocol', 'binary', '--workers', String(workers), '--work-us', String(work ? workUs : 0)]),
+  };
+}
+
 /**
  * Servers. `start({ host, port, cpus })` resolves with a ServerHandle once the server printed `listening`.
  * `wire` is the loadgen mode that speaks to it. `peer`: not ours, a server we compare against; its calls left
@@ -83,6 +97,9 @@ const SERVERS = {
     command: ({ host, port }) => npmCommand('echo:server',
       ['--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary']),
   },
+  'rpc-echo-w2': rpcWorkersServer('thriftpoll RPC, 2 workers', 2, false),
+  'rpc-work-w1': rpcWorkersServer('thriftpoll RPC + work, 1 thread', 1, true),
+  'rpc-work-w2': rpcWorkersServer('thriftpoll RPC + work, 2 workers', 2, true),
   'apache-echo': {
     label: 'Apache thrift',
     wire: 'thrift-framed',
@@ -146,9 +163,9 @@ const MICRO = [
 ].map((m) => ({ ...m, entry: path.join(BENCH, m.id, 'run.js') }));
 
 /** Starts server `id` on host:port (pinned to `cpus` when given). */
-function startCatalogServer(id, { host, port, cpus, certs }) {
+function startCatalogServer(id, { host, port, cpus, certs, workUs }) {
   const def = SERVERS[id];
-  const { command, args, cwd } = def.command({ host, port, certs });
+  const { command, args, cwd } = def.command({ host, port, certs, workUs });
   return startServer({ name: def.label, command, args, cwd, cpus });
 }
 
