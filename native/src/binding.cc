@@ -36,6 +36,16 @@ double Number(const Napi::Value& value, double fallback) {
   return napi_get_value_double(value.Env(), value, &result) == napi_ok ? result : fallback;
 }
 
+/**
+ * A boolean option, or false. Raw N-API on purpose: while a worker is being terminated, Get() fails and yields
+ * an empty value, on which node-addon-api's ToBoolean() would be a fatal error.
+ */
+bool OptionBool(const Napi::Object& options, const char* name) {
+  Napi::Value value = options.Get(name);
+  bool result = false;
+  return !value.IsEmpty() && napi_get_value_bool(value.Env(), value, &result) == napi_ok && result;
+}
+
 uint32_t OptionU32(const Napi::Object& options, const char* name, uint32_t fallback) {
   Napi::Value value = options.Get(name);
   return value.IsNumber() ? value.As<Napi::Number>().Uint32Value() : fallback;
@@ -86,7 +96,7 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
   }
   Napi::Object options = info[0].As<Napi::Object>();
   EngineOptions engineOptions;
-  engineOptions.inlineMode = options.Get("inline").ToBoolean().Value();
+  engineOptions.inlineMode = OptionBool(options, "inline");
   engineOptions.pollers = OptionU32(options, "pollers", 1);
   engineOptions.blockSize = OptionU32(options, "blockSize", engineOptions.blockSize);
   engineOptions.slabSize = OptionU32(options, "slabSize", engineOptions.slabSize);

@@ -84,3 +84,20 @@ test('workers started and terminated over and over leave nothing behind', async 
   await until(() => threadCount() <= threadsBefore, `threads back to ${threadsBefore} (now ${threadCount()})`);
   await until(() => native.processStats().liveSlabs === slabsBefore, `slabs of the workers unmapped (${native.processStats().liveSlabs} live)`);
 }, 120_000);
+
+test('terminate() at any moment, even while the worker is still loading or creating its engine', async () => {
+  const fdsBefore = openFds();
+  const threadsBefore = threadCount();
+  const slabsBefore = native.processStats().liveSlabs;
+  for (let i = 0; i < 40; i++) {
+    const worker = start(i % 2 === 0 ? 'inline' : 'threads', 0);
+    // 0 to 57 ms after start: before, during and after the engine's creation and the first rounds.
+    await new Promise((resolve) => setTimeout(resolve, (i * 7) % 60));
+    await worker.worker.terminate();
+    await worker.exited;
+    expect(worker.errors).toEqual([]);
+  }
+  await until(() => openFds() <= fdsBefore, `file descriptors back to ${fdsBefore} (now ${openFds()})`);
+  await until(() => threadCount() <= threadsBefore, `threads back to ${threadsBefore} (now ${threadCount()})`);
+  await until(() => native.processStats().liveSlabs === slabsBefore, `slabs of the workers unmapped (${native.processStats().liveSlabs} live)`);
+}, 120_000);

@@ -50,8 +50,9 @@ class WorkerSlot {
   constructor(readonly index: number) {}
 }
 
+/** Sums every numeric counter of the workers' stats (so counters added to ServerStats aggregate too). */
 function sumStats(all: readonly ServerStats[]): ServerStats {
-  const total: ServerStats = {
+  const total: Record<string, number> = {
     connections: 0,
     inFlight: 0,
     accepted: 0,
@@ -62,9 +63,10 @@ function sumStats(all: readonly ServerStats[]): ServerStats {
     protocolErrors: 0,
     throttled: 0,
   };
-  const keys = Object.keys(total) as (keyof ServerStats)[];
-  for (const stats of all) for (const key of keys) total[key] += stats[key] ?? 0;
-  return total;
+  for (const stats of all) {
+    for (const [key, value] of Object.entries(stats)) if (typeof value === 'number') total[key] = (total[key] ?? 0) + value;
+  }
+  return total as unknown as ServerStats;
 }
 
 function defaultOnWorkerError(error: RpcWorkerError): void {
