@@ -175,6 +175,12 @@ test('a crashed worker is contained: its callers get typed errors, the other ser
   expect(restarted).toBeDefined();
   expect(await whoami(restarted as Echo)).toEqual([0, server.threadIds[0], 1]);
   expect(await survivor.echo({ action: 'a', msg: 'still here' })).toEqual({ action: 'a', msg: 'still here' });
+  // A second crash in a row waits twice as long before its restart.
+  await (restarted as Echo).echo({ action: 'crash-worker', msg: '' }).catch(() => undefined);
+  await waitFor(() => crashes.length === 2, 10000, 'the second crash reported');
+  expect(crashes[1].info).toEqual({ restarting: true, restartDelay: 100 });
+  expect(crashes[1].error.message).toMatch(/^worker 0 \(thread \d+\) crashed: worker 0 crashed on purpose; restarting in 100 ms$/);
+  expect((await waitForServing(server)).workers.map((worker) => worker.restarts)).toEqual([2, 0]);
 }, 60000);
 
 /** getStats() once every worker is serving (a restarted one listens shortly after its thread starts). */
