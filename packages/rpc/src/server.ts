@@ -24,7 +24,7 @@ import { ServerContext } from './server-context';
 import type { ServerRuntime, ServerStats } from './server-runtime';
 import { ServerSession } from './server-session';
 import { NET_REUSE_PORT } from './socket-engine';
-import { workerCount, type WorkerServerOptions } from './workers/options';
+import { IN_THREAD_WORKERS, workerCount, type WorkerServerOptions } from './workers/options';
 import { WorkerServer } from './workers/worker-server';
 import { invokeHandler } from './invoke-handler';
 import type { Registry } from './discovery/registry';
@@ -442,10 +442,6 @@ export class ThriftServer implements ServerRuntime {
     }
   }
 }
-
-const IN_THREAD_WORKERS =
-  'workers > 1 need the handler as a module that each worker thread loads (handlers cannot be shared across threads): ' +
-  "createServer({ handlerModule: './handler.js', workers, ... }) where handler.js exports createHandler(context) returning { service, handler }";
 
 /**
  * Creates a server (see ServerOptions); call `listen(address)` to start serving. With `handlerModule`, the

@@ -7,7 +7,7 @@ import { RpcError, RpcOptionError, RpcTimeoutError } from './errors';
 import type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
 import { connectionInfo, dialTls, tlsAcceptor, type ResolvedClientTls, type TlsConnectionInfo } from './tls';
 
-/** Why the 'net' engine refuses reusePort (and, with it, createServer({ workers })). */
+/** Why the 'net' engine refuses reusePort. */
 export const NET_REUSE_PORT =
   "reusePort needs the 'netpoll' engine: Node 20's net.Server cannot set SO_REUSEPORT (its listen() gained reusePort only in Node 22.12); use engine 'netpoll', or one port per process";
 
