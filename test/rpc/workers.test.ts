@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MessageType } from '@thriftpoll/protocol';
+import { MessageType, TApplicationException } from '@thriftpoll/protocol';
 import {
   createClient,
   createServer,
@@ -154,13 +154,15 @@ test('a crashed worker is contained: its callers get typed errors, the other ser
   expect(crasher).toBeDefined();
   expect(bystander).toBeDefined();
   expect(survivor).toBeDefined();
-  const pendingOnVictim = bystander.echo({ action: 'sleep', msg: '5000' });
-  const pendingOnSurvivor = survivor.echo({ action: 'sleep', msg: '300' });
+  // Outcomes captured at once: the victim's call may fail before the crasher's does.
+  const onVictim = bystander.echo({ action: 'sleep', msg: '5000' }).catch((error: unknown) => error);
+  const onSurvivor = survivor.echo({ action: 'sleep', msg: '300' }).catch((error: unknown) => error);
   const crashed = await crasher.echo({ action: 'crash-worker', msg: '' }).catch((error: unknown) => error);
   expect(crashed).toBeInstanceOf(RpcError);
   expect((crashed as RpcError).code).toBe('ECONNRESET');
-  await expect(pendingOnVictim).rejects.toBeInstanceOf(RpcError);
-  await expect(pendingOnSurvivor).resolves.toEqual({ action: 'sleep', msg: '300' });
+  expect(await onVictim).toBeInstanceOf(RpcError);
+  expect(await onVictim).toMatchObject({ code: 'ECONNRESET' });
+  expect(await onSurvivor).toEqual({ action: 'sleep', msg: '300' });
   await waitFor(() => crashes.length === 1, 10000, 'the crash reported');
   expect(crashes[0].error).toBeInstanceOf(RpcWorkerError);
   expect(crashes[0].error).toMatchObject({ code: 'ERR_RPC_WORKER', failure: 'crash', workerIndex: 0, threadId: firstThread });
@@ -268,14 +270,24 @@ describe.each(['in-thread', 'workers: 2'] as const)('server behaviour (%s)', (wh
     return { port, inFlight: () => Promise.resolve(server.getStats().inFlight) };
   }
 
-  test('echo, declared exceptions and handler failures, on every transport', async () => {
+  test('echo, declared exceptions and handler failures, on every transport and both protocols', async () => {
     const { port } = await serve();
-    for (const transport of ['framed', 'buffered', 'theader', 'ttheader'] as const) {
-      const echo = client(port, { transport });
+    for (const [transport, protocol] of [['framed', 'binary'], ['buffered', 'compact'], ['theader', 'compact'], ['ttheader', 'binary']] as const) {
+      const echo = client(port, { transport, protocol });
       expect(await echo.echo({ action: 'a', msg: transport })).toEqual({ action: 'a', msg: transport });
       await expect(echo.echo({ action: 'fail', msg: 'no' })).rejects.toBeInstanceOf(EchoError);
       await expect(echo.echo({ action: 'crash', msg: 'x' })).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
     }
+  }, 30000);
+
+  test('protocol fixed to binary: a compact request gets INVALID_PROTOCOL (options reach every worker)', async () => {
+    const { port } = await serve({ protocol: 'binary' });
+    for (let i = 0; i < 6; i++) {
+      const error = await client(port, { protocol: 'compact' }).echo({ action: 'a', msg: 'b' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TApplicationException);
+      expect(error).toMatchObject({ code: 'INVALID_PROTOCOL', message: 'this server accepts only the binary protocol, the request used compact' });
+    }
+    expect(await client(port, { protocol: 'binary' }).echo({ action: 'a', msg: 'b' })).toEqual({ action: 'a', msg: 'b' });
   }, 30000);
 
   test('unknown methods get UNKNOWN_METHOD', async () => {
