@@ -29,6 +29,8 @@ import { WorkerServer } from './workers/worker-server';
 import { invokeHandler } from './invoke-handler';
 import type { Registry } from './discovery/registry';
 import { ServerRegistration, type RegistryInfoOptions } from './discovery/server-registration';
+import { ServerObserver, type ServerMetricsOption } from './observability/server-observer';
+import type { TracingOption } from './observability/tracing';
 import { boolOption, checkKnownKeys, enumOption, functionOption, intOption, msOption, objectOption } from './validate';
 
 /**
@@ -129,6 +131,24 @@ export interface ServerOptions<Handler = unknown> {
    * `createServer({ handlerModule, workers })` (see WorkerServerOptions).
    */
   workers?: 1;
+  /**
+   * Prometheus metrics (prom-client, loaded only when on): `true` registers them in prom-client's default
+   * registry, or give a prom-client `Registry` (not a discovery `registry`), or `{ registry?, admin? }` to also serve them on a separate admin address.
+   * With metrics on, `GET /metrics` and `GET /healthz` are answered on the RPC port itself. Default off: no cost.
+   * See docs/observability.md.
+   */
+  metrics?: ServerMetricsOption;
+  /**
+   * OpenTelemetry SERVER spans for every call (needs the `@opentelemetry/api` package and an SDK registered):
+   * `true`, or `{ tracerProvider }`. Parents come from W3C `traceparent` headers (THeader/TTHeader). Default off.
+   */
+  tracing?: TracingOption;
+  /**
+   * Makes each call current while its handler runs (AsyncLocalStorage), so that client calls the handler makes
+   * inherit its remaining deadline and its RPC_PERSIST_ headers, and pass RPC_BACKWARD_ reply headers back.
+   * Default false.
+   */
+  propagateContext?: boolean;
 }
 
 const KNOWN_OPTIONS = [
@@ -158,6 +178,9 @@ const KNOWN_OPTIONS = [
   'registryInfo',
   'reusePort',
   'workers',
+  'metrics',
+  'tracing',
+  'propagateContext',
 ];
 
 export interface CloseOptions {
@@ -212,6 +235,8 @@ export class ThriftServer implements ServerRuntime {
   readonly clock = new BatchClock();
   inFlight = 0;
   shuttingDown = false;
+  /** Metrics, traces and the call scope; undefined when all are off. */
+  readonly observer: ServerObserver | undefined;
 
   private readonly transport: TransportName | 'auto';
   private readonly decoderOptions: ResolvedDecoderOptions;
@@ -251,8 +276,12 @@ export class ThriftServer implements ServerRuntime {
     this.registry = new ServiceRegistry(bindings);
     const middleware = options.middleware ?? [];
     if (!Array.isArray(middleware)) throw new RpcOptionError('middleware must be an array of (ctx, next) => Promise<void>');
-    this.chain = compose(middleware, invokeHandler);
-    this.direct = middleware.length === 0;
+    this.tls = resolveServerTls(options.tls);
+    this.engine = this.tls === undefined ? resolveEngine(options.engine, 'engine') : resolveTlsEngine(options.engine, 'engine');
+    this.observer = ServerObserver.create(options, this, this.engine.name);
+    const observed = this.observer === undefined ? middleware : [...this.observer.middleware, ...middleware];
+    this.chain = compose(observed, invokeHandler);
+    this.direct = observed.length === 0;
     this.transport = enumOption('transport', transportAlias(options.transport), 'auto', ['auto', ...TRANSPORT_NAMES]);
     const protocol = enumOption('protocol', options.protocol, 'auto', ['auto', 'binary', 'compact']);
     this.protocols = new Set(protocol === 'auto' ? [0, 2] : protocol === 'binary' ? [0] : [2]);
@@ -272,8 +301,6 @@ export class ThriftServer implements ServerRuntime {
     // Resolved once: every connection's encoder and decoder then shares these objects (see resolveDecoderOptions).
     this.encoderOptions = resolveEncoderOptions({ maxFrameSize, droppedMetadata: 'ignore' }, 'createServer');
     this.replyOrder = enumOption('replyOrder', options.replyOrder, 'auto', ['auto', 'in-order']);
-    this.tls = resolveServerTls(options.tls);
-    this.engine = this.tls === undefined ? resolveEngine(options.engine, 'engine') : resolveTlsEngine(options.engine, 'engine');
     this.readerOptions = { ...(objectOption('readerOptions', options.readerOptions) ?? {}), stringLengthLimit: Math.min(maxMessageSize, (options.readerOptions?.stringLengthLimit ?? maxMessageSize)) };
     this.decoderOptions = resolveDecoderOptions(decoderOptions(maxFrameSize, maxMessageSize, this.readerOptions), 'createServer');
     this.onError = functionOption<(error: unknown, info: ServerErrorInfo) => void>('onError', options.onError) ?? defaultOnError;
@@ -295,6 +322,11 @@ export class ThriftServer implements ServerRuntime {
     return this.listener?.address;
   }
 
+  /** The admin address serving /metrics and /healthz, once listening (`metrics: { admin }`). */
+  get adminAddress(): Address | undefined {
+    return this.observer?.adminAddress;
+  }
+
   /** Services served, by registered name. */
   get services(): readonly string[] {
     return this.registry.names;
@@ -313,9 +345,10 @@ export class ThriftServer implements ServerRuntime {
       ...(this.tls === undefined ? {} : { tls: this.tls }),
       reusePort: this.reusePort,
       onError: (error) => this.report(error, undefined, 'connection failed'),
-    }).then((listener) => {
+    }).then(async (listener) => {
       this.listener = listener;
       if (this.closing !== undefined) void listener.stopAccepting();
+      else if (this.observer !== undefined) await this.observer.listening();
       return listener.address;
     });
     const registration = this.registration;
@@ -372,6 +405,7 @@ export class ThriftServer implements ServerRuntime {
           if (this.sessions.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
         }
       }
+      await this.observer?.closed();
     })();
     return this.closing;
   }
@@ -379,6 +413,13 @@ export class ThriftServer implements ServerRuntime {
   /** A snapshot of the server's counters. */
   getStats(): ServerStats {
     return { ...this.stats, connections: this.sessions.size, inFlight: this.inFlight };
+  }
+
+  /** Open connections by transport ('detecting' until a connection's first message). */
+  connectionTransports(): ReadonlyMap<string, number> {
+    const counts = new Map<string, number>();
+    for (const session of this.sessions) counts.set(session.transport, (counts.get(session.transport) ?? 0) + 1);
+    return counts;
   }
 
   createDecoder(transport?: TransportKind): MessageDecoder {

@@ -1,0 +1,141 @@
+import { Registry } from 'prom-client';
+import { createClient, createServer, RpcOptionError, type ThriftServer } from '@thriftpoll/rpc';
+import { EchoService } from './fixtures/echo-code-first';
+import { httpRequest, promtoolCheck, sample } from './helpers/http';
+import { waitFor } from './helpers/wait';
+
+/*
+ * Prometheus metrics end to end: real calls through a real server and client, then the exposition read over
+ * HTTP from the RPC port itself, checked by Debian's promtool and sample by sample against the calls made.
+ */
+
+const ENGINES = ['netpoll', 'net'] as const;
+
+function portOf(server: ThriftServer): number {
+  return (server.address as { port: number }).port;
+}
+
+describe.each(ENGINES)('metrics on %s', (engine) => {
+  test('counts every call by outcome on both sides, served on the RPC port, valid for promtool', async () => {
+    const registry = new Registry();
+    const server = createServer({ service: EchoService, handler: new EchoService(), engine, metrics: registry, onError: () => undefined });
+    await server.listen('127.0.0.1:0');
+    const client = createClient(EchoService, { address: `127.0.0.1:${portOf(server)}`, engine, metrics: registry, transport: 'ttheader' });
+    for (let i = 0; i < 3; i++) await client.echo({ action: 'say', msg: `hi ${i}` });
+    for (let i = 0; i < 2; i++) await expect(client.echo({ action: 'fail', msg: 'no' })).rejects.toMatchObject({ name: 'EchoError' });
+    await expect(client.echo({ action: 'crash', msg: 'x' })).rejects.toMatchObject({ name: 'TApplicationException' });
+    await client.ping();
+
+    const reply = await httpRequest(portOf(server), '/metrics');
+    expect(reply.status).toBe(200);
+    expect(reply.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = reply.body;
+    const server_ = (method: string, code: string): number | undefined => sample(text, `thriftpoll_server_requests_total{service="EchoServer",method="${method}",code="${code}"}`);
+    const client_ = (method: string, code: string): number | undefined => sample(text, `thriftpoll_client_requests_total{service="EchoServer",method="${method}",code="${code}"}`);
+    expect([server_('echo', 'OK'), server_('echo', 'EchoError'), server_('echo', 'INTERNAL_ERROR'), server_('ping', 'OK')]).toEqual([3, 2, 1, 1]);
+    expect([client_('echo', 'OK'), client_('echo', 'EchoError'), client_('echo', 'INTERNAL_ERROR'), client_('ping', 'OK')]).toEqual([3, 2, 1, 1]);
+    expect(sample(text, 'thriftpoll_server_request_duration_seconds_count{service="EchoServer",method="echo",code="OK"}')).toBe(3);
+    expect(sample(text, 'thriftpoll_server_request_duration_seconds_bucket{le="+Inf",service="EchoServer",method="echo",code="OK"}')).toBe(3);
+    expect(sample(text, 'thriftpoll_client_request_duration_seconds_count{service="EchoServer",method="ping",code="OK"}')).toBe(1);
+    // The pooled client used one connection throughout; the scrape's own connection is still detecting.
+    expect(sample(text, 'thriftpoll_server_connections{transport="ttheader"}')).toBe(1);
+    expect(sample(text, `thriftpoll_client_connections{address="127.0.0.1:${portOf(server)}"}`)).toBe(1);
+    expect(sample(text, `thriftpoll_client_address_unhealthy{address="127.0.0.1:${portOf(server)}"}`)).toBe(0);
+    expect(sample(text, 'thriftpoll_server_in_flight_requests')).toBe(0);
+    expect(sample(text, 'thriftpoll_server_connections_accepted_total')).toBe(2);
+    expect(sample(text, 'thriftpoll_server_received_bytes_total')).toBeGreaterThan(7 * 20);
+    expect(sample(text, 'thriftpoll_server_sent_bytes_total')).toBeGreaterThan(7 * 20);
+    if (engine === 'netpoll') expect(sample(text, 'thriftpoll_engine_blocks_in_use')).toBeGreaterThan(0);
+    else expect(text).not.toContain('thriftpoll_engine_');
+
+    const lint = await promtoolCheck(text);
+    expect(lint).toEqual({ code: 0, output: '' });
+    await client.$close();
+    await server.close();
+  });
+
+  test('limits that refuse calls are counted by limit, and the caller sees EOVERLOAD', async () => {
+    const registry = new Registry();
+    const server = createServer({ service: EchoService, handler: new EchoService(), engine, metrics: registry, maxConcurrentRequests: 1 });
+    await server.listen('127.0.0.1:0');
+    const client = createClient(EchoService, { address: `127.0.0.1:${portOf(server)}`, engine, metrics: registry, mode: 'mux' });
+    const slow = client.echo({ action: 'sleep', msg: '300' });
+    await waitFor(() => server.getStats().inFlight === 1, 10000, 'the slow call to start');
+    await expect(client.echo({ action: 'say', msg: 'refused' })).rejects.toMatchObject({ code: 'EOVERLOAD' });
+    await slow;
+    const text = (await httpRequest(portOf(server), '/metrics')).body;
+    expect(sample(text, 'thriftpoll_server_refused_total{limit="maxConcurrentRequests"}')).toBe(1);
+    expect(sample(text, 'thriftpoll_client_requests_total{service="EchoServer",method="echo",code="EOVERLOAD"}')).toBe(1);
+    expect(sample(text, 'thriftpoll_server_requests_total{service="EchoServer",method="echo",code="OK"}')).toBe(1);
+    await client.$close();
+    await server.close();
+  });
+
+  test('/healthz is 200 while serving; any other HTTP request still gets the refusal; without metrics /metrics is refused too', async () => {
+    const registry = new Registry();
+    const server = createServer({ service: EchoService, handler: new EchoService(), engine, metrics: registry, onError: () => undefined });
+    await server.listen('127.0.0.1:0');
+    expect(await httpRequest(portOf(server), '/healthz')).toMatchObject({ status: 200, body: 'ok\n' });
+    expect(await httpRequest(portOf(server), '/metrics', 'HEAD')).toMatchObject({ status: 200, body: '' });
+    const other = await httpRequest(portOf(server), '/other');
+    expect(other.status).toBe(400);
+    expect(other.body).toMatch(/speaks Thrift RPC/);
+    expect((await httpRequest(portOf(server), '/metrics', 'POST')).status).toBe(400);
+    // The scrapes are not protocol errors.
+    expect(server.getStats().protocolErrors).toBe(2);
+    await server.close();
+
+    const plain = createServer({ service: EchoService, handler: new EchoService(), engine, onError: () => undefined });
+    await plain.listen('127.0.0.1:0');
+    const refused = await httpRequest(portOf(plain), '/metrics');
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatch(/speaks Thrift RPC/);
+    await plain.close();
+  });
+
+  test('the admin port answers /healthz 503 from the start of shutdown until the server closed', async () => {
+    const registry = new Registry();
+    const server = createServer({ service: EchoService, handler: new EchoService(), engine, metrics: { registry, admin: '127.0.0.1:0' } });
+    await server.listen('127.0.0.1:0');
+    const admin = (server.adminAddress as { port: number }).port;
+    expect(await httpRequest(admin, '/healthz')).toMatchObject({ status: 200 });
+    const client = createClient(EchoService, { address: `127.0.0.1:${portOf(server)}`, engine });
+    const slow = client.echo({ action: 'sleep', msg: '500' });
+    await waitFor(() => server.getStats().inFlight === 1, 10000, 'the slow call to start');
+    const closing = server.close({ timeout: 10000 });
+    expect(await httpRequest(admin, '/healthz')).toMatchObject({ status: 503, body: 'shutting down\n' });
+    const metrics = await httpRequest(admin, '/metrics');
+    expect(sample(metrics.body, 'thriftpoll_server_in_flight_requests')).toBe(1);
+    expect((await httpRequest(admin, '/nothing')).status).toBe(404);
+    await slow;
+    await closing;
+    await expect(httpRequest(admin, '/healthz')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await client.$close();
+  });
+});
+
+describe('metrics options', () => {
+  test('are validated where they enter', () => {
+    const make = (metrics: unknown): unknown => createServer({ service: EchoService, handler: new EchoService(), metrics: metrics as never });
+    expect(() => make('yes')).toThrow(new RpcOptionError('metrics must be true, false or a prom-client Registry, got "yes"'));
+    expect(() => make({ registy: new Registry() })).toThrow(/metrics has no option 'registy' \(known: registry, admin\)/);
+    expect(() => make({ admin: 'nowhere:port' })).toThrow(RpcOptionError);
+    expect(() => createClient(EchoService, { address: '127.0.0.1:1', metrics: 1 as never })).toThrow(/metrics must be true, false or a prom-client Registry, got 1/);
+  });
+
+  test('servers sharing a registry add up, and a closed server keeps its counts in the totals', async () => {
+    const registry = new Registry();
+    const servers = [0, 1].map(() => createServer({ service: EchoService, handler: new EchoService(), metrics: registry }));
+    for (const server of servers) await server.listen('127.0.0.1:0');
+    for (const server of servers) {
+      const client = createClient(EchoService, { address: `127.0.0.1:${portOf(server)}` });
+      await client.ping();
+      await client.$close();
+    }
+    await servers[0].close();
+    const text = await registry.metrics();
+    expect(sample(text, 'thriftpoll_server_requests_total{service="EchoServer",method="ping",code="OK"}')).toBe(2);
+    expect(sample(text, 'thriftpoll_server_connections_accepted_total')).toBe(2);
+    await servers[1].close();
+  });
+});
