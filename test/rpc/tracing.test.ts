@@ -2,8 +2,8 @@ import { context, propagation, trace, SpanKind, SpanStatusCode } from '@opentele
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { createClient, createServer, RpcOptionError, type ThriftServer, type TransportName } from '@thriftpoll/rpc';
-import { EchoService, type Request } from './fixtures/echo-code-first';
+import { createClient, createServer, RpcOptionError, type ClientHandle, type CodeFirstClient, type ThriftServer, type TransportName } from '@thriftpoll/rpc';
+import { EchoService, type Request, type Response } from './fixtures/echo-code-first';
 
 /*
  * OpenTelemetry spans with the real SDK (sdk-trace-base, an in-memory exporter, the AsyncLocalStorage context
@@ -32,14 +32,24 @@ function portOf(server: ThriftServer): number {
   return (server.address as { port: number }).port;
 }
 
-async function twoServices(transport: TransportName): Promise<{ call: EchoService & { $close(): Promise<void> }; close: () => Promise<void>; backPort: number; frontPort: number }> {
+/** A front service whose echo forwards to another. */
+class Front extends EchoService {
+  constructor(private readonly forward: (req: Request) => Promise<Response>) {
+    super();
+  }
+
+  override echo(req: Request): Promise<Response> {
+    return this.forward(req);
+  }
+}
+
+async function twoServices(transport: TransportName): Promise<{ call: CodeFirstClient<EchoService> & ClientHandle; close: () => Promise<void>; backPort: number; frontPort: number }> {
   const back = createServer({ service: EchoService, handler: new EchoService(), tracing: true, onError: () => undefined });
   await back.listen('127.0.0.1:0');
   const toBack = createClient(EchoService, { address: `127.0.0.1:${portOf(back)}`, transport, tracing: true });
-  // The front's echo forwards to the back service.
   const front = createServer({
     service: EchoService,
-    handler: Object.assign(new EchoService(), { echo: (req: Request) => toBack.echo(req) }),
+    handler: new Front((req) => toBack.echo(req)) as EchoService,
     tracing: true,
     onError: () => undefined,
   });

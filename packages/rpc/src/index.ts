@@ -64,6 +64,12 @@ export type { TransportName, TransportOption } from './codec';
 export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './deadline';
 export { overloadMessage } from './overload';
 
+// Observability (docs/observability.md)
+export { BACKWARD_PREFIX, PERSIST_PREFIX, TRANSIT_PREFIX, currentServerCall } from './observability/call-scope';
+export type { ClientMetricsOption } from './observability/client-observer';
+export type { ServerMetricsOption, ServerMetricsOptions } from './observability/server-observer';
+export type { TracingOption, TracingOptions } from './observability/tracing';
+
 // Code-first services (decorators)
 export {
   Arg,
