@@ -410,6 +410,7 @@ export class ServerSession {
 
   private settled(route: ReplyRoute, context: ServerContext): void {
     context.finish();
+    this.runtime.observer?.settled(context);
     this.contexts?.delete(context);
     this.runtime.inFlight--;
     this.inFlight--;

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
 import type { ClientContext } from '../client-context';
 import type { Middleware } from '../middleware';
-import { LabelCache } from './label-cache';
+import { CallStats } from './call-stats';
 import { clientOutcome } from './outcome';
 import { DURATION_BUCKETS, promClient, type Registry } from './prom';
 
@@ -18,22 +18,19 @@ export interface MeteredClient {
   inFlight(): number;
 }
 
-const REQUEST_LABELS = ['service', 'method', 'code'] as const;
-type RequestLabel = (typeof REQUEST_LABELS)[number];
-
 const byRegistry = new WeakMap<Registry, ClientMetrics>();
 
 /**
  * The client metrics of one registry, shared by the clients that use it (counts add up; gauges sum over the
- * clients open at scrape time). Per call: one counter increment and one histogram observation, plus a retry
- * count when the call was retried.
+ * clients open at scrape time). Per call: a few additions (see CallStats), plus a retry count when the call
+ * was retried.
  */
 export class ClientMetrics {
   private readonly clients = new Set<MeteredClient>();
-  private readonly requests: Counter<RequestLabel>;
-  private readonly duration: Histogram<RequestLabel>;
+  private readonly calls = new CallStats(DURATION_BUCKETS);
+  /** The registered requests counter, to tell whether the registry still holds these metrics. */
+  private readonly requests: object;
   private readonly retries: Counter<'service' | 'method'>;
-  private readonly labels = new LabelCache();
 
   static of(registry: Registry): ClientMetrics {
     const cached = byRegistry.get(registry);
@@ -46,19 +43,14 @@ export class ClientMetrics {
   private constructor(registry: Registry) {
     const prom = promClient();
     const registers = [registry];
-    this.requests = new prom.Counter({
-      name: 'thriftpoll_client_requests_total',
-      help: 'Calls made, by service, method and outcome code (OK, a declared exception, a TApplicationException type, an RpcError code).',
-      labelNames: REQUEST_LABELS,
-      registers,
-    });
-    this.duration = new prom.Histogram({
-      name: 'thriftpoll_client_request_duration_seconds',
-      help: 'Time of a call, retries included, in seconds.',
-      labelNames: REQUEST_LABELS,
-      buckets: [...DURATION_BUCKETS],
-      registers,
-    });
+    this.requests = this.calls.register(
+      registry,
+      {
+        name: 'thriftpoll_client_requests_total',
+        help: 'Calls made, by service, method and outcome code (OK, a declared exception, a TApplicationException type, an RpcError code).',
+      },
+      { name: 'thriftpoll_client_request_duration_seconds', help: 'Time of a call, retries included, in seconds.' },
+    );
     this.retries = new prom.Counter({
       name: 'thriftpoll_client_retries_total',
       help: 'Attempts made beyond the first (retries), by service and method.',
@@ -128,9 +120,7 @@ export class ClientMetrics {
   }
 
   private record(ctx: ClientContext, error: unknown, start: number): void {
-    const labels = this.labels.get(ctx.service, ctx.method, clientOutcome(error).code);
-    this.requests.inc(labels);
-    this.duration.observe(labels, (performance.now() - start) / 1000);
+    this.calls.record(this.calls.cell(ctx.service, ctx.method, clientOutcome(error).code), (performance.now() - start) / 1000);
     if (ctx.attempts > 1) this.retries.inc({ service: ctx.service, method: ctx.method }, ctx.attempts - 1);
   }
 }

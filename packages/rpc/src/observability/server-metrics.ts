@@ -1,12 +1,11 @@
-import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
 import { performance } from 'node:perf_hooks';
 import type { OverloadLimit } from '../errors';
-import type { Middleware } from '../middleware';
 import type { ServerContext } from '../server-context';
 import type { ServerStats } from '../server-runtime';
 import { serverOutcome } from './outcome';
 import { DURATION_BUCKETS, promClient, type Registry } from './prom';
-import { LabelCache } from './label-cache';
+import { CallStats } from './call-stats';
 
 /** What the metrics read from a server when scraped. */
 export interface MeteredServer {
@@ -27,18 +26,14 @@ const STAT_COUNTERS: readonly { stat: StatCounter; name: string; help: string }[
   { stat: 'throttled', name: 'thriftpoll_server_throttled_total', help: 'Times a connection was paused because its caller did not read its replies.' },
 ];
 
-const REQUEST_LABELS = ['service', 'method', 'code'] as const;
-type RequestLabel = (typeof REQUEST_LABELS)[number];
-
 const byRegistry = new WeakMap<Registry, ServerMetrics>();
 
 /**
  * The server metrics of one registry. Servers sharing a registry share these metrics: their counts add up, and
  * gauges (connections, requests in flight) sum over the servers open at scrape time.
  *
- * Per request the cost is one counter increment and one histogram observation (label objects cached); bytes
- * are summed into plain numbers and handed to their counters at scrape time; everything else is read from the
- * servers when Prometheus scrapes.
+ * Per request the cost is a few additions (see CallStats); bytes are summed into plain numbers and handed to
+ * their counters at scrape time; everything else is read from the servers when Prometheus scrapes.
  */
 export class ServerMetrics {
   /** Received and sent bytes not yet added to their counters (added at scrape time). */
@@ -48,10 +43,10 @@ export class ServerMetrics {
   private readonly servers = new Set<MeteredServer>();
   /** Counters of servers that closed, so the totals never go down. */
   private readonly retired: Record<StatCounter, number> = { accepted: 0, rejectedConnections: 0, unknownMethod: 0, badRequests: 0, protocolErrors: 0, throttled: 0 };
-  private readonly requests: Counter<RequestLabel>;
-  private readonly duration: Histogram<RequestLabel>;
+  private readonly calls = new CallStats(DURATION_BUCKETS);
+  /** The registered requests counter, to tell whether the registry still holds these metrics. */
+  private readonly requests: object;
   private readonly refusals: Counter<'limit'>;
-  private readonly labels = new LabelCache();
 
   /** The metrics of `registry`, registered there the first time. */
   static of(registry: Registry): ServerMetrics {
@@ -66,19 +61,14 @@ export class ServerMetrics {
   private constructor(registry: Registry) {
     const prom = promClient();
     const registers = [registry];
-    this.requests = new prom.Counter({
-      name: 'thriftpoll_server_requests_total',
-      help: 'Requests handled, by service, method and outcome code (OK, a declared exception, a TApplicationException type).',
-      labelNames: REQUEST_LABELS,
-      registers,
-    });
-    this.duration = new prom.Histogram({
-      name: 'thriftpoll_server_request_duration_seconds',
-      help: 'Time from reading a request to its handler settling, in seconds.',
-      labelNames: REQUEST_LABELS,
-      buckets: [...DURATION_BUCKETS],
-      registers,
-    });
+    this.requests = this.calls.register(
+      registry,
+      {
+        name: 'thriftpoll_server_requests_total',
+        help: 'Requests handled, by service, method and outcome code (OK, a declared exception, a TApplicationException type).',
+      },
+      { name: 'thriftpoll_server_request_duration_seconds', help: 'Time from reading a request to its handler settling, in seconds.' },
+    );
     this.refusals = new prom.Counter({
       name: 'thriftpoll_server_refused_total',
       help: 'Requests refused by a limit before reaching a handler, by limit.',
@@ -154,22 +144,10 @@ export class ServerMetrics {
     for (const { stat } of STAT_COUNTERS) this.retired[stat] += stats[stat];
   }
 
-  /** The server middleware that counts and times every call (from the time its request was read). */
-  middleware(): Middleware<ServerContext> {
-    return (ctx, next) =>
-      next().then(
-        () => this.record(ctx, ctx.error, (performance.now() - ctx.startTime) / 1000),
-        (error: unknown) => {
-          this.record(ctx, error, (performance.now() - ctx.startTime) / 1000);
-          throw error;
-        },
-      );
-  }
-
-  private record(context: ServerContext, error: unknown, seconds: number): void {
-    const labels = this.labels.get(context.service, context.method, serverOutcome(context.descriptor, error).code);
-    this.requests.inc(labels);
-    this.duration.observe(labels, seconds);
+  /** A call settled: counted by outcome, timed from when its request was read. */
+  record(context: ServerContext): void {
+    const cell = this.calls.cell(context.service, context.method, serverOutcome(context.descriptor, context.error).code);
+    this.calls.record(cell, (performance.now() - context.startTime) / 1000);
   }
 
   refused(limit: OverloadLimit): void {

@@ -56,11 +56,11 @@ function metricsOption(value: unknown): { registry: Registry; admin: Address | u
 
 /**
  * Everything a server shows of itself: metrics, `/metrics` and `/healthz`, traces and the call scope. Made only
- * when one of them is on; the server and its sessions then call it at a few points (bytes, refusals, HTTP
- * connections, listen, close) and run its middleware outermost.
+ * when one of them is on; the server and its sessions then call it at a few points (settled calls, bytes,
+ * refusals, HTTP connections, listen, close) and run its middleware (tracing, call scope) outermost.
  */
 export class ServerObserver {
-  /** Outermost first: metrics (so they time everything), tracing, then the call scope. */
+  /** Outermost first: tracing, then the call scope (metrics need none: the session reports settled calls). */
   readonly middleware: readonly Middleware<ServerContext>[];
   private readonly metrics: ServerMetrics | undefined;
   private readonly http: HttpEndpoints | undefined;
@@ -78,7 +78,6 @@ export class ServerObserver {
       this.metrics.attach(server);
       this.http = new HttpEndpoints(metrics.registry, () => !server.shuttingDown);
       this.admin = metrics.admin;
-      middleware.push(this.metrics.middleware());
     }
     if (tracing !== undefined) middleware.push(serverTracingMiddleware(tracing.api, tracing.tracer, () => server.address));
     if (propagateContext) middleware.push(callScopeMiddleware());
@@ -98,6 +97,11 @@ export class ServerObserver {
   /** The admin port's address once listening (metrics.admin). */
   get adminAddress(): Address | undefined {
     return this.http?.adminAddress;
+  }
+
+  /** A call settled (its outcome is on the context), before its reply is written. */
+  settled(context: ServerContext): void {
+    this.metrics?.record(context);
   }
 
   received(bytes: number): void {
