@@ -95,8 +95,8 @@ test('the CLIs refuse bad arguments with a usage message and exit code 2', () =>
   expect(client.stderr).toContain('--concurrency must be an integer in [1, 100000], got "0"');
 });
 
-test('the microservices example: orders calls inventory, passing the trace id and deadline on', () => {
-  const run = node(['examples/microservices/dist/src/main.js']);
+test('the microservices example: orders calls inventory, passing the trace id and deadline on; --metrics counts the calls', () => {
+  const run = node(['examples/microservices/dist/src/main.js', '--metrics']);
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   expect(run.stdout).toMatch(/inventory: reserve book-1 trace=trace-1 from=orders deadline=\d+ms/);
@@ -104,6 +104,12 @@ test('the microservices example: orders calls inventory, passing the trace id an
   expect(run.stdout).toContain("client: bob's order was rejected: only 1 of mug-7 left, 3 requested");
   expect(run.stdout).toContain("client: cy's order was rejected: no such item: lamp-0");
   expect(run.stdout).toContain('services stopped (exit codes 0, 0)');
+  // Read from each service's RPC port: one order placed, two rejected; inventory saw the same three calls.
+  expect(run.stdout).toMatch(/orders metrics \(curl http:\/\/127\.0\.0\.1:\d+\/metrics\):/);
+  expect(run.stdout).toContain('thriftpoll_server_requests_total{service="Orders",method="placeOrder",code="OK"} 1');
+  expect(run.stdout).toContain('thriftpoll_server_requests_total{service="Orders",method="placeOrder",code="OrderRejected"} 2');
+  expect(run.stdout).toContain('thriftpoll_client_requests_total{service="Inventory",method="reserve",code="OutOfStock"} 1');
+  expect(run.stdout).toContain('thriftpoll_server_requests_total{service="Inventory",method="reserve",code="UnknownSku"} 1');
 });
 
 test('npm start (the demo) runs end to end and exits cleanly', () => {
@@ -116,6 +122,9 @@ test('npm start (the demo) runs end to end and exits cleanly', () => {
   expect(run.stdout).toMatch(/p99 latency\s+[\d.]+ ms/);
   expect(run.stdout).toMatch(/errors\s+0\n/);
   expect(run.stdout).toContain('server stopped gracefully (exit code 0)');
+  // Where to look, and the server's own count read from /metrics on its RPC port.
+  expect(run.stdout).toMatch(/echo-server metrics: curl http:\/\/127\.0\.0\.1:\d+\/metrics/);
+  expect(run.stdout).toMatch(/server saw\s+[\d,]+ echo calls/);
 });
 
 // The echo examples with --registry: servers registering in a real etcd, the client resolving them by name.

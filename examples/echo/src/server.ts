@@ -2,10 +2,13 @@
  * The echo server: EchoServer from idl/echo.thrift (code generated into ../gen by `thriftpoll gen`).
  *
  *   npm run echo:server -- --host 127.0.0.1 --port 9090 [--transport auto|buffered|framed|header|ttheader]
- *                          [--protocol auto|binary|compact] [--engine netpoll|net]
+ *                          [--protocol auto|binary|compact] [--engine netpoll|net] [--metrics]
  *                          [--tls-cert F --tls-key F [--tls-ca F]]   (TLS; with --tls-ca, mutual TLS)
  *                          [--registry etcd://HOST:PORT --service-name NAME [--weight N]]
  *                          [--workers N|auto] [--work-us N]
+ *
+ * With --metrics, Prometheus metrics and a health check are served on the RPC port itself:
+ * `curl http://127.0.0.1:9090/metrics`, `curl http://127.0.0.1:9090/healthz`.
  *
  * With --registry the server registers its listening address in etcd (Kitex's key layout) before it prints
  * `listening`, and deregisters first when it shuts down.
@@ -46,6 +49,7 @@ runCli(
     weight: { type: 'integer', min: 0, max: 1000000, help: 'weight registered with --registry (default 10)' },
     workers: { type: 'string', default: '1', help: 'worker threads running handlers (N or auto; 1: this thread)' },
     'work-us': { type: 'integer', default: 0, min: 0, max: 10_000_000, help: 'CPU microseconds each call burns in the handler' },
+    metrics: { type: 'boolean', help: 'serve GET /metrics (Prometheus) and GET /healthz on the RPC port' },
   },
   async (args) => {
     const transport = args.transport === 'auto' ? 'auto' : transportName(args.transport as string);
@@ -58,6 +62,7 @@ runCli(
     if (workers !== 1 && (tls !== undefined || registration !== undefined)) {
       throw new UsageError('--workers (other than 1) cannot be combined with TLS (net engine only) or --registry yet');
     }
+    if (workers !== 1 && args.metrics) throw new UsageError('--workers (other than 1) cannot be combined with --metrics yet');
     const server =
       workers === 1
         ? createServer({
@@ -68,6 +73,7 @@ runCli(
             engine,
             ...(tls === undefined ? {} : { tls }),
             ...registration,
+            metrics: args.metrics,
           })
         : createServer({
             transport,
@@ -88,5 +94,6 @@ runCli(
     const threads = 'workerCount' in server ? `, ${server.workerCount} workers` : '';
     const work = workUs > 0 || threads !== '' ? `, work ${workUs} us` : '';
     process.stdout.write(`echo-server listening on ${where} (transport ${transport}, protocol ${args.protocol}${security}${threads}${work})\n`);
+    if (args.metrics && tls === undefined && 'port' in address) process.stdout.write(`echo-server metrics: curl http://${where}/metrics  (health: curl http://${where}/healthz)\n`);
   },
 );
