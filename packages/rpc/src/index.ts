@@ -65,7 +65,7 @@ export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './deadline';
 export { overloadMessage } from './overload';
 
 // Observability (docs/observability.md)
-export { BACKWARD_PREFIX, PERSIST_PREFIX, TRANSIT_PREFIX, currentServerCall } from './observability/call-scope';
+export { currentServerCall } from './observability/call-scope';
 export type { ClientMetricsOption } from './observability/client-observer';
 export type { ServerMetricsOption, ServerMetricsOptions } from './observability/server-observer';
 export type { TracingOption, TracingOptions } from './observability/tracing';

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { KITEX_BACKWARD_PREFIX, KITEX_PERSIST_PREFIX } from '@thriftpoll/transport';
 import type { ClientContext } from '../client-context';
 import { RpcTimeoutError } from '../errors';
 import type { Middleware } from '../middleware';
@@ -15,11 +16,9 @@ import type { ServerContext } from '../server-context';
  *   RPC_TRANSIT_*  headers with this prefix reach one hop only: they are not passed on
  *   RPC_BACKWARD_* headers a downstream reply carries with this prefix are added to the server call's reply
  *
- * The prefixes are Kitex's (metainfo), so values cross Kitex services as they would between Kitex services.
+ * The prefixes are Kitex's metainfo (see `kitexMetainfo` in @thriftpoll/transport), so values cross Kitex
+ * services as they would between Kitex services.
  */
-export const TRANSIT_PREFIX = 'RPC_TRANSIT_';
-export const PERSIST_PREFIX = 'RPC_PERSIST_';
-export const BACKWARD_PREFIX = 'RPC_BACKWARD_';
 
 const storage = new AsyncLocalStorage<ServerContext>();
 /** Set once a server propagates context: until then clients do not even look for a server call. */
@@ -56,7 +55,7 @@ export function callWithin<R>(upstream: ServerContext, context: ClientContext, r
   if (incoming !== undefined) {
     let outgoing: Record<string, string> | undefined;
     for (const key of Object.keys(incoming)) {
-      if (!key.startsWith(PERSIST_PREFIX)) continue;
+      if (!key.startsWith(KITEX_PERSIST_PREFIX)) continue;
       outgoing ??= context.requestHeaders;
       // The handler's own value for a key wins over the upstream's.
       if (!(key in outgoing)) outgoing[key] = incoming[key];
@@ -65,7 +64,7 @@ export function callWithin<R>(upstream: ServerContext, context: ClientContext, r
   return run().then((result) => {
     const back = context.responseHeaders;
     for (const key of Object.keys(back)) {
-      if (key.startsWith(BACKWARD_PREFIX)) upstream.responseHeaders[key] = back[key];
+      if (key.startsWith(KITEX_BACKWARD_PREFIX)) upstream.responseHeaders[key] = back[key];
     }
     return result;
   });
