@@ -1,3 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ts from 'typescript';
+import { generate, loadSchema } from '@thriftpoll/codegen';
 import { Registry } from 'prom-client';
 import { createClient, createServer, RpcOptionError, type ThriftServer } from '@thriftpoll/rpc';
 import { EchoService } from './fixtures/echo-code-first';
@@ -111,6 +117,68 @@ describe.each(ENGINES)('metrics on %s', (engine) => {
     await closing;
     await expect(httpRequest(admin, '/healthz')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await client.$close();
+  });
+});
+
+describe('client metrics', () => {
+  test('a retry away from a refusing address is counted, and that address shows as unhealthy', async () => {
+    const registry = new Registry();
+    const server = createServer({ service: EchoService, handler: new EchoService(), metrics: registry });
+    await server.listen('127.0.0.1:0');
+    // A port nothing listens on: bound, then closed.
+    const dead = createServer({ service: EchoService, handler: new EchoService() });
+    const deadPort = ((await dead.listen('127.0.0.1:0')) as { port: number }).port;
+    await dead.close();
+    const client = createClient(EchoService, {
+      addresses: [`127.0.0.1:${deadPort}`, `127.0.0.1:${portOf(server)}`],
+      loadBalancer: 'round-robin',
+      retry: { maxAttempts: 2 },
+      metrics: registry,
+    });
+    // Round-robin sends one of the two calls to the dead address first; its retry goes to the live one.
+    await client.ping();
+    await client.ping();
+    const text = await registry.metrics();
+    expect(sample(text, 'thriftpoll_client_retries_total{service="EchoServer",method="ping"}')).toBe(1);
+    expect(sample(text, 'thriftpoll_client_requests_total{service="EchoServer",method="ping",code="OK"}')).toBe(2);
+    expect(sample(text, `thriftpoll_client_address_unhealthy{address="127.0.0.1:${deadPort}"}`)).toBe(1);
+    expect(sample(text, `thriftpoll_client_address_unhealthy{address="127.0.0.1:${portOf(server)}"}`)).toBe(0);
+    await client.$close();
+    // A closed client leaves the gauges.
+    expect(await registry.metrics()).not.toContain('thriftpoll_client_address_unhealthy{');
+    await server.close();
+  });
+
+  test('off by default: prom-client and @opentelemetry/api are never loaded', () => {
+    // A fresh process on the built packages (npm test builds them first) with the echo IDL's generated code,
+    // transpiled here: a server and a client make a call without metrics or tracing.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'thriftpoll-metrics-off-'));
+    try {
+      const files = generate(loadSchema([path.relative(process.cwd(), path.join(__dirname, 'fixtures', 'echo.thrift'))]).schema);
+      for (const file of files) {
+        const js = ts.transpileModule(file.contents, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+        fs.writeFileSync(path.join(dir, file.path.replace(/\.ts$/, '.js')), js);
+      }
+      const script = `
+        const { createServer, createClient } = require('@thriftpoll/rpc');
+        const { EchoServer } = require(${JSON.stringify(path.join(dir, 'echo.js'))});
+        (async () => {
+          const server = createServer({ service: EchoServer, handler: { echo: (req) => req, ping() {}, notify() {}, count: () => 0 } });
+          const address = await server.listen('127.0.0.1:0');
+          const client = createClient(EchoServer, { address });
+          await client.echo({ action: 'a', msg: 'b' });
+          await client.$close();
+          await server.close();
+          const loaded = Object.keys(require.cache).filter((file) => /prom-client|@opentelemetry/.test(file));
+          process.stdout.write(JSON.stringify(loaded));
+        })();`;
+      const root = path.resolve(__dirname, '..', '..');
+      const run = spawnSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', timeout: 60000, env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') } });
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import { HTTP_REPLY } from '@thriftpoll/transport';
-import { formatAddress, type Address } from '../address';
+import type { Address } from '../address';
 import type { NetConnection } from '../net-connection';
 import type { Registry } from './prom';
 
@@ -11,7 +11,7 @@ interface HttpAnswer {
   readonly body: string;
 }
 
-const REASONS: Readonly<Record<number, string>> = { 200: 'OK', 404: 'Not Found', 503: 'Service Unavailable', 500: 'Internal Server Error' };
+const REASONS: Readonly<Record<number, string>> = { 200: 'OK', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 /** The longest request head read on the RPC port; a longer one gets the usual refusal. */
 const MAX_HEAD = 8 * 1024;
@@ -121,11 +121,6 @@ export class HttpEndpoints {
       server.close(() => resolve());
       server.closeAllConnections();
     });
-  }
-
-  /** Where to look, for logs: `http://host:port`. */
-  static url(address: Address): string {
-    return 'path' in address ? `unix:${address.path}` : `http://${formatAddress(address)}`;
   }
 }
 

@@ -37,15 +37,3 @@ export function registryOption(name: string, value: unknown): Registry | undefin
 
 /** Latency buckets in seconds, from 100 µs (an in-process call) to 10 s. */
 export const DURATION_BUCKETS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-/**
- * The metric named `name` in `registry`, created by `create` the first time: several servers (or clients) sharing
- * a registry share its metrics, and their counts add up.
- */
-export function sharedMetric<M extends PromClient.Metric>(registry: Registry, name: string, create: () => M): M {
-  const existing = registry.getSingleMetric(name);
-  if (existing !== undefined) return existing as M;
-  const metric = create();
-  registry.registerMetric(metric);
-  return metric;
-}
