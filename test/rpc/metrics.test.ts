@@ -17,6 +17,14 @@ import { waitFor } from './helpers/wait';
 
 const ENGINES = ['netpoll', 'net'] as const;
 
+/** A port free a moment ago (bound by a throwaway server, then released): nothing listens on it. */
+async function freePort(): Promise<number> {
+  const probe = createServer({ service: EchoService, handler: new EchoService() });
+  const { port } = (await probe.listen('127.0.0.1:0')) as { port: number };
+  await probe.close();
+  return port;
+}
+
 function portOf(server: ThriftServer): number {
   return (server.address as { port: number }).port;
 }
@@ -125,10 +133,7 @@ describe('client metrics', () => {
     const registry = new Registry();
     const server = createServer({ service: EchoService, handler: new EchoService(), metrics: registry });
     await server.listen('127.0.0.1:0');
-    // A port nothing listens on: bound, then closed.
-    const dead = createServer({ service: EchoService, handler: new EchoService() });
-    const deadPort = ((await dead.listen('127.0.0.1:0')) as { port: number }).port;
-    await dead.close();
+    const deadPort = await freePort();
     const client = createClient(EchoService, {
       addresses: [`127.0.0.1:${deadPort}`, `127.0.0.1:${portOf(server)}`],
       loadBalancer: 'round-robin',
@@ -183,6 +188,20 @@ describe('client metrics', () => {
 });
 
 describe('metrics options', () => {
+  test('an admin address already in use fails listen(), and the RPC port is not left listening', async () => {
+    const taken = createServer({ service: EchoService, handler: new EchoService(), metrics: { registry: new Registry(), admin: '127.0.0.1:0' } });
+    await taken.listen('127.0.0.1:0');
+    const adminPort = (taken.adminAddress as { port: number }).port;
+    const server = createServer({ service: EchoService, handler: new EchoService(), metrics: { registry: new Registry(), admin: `127.0.0.1:${adminPort}` } });
+    const rpcPort = await freePort();
+    await expect(server.listen(`127.0.0.1:${rpcPort}`)).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    const client = createClient(EchoService, { address: `127.0.0.1:${rpcPort}` });
+    await expect(client.ping()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await client.$close();
+    await server.close();
+    await taken.close();
+  });
+
   test('are validated where they enter', () => {
     const make = (metrics: unknown): unknown => createServer({ service: EchoService, handler: new EchoService(), metrics: metrics as never });
     expect(() => make('yes')).toThrow(new RpcOptionError('metrics must be true, false or a prom-client Registry, got "yes"'));

@@ -348,7 +348,15 @@ export class ThriftServer implements ServerRuntime {
     }).then(async (listener) => {
       this.listener = listener;
       if (this.closing !== undefined) void listener.stopAccepting();
-      else if (this.observer !== undefined) await this.observer.listening();
+      else if (this.observer !== undefined) {
+        try {
+          await this.observer.listening();
+        } catch (error) {
+          // The admin port could not listen: the server does not half-start.
+          await listener.stopAccepting();
+          throw error;
+        }
+      }
       return listener.address;
     });
     const registration = this.registration;
