@@ -155,4 +155,5 @@ test('tracing options are validated', () => {
     new RpcOptionError('tracing.tracerProvider must be an OpenTelemetry TracerProvider (with getTracer()), got an object ([object Object])'),
   );
   expect(() => createClient(EchoService, { address: '127.0.0.1:1', tracing: { provider: 1 } as never })).toThrow(/tracing has no option 'provider'/);
+  expect(() => createClient(EchoService, { address: '127.0.0.1:1', tracing: 'on' as never })).toThrow(new RpcOptionError('tracing must be true, false or { tracerProvider }, got "on"'));
 });

@@ -39,6 +39,9 @@ const TRACER_NAME = '@thriftpoll/rpc';
 export function tracerOption(name: string, value: unknown): { api: Otel; tracer: OtelApi.Tracer } | undefined {
   if (value === undefined || value === false) return undefined;
   if (value !== true) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new RpcOptionError(`${name} must be true, false or { tracerProvider }, got ${describeValue(value)}`);
+    }
     const record = objectOption(name, value);
     checkKnownKeys(name, record as Record<string, unknown>, ['tracerProvider']);
     const provider = (record as TracingOptions).tracerProvider;
