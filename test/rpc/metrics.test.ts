@@ -154,6 +154,21 @@ describe('client metrics', () => {
     await server.close();
   });
 
+  test('an open circuit breaker shows in thriftpoll_client_circuit_breakers', async () => {
+    const registry = new Registry();
+    const deadPort = await freePort();
+    const client = createClient(EchoService, {
+      address: `127.0.0.1:${deadPort}`,
+      circuitBreaker: { instance: { errorRate: 0.5, minSamples: 2 }, method: false },
+      metrics: registry,
+    });
+    for (let i = 0; i < 3; i++) await expect(client.ping()).rejects.toBeInstanceOf(Error);
+    const text = await registry.metrics();
+    expect(sample(text, `thriftpoll_client_circuit_breakers{target="127.0.0.1:${deadPort}",kind="instance",state="open"}`)).toBe(1);
+    expect(sample(text, 'thriftpoll_client_requests_total{service="EchoServer",method="ping",code="ECONNREFUSED"}')).toBeGreaterThanOrEqual(2);
+    await client.$close();
+  });
+
   test('off by default: prom-client and @opentelemetry/api are never loaded', () => {
     // A fresh process on the built packages (npm test builds them first) with the echo IDL's generated code,
     // transpiled here: a server and a client make a call without metrics or tracing.

@@ -390,18 +390,6 @@ export class RpcClient implements Invoker {
     return counts;
   }
 
-  /** Addresses being skipped after connection failures. */
-  unhealthyAddresses(): readonly string[] {
-    return this.health.unhealthy().map((entry) => entry.address);
-  }
-
-  /** Calls waiting for a reply on the client's connections. */
-  inFlight(): number {
-    let inFlight = 0;
-    for (const connection of this.connections) inFlight += connection.inFlight;
-    return inFlight;
-  }
-
   /** @internal The name a call goes by on the wire: `Service:method` when multiplexed. */
   wireName(context: ClientContext): string {
     if (this.multiplexed === false) return context.method;

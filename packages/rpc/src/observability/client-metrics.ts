@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Counter, Gauge } from 'prom-client';
+import type { ClientStats } from '../client';
 import type { ClientContext } from '../client-context';
 import type { Middleware } from '../middleware';
 import { CallStats } from './call-stats';
@@ -12,10 +13,8 @@ export interface MeteredClient {
   readonly endpoints: readonly { readonly key: string }[];
   /** Open connections by address. */
   connectionsByAddress(): ReadonlyMap<string, number>;
-  /** Addresses being skipped after connection failures. */
-  unhealthyAddresses(): readonly string[];
-  /** Calls waiting for a reply now. */
-  inFlight(): number;
+  /** In flight, unhealthy addresses, circuit breakers not closed. */
+  stats(): Pick<ClientStats, 'inFlight' | 'unhealthy' | 'circuits'>;
 }
 
 const byRegistry = new WeakMap<Registry, ClientMetrics>();
@@ -72,7 +71,7 @@ export class ClientMetrics {
     });
     new prom.Gauge({
       name: 'thriftpoll_client_address_unhealthy',
-      help: 'Addresses skipped after connection failures (1) or in use (0): the circuit-breaker state.',
+      help: 'Addresses skipped after connection failures (1) or in use (0).',
       labelNames: ['address'],
       registers,
       collect(this: Gauge<'address'>) {
@@ -81,7 +80,19 @@ export class ClientMetrics {
           for (const endpoint of client.endpoints) this.set({ address: endpoint.key }, 0);
         }
         for (const client of clients) {
-          for (const address of client.unhealthyAddresses()) this.set({ address }, 1);
+          for (const { address } of client.stats().unhealthy) this.set({ address }, 1);
+        }
+      },
+    });
+    new prom.Gauge({
+      name: 'thriftpoll_client_circuit_breakers',
+      help: 'Circuit breakers not closed (option circuitBreaker), 1 each, by target (address or Service.method), kind and state.',
+      labelNames: ['target', 'kind', 'state'],
+      registers,
+      collect(this: Gauge<'target' | 'kind' | 'state'>) {
+        this.reset();
+        for (const client of clients) {
+          for (const { target, kind, state } of client.stats().circuits) this.inc({ target, kind, state });
         }
       },
     });
@@ -91,7 +102,7 @@ export class ClientMetrics {
       registers,
       collect(this: Gauge) {
         let sum = 0;
-        for (const client of clients) sum += client.inFlight();
+        for (const client of clients) sum += client.stats().inFlight;
         this.set(sum);
       },
     });
