@@ -40,7 +40,8 @@ async function frontAndBack(transport: TransportName, propagateContext: boolean,
   const back = new Back();
   const backServer = createServer({ service: EchoService, handler: back });
   await backServer.listen('127.0.0.1:0');
-  const toBack = createClient(EchoService, { address: `127.0.0.1:${portOf(backServer)}`, transport });
+  // No timeout of its own (not even the default), so that what the back server sees is only what is inherited.
+  const toBack = createClient(EchoService, { address: `127.0.0.1:${portOf(backServer)}`, transport, timeout: Infinity });
   const front: EchoService = new Front((req) => frontEcho(req, toBack));
   const frontServer = createServer({ service: EchoService, handler: front, propagateContext, onError: () => undefined });
   await frontServer.listen('127.0.0.1:0');
@@ -49,7 +50,7 @@ async function frontAndBack(transport: TransportName, propagateContext: boolean,
     await next();
     replyHeaders = ctx.responseHeaders;
   };
-  const caller = createClient(EchoService, { address: `127.0.0.1:${portOf(frontServer)}`, transport, middleware: [capture] });
+  const caller = createClient(EchoService, { address: `127.0.0.1:${portOf(frontServer)}`, transport, middleware: [capture], timeout: Infinity });
   return {
     back,
     caller,
