@@ -8,6 +8,7 @@
 #include "addon_env.h"
 #include "binding.h"
 #include "block_pool.h"
+#include "uring.h"
 
 namespace thriftpoll {
 
@@ -24,7 +25,8 @@ void AddonEnv::CloseHandle(uv_handle_t* handle) {
       case UV_POLL: delete reinterpret_cast<uv_poll_t*>(closed); break;
       case UV_TIMER: delete reinterpret_cast<uv_timer_t*>(closed); break;
       case UV_ASYNC: delete reinterpret_cast<uv_async_t*>(closed); break;
-      default: break;  // CloseHandle is only given the three kinds above
+      case UV_PREPARE: delete reinterpret_cast<uv_prepare_t*>(closed); break;
+      default: break;  // CloseHandle is only given the four kinds above
     }
     if (--state->closingHandles == 0 && state->cleanupHook != nullptr) {
       napi_async_cleanup_hook_handle hook = state->cleanupHook;
@@ -43,6 +45,12 @@ Napi::Value ProcessStats(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(info.Env());
   result.Set("liveSlabs", Napi::Number::New(info.Env(), static_cast<double>(thriftpoll::slabs::LiveCount())));
   return result;
+}
+
+// probeUring() -> 0 when the `uring` engine mode can run here, else the errno that stops it (ENOSYS: no io_uring,
+// EPERM: io_uring_disabled or seccomp, EOPNOTSUPP: a needed operation is missing).
+Napi::Value ProbeUring(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), thriftpoll::ProbeUring());
 }
 
 void CleanupEnv(napi_async_cleanup_hook_handle hook, void* data) {
@@ -68,6 +76,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::String::New(env, "0.1.0"));
   exports.Set("NativeEngine", engineClass);
   exports.Set("processStats", Napi::Function::New(env, ProcessStats, "processStats"));
+  exports.Set("probeUring", Napi::Function::New(env, ProbeUring, "probeUring"));
   exports.Set("eventWidth", Napi::Number::New(env, static_cast<double>(thriftpoll::kEventWidth)));
   exports.Set("descriptorWidth", Napi::Number::New(env, static_cast<double>(thriftpoll::kDescriptorWidth)));
   return exports;

@@ -33,7 +33,7 @@ struct AddonEnv {
   static AddonEnv* Of(Napi::Env env) { return env.GetInstanceData<AddonEnv>(); }
   void Add(EngineWrap* engine) { engines.push_back(engine); }
   void Remove(EngineWrap* engine);
-  /** uv_close()s a handle allocated with `new` (poll, timer or async) and deletes it in its close callback. */
+  /** uv_close()s a handle allocated with `new` (poll, timer, async or prepare) and deletes it in its close callback. */
   void CloseHandle(uv_handle_t* handle);
 };
 

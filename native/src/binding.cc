@@ -96,7 +96,8 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
   }
   Napi::Object options = info[0].As<Napi::Object>();
   EngineOptions engineOptions;
-  engineOptions.inlineMode = OptionBool(options, "inline");
+  engineOptions.uring = OptionBool(options, "uring");
+  engineOptions.inlineMode = engineOptions.uring || OptionBool(options, "inline");
   engineOptions.pollers = OptionU32(options, "pollers", 1);
   engineOptions.blockSize = OptionU32(options, "blockSize", engineOptions.blockSize);
   engineOptions.slabSize = OptionU32(options, "slabSize", engineOptions.slabSize);
@@ -155,6 +156,18 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
       }
     });
     uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  }
+  if (engineOptions.uring) {
+    // Registration changes made while JavaScript ran (flushes that wait for EPOLLOUT, releases that resume
+    // reading, new dials) leave in one io_uring_enter just before libuv waits: one per loop turn, none per call.
+    prepare_ = new uv_prepare_t();
+    prepare_->data = this;
+    uv_prepare_init(loop, prepare_);
+    uv_prepare_start(prepare_, [](uv_prepare_t* handle) {
+      EngineWrap* self = static_cast<EngineWrap*>(handle->data);
+      if (self->engine_) self->engine_->SubmitPending();
+    });
+    uv_unref(reinterpret_cast<uv_handle_t*>(prepare_));
   }
   addonEnv_ = addonEnv;
   addonEnv_->Add(this);
@@ -218,6 +231,11 @@ void EngineWrap::Destroy() {
     uv_poll_stop(poll_);
     owner->CloseHandle(reinterpret_cast<uv_handle_t*>(poll_));
     poll_ = nullptr;
+  }
+  if (prepare_ != nullptr) {
+    uv_prepare_stop(prepare_);
+    owner->CloseHandle(reinterpret_cast<uv_handle_t*>(prepare_));
+    prepare_ = nullptr;
   }
   if (trimTimer_ != nullptr) {
     uv_timer_stop(trimTimer_);

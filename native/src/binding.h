@@ -56,6 +56,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap>, public Notifier {
   size_t arrayLength_[4] = {0, 0, 0, 0};
   uv_async_t* async_ = nullptr;
   uv_poll_t* poll_ = nullptr;
+  uv_prepare_t* prepare_ = nullptr;  // uring mode: submits queued ring entries once per loop turn
   uv_timer_t* trimTimer_ = nullptr;  // unref'd; runs only while the pool has something to trim
   AddonEnv* addonEnv_ = nullptr;  // this environment's state; set while the engine is listed in it
   bool dispatching_ = false;

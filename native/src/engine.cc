@@ -50,7 +50,7 @@ Engine::~Engine() { Stop(); }
 int Engine::Start() {
   uint32_t count = options_.inlineMode ? 1 : std::max<uint32_t>(1, options_.pollers);
   for (uint32_t i = 0; i < count; i++) {
-    auto poller = std::make_unique<Poller>(this, !options_.inlineMode, i);
+    auto poller = std::make_unique<Poller>(this, !options_.inlineMode, i, options_.inlineMode && options_.uring);
     int error = poller->Init();
     if (error != 0) return error;
     pollers_.push_back(std::move(poller));
@@ -491,6 +491,10 @@ int Engine::RunInline(int maxEvents) {
   int n = pollers_[0]->RunOnce(0, maxEvents);
   inInline_ = false;
   return n;
+}
+
+void Engine::SubmitPending() {
+  if (!pollers_.empty()) pollers_[0]->Submit();
 }
 
 bool Engine::HasWork() {

@@ -51,6 +51,7 @@ constexpr size_t kDescriptorWidth = 4;
 
 struct EngineOptions {
   bool inlineMode = false;
+  bool uring = false;  // inline, with readiness through io_uring (uring_poll.h)
   uint32_t pollers = 1;
   uint32_t blockSize = 64 * 1024;
   uint32_t slabSize = 1024 * 1024;
@@ -101,6 +102,8 @@ class Engine {
   int InlineFd() const;
   /** Inline mode: handles up to maxEvents ready items without waiting; returns how many there were. */
   int RunInline(int maxEvents);
+  /** Uring mode: submits queued registration changes (once per JavaScript turn, before libuv waits). */
+  void SubmitPending();
   /** True when Drain has something to report. */
   bool HasWork();
 
