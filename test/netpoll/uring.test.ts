@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 import { Engine, ENGINE_MODE_VARIABLE, NetpollError, UringUnavailableError } from '@thriftpoll/netpoll';
 
-import { engineFactory } from './helpers';
+import { engineFactory, until } from './helpers';
 
 /**
  * The `uring` mode's selection: it really runs on an io_uring here, THRIFTPOLL_ENGINE_MODE chooses it for a
@@ -106,6 +107,29 @@ describe('uring mode', () => {
     expect(runFixture({}, ['inline'], true)).toMatchObject({ mode: 'inline', echoed: 'ping' });
     expect(runFixture({ [ENGINE_MODE_VARIABLE]: 'threads' }, [], true)).toMatchObject({ mode: 'threads', echoed: 'ping' });
   });
+
+  test('uring engines in worker threads: one terminated mid-traffic, one exiting with everything open, free their rings', async () => {
+    const ringsBefore = ringFds();
+    const workers = [0, 10].map((rounds) => {
+      const worker = new Worker(path.join(__dirname, 'fixtures', 'worker-engine.js'), { workerData: { mode: 'uring', rounds } });
+      const state = { worker, round: 0, errors: [] as string[], exited: new Promise<number>((resolve) => worker.once('exit', resolve)) };
+      worker.on('message', (message: { round?: number; error?: string }) => {
+        if (message.round !== undefined) state.round = message.round;
+        if (message.error !== undefined) state.errors.push(message.error);
+      });
+      worker.on('error', (error) => state.errors.push(String(error)));
+      return state;
+    });
+    const [terminated, finishing] = workers;
+    await until(() => terminated.round >= 5, 'the uring worker echoing', 60_000);
+    expect(ringFds()).toBeGreaterThan(ringsBefore);
+    await terminated.worker.terminate();
+    expect(await terminated.exited).toBe(1);
+    expect(await finishing.exited).toBe(0);
+    expect(finishing.round).toBe(10);
+    expect(workers.flatMap((worker) => worker.errors)).toEqual([]);
+    await until(() => ringFds() === ringsBefore, `io_uring instances of the workers closed (${ringFds()} open)`);
+  }, 90_000);
 
   test('the error is a NetpollError carrying the errno', () => {
     const error = new UringUnavailableError(os.constants.errno.ENOSYS, 'io_uring_setup');
