@@ -92,6 +92,33 @@ test('a reply that is not an echo REPLY counts as an error: the raw echo sends t
   expect(r.first_error).toBe('reply has message type 1, expected REPLY (2)');
 }, 30000);
 
+test('fixed rate (--interval) never sends more than scheduled', async () => {
+  const r = await runLoadgen({ port: portOf(netEcho), mode: 'raw', connections: 5, size: 16, interval: 20, ...short }, { binary });
+  expectCleanReport(r);
+  expect(r.interval_ms).toBe(20);
+  expect(r.offered_qps).toBe(250);
+  // An open loop: a fast server gets the offered rate, never more (one request per connection may straddle an edge).
+  expect(r.requests).toBeLessThanOrEqual(250 * r.duration_s + 5);
+}, 30000);
+
+test('fixed rate counts latency from the scheduled send time: a server slower than the rate cannot hide it', async () => {
+  // Answers each request 50 ms after it arrives, so requests due every 10 ms queue up behind one another: measured
+  // from when they left, every one would take ~50 ms; from when they were due, the delay grows all run long.
+  const slow = net.createServer((socket) => {
+    socket.on('data', (data) => setTimeout(() => socket.write(data), 50));
+  });
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = slow.address() as AddressInfo;
+    const r = await runLoadgen({ port, mode: 'raw', connections: 1, size: 16, interval: 10, duration: 1, warmup: 0.2 }, { binary });
+    expect(r.errors).toBe(0);
+    expect(r.min_us).toBeGreaterThanOrEqual(50_000);
+    expect(r.p99_us).toBeGreaterThan(300_000);
+  } finally {
+    slow.close();
+  }
+}, 30000);
+
 test('a server that never answers is reported, not measured as zero latency', async () => {
   const silent = net.createServer(() => {}); // accepts, reads nothing, answers nothing
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));

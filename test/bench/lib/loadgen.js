@@ -88,6 +88,7 @@ const FLAGS = {
   connectBatch: '--connect-batch',
   requestTimeout: '--request-timeout',
   maxFrame: '--max-frame',
+  interval: '--interval',
 };
 
 /** Turns an options object into loadgen flags. Unknown keys are a programming error and throw. */
