@@ -248,3 +248,42 @@ test('the runner measures the peers, writes results, table and chart, and names 
     fs.rmSync(out, { recursive: true, force: true });
   }
 }, 60000);
+
+test('the fixed-rate scenario runs the C epoll limit (raw and framed) beside Node net, every row as a ratio to the limit', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'thriftpoll-bench-'));
+  try {
+    const r = spawnSync(process.execPath, [path.join(BENCH, 'run.js'), '--only', 'rate', '--servers', 'c-epoll-raw,c-epoll-framed,net-echo',
+      '--duration', '0.3', '--warmup', '0.1', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
+    if (r.status !== 0) throw new Error(`the runner exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as {
+      scenarios: { id: string; status: string; points: { server: string; connections: number; interval: number; errors: number; requests: number; interval_ms: number }[] }[];
+    };
+    const rate = results.scenarios.find((s) => s.id === 'rate');
+    expect(rate?.status).toBe('ok');
+    const seen = rate?.points.map((p) => `${p.server}@${p.connections}x${p.interval}`).sort();
+    const expected = ['c-epoll-raw', 'c-epoll-framed', 'net-echo'].flatMap((server) => ['1000x100', '100x10', '10x1'].map((load) => `${server}@${load}`));
+    expect(seen).toEqual(expected.sort());
+    expect(rate?.points.every((p) => p.errors === 0 && p.requests > 0 && p.interval_ms === p.interval)).toBe(true);
+    const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
+    expect(md).toMatch(/CPU\/req vs C epoll limit/);
+    expect(md).toMatch(/\| 1,000 x 100 ms +\| C epoll limit +\|.*\| +1\.00x \|/);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}, 120000);
+
+test('the C io_uring limit server answers raw and framed echo calls correctly', async () => {
+  const { buildLimitServers } = require('../bench/lib/limit') as { buildLimitServers: () => Record<string, { binary: string; warnings: string }> };
+  const built = buildLimitServers();
+  expect(Object.values(built).map((b) => b.warnings)).toEqual(['', '']);
+  for (const [wire, size] of [['raw', 300_000], ['thrift-framed', 100_000]] as const) {
+    const server = await startServer({ name: `uring-echo ${wire}`, command: built.uring.binary, args: ['--port', '0', '--wire', wire] });
+    try {
+      // Frames larger than a receive buffer, several in flight: short sends and split frames both happen.
+      const r = await runLoadgen({ port: portOf(server), mode: wire, connections: 3, pipeline: 3, size, ...short }, { binary });
+      expectCleanReport(r);
+    } finally {
+      await server.stop();
+    }
+  }
+}, 60000);

@@ -18,6 +18,12 @@
  *   workers  RPC EchoServer in 1 thread vs 2 worker threads: with --work-us of CPU per call and plain
  *            echo, --worker-connections connections                                             (issue #14)
  *   micro    the in-process micro-benchmarks test/bench/{protocol,transport,codegen,rpc}/run.js  (#3-#6)
+ *   rate     fixed rate (the load generator's --interval): 1,000 conns x 16 B every 100 ms, 100 x 100/s,
+ *            10 x 1,000/s; latency from the scheduled send time                                  (issue #18)
+ *
+ * The engine, rpc and rate scenarios also run the C limit servers (test/bench/limit-echo: epoll and io_uring,
+ * built here like the load generator) and the thriftpoll servers on the `uring` engine mode; every row shows
+ * its server CPU per request as a ratio to the C epoll limit's in the same run.
  *
  * A scenario whose server or entry point does not exist yet prints "not available: <why>"; one that exists
  * and breaks (does not start, exits, answers wrongly, reports errors) fails the run (exit status 1). Missing
@@ -31,6 +37,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const os = require('node:os');
 const { runCli, UsageError } = require('./lib/args');
 const { buildLoadgen, loadgenVersion, OUT_DIR } = require('./lib/loadgen');
+const { buildLimitServers } = require('./lib/limit');
 const { measurePoint, measureIdleMemory } = require('./lib/measure');
 const { freePort, onLines, delay, trackChild } = require('./lib/server');
 const { SERVERS, CLIENTS, MICRO, ROOT, startCatalogServer } = require('./lib/catalog');
@@ -39,7 +46,15 @@ const { markdownTable, fmtInt, fmtFixed, fmtBytes, fmtRatio, ratio } = require('
 const { lineChartSvg } = require('./lib/svg');
 const { makeTestCertificates } = require('../support/tls-certs');
 
-const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'tls', 'workers', 'micro'];
+const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'tls', 'workers', 'micro', 'rate'];
+
+/** The fixed-rate points (issue #18): connections, one call each every interval_ms, 16-byte payloads. */
+const RATE_POINTS = [
+  { connections: 1000, interval: 100 },
+  { connections: 100, interval: 10 },
+  { connections: 10, interval: 1 },
+];
+const RATE_SIZE = 16;
 
 const spec = {
   duration: { type: 'number', min: 0.2, max: 3600, value: 'SEC', help: 'measured seconds per point (default 5; 1 with --quick)' },
@@ -355,6 +370,19 @@ function latencyCells(p) {
     fmtFixed(p.server_cpu_pct), fmtFixed(p.loadgen_cpu_pct), fmtFixed(p.other_cpu_pct), fmtInt(p.errors)];
 }
 
+const LIMIT_COLUMN = { title: 'CPU/req vs C epoll limit', align: 'right' };
+
+/** The row's server CPU per request as a ratio to the C epoll limit's at the same load (the physical limit). */
+function limitCell(p, limit) {
+  return limit ? fmtRatio(p.cpu_us_per_req, limit.cpu_us_per_req) : 'n/a';
+}
+
+/** The C epoll limit's point speaking `wire` at the load `same` describes (the fields that must match). */
+function limitPoint(result, wire, same) {
+  const id = wire === 'raw' ? 'c-epoll-raw' : 'c-epoll-framed';
+  return result.points.find((p) => p.server === id && Object.entries(same).every(([k, v]) => p[k] === v));
+}
+
 /** The engine-vs-net comparison shared by the engine and idle scenarios. */
 function engineVersusNet(result, engine, net, what) {
   if (!engine || !net) return;
@@ -364,11 +392,16 @@ function engineVersusNet(result, engine, net, what) {
 }
 
 async function scenarioRawEcho(ctx, result, { connections, idle }) {
-  await measureServers(ctx, result, ['engine-echo', 'net-echo'], [{ load: { connections, idle }, extra: { connections, idle } }]);
+  await measureServers(ctx, result, ['c-epoll-raw', 'c-uring-raw', 'engine-echo', 'engine-echo-uring', 'net-echo'],
+    [{ load: { connections, idle }, extra: { connections, idle } }]);
   const points = Object.fromEntries(result.points.map((p) => [p.server, p]));
+  const limit = points['c-epoll-raw'];
   result.table = markdownTable([{ title: 'server' }, { title: 'active conns', align: 'right' }, { title: 'idle conns', align: 'right' },
-    ...LATENCY_COLUMNS], result.points.map((p) => [p.label, fmtInt(p.connections), fmtInt(p.idle), ...latencyCells(p)]));
+    ...LATENCY_COLUMNS, LIMIT_COLUMN],
+  result.points.map((p) => [p.label, fmtInt(p.connections), fmtInt(p.idle), ...latencyCells(p), limitCell(p, limit)]));
   engineVersusNet(result, points['engine-echo'], points['net-echo'], 'thriftpoll engine vs Node net');
+  const uring = points['engine-echo-uring'];
+  if (uring && limit) compare(result, 'thriftpoll engine (uring) vs C epoll limit', uring.cpu_us_per_req, limit.cpu_us_per_req, 'server CPU per request', 1, 'max');
 }
 
 async function scenarioEngine(ctx, result) {
@@ -405,15 +438,27 @@ async function scenarioMemory(ctx, result) {
 }
 
 async function scenarioRpc(ctx, result) {
-  await measureServers(ctx, result, ['rpc-echo', 'apache-echo', 'net-echo'],
+  await measureServers(ctx, result, ['c-epoll-framed', 'c-uring-framed', 'rpc-echo', 'rpc-echo-uring', 'apache-echo', 'net-echo'],
     ctx.concurrency.map((c) => ({ load: { connections: c }, extra: { concurrency: c } })));
-  result.table = markdownTable([{ title: 'concurrency', align: 'right' }, { title: 'server' }, ...LATENCY_COLUMNS],
+  result.table = markdownTable([{ title: 'concurrency', align: 'right' }, { title: 'server' }, ...LATENCY_COLUMNS, LIMIT_COLUMN],
     [...result.points].sort((a, b) => a.concurrency - b.concurrency)
-      .map((p) => [fmtInt(p.concurrency), p.label, ...latencyCells(p)]));
+      .map((p) => [fmtInt(p.concurrency), p.label, ...latencyCells(p),
+        limitCell(p, limitPoint(result, 'thrift-framed', { concurrency: p.concurrency }))]));
   const at = (id) => result.points.find((p) => p.server === id && p.concurrency === ctx.headlineConcurrency);
   const tp = at('rpc-echo');
   const ap = at('apache-echo');
   const net = at('net-echo');
+  const tpUring = at('rpc-echo-uring');
+  const limit = at('c-epoll-framed');
+  if (tpUring && tp) {
+    compare(result, `thriftpoll RPC uring vs inline @${ctx.headlineConcurrency}`, tpUring.cpu_us_per_req, tp.cpu_us_per_req, 'server CPU per request', 0.85, 'max');
+  }
+  if (tpUring && limit) {
+    compare(result, `thriftpoll RPC uring vs C epoll limit @${ctx.headlineConcurrency}`, tpUring.cpu_us_per_req, limit.cpu_us_per_req, 'server CPU per request', 1.2, 'max');
+  }
+  if (tp && limit) {
+    compare(result, `thriftpoll RPC vs C epoll limit @${ctx.headlineConcurrency}`, tp.cpu_us_per_req, limit.cpu_us_per_req, 'server CPU per request', 1.4, 'max');
+  }
   if (tp && ap) {
     compare(result, `thriftpoll RPC vs Apache thrift @${ctx.headlineConcurrency}`, tp.qps, ap.qps, 'QPS', 4, 'min');
     compare(result, `thriftpoll RPC vs Apache thrift @${ctx.headlineConcurrency}`, tp.p99_us, ap.p99_us, 'p99', 1, 'below');
@@ -673,6 +718,30 @@ function runMicro(ctx, m) {
   });
 }
 
+/** Fixed rate (issue #18): open-loop calls at RATE_POINTS; RPC against Node net's raw echo and the C limit. */
+async function scenarioRate(ctx, result) {
+  await measureServers(ctx, result, ['c-epoll-raw', 'c-epoll-framed', 'engine-echo', 'engine-echo-uring', 'rpc-echo', 'rpc-echo-uring', 'net-echo'],
+    RATE_POINTS.map(({ connections, interval }) => ({ load: { connections, interval, size: RATE_SIZE }, extra: { connections, interval } })));
+  const sorted = [...result.points].sort((a, b) => b.interval - a.interval || a.server.localeCompare(b.server));
+  result.table = markdownTable([{ title: 'connections x interval' }, { title: 'server' }, ...LATENCY_COLUMNS, LIMIT_COLUMN],
+    sorted.map((p) => [`${fmtInt(p.connections)} x ${p.interval} ms`, p.label, ...latencyCells(p),
+      limitCell(p, limitPoint(result, SERVERS[p.server].wire, { connections: p.connections, interval: p.interval }))]));
+  for (const { connections, interval } of RATE_POINTS) {
+    const at = (id) => result.points.find((p) => p.server === id && p.connections === connections && p.interval === interval);
+    const net = at('net-echo');
+    for (const id of ['rpc-echo', 'rpc-echo-uring']) {
+      const p = at(id);
+      if (!p || !net) continue;
+      const what = `${SERVERS[id].label} vs Node net raw echo @${connections} x ${interval} ms`;
+      compare(result, what, p.p50_us, net.p50_us, 'p50', 1.1, 'max');
+      compare(result, what, p.p99_us, net.p99_us, 'p99', 1, 'max');
+      compare(result, what, p.cpu_us_per_req, net.cpu_us_per_req, 'server CPU per call', 1, 'max');
+    }
+  }
+  result.note(`Open loop: each connection sends one ${RATE_SIZE}-byte call (RPC: msg) per interval whatever the server's speed; ` +
+    'latency counts from the scheduled send time, so a server that falls behind shows it.');
+}
+
 const SCENARIOS = [
   { id: 'engine', title: 'Engine: raw echo ping-pong (issue #2)', run: scenarioEngine,
     describe: (c) => `${c.connections} connections x 1 request in flight, ${c.size}-byte payloads, ${c.duration} s after ${c.warmup} s warm-up` },
@@ -689,6 +758,8 @@ const SCENARIOS = [
   { id: 'workers', title: 'RPC server: worker threads (issue #14)', run: scenarioWorkers,
     describe: (c) => `framed binary, ${c.size}-byte msg, ${c.workerConnections} connections x 1 call, ${c.workUs} us of CPU per call vs none; 1 thread vs 2 workers; ${c.duration} s after ${c.warmup} s warm-up` },
   { id: 'micro', title: 'Micro-benchmarks (issues #3, #4, #5, #6)', run: scenarioMicro, describe: () => 'in-process, as each area defines them' },
+  { id: 'rate', title: 'Fixed rate: the quiet hours (issue #18)', run: scenarioRate,
+    describe: (c) => `${RATE_POINTS.map((r) => `${r.connections} conns x 1 call / ${r.interval} ms`).join(', ')}; ${RATE_SIZE}-byte payloads, ${c.duration} s per point after ${c.warmup} s warm-up` },
 ];
 
 function renderMarkdown(ctx, meta, results) {
@@ -733,6 +804,10 @@ async function main(options) {
     throw new Error(`the load generator compiled with warnings (it must not):\n${build.warnings}`);
   }
   ctx.loadgen = build.binary;
+  const limits = buildLimitServers();
+  for (const [name, built] of Object.entries(limits)) {
+    if (built.warnings) throw new Error(`the C ${name} limit server compiled with warnings (it must not):\n${built.warnings}`);
+  }
   const meta = { date: new Date().toISOString(), machine, git: gitDescribe(), loadgen: loadgenVersion(build.binary) };
   log(`load generator: ${path.relative(ROOT, build.binary)} (${build.rebuilt ? 'built' : 'up to date'}, version ${meta.loadgen})`);
 

@@ -96,6 +96,11 @@ export const LOADGEN_BINARY: string;
 export const OUT_DIR: string;
 export const CFLAGS: readonly string[];
 
+export function buildProgram(options: { source: string; binary: string; depends?: string[]; force?: boolean; cc?: string }): {
+  binary: string;
+  rebuilt: boolean;
+  warnings: string;
+};
 export function buildLoadgen(options?: { force?: boolean; cc?: string }): {
   binary: string;
   rebuilt: boolean;
