@@ -94,6 +94,8 @@ class Engine {
   // ---- poller side (any thread) ----
   void HandleEvent(Poller* poller, Pollable* item, uint32_t events, std::vector<Conn*>* ready);
   void PushReady(std::vector<Conn*>* ready);
+  /** Uring mode: a multishot accept completed with a socket (result >= 0) or -errno. */
+  void AcceptCompleted(Listener* listener, int result, std::vector<Conn*>* ready);
   void Unref(Conn* conn);
   void Unref(Listener* listener);
 
@@ -151,6 +153,10 @@ class Engine {
   void Unthrottle(Conn* conn, std::vector<Conn*>* ready);
 
   void Accept(Poller* poller, Listener* listener, std::vector<Conn*>* ready);
+  /** Takes an accepted socket: a new connection, reported to JavaScript (under listener->mu). */
+  void Adopt(Listener* listener, int fd, const SocketAddress& remote, std::vector<Conn*>* ready);
+  /** Pauses accepting after `error` (EMFILE, ENFILE, ENOBUFS, ENOMEM) and arms the listener's timer. */
+  void BackOff(Listener* listener, int error);
   void ResumeListener(Listener* listener);
   void Notice(double kind, double id, double a, double b);
 

@@ -57,8 +57,13 @@ void Poller::Loop() {
 
 int Poller::RunOnce(int timeoutMs, int maxEvents) {
   if (uring_) {
-    int n = uring_->RunOnce(maxEvents < kMaxEvents ? maxEvents : kMaxEvents,
-                            [this](Pollable* item, uint32_t events) { engine_->HandleEvent(this, item, events, &ready_); });
+    int n = uring_->RunOnce(maxEvents < kMaxEvents ? maxEvents : kMaxEvents, [this](Pollable* item, uint32_t events, int result) {
+      if (result != UringPoll::kPolled) {
+        engine_->AcceptCompleted(static_cast<Listener*>(item), result, &ready_);
+      } else {
+        engine_->HandleEvent(this, item, events, &ready_);
+      }
+    });
     if (!ready_.empty()) engine_->PushReady(&ready_);
     return n;
   }
@@ -131,7 +136,7 @@ void Poller::DropDeferred() {
 
 int Poller::Control(int fd, Pollable* item, uint32_t oldEvents, uint32_t newEvents) {
   if (oldEvents == newEvents) return 0;
-  if (uring_) return uring_->Control(fd, item, newEvents);
+  if (uring_) return uring_->Control(fd, item, newEvents, item->kind == PollKind::kListener);
   epoll_event ev{};
   ev.events = newEvents;
   ev.data.ptr = item;

@@ -25,7 +25,7 @@ int Register(int fd, uint32_t opcode, const void* arg, uint32_t count) {
 }
 
 /** Opcodes the engine submits; a kernel without one of them cannot run the `uring` mode. */
-constexpr uint8_t kNeededOps[] = {IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE};
+constexpr uint8_t kNeededOps[] = {IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE, IORING_OP_ACCEPT, IORING_OP_ASYNC_CANCEL};
 
 /** Setup flags to try, best first: each later entry drops what an older kernel may refuse (EINVAL). */
 constexpr uint32_t kFlagChoices[] = {

@@ -1,5 +1,8 @@
 #include "uring_poll.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cerrno>
 
 namespace thriftpoll {
@@ -11,7 +14,9 @@ constexpr uint32_t kRingEntries = 1024;
 
 int UringPoll::Init() { return ring_.Init(kRingEntries); }
 
-int UringPoll::Control(int fd, Pollable* item, uint32_t newEvents) {
+void UringPoll::CloseAccepted(int fd) { close(fd); }
+
+int UringPoll::Control(int fd, Pollable* item, uint32_t newEvents, bool accept) {
   auto found = slotOf_.find(item);
   if (found == slotOf_.end()) {
     if (newEvents == 0) return 0;
@@ -28,6 +33,7 @@ int UringPoll::Control(int fd, Pollable* item, uint32_t newEvents) {
     slot.fd = fd;
     slot.mask = newEvents;
     slot.armed = false;
+    slot.accept = accept;
     slotOf_.emplace(item, index);
     Arm(index);
     return 0;
@@ -53,22 +59,31 @@ void UringPoll::Arm(uint32_t index) {
   if (slot.armed || slot.mask == 0) return;
   io_uring_sqe* sqe = ring_.GetSqe();
   if (sqe == nullptr) return;  // the ring is broken; the item stays unarmed (its timeouts still fire)
-  sqe->opcode = IORING_OP_POLL_ADD;
-  sqe->fd = slot.fd;
-  sqe->poll32_events = slot.mask;
-  sqe->user_data = Tag(index, slot.generation);
+  if (slot.accept) {
+    sqe->opcode = IORING_OP_ACCEPT;
+    sqe->fd = slot.fd;
+    sqe->ioprio = IORING_ACCEPT_MULTISHOT;
+    sqe->accept_flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+    sqe->user_data = Tag(index, slot.generation, true);
+  } else {
+    sqe->opcode = IORING_OP_POLL_ADD;
+    sqe->fd = slot.fd;
+    sqe->poll32_events = slot.mask;
+    sqe->user_data = Tag(index, slot.generation, false);
+  }
   slot.armed = true;
 }
 
 void UringPoll::Disarm(uint32_t index) {
   Slot& slot = slots_[index];
-  uint64_t old = Tag(index, slot.generation);
+  uint64_t old = Tag(index, slot.generation, slot.accept);
   slot.generation++;  // whatever the old poll still reports is stale from here on
   if (!slot.armed) return;
   slot.armed = false;
   io_uring_sqe* sqe = ring_.GetSqe();
   if (sqe == nullptr) return;
-  sqe->opcode = IORING_OP_POLL_REMOVE;
+  // POLL_REMOVE for a poll; a multishot accept is cancelled like any other request.
+  sqe->opcode = slot.accept ? IORING_OP_ASYNC_CANCEL : IORING_OP_POLL_REMOVE;
   sqe->addr = old;
   sqe->user_data = kIgnored;
 }
