@@ -1,4 +1,4 @@
-import { binding } from './binding';
+import { nativeBinding } from './binding';
 import { InvalidOptionError, UringUnavailableError } from './errors';
 import { oneOfOption } from './options';
 
@@ -25,7 +25,7 @@ let warned = false;
 
 /** 0 when io_uring can run the `uring` mode in this process, else the errno that stops it (probed once). */
 export function uringUnavailableErrno(): number {
-  if (probed === undefined) probed = binding.probeUring();
+  probed ??= nativeBinding().probeUring();
   return probed;
 }
 
