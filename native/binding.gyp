@@ -11,7 +11,9 @@
         "src/binding.cc",
         "src/block_pool.cc",
         "src/engine.cc",
-        "src/poller.cc"
+        "src/poller.cc",
+        "src/uring.cc",
+        "src/uring_poll.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

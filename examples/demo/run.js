@@ -7,7 +7,8 @@
  *   2. compile it with the echo example (tsc -b)
  *   3. start the echo server (examples/echo) in its own process, on a free port
  *   4. call it with the typed, pooled client: a few calls, then load from 100 concurrent callers, with progress
- *   5. print calls, QPS, p50/p99 latency and errors; stop the server gracefully; exit (code 1 if anything failed)
+ *   5. print calls, QPS, p50/p99 latency and errors, and the server's own count from its /metrics; stop the server
+ *      gracefully; exit (code 1 if anything failed)
  *
  * Options: --duration S (default 3), --concurrency C (default 100), --size B (default 1024).
  */
@@ -51,7 +52,7 @@ function run(command, args, what) {
 
 /** Starts the echo server and resolves with its port once it prints its `listening` line. */
 function startServer() {
-  const child = spawn(process.execPath, [path.join(root, 'examples', 'echo', 'dist', 'src', 'server.js'), '--host', '127.0.0.1', '--port', '0'], {
+  const child = spawn(process.execPath, [path.join(root, 'examples', 'echo', 'dist', 'src', 'server.js'), '--host', '127.0.0.1', '--port', '0', '--metrics'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -146,6 +147,11 @@ async function main() {
   ];
   for (const [name, value] of rows) process.stdout.write(`   ${name.padEnd(12)} ${bold(value)}\n`);
   if (result.first_error) process.stdout.write(`   first error: ${result.first_error}\n`);
+  // The server's own count, from its Prometheus metrics on the RPC port (the server runs with --metrics).
+  const metricsUrl = `http://127.0.0.1:${server.port}/metrics`;
+  const exposition = await (await fetch(metricsUrl)).text();
+  const served = /^thriftpoll_server_requests_total\{service="EchoServer",method="echo",code="OK"\} (\d+)$/m.exec(exposition);
+  process.stdout.write(`   ${'server saw'.padEnd(12)} ${bold(served ? `${format(Number(served[1]))} echo calls (warm-up included)`: 'no count')} ${dim(`(curl ${metricsUrl}, and /healthz)`)}\n`);
 
   server.child.kill('SIGTERM');
   const code = await server.exited;

@@ -36,6 +36,16 @@ double Number(const Napi::Value& value, double fallback) {
   return napi_get_value_double(value.Env(), value, &result) == napi_ok ? result : fallback;
 }
 
+/**
+ * A boolean option, or false. Raw N-API on purpose: while a worker is being terminated, Get() fails and yields
+ * an empty value, on which node-addon-api's ToBoolean() would be a fatal error.
+ */
+bool OptionBool(const Napi::Object& options, const char* name) {
+  Napi::Value value = options.Get(name);
+  bool result = false;
+  return !value.IsEmpty() && napi_get_value_bool(value.Env(), value, &result) == napi_ok && result;
+}
+
 uint32_t OptionU32(const Napi::Object& options, const char* name, uint32_t fallback) {
   Napi::Value value = options.Get(name);
   return value.IsNumber() ? value.As<Napi::Number>().Uint32Value() : fallback;
@@ -80,9 +90,15 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
         .ThrowAsJavaScriptException();
     return;
   }
+  AddonEnv* addonEnv = AddonEnv::Of(env);
+  if (addonEnv == nullptr || addonEnv->tornDown) {
+    Napi::Error::New(env, "thriftpoll: this thread is shutting down; no engine can be created").ThrowAsJavaScriptException();
+    return;
+  }
   Napi::Object options = info[0].As<Napi::Object>();
   EngineOptions engineOptions;
-  engineOptions.inlineMode = options.Get("inline").ToBoolean().Value();
+  engineOptions.uring = OptionBool(options, "uring");
+  engineOptions.inlineMode = engineOptions.uring || OptionBool(options, "inline");
   engineOptions.pollers = OptionU32(options, "pollers", 1);
   engineOptions.blockSize = OptionU32(options, "blockSize", engineOptions.blockSize);
   engineOptions.slabSize = OptionU32(options, "slabSize", engineOptions.slabSize);
@@ -142,12 +158,23 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
     });
     uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
   }
-  env_ = env;
-  napi_add_env_cleanup_hook(env, [](void* self) { static_cast<EngineWrap*>(self)->Destroy(true); }, this);
-  hooked_ = true;
+  if (engineOptions.uring) {
+    // Registration changes made while JavaScript ran (flushes that wait for EPOLLOUT, releases that resume
+    // reading, new dials) leave in one io_uring_enter just before libuv waits: one per loop turn, none per call.
+    prepare_ = new uv_prepare_t();
+    prepare_->data = this;
+    uv_prepare_init(loop, prepare_);
+    uv_prepare_start(prepare_, [](uv_prepare_t* handle) {
+      EngineWrap* self = static_cast<EngineWrap*>(handle->data);
+      if (self->engine_) self->engine_->SubmitPending();
+    });
+    uv_unref(reinterpret_cast<uv_handle_t*>(prepare_));
+  }
+  addonEnv_ = addonEnv;
+  addonEnv_->Add(this);
 }
 
-EngineWrap::~EngineWrap() { Destroy(false); }
+EngineWrap::~EngineWrap() { Destroy(); }
 
 void EngineWrap::Wake() {
   // uv_async_send coalesces: many wake-ups before the loop runs cost one callback.
@@ -159,16 +186,27 @@ void EngineWrap::Dispatch() {
   Napi::Env env = Env();
   Napi::HandleScope scope(env);
   dispatching_ = true;
-  dispatch_.MakeCallback(Value(), {}, *asyncContext_);
+  napi_value result = nullptr;
+  napi_status status = napi_make_callback(env, *asyncContext_, Value(), dispatch_.Value(), 0, nullptr, &result);
   dispatching_ = false;
+  if (status != napi_ok) {
+    // The JavaScript dispatcher catches handler errors itself, so a failure here is either a bug in it (a real
+    // exception: fatal, as for any uncaught exception) or the thread being terminated (worker.terminate():
+    // JavaScript can no longer run, and the pending "exception" is no value). Then the engine goes quiet; the
+    // environment's cleanup hook destroys it.
+    napi_value exception = nullptr;
+    napi_valuetype type = napi_undefined;
+    if (napi_get_and_clear_last_exception(env, &exception) == napi_ok && exception != nullptr &&
+        napi_typeof(env, exception, &type) == napi_ok && type != napi_undefined && type != napi_null) {
+      napi_fatal_exception(env, exception);
+      return;
+    }
+    if (poll_ != nullptr) uv_poll_stop(poll_);
+    return;
+  }
   // The dispatcher drains a bounded number of rounds; if work is left, come back on the next loop turn.
   if (engine_ && engine_->HasWork()) Wake();
   ScheduleTrim();
-  if (env.IsExceptionPending()) {
-    // The JavaScript dispatcher catches handler errors itself; anything reaching here is a bug in it.
-    Napi::Error error = env.GetAndClearPendingException();
-    napi_fatal_exception(env, error.Value());
-  }
 }
 
 void EngineWrap::ScheduleTrim() {
@@ -185,20 +223,24 @@ void EngineWrap::ScheduleTrim() {
       kTrimPeriodMs, kTrimPeriodMs);
 }
 
-void EngineWrap::Destroy(bool fromCleanupHook) {
-  if (hooked_ && !fromCleanupHook) napi_remove_env_cleanup_hook(env_, [](void* self) {
-      static_cast<EngineWrap*>(self)->Destroy(true);
-    }, this);
-  hooked_ = false;
+void EngineWrap::Destroy() {
+  AddonEnv* owner = addonEnv_;
+  if (owner == nullptr) return;  // already destroyed (explicitly, by the cleanup hook or the finalizer)
+  owner->Remove(this);
+  addonEnv_ = nullptr;
   if (poll_ != nullptr) {
     uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
+    owner->CloseHandle(reinterpret_cast<uv_handle_t*>(poll_));
     poll_ = nullptr;
+  }
+  if (prepare_ != nullptr) {
+    uv_prepare_stop(prepare_);
+    owner->CloseHandle(reinterpret_cast<uv_handle_t*>(prepare_));
+    prepare_ = nullptr;
   }
   if (trimTimer_ != nullptr) {
     uv_timer_stop(trimTimer_);
-    uv_close(reinterpret_cast<uv_handle_t*>(trimTimer_),
-             [](uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); });
+    owner->CloseHandle(reinterpret_cast<uv_handle_t*>(trimTimer_));
     trimTimer_ = nullptr;
   }
   if (engine_) {
@@ -206,7 +248,7 @@ void EngineWrap::Destroy(bool fromCleanupHook) {
     engine_.reset();
   }
   if (async_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(async_), [](uv_handle_t* handle) { delete reinterpret_cast<uv_async_t*>(handle); });
+    owner->CloseHandle(reinterpret_cast<uv_handle_t*>(async_));
     async_ = nullptr;
   }
 }
@@ -451,7 +493,7 @@ Napi::Value EngineWrap::SetRefJs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value EngineWrap::DestroyJs(const Napi::CallbackInfo& info) {
-  Destroy(false);
+  Destroy();
   return info.Env().Undefined();
 }
 

@@ -1,10 +1,11 @@
 #pragma once
 
-#include <napi.h>
+#include "napi_config.h"
 #include <uv.h>
 
 #include <memory>
 
+#include "addon_env.h"
 #include "engine.h"
 
 namespace thriftpoll {
@@ -15,6 +16,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap>, public Notifier {
   explicit EngineWrap(const Napi::CallbackInfo& info);
   ~EngineWrap() override;
   void Wake() override;
+  /** Stops the engine and closes its libuv handles; idempotent. Also run by the environment's cleanup hook. */
+  void Destroy();
 
  private:
   enum ArrayIndex { kEvents = 0, kCommands = 1, kDescriptors = 2, kScratch = 3 };
@@ -22,7 +25,6 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap>, public Notifier {
   void Dispatch();
   /** Starts the pool's trim timer when the pool holds memory for a recent peak only. */
   void ScheduleTrim();
-  void Destroy(bool fromCleanupHook);
   void ApplyCommands(uint32_t count);
   bool Alive(const Napi::CallbackInfo& info);
 
@@ -55,9 +57,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap>, public Notifier {
   size_t arrayLength_[4] = {0, 0, 0, 0};
   uv_async_t* async_ = nullptr;
   uv_poll_t* poll_ = nullptr;
+  uv_prepare_t* prepare_ = nullptr;  // uring mode: submits queued ring entries once per loop turn
   uv_timer_t* trimTimer_ = nullptr;  // unref'd; runs only while the pool has something to trim
-  napi_env env_ = nullptr;
-  bool hooked_ = false;
+  AddonEnv* addonEnv_ = nullptr;  // this environment's state; set while the engine is listed in it
   bool dispatching_ = false;
 };
 

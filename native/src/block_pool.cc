@@ -71,6 +71,12 @@ void Finalized(uint32_t id) {
   MaybeFreeLocked(reg, it->second);
 }
 
+size_t LiveCount() {
+  Registry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mu);
+  return reg.live.size();
+}
+
 }  // namespace slabs
 
 BlockPool::BlockPool(uint32_t blockSize, uint32_t slabSize, size_t retainBytes, bool threaded)

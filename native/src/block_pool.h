@@ -129,6 +129,8 @@ uint32_t SlabId(const Slab* slab);
 namespace slabs {
 bool Expose(uint32_t id, char** data, size_t* size);
 void Finalized(uint32_t id);
+/** Slabs of every engine in the process not yet unmapped (retired ones included while JavaScript holds them). */
+size_t LiveCount();
 }  // namespace slabs
 
 }  // namespace thriftpoll

@@ -50,7 +50,7 @@ Engine::~Engine() { Stop(); }
 int Engine::Start() {
   uint32_t count = options_.inlineMode ? 1 : std::max<uint32_t>(1, options_.pollers);
   for (uint32_t i = 0; i < count; i++) {
-    auto poller = std::make_unique<Poller>(this, !options_.inlineMode, i);
+    auto poller = std::make_unique<Poller>(this, !options_.inlineMode, i, options_.inlineMode && options_.uring);
     int error = poller->Init();
     if (error != 0) return error;
     pollers_.push_back(std::move(poller));
@@ -438,36 +438,60 @@ void Engine::Accept(Poller* /*poller*/, Listener* listener, std::vector<Conn*>* 
       int error = errno;
       if (error == EAGAIN || error == EWOULDBLOCK) break;
       if (IsTransientAcceptError(error)) continue;
-      // Out of descriptors or memory: stop watching the listener for a while instead of spinning on it
-      // (level-triggered epoll would report the pending connection again at once).
-      listener->backoffMs =
-          listener->backoffMs == 0 ? kBackoffFirstMs : std::min(kBackoffMaxMs, listener->backoffMs * 2);
-      listener->paused = true;
-      listener->poller->Control(listener->fd, listener, listener->mask, 0);
-      listener->mask = 0;
-      itimerspec spec{};
-      spec.it_value.tv_sec = listener->backoffMs / 1000;
-      spec.it_value.tv_nsec = static_cast<long>(listener->backoffMs % 1000) * 1000000L;
-      timerfd_settime(listener->timerFd, 0, &spec, nullptr);
-      Notice(kAcceptError, listener->id, error, listener->backoffMs);
+      BackOff(listener, error);
       return;
     }
-    listener->backoffMs = 0;
-    Conn* conn = NewConn(fd, NextPoller());
-    conn->listenerId = listener->id;
-    conn->remote = remote;
-    conn->local.length = sizeof conn->local.storage;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&conn->local.storage), &conn->local.length);
-    sa_family_t family = conn->local.storage.ss_family;
-    if (listener->noDelay && (family == AF_INET || family == AF_INET6)) {
-      int one = 1;
-      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
-    std::lock_guard<EngineMutex> connLock(conn->mu);
-    conn->acceptPending = true;
-    UpdateMask(conn);
-    MarkReady(conn, ready);
+    Adopt(listener, fd, remote, ready);
   }
+}
+
+void Engine::AcceptCompleted(Listener* listener, int result, std::vector<Conn*>* ready) {
+  std::lock_guard<EngineMutex> lock(listener->mu);
+  if (listener->closed || listener->paused) {
+    if (result >= 0) close(result);
+    return;
+  }
+  if (result < 0) {
+    if (!IsTransientAcceptError(-result) && -result != EAGAIN) BackOff(listener, -result);
+    return;
+  }
+  // A multishot accept reports no peer address (one buffer would serve every completion): ask the socket.
+  SocketAddress remote;
+  remote.length = sizeof remote.storage;
+  getpeername(result, reinterpret_cast<sockaddr*>(&remote.storage), &remote.length);
+  Adopt(listener, result, remote, ready);
+}
+
+void Engine::BackOff(Listener* listener, int error) {
+  // Out of descriptors or memory: stop watching the listener for a while instead of spinning on it
+  // (level-triggered epoll would report the pending connection again at once).
+  listener->backoffMs = listener->backoffMs == 0 ? kBackoffFirstMs : std::min(kBackoffMaxMs, listener->backoffMs * 2);
+  listener->paused = true;
+  listener->poller->Control(listener->fd, listener, listener->mask, 0);
+  listener->mask = 0;
+  itimerspec spec{};
+  spec.it_value.tv_sec = listener->backoffMs / 1000;
+  spec.it_value.tv_nsec = static_cast<long>(listener->backoffMs % 1000) * 1000000L;
+  timerfd_settime(listener->timerFd, 0, &spec, nullptr);
+  Notice(kAcceptError, listener->id, error, listener->backoffMs);
+}
+
+void Engine::Adopt(Listener* listener, int fd, const SocketAddress& remote, std::vector<Conn*>* ready) {
+  listener->backoffMs = 0;
+  Conn* conn = NewConn(fd, NextPoller());
+  conn->listenerId = listener->id;
+  conn->remote = remote;
+  conn->local.length = sizeof conn->local.storage;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&conn->local.storage), &conn->local.length);
+  sa_family_t family = conn->local.storage.ss_family;
+  if (listener->noDelay && (family == AF_INET || family == AF_INET6)) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  std::lock_guard<EngineMutex> connLock(conn->mu);
+  conn->acceptPending = true;
+  UpdateMask(conn);
+  MarkReady(conn, ready);
 }
 
 void Engine::ResumeListener(Listener* listener) {
@@ -491,6 +515,10 @@ int Engine::RunInline(int maxEvents) {
   int n = pollers_[0]->RunOnce(0, maxEvents);
   inInline_ = false;
   return n;
+}
+
+void Engine::SubmitPending() {
+  if (!pollers_.empty()) pollers_[0]->Submit();
 }
 
 bool Engine::HasWork() {

@@ -51,6 +51,7 @@ constexpr size_t kDescriptorWidth = 4;
 
 struct EngineOptions {
   bool inlineMode = false;
+  bool uring = false;  // inline, with readiness through io_uring (uring_poll.h)
   uint32_t pollers = 1;
   uint32_t blockSize = 64 * 1024;
   uint32_t slabSize = 1024 * 1024;
@@ -93,6 +94,8 @@ class Engine {
   // ---- poller side (any thread) ----
   void HandleEvent(Poller* poller, Pollable* item, uint32_t events, std::vector<Conn*>* ready);
   void PushReady(std::vector<Conn*>* ready);
+  /** Uring mode: a multishot accept completed with a socket (result >= 0) or -errno. */
+  void AcceptCompleted(Listener* listener, int result, std::vector<Conn*>* ready);
   void Unref(Conn* conn);
   void Unref(Listener* listener);
 
@@ -101,6 +104,8 @@ class Engine {
   int InlineFd() const;
   /** Inline mode: handles up to maxEvents ready items without waiting; returns how many there were. */
   int RunInline(int maxEvents);
+  /** Uring mode: submits queued registration changes (once per JavaScript turn, before libuv waits). */
+  void SubmitPending();
   /** True when Drain has something to report. */
   bool HasWork();
 
@@ -148,6 +153,10 @@ class Engine {
   void Unthrottle(Conn* conn, std::vector<Conn*>* ready);
 
   void Accept(Poller* poller, Listener* listener, std::vector<Conn*>* ready);
+  /** Takes an accepted socket: a new connection, reported to JavaScript (under listener->mu). */
+  void Adopt(Listener* listener, int fd, const SocketAddress& remote, std::vector<Conn*>* ready);
+  /** Pauses accepting after `error` (EMFILE, ENFILE, ENOBUFS, ENOMEM) and arms the listener's timer. */
+  void BackOff(Listener* listener, int error);
   void ResumeListener(Listener* listener);
   void Notice(double kind, double id, double a, double b);
 

@@ -11,7 +11,8 @@
 namespace thriftpoll {
 
 
-Poller::Poller(Engine* engine, bool threaded, uint32_t index) : engine_(engine), threaded_(threaded), index_(index) {}
+Poller::Poller(Engine* engine, bool threaded, uint32_t index, bool uring)
+    : engine_(engine), threaded_(threaded), index_(index), uring_(uring ? std::make_unique<UringPoll>() : nullptr) {}
 
 Poller::~Poller() {
   Stop();
@@ -21,6 +22,7 @@ Poller::~Poller() {
 }
 
 int Poller::Init() {
+  if (uring_) return uring_->Init();
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) return errno;
   if (!threaded_) return 0;
@@ -54,6 +56,17 @@ void Poller::Loop() {
 }
 
 int Poller::RunOnce(int timeoutMs, int maxEvents) {
+  if (uring_) {
+    int n = uring_->RunOnce(maxEvents < kMaxEvents ? maxEvents : kMaxEvents, [this](Pollable* item, uint32_t events, int result) {
+      if (result != UringPoll::kPolled) {
+        engine_->AcceptCompleted(static_cast<Listener*>(item), result, &ready_);
+      } else {
+        engine_->HandleEvent(this, item, events, &ready_);
+      }
+    });
+    if (!ready_.empty()) engine_->PushReady(&ready_);
+    return n;
+  }
   epoll_event events[kMaxEvents];
   int n = epoll_wait(epfd_, events, maxEvents < kMaxEvents ? maxEvents : kMaxEvents, timeoutMs);
   if (n < 0) return 0;  // EINTR: the caller loops
@@ -123,6 +136,7 @@ void Poller::DropDeferred() {
 
 int Poller::Control(int fd, Pollable* item, uint32_t oldEvents, uint32_t newEvents) {
   if (oldEvents == newEvents) return 0;
+  if (uring_) return uring_->Control(fd, item, newEvents, item->kind == PollKind::kListener);
   epoll_event ev{};
   ev.events = newEvents;
   ev.data.ptr = item;

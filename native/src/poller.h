@@ -13,11 +13,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "conn.h"
+#include "uring_poll.h"
 
 namespace thriftpoll {
 
@@ -25,7 +27,8 @@ class Engine;
 
 class Poller {
  public:
-  Poller(Engine* engine, bool threaded, uint32_t index);
+  /** `uring`: readiness through an io_uring instead of epoll (inline only; see uring_poll.h). */
+  Poller(Engine* engine, bool threaded, uint32_t index, bool uring = false);
   ~Poller();
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
@@ -36,7 +39,10 @@ class Poller {
   void Start();
   /** Stops and joins the thread (threads mode); idempotent. */
   void Stop();
-  int epollFd() const { return epfd_; }
+  /** The fd libuv watches in inline mode: the epoll fd, or the ring's eventfd in uring mode. */
+  int epollFd() const { return uring_ ? uring_->eventFd() : epfd_; }
+  /** Uring mode: submits the registration changes queued since the last wake-up (one system call). */
+  int Submit() { return uring_ ? uring_->Submit() : 0; }
   uint32_t index() const { return index_; }
 
   /** Most events one epoll_wait returns. */
@@ -67,6 +73,7 @@ class Poller {
   int epfd_ = -1;
   int wakeFd_ = -1;
   Pollable wakeItem_{PollKind::kWakeup};
+  std::unique_ptr<UringPoll> uring_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::mutex mu_;

@@ -92,6 +92,33 @@ test('a reply that is not an echo REPLY counts as an error: the raw echo sends t
   expect(r.first_error).toBe('reply has message type 1, expected REPLY (2)');
 }, 30000);
 
+test('fixed rate (--interval) never sends more than scheduled', async () => {
+  const r = await runLoadgen({ port: portOf(netEcho), mode: 'raw', connections: 5, size: 16, interval: 20, ...short }, { binary });
+  expectCleanReport(r);
+  expect(r.interval_ms).toBe(20);
+  expect(r.offered_qps).toBe(250);
+  // An open loop: a fast server gets the offered rate, never more (one request per connection may straddle an edge).
+  expect(r.requests).toBeLessThanOrEqual(250 * r.duration_s + 5);
+}, 30000);
+
+test('fixed rate counts latency from the scheduled send time: a server slower than the rate cannot hide it', async () => {
+  // Answers each request 50 ms after it arrives, so requests due every 10 ms queue up behind one another: measured
+  // from when they left, every one would take ~50 ms; from when they were due, the delay grows all run long.
+  const slow = net.createServer((socket) => {
+    socket.on('data', (data) => setTimeout(() => socket.write(data), 50));
+  });
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = slow.address() as AddressInfo;
+    const r = await runLoadgen({ port, mode: 'raw', connections: 1, size: 16, interval: 10, duration: 1, warmup: 0.2 }, { binary });
+    expect(r.errors).toBe(0);
+    expect(r.min_us).toBeGreaterThanOrEqual(50_000);
+    expect(r.p99_us).toBeGreaterThan(300_000);
+  } finally {
+    slow.close();
+  }
+}, 30000);
+
 test('a server that never answers is reported, not measured as zero latency', async () => {
   const silent = net.createServer(() => {}); // accepts, reads nothing, answers nothing
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
@@ -219,5 +246,44 @@ test('the runner measures the peers, writes results, table and chart, and names 
     expect(svg).toMatch(/Node net/);
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
+  }
+}, 60000);
+
+test('the fixed-rate scenario runs the C epoll limit (raw and framed) beside Node net, every row as a ratio to the limit', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'thriftpoll-bench-'));
+  try {
+    const r = spawnSync(process.execPath, [path.join(BENCH, 'run.js'), '--only', 'rate', '--servers', 'c-epoll-raw,c-epoll-framed,net-echo',
+      '--duration', '0.3', '--warmup', '0.1', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
+    if (r.status !== 0) throw new Error(`the runner exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as {
+      scenarios: { id: string; status: string; points: { server: string; connections: number; interval: number; errors: number; requests: number; interval_ms: number }[] }[];
+    };
+    const rate = results.scenarios.find((s) => s.id === 'rate');
+    expect(rate?.status).toBe('ok');
+    const seen = rate?.points.map((p) => `${p.server}@${p.connections}x${p.interval}`).sort();
+    const expected = ['c-epoll-raw', 'c-epoll-framed', 'net-echo'].flatMap((server) => ['1000x100', '100x10', '10x1'].map((load) => `${server}@${load}`));
+    expect(seen).toEqual(expected.sort());
+    expect(rate?.points.every((p) => p.errors === 0 && p.requests > 0 && p.interval_ms === p.interval)).toBe(true);
+    const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
+    expect(md).toMatch(/CPU\/req vs C epoll limit/);
+    expect(md).toMatch(/\| 1,000 x 100 ms +\| C epoll limit +\|.*\| +1\.00x \|/);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}, 120000);
+
+test('the C io_uring limit server answers raw and framed echo calls correctly', async () => {
+  const { buildLimitServers } = require('../bench/lib/limit') as { buildLimitServers: () => Record<string, { binary: string; warnings: string }> };
+  const built = buildLimitServers();
+  expect(Object.values(built).map((b) => b.warnings)).toEqual(['', '']);
+  for (const [wire, size] of [['raw', 300_000], ['thrift-framed', 100_000]] as const) {
+    const server = await startServer({ name: `uring-echo ${wire}`, command: built.uring.binary, args: ['--port', '0', '--wire', wire] });
+    try {
+      // Frames larger than a receive buffer, several in flight: short sends and split frames both happen.
+      const r = await runLoadgen({ port: portOf(server), mode: wire, connections: 3, pipeline: 3, size, ...short }, { binary });
+      expectCleanReport(r);
+    } finally {
+      await server.stop();
+    }
   }
 }, 60000);

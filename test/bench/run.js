@@ -15,8 +15,16 @@
  *   client   thriftpoll typed client vs Apache's client against the same server                  (issue #6)
  *   tls      1 KiB echo over TLS (framed binary): thriftpoll RPC server vs Apache thrift's, both driven by
  *            the thriftpoll client (the C load generator speaks no TLS); server CPU per request  (issue #13)
+ *   workers  RPC EchoServer in 1 thread vs 2 worker threads: with --work-us of CPU per call and plain
+ *            echo, --worker-connections connections                                             (issue #14)
  *   micro    the in-process micro-benchmarks test/bench/{protocol,transport,codegen,rpc}/run.js  (#3-#6)
  *   connections10k, slowloris, garbage   fault scenarios, see test/bench/faults/run.js         (issue #12)
+ *   rate     fixed rate (the load generator's --interval): 1,000 conns x 16 B every 100 ms, 100 x 100/s,
+ *            10 x 1,000/s; latency from the scheduled send time                                  (issue #18)
+ *
+ * The engine, rpc and rate scenarios also run the C limit servers (test/bench/limit-echo: epoll and io_uring,
+ * built here like the load generator) and the thriftpoll servers on the `uring` engine mode; every row shows
+ * its server CPU per request as a ratio to the C epoll limit's in the same run.
  *
  * A scenario whose server or entry point does not exist yet prints "not available: <why>"; one that exists
  * and breaks (does not start, exits, answers wrongly, reports errors) fails the run (exit status 1). Missing
@@ -30,6 +38,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const os = require('node:os');
 const { runCli, UsageError } = require('./lib/args');
 const { buildLoadgen, loadgenVersion, OUT_DIR } = require('./lib/loadgen');
+const { buildLimitServers } = require('./lib/limit');
 const { measurePoint, measureIdleMemory } = require('./lib/measure');
 const { freePort, onLines, delay, trackChild } = require('./lib/server');
 const { SERVERS, CLIENTS, MICRO, ROOT, startCatalogServer } = require('./lib/catalog');
@@ -40,7 +49,15 @@ const { makeTestCertificates } = require('../support/tls-certs');
 
 const { FAULT_SCENARIOS } = require('./faults/scenarios');
 
-const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'tls', 'micro', ...FAULT_SCENARIOS.map((s) => s.id)];
+const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'tls', 'workers', 'micro', 'rate', ...FAULT_SCENARIOS.map((s) => s.id)];
+
+/** The fixed-rate points (issue #18): connections, one call each every interval_ms, 16-byte payloads. */
+const RATE_POINTS = [
+  { connections: 1000, interval: 100 },
+  { connections: 100, interval: 10 },
+  { connections: 10, interval: 1 },
+];
+const RATE_SIZE = 16;
 
 const spec = {
   duration: { type: 'number', min: 0.2, max: 3600, value: 'SEC', help: 'measured seconds per point (default 5; 1 with --quick)' },
@@ -53,6 +70,8 @@ const spec = {
   concurrency: { type: 'string', default: '10,100,1000', value: 'LIST', help: 'rpc scenario: concurrency points (connections x 1 call each)' },
   'memory-connections': { type: 'integer', min: 1, max: 18000, value: 'N', help: 'memory scenario: idle connections held (default 10000; 2000 with --quick)' },
   rounds: { type: 'integer', min: 1, max: 20, value: 'N', help: 'measure each point N times, servers interleaved, and report the median-QPS round (default 3; 1 with --quick)' },
+  'work-us': { type: 'integer', default: 200, min: 0, max: 100000, value: 'US', help: 'workers scenario: CPU microseconds each call burns in the handler' },
+  'worker-connections': { type: 'integer', default: 64, min: 1, max: 20000, value: 'C', help: 'workers scenario: connections, one call in flight each' },
   threads: { type: 'integer', default: 1, min: 1, max: 2, value: '1|2', help: 'load generator threads' },
   pin: { type: 'string', default: 'auto', choices: ['auto', 'on', 'off'], help: 'pin servers to CPU 0 and load generators/clients to CPU 1 (see --cpus); auto: when there are 2 CPUs or more and taskset works' },
   taskset: { type: 'boolean', default: false, help: 'same as --pin on' },
@@ -113,6 +132,8 @@ function resolveConfig(o) {
     headlineConcurrency: concurrency.reduce((best, c) => (Math.abs(c - 100) < Math.abs(best - 100) ? c : best)),
     memoryConnections: o.memoryConnections ?? (quick ? 2000 : 10000),
     threads: o.threads,
+    workUs: o.workUs,
+    workerConnections: o.workerConnections,
     rounds: o.rounds ?? (quick ? 1 : 3),
     pin,
     unpinnedWhy,
@@ -256,7 +277,7 @@ async function startServers(ctx, result, ids) {
     }
     try {
       const port = await freePort(ctx.host);
-      const h = await startCatalogServer(id, { host: ctx.host, port, cpus: ctx.pin && ctx.pin.server, certs: ctx.certs });
+      const h = await startCatalogServer(id, { host: ctx.host, port, cpus: ctx.pin && ctx.pin.server, certs: ctx.certs, workUs: ctx.workUs });
       h.port = port;
       handles.set(id, h);
     } catch (err) {
@@ -352,6 +373,19 @@ function latencyCells(p) {
     fmtFixed(p.server_cpu_pct), fmtFixed(p.loadgen_cpu_pct), fmtFixed(p.other_cpu_pct), fmtInt(p.errors)];
 }
 
+const LIMIT_COLUMN = { title: 'CPU/req vs C epoll limit', align: 'right' };
+
+/** The row's server CPU per request as a ratio to the C epoll limit's at the same load (the physical limit). */
+function limitCell(p, limit) {
+  return limit ? fmtRatio(p.cpu_us_per_req, limit.cpu_us_per_req) : 'n/a';
+}
+
+/** The C epoll limit's point speaking `wire` at the load `same` describes (the fields that must match). */
+function limitPoint(result, wire, same) {
+  const id = wire === 'raw' ? 'c-epoll-raw' : 'c-epoll-framed';
+  return result.points.find((p) => p.server === id && Object.entries(same).every(([k, v]) => p[k] === v));
+}
+
 /** The engine-vs-net comparison shared by the engine and idle scenarios. */
 function engineVersusNet(result, engine, net, what) {
   if (!engine || !net) return;
@@ -361,11 +395,16 @@ function engineVersusNet(result, engine, net, what) {
 }
 
 async function scenarioRawEcho(ctx, result, { connections, idle }) {
-  await measureServers(ctx, result, ['engine-echo', 'net-echo'], [{ load: { connections, idle }, extra: { connections, idle } }]);
+  await measureServers(ctx, result, ['c-epoll-raw', 'c-uring-raw', 'engine-echo', 'engine-echo-uring', 'net-echo'],
+    [{ load: { connections, idle }, extra: { connections, idle } }]);
   const points = Object.fromEntries(result.points.map((p) => [p.server, p]));
+  const limit = points['c-epoll-raw'];
   result.table = markdownTable([{ title: 'server' }, { title: 'active conns', align: 'right' }, { title: 'idle conns', align: 'right' },
-    ...LATENCY_COLUMNS], result.points.map((p) => [p.label, fmtInt(p.connections), fmtInt(p.idle), ...latencyCells(p)]));
+    ...LATENCY_COLUMNS, LIMIT_COLUMN],
+  result.points.map((p) => [p.label, fmtInt(p.connections), fmtInt(p.idle), ...latencyCells(p), limitCell(p, limit)]));
   engineVersusNet(result, points['engine-echo'], points['net-echo'], 'thriftpoll engine vs Node net');
+  const uring = points['engine-echo-uring'];
+  if (uring && limit) compare(result, 'thriftpoll engine (uring) vs C epoll limit', uring.cpu_us_per_req, limit.cpu_us_per_req, 'server CPU per request', 1, 'max');
 }
 
 async function scenarioEngine(ctx, result) {
@@ -402,15 +441,27 @@ async function scenarioMemory(ctx, result) {
 }
 
 async function scenarioRpc(ctx, result) {
-  await measureServers(ctx, result, ['rpc-echo', 'apache-echo', 'net-echo'],
+  await measureServers(ctx, result, ['c-epoll-framed', 'c-uring-framed', 'rpc-echo', 'rpc-echo-uring', 'apache-echo', 'net-echo'],
     ctx.concurrency.map((c) => ({ load: { connections: c }, extra: { concurrency: c } })));
-  result.table = markdownTable([{ title: 'concurrency', align: 'right' }, { title: 'server' }, ...LATENCY_COLUMNS],
+  result.table = markdownTable([{ title: 'concurrency', align: 'right' }, { title: 'server' }, ...LATENCY_COLUMNS, LIMIT_COLUMN],
     [...result.points].sort((a, b) => a.concurrency - b.concurrency)
-      .map((p) => [fmtInt(p.concurrency), p.label, ...latencyCells(p)]));
+      .map((p) => [fmtInt(p.concurrency), p.label, ...latencyCells(p),
+        limitCell(p, limitPoint(result, 'thrift-framed', { concurrency: p.concurrency }))]));
   const at = (id) => result.points.find((p) => p.server === id && p.concurrency === ctx.headlineConcurrency);
   const tp = at('rpc-echo');
   const ap = at('apache-echo');
   const net = at('net-echo');
+  const tpUring = at('rpc-echo-uring');
+  const limit = at('c-epoll-framed');
+  if (tpUring && tp) {
+    compare(result, `thriftpoll RPC uring vs inline @${ctx.headlineConcurrency}`, tpUring.cpu_us_per_req, tp.cpu_us_per_req, 'server CPU per request', 0.85, 'max');
+  }
+  if (tpUring && limit) {
+    compare(result, `thriftpoll RPC uring vs C epoll limit @${ctx.headlineConcurrency}`, tpUring.cpu_us_per_req, limit.cpu_us_per_req, 'server CPU per request', 1.2, 'max');
+  }
+  if (tp && limit) {
+    compare(result, `thriftpoll RPC vs C epoll limit @${ctx.headlineConcurrency}`, tp.cpu_us_per_req, limit.cpu_us_per_req, 'server CPU per request', 1.4, 'max');
+  }
   if (tp && ap) {
     compare(result, `thriftpoll RPC vs Apache thrift @${ctx.headlineConcurrency}`, tp.qps, ap.qps, 'QPS', 4, 'min');
     compare(result, `thriftpoll RPC vs Apache thrift @${ctx.headlineConcurrency}`, tp.p99_us, ap.p99_us, 'p99', 1, 'below');
@@ -582,6 +633,27 @@ async function scenarioTls(ctx, result) {
   result.note('One mux connection (the echo client default), so the handshake is paid once; server CPU covers the whole client run.');
 }
 
+async function scenarioWorkers(ctx, result) {
+  const connections = ctx.workerConnections;
+  // Never pinned: two workers need both cores (the issue's setting), so the load generator shares them.
+  const unpinned = { ...ctx, pin: null };
+  // One pair at a time: a CPU-heavy handler (the case workers are for), then the plain echo.
+  await measureServers(unpinned, result, ['rpc-work-w1', 'rpc-work-w2'], [{ load: { connections }, extra: { connections, work_us: ctx.workUs } }]);
+  await measureServers(unpinned, result, ['rpc-echo', 'rpc-echo-w2'], [{ load: { connections }, extra: { connections, work_us: 0 } }]);
+  result.table = markdownTable([{ title: 'server' }, { title: 'work us/call', align: 'right' }, { title: 'connections', align: 'right' },
+    ...LATENCY_COLUMNS], result.points.map((p) => [p.label, fmtInt(p.work_us), fmtInt(p.connections), ...latencyCells(p)]));
+  const at = (id) => result.points.find((p) => p.server === id);
+  if (at('rpc-work-w1') && at('rpc-work-w2')) {
+    compare(result, `2 workers vs 1 thread, ${ctx.workUs} us of work per call`, at('rpc-work-w2').qps, at('rpc-work-w1').qps, 'QPS', 1.6, 'min');
+  }
+  if (at('rpc-echo') && at('rpc-echo-w2')) {
+    compare(result, '2 workers vs 1 thread, plain echo', at('rpc-echo-w2').qps, at('rpc-echo').qps, 'QPS', 1, 'min');
+  }
+  result.note('Nothing is pinned in this scenario (whatever --pin says): two workers need both cores, and the load generator ' +
+    'competes with them for the CPUs (on 2 cores the plain echo is not expected to scale).');
+  result.note('Connections are spread over the workers by the kernel (SO_REUSEPORT hashes each connection onto a listener).');
+}
+
 async function scenarioMicro(ctx, result) {
   const rows = [];
   for (const m of MICRO) {
@@ -649,6 +721,30 @@ function runMicro(ctx, m) {
   });
 }
 
+/** Fixed rate (issue #18): open-loop calls at RATE_POINTS; RPC against Node net's raw echo and the C limit. */
+async function scenarioRate(ctx, result) {
+  await measureServers(ctx, result, ['c-epoll-raw', 'c-epoll-framed', 'engine-echo', 'engine-echo-uring', 'rpc-echo', 'rpc-echo-uring', 'net-echo'],
+    RATE_POINTS.map(({ connections, interval }) => ({ load: { connections, interval, size: RATE_SIZE }, extra: { connections, interval } })));
+  const sorted = [...result.points].sort((a, b) => b.interval - a.interval || a.server.localeCompare(b.server));
+  result.table = markdownTable([{ title: 'connections x interval' }, { title: 'server' }, ...LATENCY_COLUMNS, LIMIT_COLUMN],
+    sorted.map((p) => [`${fmtInt(p.connections)} x ${p.interval} ms`, p.label, ...latencyCells(p),
+      limitCell(p, limitPoint(result, SERVERS[p.server].wire, { connections: p.connections, interval: p.interval }))]));
+  for (const { connections, interval } of RATE_POINTS) {
+    const at = (id) => result.points.find((p) => p.server === id && p.connections === connections && p.interval === interval);
+    const net = at('net-echo');
+    for (const id of ['rpc-echo', 'rpc-echo-uring']) {
+      const p = at(id);
+      if (!p || !net) continue;
+      const what = `${SERVERS[id].label} vs Node net raw echo @${connections} x ${interval} ms`;
+      compare(result, what, p.p50_us, net.p50_us, 'p50', 1.1, 'max');
+      compare(result, what, p.p99_us, net.p99_us, 'p99', 1, 'max');
+      compare(result, what, p.cpu_us_per_req, net.cpu_us_per_req, 'server CPU per call', 1, 'max');
+    }
+  }
+  result.note(`Open loop: each connection sends one ${RATE_SIZE}-byte call (RPC: msg) per interval whatever the server's speed; ` +
+    'latency counts from the scheduled send time, so a server that falls behind shows it.');
+}
+
 const SCENARIOS = [
   { id: 'engine', title: 'Engine: raw echo ping-pong (issue #2)', run: scenarioEngine,
     describe: (c) => `${c.connections} connections x 1 request in flight, ${c.size}-byte payloads, ${c.duration} s after ${c.warmup} s warm-up` },
@@ -662,7 +758,11 @@ const SCENARIOS = [
     describe: (c) => `concurrency ${c.headlineConcurrency}, ${c.size}-byte msg, ${c.duration} s` },
   { id: 'tls', title: 'TLS: EchoServer.echo over TLS, thriftpoll vs Apache (issue #13)', run: scenarioTls,
     describe: (c) => `framed binary over TLS 1.3, concurrency ${c.headlineConcurrency}, ${c.size}-byte msg, ${c.duration} s, thriftpoll client` },
+  { id: 'workers', title: 'RPC server: worker threads (issue #14)', run: scenarioWorkers,
+    describe: (c) => `framed binary, ${c.size}-byte msg, ${c.workerConnections} connections x 1 call, ${c.workUs} us of CPU per call vs none; 1 thread vs 2 workers; ${c.duration} s after ${c.warmup} s warm-up` },
   { id: 'micro', title: 'Micro-benchmarks (issues #3, #4, #5, #6)', run: scenarioMicro, describe: () => 'in-process, as each area defines them' },
+  { id: 'rate', title: 'Fixed rate: the quiet hours (issue #18)', run: scenarioRate,
+    describe: (c) => `${RATE_POINTS.map((r) => `${r.connections} conns x 1 call / ${r.interval} ms`).join(', ')}; ${RATE_SIZE}-byte payloads, ${c.duration} s per point after ${c.warmup} s warm-up` },
   ...FAULT_SCENARIOS.map((s) => ({ ...s, run: (ctx, result) => s.run(ctx, result, compare) })),
 ];
 
@@ -708,6 +808,10 @@ async function main(options) {
     throw new Error(`the load generator compiled with warnings (it must not):\n${build.warnings}`);
   }
   ctx.loadgen = build.binary;
+  const limits = buildLimitServers();
+  for (const [name, built] of Object.entries(limits)) {
+    if (built.warnings) throw new Error(`the C ${name} limit server compiled with warnings (it must not):\n${built.warnings}`);
+  }
   const meta = { date: new Date().toISOString(), machine, git: gitDescribe(), loadgen: loadgenVersion(build.binary) };
   log(`load generator: ${path.relative(ROOT, build.binary)} (${build.rebuilt ? 'built' : 'up to date'}, version ${meta.loadgen})`);
 

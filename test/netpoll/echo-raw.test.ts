@@ -31,6 +31,7 @@ async function start(script: string, args: string[]): Promise<{ child: ChildProc
 describe.each([
   ['server.js', ['--mode', 'inline']],
   ['server.js', ['--mode', 'threads', '--pollers', '2']],
+  ['server.js', ['--mode', 'uring']],
   ['net-server.js', []],
 ])('%s %j', (script, args) => {
   test('echoes split and pipelined frames, then exits cleanly on SIGTERM', async () => {
@@ -58,5 +59,5 @@ test('the echo server rejects bad options with a usage message', async () => {
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   expect(code).toBe(2);
-  expect(stderr).toContain('--mode must be threads or inline, got "epoll"');
+  expect(stderr).toContain('--mode must be inline, threads or uring, got "epoll"');
 });

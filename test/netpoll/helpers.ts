@@ -5,7 +5,7 @@ import * as path from 'node:path';
 
 import { type Connection, Engine, type EngineMode, type EngineOptions } from '@thriftpoll/netpoll';
 
-export const MODES: EngineMode[] = ['inline', 'threads'];
+export const MODES: EngineMode[] = ['inline', 'threads', 'uring'];
 
 /** A 4-byte big-endian length followed by the payload. */
 export function frame(payload: Uint8Array): Buffer {

@@ -7,7 +7,7 @@ const root = path.resolve(__dirname, '..', '..');
 
 describe('option validation', () => {
   test('engine options name what was seen and what was expected', () => {
-    expect(() => new Engine({ mode: 'epoll' as never })).toThrow(/mode must be one of "threads", "inline", got "epoll"/);
+    expect(() => new Engine({ mode: 'epoll' as never })).toThrow(/mode must be one of "inline", "threads", "uring", got "epoll"/);
     expect(() => new Engine({ pollers: 0 })).toThrow(/pollers must be an integer in \[1, 64\], got 0/);
     expect(() => new Engine({ blockSize: 5000 })).toThrow(/blockSize must be a power of two, got 5000/);
     expect(() => new Engine({ blockSize: 8192, slabSize: 12288 })).toThrow(/slabSize must be a multiple of blockSize 8192, got 12288/);

@@ -19,12 +19,14 @@ beforeAll(() => {
   if (built.status !== 0) throw new Error(`examples/build.js failed:\n${built.stdout}${built.stderr}`);
 });
 
-test('echo:server prints `listening`, serves echo:client, and stops gracefully on SIGTERM', async () => {
-  const server = spawn(process.execPath, ['examples/echo/dist/src/server.js', '--host', '127.0.0.1', '--port', '0', '--transport', 'framed', '--protocol', 'binary'], {
+/** Starts the echo server example with `args`; resolves with its port once it prints `listening`. */
+async function startEchoServer(args: string[]): Promise<{ port: number; output: () => string; exited: Promise<number | null>; kill: () => void }> {
+  const server = spawn(process.execPath, ['examples/echo/dist/src/server.js', '--host', '127.0.0.1', '--port', '0', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  server.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no listening line: ${output}`)), 60000);
@@ -37,6 +39,12 @@ test('echo:server prints `listening`, serves echo:client, and stops gracefully o
       }
     });
   });
+  return { port, output: () => output, exited, kill: () => server.kill('SIGTERM') };
+}
+
+test('echo:server prints `listening`, serves echo:client, and stops gracefully on SIGTERM', async () => {
+  const server = await startEchoServer(['--transport', 'framed', '--protocol', 'binary']);
+  const { port } = server;
   try {
     for (const extra of [[], ['--mux', '2'], ['--pool', '2']]) {
       const run = node([
@@ -51,23 +59,44 @@ test('echo:server prints `listening`, serves echo:client, and stops gracefully o
       for (const key of ['qps', 'p50_us', 'p99_us']) expect(typeof figures[key]).toBe('number');
     }
   } finally {
-    server.kill('SIGTERM');
+    server.kill();
   }
-  expect(await exited).toBe(0);
-  expect(output).toContain('SIGTERM, shutting down');
+  expect(await server.exited).toBe(0);
+  expect(server.output()).toContain('SIGTERM, shutting down');
+});
+
+test('echo:server --workers 2 --work-us 100: handlers in two worker threads; SIGTERM drains both', async () => {
+  const server = await startEchoServer(['--transport', 'framed', '--protocol', 'binary', '--workers', '2', '--work-us', '100']);
+  try {
+    expect(server.output()).toContain('(transport framed, protocol binary, 2 workers, work 100 us)');
+    const run = node([
+      'examples/echo/dist/src/client.js',
+      ...['--host', '127.0.0.1', '--port', String(server.port), '--transport', 'framed', '--protocol', 'binary'],
+      ...['--concurrency', '8', '--duration', '0.5', '--size', '100', '--pool', '8'],
+    ]);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout.trim())).toMatchObject({ errors: 0, first_error: null });
+  } finally {
+    server.kill();
+  }
+  expect(await server.exited).toBe(0);
+  expect(server.output()).toContain('SIGTERM, shutting down');
 });
 
 test('the CLIs refuse bad arguments with a usage message and exit code 2', () => {
   const server = node(['examples/echo/dist/src/server.js', '--transport', 'http']);
   expect(server.status).toBe(2);
   expect(server.stderr).toContain('--transport must be one of auto, buffered, framed, header, ttheader, got "http"');
+  const workers = node(['examples/echo/dist/src/server.js', '--workers', '0']);
+  expect(workers.status).toBe(2);
+  expect(workers.stderr).toContain('--workers must be an integer in [1, 1024] or auto, got "0"');
   const client = node(['examples/echo/dist/src/client.js', '--port', '1', '--concurrency', '0']);
   expect(client.status).toBe(2);
   expect(client.stderr).toContain('--concurrency must be an integer in [1, 100000], got "0"');
 });
 
-test('the microservices example: orders calls inventory, passing the trace id and deadline on', () => {
-  const run = node(['examples/microservices/dist/src/main.js']);
+test('the microservices example: orders calls inventory, passing the trace id and deadline on; --metrics counts the calls', () => {
+  const run = node(['examples/microservices/dist/src/main.js', '--metrics']);
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   expect(run.stdout).toMatch(/inventory: reserve book-1 trace=trace-1 from=orders deadline=\d+ms/);
@@ -75,6 +104,12 @@ test('the microservices example: orders calls inventory, passing the trace id an
   expect(run.stdout).toContain("client: bob's order was rejected: only 1 of mug-7 left, 3 requested");
   expect(run.stdout).toContain("client: cy's order was rejected: no such item: lamp-0");
   expect(run.stdout).toContain('services stopped (exit codes 0, 0)');
+  // Read from each service's RPC port: one order placed, two rejected; inventory saw the same three calls.
+  expect(run.stdout).toMatch(/orders metrics \(curl http:\/\/127\.0\.0\.1:\d+\/metrics\):/);
+  expect(run.stdout).toContain('thriftpoll_server_requests_total{service="Orders",method="placeOrder",code="OK"} 1');
+  expect(run.stdout).toContain('thriftpoll_server_requests_total{service="Orders",method="placeOrder",code="OrderRejected"} 2');
+  expect(run.stdout).toContain('thriftpoll_client_requests_total{service="Inventory",method="reserve",code="OutOfStock"} 1');
+  expect(run.stdout).toContain('thriftpoll_server_requests_total{service="Inventory",method="reserve",code="UnknownSku"} 1');
 });
 
 test('npm start (the demo) runs end to end and exits cleanly', () => {
@@ -87,6 +122,9 @@ test('npm start (the demo) runs end to end and exits cleanly', () => {
   expect(run.stdout).toMatch(/p99 latency\s+[\d.]+ ms/);
   expect(run.stdout).toMatch(/errors\s+0\n/);
   expect(run.stdout).toContain('server stopped gracefully (exit code 0)');
+  // Where to look, and the server's own count read from /metrics on its RPC port.
+  expect(run.stdout).toMatch(/echo-server metrics: curl http:\/\/127\.0\.0\.1:\d+\/metrics/);
+  expect(run.stdout).toMatch(/server saw\s+[\d,]+ echo calls/);
 });
 
 // The echo examples with --registry: servers registering in a real etcd, the client resolving them by name.

@@ -5,12 +5,12 @@ export interface EchoArgs {
   port: number;
   unix: string | undefined;
   maxFrame: number;
-  mode: 'threads' | 'inline' | undefined;
+  mode: 'threads' | 'inline' | 'uring' | undefined;
   pollers: number | undefined;
 }
 
 const USAGE =
-  'usage: [--host 127.0.0.1] [--port 0] [--unix PATH] [--max-frame BYTES] [--mode threads|inline] [--pollers K]';
+  'usage: [--host 127.0.0.1] [--port 0] [--unix PATH] [--max-frame BYTES] [--mode inline|threads|uring] [--pollers K]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -43,7 +43,7 @@ export function parseEchoArgs(argv: readonly string[]): EchoArgs {
         args.maxFrame = integer('max-frame', value, 1, 0x7fffffff);
         break;
       case '--mode':
-        if (value !== 'threads' && value !== 'inline') fail(`--mode must be threads or inline, got ${JSON.stringify(value)}`);
+        if (value !== 'threads' && value !== 'inline' && value !== 'uring') fail(`--mode must be inline, threads or uring, got ${JSON.stringify(value)}`);
         args.mode = value;
         break;
       case '--pollers':

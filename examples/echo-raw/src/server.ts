@@ -2,7 +2,7 @@
  * Raw echo server on the thriftpoll engine: every frame (4-byte big-endian length + payload) is written back
  * as received.
  *
- *   npm run echo-raw:server -- --host 127.0.0.1 --port 9000 [--unix PATH] [--mode threads|inline] [--pollers K]
+ *   npm run echo-raw:server -- --host 127.0.0.1 --port 9000 [--unix PATH] [--mode inline|threads|uring] [--pollers K]
  *
  * Prints `echo-raw (thriftpoll engine, <mode>) listening on <address>` when ready; SIGTERM/SIGINT shut it down
  * gracefully (in-flight echoes finish).

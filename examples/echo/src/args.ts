@@ -1,14 +1,15 @@
 /**
- * A small command-line parser for the examples: `--name value` pairs checked against a spec, with errors that
- * say what was seen and what was expected. `--help` prints the usage.
+ * A small command-line parser for the examples: `--name value` pairs checked against a spec, and boolean flags
+ * (`--name` alone), with errors that say what was seen and what was expected. `--help` prints the usage.
  */
 export type ArgSpec =
+  | { type: 'boolean'; help: string }
   | { type: 'string'; default?: string; choices?: readonly string[]; help: string }
   | { type: 'integer'; default?: number; min: number; max: number; help: string }
   | { type: 'number'; default?: number; min: number; max: number; help: string };
 
 export type ParsedArgs<S extends Record<string, ArgSpec>> = {
-  [K in keyof S]: S[K] extends { type: 'string' } ? string | undefined : number | undefined;
+  [K in keyof S]: S[K] extends { type: 'boolean' } ? boolean : S[K] extends { type: 'string' } ? string | undefined : number | undefined;
 };
 
 export class UsageError extends Error {}
@@ -16,6 +17,10 @@ export class UsageError extends Error {}
 export function usage(command: string, spec: Record<string, ArgSpec>): string {
   const lines = [`usage: ${command} [options]`, ''];
   for (const [name, entry] of Object.entries(spec)) {
+    if (entry.type === 'boolean') {
+      lines.push(`  --${name}`.padEnd(44) + entry.help);
+      continue;
+    }
     const values = entry.type === 'string' ? (entry.choices ? entry.choices.join('|') : 'TEXT') : entry.type === 'integer' ? 'N' : 'X';
     const fallback = entry.default === undefined ? '' : ` (default ${entry.default})`;
     lines.push(`  --${name} ${values}`.padEnd(44) + entry.help + fallback);
@@ -24,14 +29,18 @@ export function usage(command: string, spec: Record<string, ArgSpec>): string {
 }
 
 export function parseArgs<S extends Record<string, ArgSpec>>(argv: readonly string[], spec: S): ParsedArgs<S> {
-  const result: Record<string, string | number | undefined> = {};
-  for (const [name, entry] of Object.entries(spec)) result[name] = entry.default;
+  const result: Record<string, string | number | boolean | undefined> = {};
+  for (const [name, entry] of Object.entries(spec)) result[name] = entry.type === 'boolean' ? false : entry.default;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (!flag.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(flag)}: options look like --name value`);
     const name = flag.slice(2);
     const entry = spec[name];
     if (entry === undefined) throw new UsageError(`unknown option --${name} (known: ${Object.keys(spec).map((n) => `--${n}`).join(', ')})`);
+    if (entry.type === 'boolean') {
+      result[name] = true;
+      continue;
+    }
     const text = argv[++i];
     if (text === undefined) throw new UsageError(`--${name} needs a value`);
     if (entry.type === 'string') {

@@ -44,7 +44,8 @@ function log(method: string, sku: string, ctx: ServerContext): void {
 }
 
 async function main(): Promise<void> {
-  const server = createServer({ service: Inventory, handler: new StockKeeper() });
+  // --metrics: /metrics and /healthz on the RPC port.
+  const server = createServer({ service: Inventory, handler: new StockKeeper(), metrics: process.argv.includes('--metrics') });
   const address = await server.listen({ host: '127.0.0.1', port: Number(process.argv[2] ?? 0) });
   shutdownOnSignals(server, { timeout: 5000 });
   process.stdout.write(`inventory listening ${'port' in address ? address.port : address.path}\n`);

@@ -2,7 +2,10 @@
  * The microservices example, end to end: starts the inventory and orders services as two processes, places a few
  * orders through a typed client with a trace id, prints what each service saw, and shuts both down gracefully.
  *
- *   npm run example:microservices
+ *   npm run example:microservices [-- --metrics]
+ *
+ * With --metrics both services serve Prometheus metrics and /healthz on their RPC ports (the lines to curl are
+ * printed), and the orders service also counts its calls to inventory.
  *
  *   client ──placeOrder (THeader, trace-id, 2 s deadline)──► orders ──reserve (TTHeader mux pool, trace-id,
  *                                                              remaining deadline, FromService)──► inventory
@@ -40,8 +43,14 @@ function start(script: string, args: string[]): Promise<Service> {
 }
 
 async function main(): Promise<void> {
-  const inventory = await start('inventory-server.js', ['0']);
-  const orders = await start('orders-server.js', ['0', String(inventory.port)]);
+  const unknown = process.argv.slice(2).filter((arg) => arg !== '--metrics');
+  if (unknown.length > 0) {
+    process.stderr.write(`microservices example: unknown argument ${JSON.stringify(unknown[0])}; usage: npm run example:microservices [-- --metrics]\n`);
+    process.exit(2);
+  }
+  const metrics = process.argv.includes('--metrics') ? ['--metrics'] : [];
+  const inventory = await start('inventory-server.js', ['0', ...metrics]);
+  const orders = await start('orders-server.js', ['0', String(inventory.port), ...metrics]);
   const client = createClient(Orders, { address: { host: '127.0.0.1', port: orders.port }, transport: 'theader', timeout: 2000 });
   const attempts = [
     { customer: 'ada', sku: 'book-1', quantity: 2 },
@@ -61,6 +70,14 @@ async function main(): Promise<void> {
     }
   }
   await client.$close();
+  if (metrics.length > 0) {
+    // What Prometheus would scrape: the call counts of each service, from its RPC port.
+    for (const [name, port] of [['orders', orders.port], ['inventory', inventory.port]] as const) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      process.stdout.write(`${name} metrics (curl http://127.0.0.1:${port}/metrics):\n`);
+      for (const line of text.split('\n')) if (/^thriftpoll_(server|client)_requests_total\{/.test(line)) process.stdout.write(`  ${line}\n`);
+    }
+  }
   orders.child.kill('SIGTERM');
   inventory.child.kill('SIGTERM');
   const codes = await Promise.all([orders.exited, inventory.exited]);

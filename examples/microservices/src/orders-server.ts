@@ -63,15 +63,18 @@ const accessLog: Middleware<ServerContext> = async (ctx, next) => {
 
 async function main(): Promise<void> {
   const [port, inventoryPort] = [Number(process.argv[2] ?? 0), Number(process.argv[3])];
+  // --metrics: /metrics and /healthz on the RPC port, with this service's calls to inventory counted too.
+  const metrics = process.argv.includes('--metrics');
   const inventory = createClient(Inventory, {
     address: { host: '127.0.0.1', port: inventoryPort },
     transport: 'ttheader',
     mode: 'mux',
+    metrics,
     mux: { connectionsPerAddress: 2 },
     serviceName: 'orders',
     retry: { maxAttempts: 2 },
   });
-  const server = createServer({ service: Orders, handler: new OrdersService(inventory), middleware: [accessLog] });
+  const server = createServer({ service: Orders, handler: new OrdersService(inventory), middleware: [accessLog], metrics });
   const address = await server.listen({ host: '127.0.0.1', port });
   shutdownOnSignals([server, { close: () => inventory.$close() }], { timeout: 5000 });
   process.stdout.write(`orders listening ${'port' in address ? address.port : address.path}\n`);

@@ -45,6 +45,8 @@ export interface NativeStats {
 
 export interface NativeEngineOptions {
   inline: boolean;
+  /** Inline, with readiness through io_uring. */
+  uring: boolean;
   pollers: number;
   blockSize: number;
   slabSize: number;
@@ -56,6 +58,8 @@ export interface NativeBinding {
   version: string;
   eventWidth: number;
   descriptorWidth: number;
+  /** 0 when the `uring` mode can run in this process, else the errno that stops it. */
+  probeUring(): number;
   NativeEngine: new (
     options: NativeEngineOptions,
     dispatch: () => void,

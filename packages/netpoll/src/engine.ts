@@ -2,20 +2,17 @@ import { availableParallelism } from 'node:os';
 
 import { nativeBinding, COMMAND_RELEASE, COMMAND_WIDTH, EventKind, type NativeEngineHandle, type NativeStats } from './binding';
 import { errnoError, NetpollError } from './errors';
-import { integerOption, knownKeys, objectOption, oneOfOption } from './options';
+import { type EngineMode, resolveEngineMode } from './engine-mode';
+import { integerOption, knownKeys, objectOption } from './options';
 
-/**
- * How the engine runs its pollers.
- * - `threads`: `pollers` native threads, each with its own level-triggered epoll instance and eventfd. They
- *   accept, read (readv into pooled blocks) and finish pending writes, then wake the JavaScript thread once per
- *   batch. Connections are spread over the pollers round-robin.
- * - `inline`: one epoll instance watched by Node's own event loop; reads happen on the JavaScript thread, so a
- *   process confined to one core pays no thread hand-off.
- */
-export type EngineMode = 'threads' | 'inline';
+export type { EngineMode } from './engine-mode';
 
 export interface EngineOptions {
-  /** Default `inline` (see docs/engine.md for the measurements behind it). */
+  /**
+   * Default: THRIFTPOLL_ENGINE_MODE when set (`uring` there falls back to `inline`, with one warning, where
+   * io_uring is unavailable), else `inline` (see docs/engine.md for the measurements behind it). An explicit
+   * `uring` that cannot run throws `UringUnavailableError` (code `ERR_URING_UNAVAILABLE`).
+   */
   mode?: EngineMode;
   /**
    * Poller threads in `threads` mode: default one per four cores, at least 1 and at most 4 (the JavaScript
@@ -125,7 +122,7 @@ export class Engine {
   constructor(options: EngineOptions = {}) {
     const checked = objectOption('engine options', options);
     knownKeys('engine options', checked, ['mode', 'pollers', 'blockSize', 'slabSize', 'retainBytes']);
-    this.mode = oneOfOption<EngineMode>('mode', checked.mode, ['threads', 'inline'], 'inline');
+    this.mode = resolveEngineMode(checked.mode);
     this.pollers = integerOption('pollers', checked.pollers, 1, 64, defaultPollers());
     this.blockSize = integerOption('blockSize', checked.blockSize, 4096, 4 * 1024 * 1024, 64 * 1024);
     if ((this.blockSize & (this.blockSize - 1)) !== 0) {
@@ -145,6 +142,7 @@ export class Engine {
     this.native = new binding.NativeEngine(
       {
         inline: this.mode === 'inline',
+        uring: this.mode === 'uring',
         pollers: this.pollers,
         blockSize: this.blockSize,
         slabSize,

@@ -7,6 +7,7 @@ import { constants } from 'node:os';
  * - `EOF`       the peer shut down its side before the bytes waited for arrived
  * - `ETIMEDOUT` a connect, read, write or idle timeout fired
  * - `ERR_INVALID_OPTION` an option or argument was rejected where it entered
+ * - `ERR_URING_UNAVAILABLE` `mode: 'uring'` was asked for explicitly and io_uring cannot run here
  */
 export type NetpollErrorCode =
   | 'ETIMEDOUT'
@@ -31,6 +32,7 @@ export type NetpollErrorCode =
   | 'EOF'
   | 'EBUSY'
   | 'ERR_INVALID_OPTION'
+  | 'ERR_URING_UNAVAILABLE'
   | (string & {});
 
 /** Every error the engine raises or reports. `code` is stable; `errno` is set for system errors. */
@@ -54,6 +56,22 @@ export class NetpollError extends Error {
 export class InvalidOptionError extends NetpollError {
   constructor(message: string) {
     super('ERR_INVALID_OPTION', message);
+  }
+}
+
+/**
+ * An explicit `mode: 'uring'` that this kernel or process cannot honour (old kernel, `io_uring_disabled`,
+ * seccomp). `errno` is what the probe met (ENOSYS, EPERM, EOPNOTSUPP, ...).
+ */
+export class UringUnavailableError extends NetpollError {
+  constructor(errno: number, syscall: string) {
+    super(
+      'ERR_URING_UNAVAILABLE',
+      `engine mode 'uring' was requested but io_uring is unavailable here: ${syscall} failed with ${errnoName(errno)}` +
+        ` (${describeErrno(errno)}); use mode 'inline' or 'threads', or allow io_uring (kernel >= 5.6,` +
+        ' sysctl kernel.io_uring_disabled=0, a seccomp profile that permits io_uring_setup)',
+      { errno, syscall },
+    );
   }
 }
 
@@ -81,12 +99,20 @@ const descriptions: Record<string, string> = {
   EAGAIN: 'resource temporarily unavailable',
   ETIMEDOUT: 'timed out',
   EINVAL: 'invalid argument',
+  ENOSYS: 'function not implemented',
+  EPERM: 'operation not permitted',
+  EOPNOTSUPP: 'operation not supported',
 };
+
+function describeErrno(errno: number): string {
+  const code = errnoName(errno);
+  return descriptions[code] ?? `errno ${errno}`;
+}
 
 /** A NetpollError for a failed system call. `target` names what it was about (an address, a connection). */
 export function errnoError(errno: number, syscall: string, target?: string): NetpollError {
   const code = errnoName(errno);
-  const what = descriptions[code] ?? `errno ${errno}`;
+  const what = describeErrno(errno);
   const where = target === undefined ? '' : ` ${target}`;
   return new NetpollError(code, `${syscall}${where} failed: ${code} (${what})`, { errno, syscall });
 }

@@ -26,6 +26,9 @@ import { LongPool, type LongPoolOptions } from './long-pool';
 import { compose, type Chain, type Middleware } from './middleware';
 import { MuxPool, type MuxPoolOptions } from './mux-pool';
 import type { DialOptions, NetEngine } from './net-connection';
+import { callWithin, currentServerCall } from './observability/call-scope';
+import { ClientObserver, type ClientMetricsOption } from './observability/client-observer';
+import type { TracingOption } from './observability/tracing';
 import type { ConnectionPool, PoolStats } from './pool';
 import { RetryPolicy, type RetryOptions } from './retry';
 import { BackupPolicy, raceWithBackup, type BackupOptions } from './governance/backup';
@@ -119,6 +122,16 @@ export interface ClientOptions {
    * server's (see ServerOptions.logger). Default: consoleLogger('info').
    */
   logger?: Logger;
+  /**
+   * Prometheus metrics (prom-client, loaded only when on): `true` for prom-client's default registry, or a
+   * `Registry`. Default off: no cost. See docs/observability.md.
+   */
+  metrics?: ClientMetricsOption;
+  /**
+   * OpenTelemetry CLIENT spans for every call (needs `@opentelemetry/api` and an SDK): `true` or
+   * `{ tracerProvider }`. On THeader/TTHeader the span's context goes with the call as W3C `traceparent`.
+   */
+  tracing?: TracingOption;
 }
 
 const KNOWN_OPTIONS = [
@@ -152,6 +165,8 @@ const KNOWN_OPTIONS = [
   'writeTimeout',
   'keepAlive',
   'logger',
+  'metrics',
+  'tracing',
 ];
 
 /** Diagnostics of a client. */
@@ -240,6 +255,7 @@ export class RpcClient implements Invoker {
   private readonly breakers: CircuitBreakers | undefined;
   private readonly backup: BackupPolicy | undefined;
   private readonly chain: Chain<ClientContext> | undefined;
+  private readonly observer: ClientObserver | undefined;
   private readonly engine: NetEngine;
   private readonly tls: ResolvedClientTls | undefined;
   private readonly wire: ClientWireOptions;
@@ -296,8 +312,10 @@ export class RpcClient implements Invoker {
     this.breakers = options.circuitBreaker === undefined ? undefined : new CircuitBreakers(options.circuitBreaker);
     this.backup = options.backup === undefined ? undefined : new BackupPolicy(options.backup);
     this.budget = this.retry ?? (this.backup === undefined ? undefined : new RetryPolicy({ maxAttempts: 1 }));
-    const middleware = options.middleware ?? [];
-    if (!Array.isArray(middleware)) throw new RpcOptionError('middleware must be an array of (ctx, next) => Promise<void>');
+    const userMiddleware = options.middleware ?? [];
+    if (!Array.isArray(userMiddleware)) throw new RpcOptionError('middleware must be an array of (ctx, next) => Promise<void>');
+    this.observer = ClientObserver.create(options, this, this.transport !== 'framed' && this.transport !== 'buffered');
+    const middleware = this.observer === undefined ? userMiddleware : [...this.observer.middleware, ...userMiddleware];
     this.chain = middleware.length === 0 ? undefined : compose(middleware, (ctx) => this.execute(ctx).then((result) => void (ctx.result = result)));
     this.tls = resolveClientTls(options.tls);
     this.engine = this.tls === undefined ? resolveEngine(options.engine, 'engine') : resolveTlsEngine(options.engine, 'engine');
@@ -366,6 +384,14 @@ export class RpcClient implements Invoker {
       if (problem !== undefined) return Promise.reject(new RpcOptionError(problem));
     }
     const context = new ClientContext(serviceName, method as MethodDescriptor, args, options, this.defaultTimeout, this.defaultHeaders);
+    // Made while a server call is handled (propagateContext): inherits its deadline and metadata.
+    const upstream = currentServerCall();
+    if (upstream !== undefined) return callWithin(upstream, context, () => this.through<R>(context));
+    return this.through<R>(context);
+  }
+
+  /** The call through the middleware chain (when there is one), then execute(). */
+  private through<R>(context: ClientContext): Promise<R> {
     if (this.chain === undefined) return this.execute(context) as Promise<R>;
     return this.chain(context).then(() => context.result as R);
   }
@@ -373,6 +399,7 @@ export class RpcClient implements Invoker {
   /** Closes every connection; calls in flight and later calls fail with ECLOSED. */
   close(): Promise<void> {
     this.closed = true;
+    this.observer?.closed();
     const reason = new RpcError('ECLOSED', 'the client was closed while the call was in flight', { retrySafe: false });
     for (const connection of this.connections) connection.close(reason);
     this.pool.close();
@@ -393,6 +420,13 @@ export class RpcClient implements Invoker {
       discardedReplies: discarded,
       circuits: this.breakers?.notClosed() ?? [],
     };
+  }
+
+  /** Open connections by address (`host:port` or socket path). */
+  connectionsByAddress(): ReadonlyMap<string, number> {
+    const counts = new Map<string, number>();
+    for (const connection of this.connections) counts.set(connection.endpoint.key, (counts.get(connection.endpoint.key) ?? 0) + 1);
+    return counts;
   }
 
   /** @internal The name a call goes by on the wire: `Service:method` when multiplexed. */

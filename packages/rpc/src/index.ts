@@ -12,6 +12,12 @@ export { createServer, ThriftServer } from './server';
 export type { CloseOptions, ServerErrorInfo, ServerOptions, ServiceLike } from './server';
 export type { ServerStats } from './server-runtime';
 export { ServerContext } from './server-context';
+export { WorkerServer } from './workers/worker-server';
+export type { WorkerServerStats, WorkerStatus } from './workers/worker-server';
+export type { WorkerErrorInfo, WorkerServerOptions } from './workers/options';
+export type { WorkerHandlerContext, WorkerHandlerFactory, WorkerHandlerSetup } from './workers/handler-module';
+export { RpcWorkerError } from './workers/worker-error';
+export type { WorkerFailure } from './workers/worker-error';
 export { shutdownOnSignals } from './signals';
 export type { Closable, ShutdownOnSignalsOptions } from './signals';
 export { ServiceRegistry, plainMethodName } from './registry';
@@ -59,6 +65,12 @@ export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './deadline';
 export { overloadMessage } from './overload';
 export { consoleLogger } from './logger';
 export type { Logger, LogLevel } from './logger';
+
+// Observability (docs/observability.md)
+export { currentServerCall } from './observability/call-scope';
+export type { ClientMetricsOption } from './observability/client-observer';
+export type { ServerMetricsOption, ServerMetricsOptions } from './observability/server-observer';
+export type { TracingOption, TracingOptions } from './observability/tracing';
 
 // Code-first services (decorators)
 export {

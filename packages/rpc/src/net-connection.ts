@@ -119,6 +119,11 @@ export interface ListenOptions {
   writeTimeout?: number;
   /** See ConnectionTuning. */
   keepAlive?: number;
+  /**
+   * SO_REUSEPORT: several listeners (processes or worker threads) bind the same address and the kernel spreads
+   * new connections over them. Engines that cannot set it reject the listen with RpcOptionError.
+   */
+  reusePort?: boolean;
 }
 
 /** Socket settings both sides may ask for (listen and dial). */

@@ -107,6 +107,7 @@ export const netpollEngine: NetEngine = {
       },
       {
         backlog: options.backlog ?? 1024,
+        reusePort: options.reusePort ?? false,
         idleTimeout: options.idleTimeout === undefined ? 0 : Math.ceil(options.idleTimeout),
         ...(options.writeBufferCap === undefined ? {} : { writeBufferCap: options.writeBufferCap }),
         ...(options.readTimeout === undefined ? {} : { readTimeout: Math.ceil(options.readTimeout) }),

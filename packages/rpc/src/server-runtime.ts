@@ -2,6 +2,7 @@ import type { ByteSink, ByteSource, ProtocolReader, ProtocolWriter, ReaderOption
 import type { EncoderOptions, MessageDecoder, TransportKind } from '@thriftpoll/transport';
 import type { BatchClock } from './batch-clock';
 import type { Chain } from './middleware';
+import type { ServerObserver } from './observability/server-observer';
 import type { ServiceRegistry } from './registry';
 import type { ServerContext } from './server-context';
 import type { ServerSession } from './server-session';
@@ -48,6 +49,8 @@ export interface ServerRuntime {
   readonly clock: BatchClock;
   inFlight: number;
   shuttingDown: boolean;
+  /** Metrics, traces and the call scope; undefined when all are off (sessions then do nothing for them). */
+  readonly observer: ServerObserver | undefined;
   /** A decoder for a new connection (detecting), or for `transport` once detected. */
   createDecoder(transport?: TransportKind): MessageDecoder;
   /**

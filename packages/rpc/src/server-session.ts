@@ -147,6 +147,11 @@ export class ServerSession {
     connection.addCloseCallback((error) => this.onClosed(error));
   }
 
+  /** The connection's transport, 'detecting' until its first message. */
+  get transport(): string {
+    return this.detecting ? 'detecting' : (this.decoder.transport ?? 'detecting');
+  }
+
   /** No request running and no reply waiting to be sent: the connection may be closed without losing work. */
   isIdle(): boolean {
     return this.inFlight === 0 && !this.flushScheduled && this.flushing === 0;
@@ -264,6 +269,7 @@ export class ServerSession {
           this.detecting = false;
           this.decoder = this.runtime.createDecoder(message.transport);
         }
+        this.runtime.observer?.received(message.wireLength);
         this.handle(message);
         if (this.failed) return;
       }
@@ -357,6 +363,7 @@ export class ServerSession {
     const refusal = this.admit();
     if (refusal !== undefined) {
       this.runtime.stats.overloaded++;
+      this.runtime.observer?.refused(refusal);
       if (oneway) this.finishNone(route);
       else this.finishFailure(route, TApplicationExceptionType.INTERNAL_ERROR, overloadMessage(refusal, this.describeLimit(refusal)));
       if (refusal === 'maxConnections') this.closeAfterReply();
@@ -467,6 +474,7 @@ export class ServerSession {
 
   private settled(route: ReplyRoute, context: ServerContext): void {
     context.finish();
+    this.runtime.observer?.settled(context);
     if (this.released !== undefined && this.released.delete(context)) return;
     this.contexts?.delete(context);
     this.runtime.inFlight--;
@@ -617,6 +625,7 @@ export class ServerSession {
     this.flushScheduled = false;
     if (this.closed) return;
     this.flushing++;
+    this.runtime.observer?.sent(this.output.mallocLen());
     this.output.flush().then(this.flushed, this.flushFailed);
   }
 
@@ -661,6 +670,7 @@ export class ServerSession {
       this.finishFailure(route, TApplicationExceptionType.UNSUPPORTED_CLIENT_TYPE, error.message);
     } else {
       const limit = error.code === 'FRAME_TOO_LARGE' ? 'maxFrameSize' : 'maxMessageSize';
+      this.runtime.observer?.refused(limit);
       this.finishFailure(route, TApplicationExceptionType.INTERNAL_ERROR, overloadMessage(limit, error.message));
     }
     this.closeAfterReply();
@@ -677,6 +687,8 @@ export class ServerSession {
   /** The input can never form a message: answer what can be answered, then close. */
   private fail(error: unknown): void {
     this.failed = true;
+    // With metrics on, an HTTP request may be for /metrics or /healthz; one for anything else is refused as below.
+    if (this.runtime.observer?.takeHttp(error, this.connection, () => this.countRefused(error)) === true) return;
     this.runtime.stats.protocolErrors++;
     if (error instanceof TransportError && ANSWERABLE.has(error.code) && this.answerRefused(error)) {
       this.report(error);
@@ -694,6 +706,12 @@ export class ServerSession {
     } else {
       this.connection.close();
     }
+    this.report(error);
+  }
+
+  /** An HTTP request the observer refused: a protocol error, as if it had never looked. */
+  private countRefused(error: unknown): void {
+    this.runtime.stats.protocolErrors++;
     this.report(error);
   }
 

@@ -23,12 +23,17 @@ import { ServiceRegistry, type ServiceBinding } from './registry';
 import { ServerContext } from './server-context';
 import type { ServerRuntime, ServerStats } from './server-runtime';
 import { ServerSession } from './server-session';
+import { NET_REUSE_PORT } from './socket-engine';
+import { IN_THREAD_WORKERS, workerCount, type WorkerServerOptions } from './workers/options';
+import { WorkerServer } from './workers/worker-server';
 import { invokeHandler } from './invoke-handler';
 import type { Registry } from './discovery/registry';
 import { ServerRegistration, type RegistryInfoOptions } from './discovery/server-registration';
 import { LogLimiter } from './log-limiter';
 import { consoleLogger, loggerOption, type Logger } from './logger';
 import { reportFields } from './report-fields';
+import { ServerObserver, type ServerMetricsOption } from './observability/server-observer';
+import type { TracingOption } from './observability/tracing';
 import { boolOption, checkKnownKeys, enumOption, functionOption, intOption, keepAliveOption, msOption, objectOption } from './validate';
 
 /**
@@ -135,6 +140,34 @@ export interface ServerOptions<Handler = unknown> {
   writeTimeout?: number;
   /** TCP keepalive probes after this many ms of silence on accepted connections (detects dead callers). Default 0: off; else >= 1000. */
   keepAlive?: number;
+  /**
+   * SO_REUSEPORT on the listener, so that several processes (Node `cluster`, one process per container) can
+   * listen on the same port and the kernel spreads connections over them. 'netpoll' engine only. Default false.
+   */
+  reusePort?: boolean;
+  /**
+   * 1 (the default): handlers run on this thread. More worker threads need the handler as a module:
+   * `createServer({ handlerModule, workers })` (see WorkerServerOptions).
+   */
+  workers?: 1;
+  /**
+   * Prometheus metrics (prom-client, loaded only when on): `true` registers them in prom-client's default
+   * registry, or give a prom-client `Registry` (not a discovery `registry`), or `{ registry?, admin? }` to also serve them on a separate admin address.
+   * With metrics on, `GET /metrics` and `GET /healthz` are answered on the RPC port itself. Default off: no cost.
+   * See docs/observability.md.
+   */
+  metrics?: ServerMetricsOption;
+  /**
+   * OpenTelemetry SERVER spans for every call (needs the `@opentelemetry/api` package and an SDK registered):
+   * `true`, or `{ tracerProvider }`. Parents come from W3C `traceparent` headers (THeader/TTHeader). Default off.
+   */
+  tracing?: TracingOption;
+  /**
+   * Makes each call current while its handler runs (AsyncLocalStorage), so that client calls the handler makes
+   * inherit its remaining deadline and its RPC_PERSIST_ headers, and pass RPC_BACKWARD_ reply headers back.
+   * Default false.
+   */
+  propagateContext?: boolean;
 }
 
 const KNOWN_OPTIONS = [
@@ -165,6 +198,11 @@ const KNOWN_OPTIONS = [
   'logger',
   'writeTimeout',
   'keepAlive',
+  'reusePort',
+  'workers',
+  'metrics',
+  'tracing',
+  'propagateContext',
 ];
 
 export interface CloseOptions {
@@ -217,6 +255,8 @@ export class ThriftServer implements ServerRuntime {
   readonly clock = new BatchClock();
   inFlight = 0;
   shuttingDown = false;
+  /** Metrics, traces and the call scope; undefined when all are off. */
+  readonly observer: ServerObserver | undefined;
 
   private readonly transport: TransportName | 'auto';
   private readonly decoderOptions: ResolvedDecoderOptions;
@@ -232,6 +272,7 @@ export class ThriftServer implements ServerRuntime {
   private readonly tls: ResolvedServerTls | undefined;
   private readonly writeTimeout: number;
   private readonly keepAlive: number;
+  private readonly reusePort: boolean;
   private readonly sessions = new Set<ServerSession>();
   private readonly readers: (ProtocolReader | undefined)[] = [];
   private readonly writers: (BinaryWriter | CompactWriter | undefined)[] = [];
@@ -259,8 +300,12 @@ export class ThriftServer implements ServerRuntime {
     this.registry = new ServiceRegistry(bindings);
     const middleware = options.middleware ?? [];
     if (!Array.isArray(middleware)) throw new RpcOptionError('middleware must be an array of (ctx, next) => Promise<void>');
-    this.chain = compose(middleware, invokeHandler);
-    this.direct = middleware.length === 0;
+    this.tls = resolveServerTls(options.tls);
+    this.engine = this.tls === undefined ? resolveEngine(options.engine, 'engine') : resolveTlsEngine(options.engine, 'engine');
+    this.observer = ServerObserver.create(options, this, this.engine.name);
+    const observed = this.observer === undefined ? middleware : [...this.observer.middleware, ...middleware];
+    this.chain = compose(observed, invokeHandler);
+    this.direct = observed.length === 0;
     this.transport = enumOption('transport', transportAlias(options.transport), 'auto', ['auto', ...TRANSPORT_NAMES]);
     const protocol = enumOption('protocol', options.protocol, 'auto', ['auto', 'binary', 'compact']);
     this.protocols = new Set(protocol === 'auto' ? [0, 2] : protocol === 'binary' ? [0] : [2]);
@@ -280,8 +325,6 @@ export class ThriftServer implements ServerRuntime {
     // Resolved once: every connection's encoder and decoder then shares these objects (see resolveDecoderOptions).
     this.encoderOptions = resolveEncoderOptions({ maxFrameSize, droppedMetadata: 'ignore' }, 'createServer');
     this.replyOrder = enumOption('replyOrder', options.replyOrder, 'auto', ['auto', 'in-order']);
-    this.tls = resolveServerTls(options.tls);
-    this.engine = this.tls === undefined ? resolveEngine(options.engine, 'engine') : resolveTlsEngine(options.engine, 'engine');
     this.readerOptions = { ...(objectOption('readerOptions', options.readerOptions) ?? {}), stringLengthLimit: Math.min(maxMessageSize, (options.readerOptions?.stringLengthLimit ?? maxMessageSize)) };
     this.decoderOptions = resolveDecoderOptions(decoderOptions(maxFrameSize, maxMessageSize, this.readerOptions), 'createServer');
     this.onError = functionOption<(error: unknown, info: ServerErrorInfo) => void>('onError', options.onError);
@@ -297,11 +340,19 @@ export class ThriftServer implements ServerRuntime {
     this.writeBufferCap = intOption('writeBufferCap', options.writeBufferCap, 4 * 1024 * 1024, 0);
     if (options.registry === undefined && options.registryInfo !== undefined) throw new RpcOptionError('registryInfo needs registry');
     this.registration = options.registry === undefined ? undefined : new ServerRegistration(options.registry, options.registryInfo, this.registry.names);
+    this.reusePort = boolOption('reusePort', options.reusePort, false);
+    if (workerCount(options.workers) !== 1) throw new RpcOptionError(IN_THREAD_WORKERS);
+    if (this.reusePort && this.engine.name === 'net') throw new RpcOptionError(NET_REUSE_PORT);
   }
 
   /** The bound address once listening (the real port when 0 was asked for). */
   get address(): Address | undefined {
     return this.listener?.address;
+  }
+
+  /** The admin address serving /metrics and /healthz, once listening (`metrics: { admin }`). */
+  get adminAddress(): Address | undefined {
+    return this.observer?.adminAddress;
   }
 
   /** Services served, by registered name. */
@@ -322,10 +373,20 @@ export class ThriftServer implements ServerRuntime {
       ...(this.tls === undefined ? {} : { tls: this.tls }),
       writeTimeout: this.writeTimeout,
       keepAlive: this.keepAlive,
+      reusePort: this.reusePort,
       onError: (error) => this.report(error, undefined, 'connection failed'),
-    }).then((listener) => {
+    }).then(async (listener) => {
       this.listener = listener;
       if (this.closing !== undefined) void listener.stopAccepting();
+      else if (this.observer !== undefined) {
+        try {
+          await this.observer.listening();
+        } catch (error) {
+          // The admin port could not listen: the server does not half-start.
+          await listener.stopAccepting();
+          throw error;
+        }
+      }
       return listener.address;
     });
     const registration = this.registration;
@@ -383,6 +444,7 @@ export class ThriftServer implements ServerRuntime {
         }
       }
       this.logLimiter.flush();
+      await this.observer?.closed();
     })();
     return this.closing;
   }
@@ -390,6 +452,13 @@ export class ThriftServer implements ServerRuntime {
   /** A snapshot of the server's counters. */
   getStats(): ServerStats {
     return { ...this.stats, connections: this.sessions.size, inFlight: this.inFlight };
+  }
+
+  /** Open connections by transport ('detecting' until a connection's first message). */
+  connectionTransports(): ReadonlyMap<string, number> {
+    const counts = new Map<string, number>();
+    for (const session of this.sessions) counts.set(session.transport, (counts.get(session.transport) ?? 0) + 1);
+    return counts;
   }
 
   createDecoder(transport?: TransportKind): MessageDecoder {
@@ -465,7 +534,13 @@ export class ThriftServer implements ServerRuntime {
   }
 }
 
-/** Creates a server (see ServerOptions); call `listen(address)` to start serving. */
-export function createServer<Handler>(options: ServerOptions<Handler>): ThriftServer {
+/**
+ * Creates a server (see ServerOptions); call `listen(address)` to start serving. With `handlerModule`, the
+ * handlers run in `workers` worker threads (see WorkerServerOptions and WorkerServer).
+ */
+export function createServer(options: WorkerServerOptions): WorkerServer;
+export function createServer<Handler>(options: ServerOptions<Handler>): ThriftServer;
+export function createServer<Handler>(options: ServerOptions<Handler> | WorkerServerOptions): ThriftServer | WorkerServer {
+  if (typeof options === 'object' && options !== null && 'handlerModule' in options) return new WorkerServer(options);
   return new ThriftServer(options as ServerOptions);
 }

@@ -3,9 +3,13 @@ import * as tls from 'node:tls';
 // LinkBuffer is plain TypeScript: importing @thriftpoll/netpoll loads no addon (it loads when an engine starts).
 import { LinkBuffer } from '@thriftpoll/netpoll';
 import { formatAddress, type Address } from './address';
-import { RpcError, RpcTimeoutError } from './errors';
+import { RpcError, RpcOptionError, RpcTimeoutError } from './errors';
 import type { CloseCallback, ConnectionTuning, DialOptions, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
 import { connectionInfo, dialTls, tlsAcceptor, type TlsConnectionInfo } from './tls';
+
+/** Why the 'net' engine refuses reusePort. */
+export const NET_REUSE_PORT =
+  "reusePort needs the 'netpoll' engine: Node 20's net.Server cannot set SO_REUSEPORT (its listen() gained reusePort only in Node 22.12); use engine 'netpoll', or one port per process";
 
 const BLOCK_SIZE = 16 * 1024;
 /** Default unsent bytes per connection past which needsDrain() is true (backpressure). */
@@ -357,6 +361,7 @@ export const socketEngine: NetEngine = {
   name: 'net',
 
   listen(address: Address, onConnection: (connection: NetConnection) => void, options: ListenOptions = {}): Promise<NetListener> {
+    if (options.reusePort === true) return Promise.reject(new RpcOptionError(NET_REUSE_PORT));
     const path = 'path' in address ? address.path : undefined;
     const idleTimeout = options.idleTimeout ?? 0;
     const accept = (socket: net.Socket): void => {

@@ -11,6 +11,12 @@
  *   apache-echo  Apache npm `thrift` EchoServer (peer)  thrift-framed   node test/bench/apache-echo/server.js
  *   rpc-echo-tls     the RPC echo server over TLS       (no loadgen)    npm run echo:server -- ... --tls-cert F --tls-key F
  *   apache-echo-tls  Apache's echo server over TLS       (no loadgen)    node test/bench/apache-echo/server.js ... --tls-cert F --tls-key F
+ *   rpc-echo-w2  the RPC EchoServer in 2 worker threads  thrift-framed   npm run echo:server -- ... --workers 2
+ *   rpc-work-w1  RPC EchoServer burning --work-us of CPU per call, in-thread     ... --work-us N
+ *   rpc-work-w2  the same in 2 worker threads                                    ... --work-us N --workers 2
+ *   engine-echo-uring, rpc-echo-uring   the same two thriftpoll servers with THRIFTPOLL_ENGINE_MODE=uring (#18)
+ *   c-epoll-raw, c-epoll-framed   the C epoll limit (test/bench/limit-echo/epoll-echo.c)   raw / thrift-framed
+ *   c-uring-raw, c-uring-framed   the C io_uring limit (uring-echo.c)                       raw / thrift-framed
  *
  *   rpc-client     thriftpoll typed client (#6)   npm run echo:client -- --host H --port N ...
  *   apache-client  Apache npm `thrift` client     node test/bench/apache-echo/client.js
@@ -21,6 +27,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { startServer } = require('./server');
+const { LIMIT_PROGRAMS, uringAvailability } = require('./limit');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BENCH = path.resolve(__dirname, '..');
@@ -53,8 +60,40 @@ function npmCommand(script, args) {
   return { command: 'npm', args: ['run', '-s', script, '--', ...args], cwd: ROOT };
 }
 
+/** Availability of a C limit server: built by run.js before the scenarios (buildLimitServers). */
+function limitAvailability(name) {
+  if (!fs.existsSync(LIMIT_PROGRAMS[name].binary)) return { ok: false, why: `${path.basename(LIMIT_PROGRAMS[name].binary)} is not built` };
+  return name === 'uring' ? uringAvailability() : { ok: true };
+}
+
+function limitServer(name, wire) {
+  return {
+    label: `C ${name === 'uring' ? 'io_uring' : 'epoll'} limit${wire === 'raw' ? '' : ' (framed)'}`,
+    wire,
+    peer: true,
+    limit: true,
+    availability: () => limitAvailability(name),
+    command: ({ host, port }) => ({ command: LIMIT_PROGRAMS[name].binary, args: ['--host', host, '--port', String(port), '--wire', wire], cwd: ROOT }),
+  };
+}
+
+function withUring(server) {
+  return { ...server, env: { THRIFTPOLL_ENGINE_MODE: 'uring' } };
+}
+
 function nodeCommand(file, args) {
   return { command: process.execPath, args: [path.join(BENCH, file), ...args], cwd: ROOT };
+}
+
+/** The RPC echo server with `--workers N`, and with `--work-us` (the bench's --work-us) when `work`. */
+function rpcWorkersServer(label, workers, work) {
+  return {
+    label,
+    wire: 'thrift-framed',
+    availability: () => scriptAvailability('echo:server', 'the RPC echo server of packages/rpc'),
+    command: ({ host, port, workUs }) => npmCommand('echo:server', ['--host', host, '--port', String(port), '--transport', 'framed',
+      '--protocol', 'binary', '--workers', String(workers), '--work-us', String(work ? workUs : 0)]),
+  };
 }
 
 /**
@@ -83,6 +122,32 @@ const SERVERS = {
     command: ({ host, port }) => npmCommand('echo:server',
       ['--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary']),
   },
+  'rpc-echo-w2': rpcWorkersServer('thriftpoll RPC, 2 workers', 2, false),
+  'rpc-work-w1': rpcWorkersServer('thriftpoll RPC + work, 1 thread', 1, true),
+  'rpc-work-w2': rpcWorkersServer('thriftpoll RPC + work, 2 workers', 2, true),
+  'engine-echo-uring': {
+    label: 'thriftpoll engine (uring)',
+    wire: 'raw',
+    availability: () => {
+      const script = scriptAvailability('echo-raw:server', "the engine's echo example examples/echo-raw");
+      return script.ok ? uringAvailability() : script;
+    },
+    command: ({ host, port }) => withUring(npmCommand('echo-raw:server', ['--host', host, '--port', String(port)])),
+  },
+  'rpc-echo-uring': {
+    label: 'thriftpoll RPC (uring)',
+    wire: 'thrift-framed',
+    availability: () => {
+      const script = scriptAvailability('echo:server', 'the RPC echo server of packages/rpc');
+      return script.ok ? uringAvailability() : script;
+    },
+    command: ({ host, port }) => withUring(npmCommand('echo:server',
+      ['--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary'])),
+  },
+  'c-epoll-raw': limitServer('epoll', 'raw'),
+  'c-epoll-framed': limitServer('epoll', 'thrift-framed'),
+  'c-uring-raw': limitServer('uring', 'raw'),
+  'c-uring-framed': limitServer('uring', 'thrift-framed'),
   'apache-echo': {
     label: 'Apache thrift',
     wire: 'thrift-framed',
@@ -146,10 +211,10 @@ const MICRO = [
 ].map((m) => ({ ...m, entry: path.join(BENCH, m.id, 'run.js') }));
 
 /** Starts server `id` on host:port (pinned to `cpus` when given). */
-function startCatalogServer(id, { host, port, cpus, certs }) {
+function startCatalogServer(id, { host, port, cpus, certs, workUs }) {
   const def = SERVERS[id];
-  const { command, args, cwd } = def.command({ host, port, certs });
-  return startServer({ name: def.label, command, args, cwd, cpus });
+  const { command, args, cwd, env } = def.command({ host, port, certs, workUs });
+  return startServer({ name: def.label, command, args, cwd, cpus, env });
 }
 
 module.exports = { ROOT, BENCH, SERVERS, CLIENTS, MICRO, rootScripts, startCatalogServer };

@@ -18,6 +18,8 @@ export interface LoadgenOptions {
   connectBatch?: number;
   requestTimeout?: number;
   maxFrame?: number;
+  /** Fixed rate: each connection sends one request every `interval` ms; latency counts from the scheduled time. */
+  interval?: number;
   events?: boolean;
 }
 
@@ -47,6 +49,9 @@ export interface LoadgenReport {
   warmup_s: number;
   connect_s: number;
   cold_at_start: number;
+  /** Fixed rate only: the --interval and the rate it offers (connections x 1000 / interval). */
+  interval_ms?: number;
+  offered_qps?: number;
   loadgen_cpu_us: number;
   loadgen_cpu_pct: number;
   errors_by_kind: Record<ErrorKind, number>;
@@ -91,6 +96,11 @@ export const LOADGEN_BINARY: string;
 export const OUT_DIR: string;
 export const CFLAGS: readonly string[];
 
+export function buildProgram(options: { source: string; binary: string; depends?: string[]; force?: boolean; cc?: string }): {
+  binary: string;
+  rebuilt: boolean;
+  warnings: string;
+};
 export function buildLoadgen(options?: { force?: boolean; cc?: string }): {
   binary: string;
   rebuilt: boolean;

@@ -32,21 +32,22 @@ class LoadgenError extends Error {
 }
 
 /**
- * Compiles the load generator unless an up-to-date binary exists (or force). Returns the binary's path,
- * whether it was rebuilt, and the compiler's warnings (empty when there were none).
+ * Compiles a C program of the benchmarks (source, plus the headers beside it in `depends`) into `binary`
+ * unless an up-to-date one exists (or force). Returns the binary's path, whether it was rebuilt, and the
+ * compiler's warnings (empty when there were none).
  * Throws LoadgenError ENOCC when there is no compiler and EBUILD when compilation fails.
  */
-function buildLoadgen({ force = false, cc = process.env.CC || 'cc' } = {}) {
-  const srcTime = fs.statSync(SOURCE).mtimeMs;
-  if (!force && fs.existsSync(BINARY) && fs.statSync(BINARY).mtimeMs >= srcTime) {
-    return { binary: BINARY, rebuilt: false, warnings: '' };
+function buildProgram({ source, binary, depends = [], force = false, cc = process.env.CC || 'cc' }) {
+  const srcTime = Math.max(...[source, ...depends].map((file) => fs.statSync(file).mtimeMs));
+  if (!force && fs.existsSync(binary) && fs.statSync(binary).mtimeMs >= srcTime) {
+    return { binary, rebuilt: false, warnings: '' };
   }
-  fs.mkdirSync(OUT_DIR, { recursive: true });
+  fs.mkdirSync(path.dirname(binary), { recursive: true });
   // Build beside the target and rename: concurrent builds (parallel test workers) never see half a binary.
-  const tmp = `${BINARY}.${process.pid}.tmp`;
+  const tmp = `${binary}.${process.pid}.tmp`;
   let warnings = '';
   try {
-    const r = spawnSync(cc, [...CFLAGS, '-o', tmp, SOURCE, '-lm'], {
+    const r = spawnSync(cc, [...CFLAGS, '-o', tmp, source, '-lm'], {
       encoding: 'utf8',
     });
     if (r.error) {
@@ -55,15 +56,20 @@ function buildLoadgen({ force = false, cc = process.env.CC || 'cc' } = {}) {
         : `cannot run the C compiler '${cc}': ${r.error.message}`, 'ENOCC');
     }
     if (r.status !== 0) {
-      throw new LoadgenError(`compiling ${path.relative(process.cwd(), SOURCE)} failed (${cc} exit ${r.status}):\n` +
+      throw new LoadgenError(`compiling ${path.relative(process.cwd(), source)} failed (${cc} exit ${r.status}):\n` +
         `${r.stderr}`, 'EBUILD', { stderr: r.stderr });
     }
     warnings = r.stderr.trim();
-    fs.renameSync(tmp, BINARY);
+    fs.renameSync(tmp, binary);
   } finally {
     fs.rmSync(tmp, { force: true });
   }
-  return { binary: BINARY, rebuilt: true, warnings };
+  return { binary, rebuilt: true, warnings };
+}
+
+/** Compiles the load generator (see buildProgram). */
+function buildLoadgen({ force = false, cc = process.env.CC || 'cc' } = {}) {
+  return buildProgram({ source: SOURCE, binary: BINARY, force, cc });
 }
 
 /** The loadgen's version line, proving the binary runs. */
@@ -88,6 +94,7 @@ const FLAGS = {
   connectBatch: '--connect-batch',
   requestTimeout: '--request-timeout',
   maxFrame: '--max-frame',
+  interval: '--interval',
 };
 
 /** Turns an options object into loadgen flags. Unknown keys are a programming error and throw. */
@@ -227,6 +234,7 @@ module.exports = {
   LOADGEN_BINARY: BINARY,
   OUT_DIR,
   CFLAGS,
+  buildProgram,
   buildLoadgen,
   loadgenVersion,
   loadgenArgs,

@@ -21,6 +21,12 @@
  *   main:     parse -> start workers ----barrier(connected)----> set window ----barrier(go)----> sleep to end
  *   worker:                connect its share ----^                   run ping-pong until end or signal
  *
+ * --interval MS switches to fixed rate (an open loop): each connection sends one request every MS milliseconds
+ * (staggered across connections), whatever the server's speed, and a request's latency is measured from the
+ * time it was scheduled, not the time it left, so a server that falls behind cannot hide it (coordinated
+ * omission). A request due while --pipeline requests are still in flight leaves when one is answered. A
+ * timerfd per worker wakes it for the next due request.
+ *
  * --hold opens the connections, prints {"event":"held",...} and keeps them silent until SIGTERM/SIGINT, a line
  * on stdin or stdin's end, then prints {"event":"released",...}: the memory scenario's driver.
  *
@@ -49,6 +55,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -245,6 +252,7 @@ struct options {
   int connect_batch;
   int request_timeout_ms;
   uint32_t max_frame;
+  double interval_ms;   /* fixed rate: one request per connection every interval_ms (0: closed loop) */
 };
 
 static struct options opt = {
@@ -266,6 +274,7 @@ static struct options opt = {
     .connect_batch = 256,
     .request_timeout_ms = 5000,
     .max_frame = 16384000,
+    .interval_ms = 0,
 };
 
 static void print_help(void) {
@@ -284,6 +293,8 @@ static void print_help(void) {
       "  --pipeline D            requests in flight per connection (default 1 = ping-pong)\n"
       "  --size S                raw: payload bytes; thrift-framed: msg bytes (default 1024)\n"
       "  --action STR            thrift-framed: Request.action (default 'echo')\n"
+      "  --interval MS           fixed rate: each connection sends one request every MS ms (fractions allowed);\n"
+      "                          latency counts from the scheduled send time (default: closed loop)\n"
       "  --idle N                extra connections that connect and stay silent (default 0)\n"
       "  --threads 1|2           epoll loops (default 1)\n"
       "  --duration SEC          measured period (default 10)\n"
@@ -325,7 +336,7 @@ static void parse_options(int argc, char **argv) {
   enum {
     O_HOST = 1000, O_PORT, O_UNIX, O_MODE, O_CONNECTIONS, O_IDLE, O_SIZE, O_PIPELINE, O_THREADS, O_DURATION,
     O_WARMUP, O_HOLD, O_EVENTS, O_ACTION, O_CONNECT_TIMEOUT, O_CONNECT_BATCH, O_REQUEST_TIMEOUT, O_MAX_FRAME,
-    O_HELP, O_VERSION
+    O_INTERVAL, O_HELP, O_VERSION
   };
   static const struct option longopts[] = {
       {"host", required_argument, 0, O_HOST},
@@ -346,6 +357,7 @@ static void parse_options(int argc, char **argv) {
       {"connect-batch", required_argument, 0, O_CONNECT_BATCH},
       {"request-timeout", required_argument, 0, O_REQUEST_TIMEOUT},
       {"max-frame", required_argument, 0, O_MAX_FRAME},
+      {"interval", required_argument, 0, O_INTERVAL},
       {"help", no_argument, 0, O_HELP},
       {"version", no_argument, 0, O_VERSION},
       {0, 0, 0, 0},
@@ -381,6 +393,7 @@ static void parse_options(int argc, char **argv) {
         opt.request_timeout_ms = (int)parse_int("--request-timeout", optarg, 1, 3600000);
         break;
       case O_MAX_FRAME: opt.max_frame = (uint32_t)parse_int("--max-frame", optarg, 64, 0x7fffffff); break;
+      case O_INTERVAL: opt.interval_ms = parse_seconds("--interval", optarg, 0.01, 3600000); break;
       case O_HELP: print_help(); exit(0);
       case O_VERSION: puts(LOADGEN_VERSION); exit(0);
       case ':': usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -399,6 +412,7 @@ static void parse_options(int argc, char **argv) {
     usage_error("--connections + --idle is %ld, more than %d", (long)opt.connections + opt.idle, MAX_CONNECTIONS);
   if (opt.mode == MODE_THRIFT_FRAMED && strlen(opt.action) > 65536)
     usage_error("--action is %zu bytes; keep it under 64 KiB", strlen(opt.action));
+  if (opt.hold && opt.interval_ms > 0) usage_error("--hold sends nothing; drop --interval");
   if (!opt.hold && opt.threads > opt.connections)
     usage_error("--threads %d needs at least as many --connections, got %d", opt.threads, opt.connections);
 }
@@ -696,6 +710,7 @@ struct conn {
   uint32_t *seqids;
   int head, inflight;
   uint32_t next_seqid;
+  uint64_t next_due_ns; /* fixed rate: when the next request is scheduled */
 };
 
 struct worker {
@@ -711,6 +726,9 @@ struct worker {
   uint64_t errors[E_KINDS];
   uint64_t first_error_ns;
   char first_error[320];
+  int timerfd;                /* fixed rate: wakes the worker when the next request is due */
+  uint64_t timer_at_ns;       /* what the timer is armed for (0: disarmed) */
+  struct conn timer_marker;   /* the epoll tag of the timerfd */
 };
 
 static struct worker workers[MAX_THREADS];
@@ -1064,14 +1082,55 @@ static void worker_connect_phase(struct worker *w) {
   for (int i = next; i < w->nconns; i++) w->conns[i].state = C_CLOSED;
 }
 
-static void worker_traffic_phase(struct worker *w) {
-  struct epoll_event events[EPOLL_BATCH];
-  uint64_t start = now_ns();
+static uint64_t interval_ns(void) { return (uint64_t)(opt.interval_ms * 1e6); }
+
+/*
+ * Fixed rate: sends every request that is due (as far as --pipeline allows), each stamped with its scheduled
+ * time, and arms the worker's timer for the next one.
+ */
+static void send_due(struct worker *w, uint64_t t) {
+  uint64_t next = UINT64_MAX;
   for (int i = 0; i < w->nconns; i++) {
     struct conn *c = &w->conns[i];
     if (c->state != C_OPEN || !c->active) continue;
+    int queued = 0;
+    while (c->next_due_ns <= t && c->inflight < opt.pipeline) {
+      conn_enqueue(c, c->next_due_ns);
+      c->next_due_ns += interval_ns();
+      queued = 1;
+    }
+    if (queued && conn_flush(w, c) < 0) continue;
+    if (c->inflight < opt.pipeline && c->next_due_ns < next) next = c->next_due_ns;
+  }
+  if (next == w->timer_at_ns || next == UINT64_MAX) return;
+  struct itimerspec spec = {{0, 0}, {(time_t)(next / 1000000000u), (long)(next % 1000000000u)}};
+  if (timerfd_settime(w->timerfd, TFD_TIMER_ABSTIME, &spec, NULL) != 0) fatal("timerfd_settime: %s", strerror(errno));
+  w->timer_at_ns = next;
+}
+
+static void worker_traffic_phase(struct worker *w) {
+  struct epoll_event events[EPOLL_BATCH];
+  uint64_t start = now_ns();
+  int fixed_rate = opt.interval_ms > 0;
+  int active_no = 0;
+  for (int i = 0; i < w->nconns; i++) {
+    struct conn *c = &w->conns[i];
+    if (c->state != C_OPEN || !c->active) continue;
+    if (fixed_rate) {
+      /* Staggered over one interval, so the connections do not all send at the same instant. */
+      int per_worker = opt.connections / opt.threads + 1;
+      c->next_due_ns = start + interval_ns() * (uint64_t)active_no++ / (uint64_t)per_worker;
+      continue;
+    }
     for (int k = 0; k < opt.pipeline; k++) conn_enqueue(c, start);
     conn_flush(w, c);
+  }
+  if (fixed_rate) {
+    w->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (w->timerfd < 0) fatal("timerfd_create: %s", strerror(errno));
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->timer_marker};
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->timerfd, &ev) != 0) fatal("epoll_ctl(timerfd): %s", strerror(errno));
+    send_due(w, now_ns());
   }
   for (;;) {
     uint64_t t = now_ns();
@@ -1086,14 +1145,23 @@ static void worker_traffic_phase(struct worker *w) {
     }
     for (int i = 0; i < n; i++) {
       struct conn *c = events[i].data.ptr;
+      if (c == &w->timer_marker) {
+        uint64_t expirations;
+        ssize_t ignored = read(w->timerfd, &expirations, sizeof expirations);
+        (void)ignored;
+        w->timer_at_ns = 0;
+        continue;
+      }
       if (c->state != C_OPEN) continue;
       uint32_t ev = events[i].events;
       if (ev & EPOLLOUT) {
         if (conn_flush(w, c) < 0) continue;
       }
-      if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) conn_on_readable(w, c, 1);
+      if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) conn_on_readable(w, c, !fixed_rate);
     }
+    if (fixed_rate) send_due(w, now_ns());
   }
+  if (fixed_rate) close(w->timerfd);
   /* Requests still unanswered long after they were sent mean a stalled server, not a slow one. */
   uint64_t end = now_ns();
   uint64_t limit = (uint64_t)opt.request_timeout_ms * 1000000u;
@@ -1403,6 +1471,8 @@ int main(int argc, char **argv) {
          "\"request_bytes\":%zu,\"warmup_s\":%.3f,\"connect_s\":%.3f,\"cold_at_start\":%d",
          opt.connections, opt.idle, established, opt.pipeline, opt.threads, opt.size, request_len, warmup_done_s,
          connect_s, cold);
+  if (opt.interval_ms > 0)
+    printf(",\"interval_ms\":%g,\"offered_qps\":%.1f", opt.interval_ms, opt.connections * 1000.0 / opt.interval_ms);
   printf(",\"loadgen_cpu_us\":%.0f,\"loadgen_cpu_pct\":%.1f", cpu_us,
          window_us > 0 && duration_s > 0 ? 100.0 * cpu_us / window_us : 0.0);
   if (stop_signal) printf(",\"stopped_by\":\"%s\"", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");

@@ -2,12 +2,15 @@
 'use strict';
 // RPC server-path micro-benchmark: what thriftpoll's server spends per request in user space, without sockets.
 //
-// Usage: node test/bench/rpc/run.js [--time-ms N] [--rounds N] [--size BYTES] [--connections LIST] [--no-build]
+// Usage: node test/bench/rpc/run.js [--time-ms N] [--rounds N] [--size BYTES] [--connections LIST] [--observe LIST] [--no-build]
 // Under `npm run bench -- --quick` (THRIFTPOLL_BENCH_QUICK=1) points are shorter.
 //
 // One JSON line per measurement on stdout:
 //   {"bench":"rpc-server-path","connections":100,"size":1024,"ns_per_request":N,"requests_per_s":N}
 // Progress goes to stderr. Exit status 1 if a reply is not the expected echo.
+//
+// --observe none,metrics,context,all measures the same path with the server's observability on: `metrics`
+// (Prometheus metrics into a fresh prom-client Registry), `context` (propagateContext), `all` (both); default none.
 //
 // What is measured: the public createServer() with the echo example's generated EchoServer and handler, over an
 // in-memory engine (the `engine` option takes any NetEngine): each connection's reader is a netpoll LinkBuffer
@@ -158,7 +161,13 @@ function memoryEngine(count, sent) {
   };
 }
 
-async function measure(connectionsCount, size, timeMs) {
+/** Server options of an --observe choice. */
+function observeOptions(observe) {
+  const metrics = observe === 'metrics' || observe === 'all' ? new (require('prom-client').Registry)() : undefined;
+  return { ...(metrics === undefined ? {} : { metrics }), ...(observe === 'context' || observe === 'all' ? { propagateContext: true } : {}) };
+}
+
+async function measure(connectionsCount, size, timeMs, observe) {
   const msg = 'x'.repeat(size);
   const request = echoCall('echo', msg);
   let replies = 0;
@@ -182,7 +191,7 @@ async function measure(connectionsCount, size, timeMs) {
   };
   let sink = check;
   const { engine, connections } = memoryEngine(connectionsCount, (b, n) => sink(b, n));
-  const server = createServer({ service: EchoServer, handler: { echo: (req) => ({ action: req.action, msg: req.msg }) }, engine, transport: 'framed', protocol: 'binary' });
+  const server = createServer({ service: EchoServer, handler: { echo: (req) => ({ action: req.action, msg: req.msg }) }, engine, transport: 'framed', protocol: 'binary', ...observeOptions(observe) });
   await server.listen({ host: '127.0.0.1', port: 9090 });
 
   let seqid = 0;
@@ -197,7 +206,8 @@ async function measure(connectionsCount, size, timeMs) {
     }
   };
   batch();
-  await null;
+  // With middleware (--observe) replies take a few more microtask turns.
+  for (let turn = 0; turn < 100 && first === undefined; turn++) await null;
   sink = sent;
   verify(first, msg);
 
@@ -220,6 +230,7 @@ async function measure(connectionsCount, size, timeMs) {
   await run(Math.min(500, timeMs));
   const before = replies;
   const { count, ns } = await run(timeMs);
+  for (let turn = 0; turn < 100 && replies - before < count; turn++) await new Promise(setImmediate);
   if (replies - before !== count) throw new Error(`${count} requests sent, ${replies - before} replies`);
   await server.close({ timeout: 100 });
   return { ns_per_request: ns / count, requests_per_s: (count * 1e9) / ns, reply_bytes: replyBytes / replies };
@@ -240,15 +251,17 @@ async function main() {
   const quick = process.env.THRIFTPOLL_BENCH_QUICK === '1';
   const timeMs = args.timeMs ?? (quick ? 200 : 1000);
   const rounds = args.rounds ?? (quick ? 1 : 3);
-  for (const connections of args.connections) {
+  for (const connections of args.connections) for (const observe of args.observe) {
     const results = [];
-    for (let r = 0; r < rounds; r++) results.push(await measure(connections, args.size, timeMs));
+    for (let r = 0; r < rounds; r++) results.push(await measure(connections, args.size, timeMs, observe));
     results.sort((a, b) => a.ns_per_request - b.ns_per_request);
     const best = results[0];
-    process.stderr.write(`rpc server path, ${connections} connection(s): ${best.ns_per_request.toFixed(0)} ns/request (best of ${rounds})\n`);
+    const observed = observe === 'none' ? '' : `, observe ${observe}`;
+    process.stderr.write(`rpc server path, ${connections} connection(s)${observed}: ${best.ns_per_request.toFixed(0)} ns/request (best of ${rounds})\n`);
     process.stdout.write(`${JSON.stringify({
       bench: 'rpc-server-path',
       connections,
+      ...(observe === 'none' ? {} : { observe }),
       size: args.size,
       ns_per_request: Math.round(best.ns_per_request),
       requests_per_s: Math.round(best.requests_per_s),
@@ -258,7 +271,7 @@ async function main() {
 }
 
 function parseArgs(argv) {
-  const out = { timeMs: undefined, rounds: undefined, size: 1024, connections: [1, 100, 1000], noBuild: false };
+  const out = { timeMs: undefined, rounds: undefined, size: 1024, connections: [1, 100, 1000], observe: ['none'], noBuild: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -275,7 +288,10 @@ function parseArgs(argv) {
     else if (a === '--rounds') out.rounds = int(value(), 1, 50);
     else if (a === '--size') out.size = int(value(), 0, 60000);
     else if (a === '--connections') out.connections = value().split(',').map((c) => int(c.trim(), 1, 100000));
-    else if (a === '--no-build') out.noBuild = true;
+    else if (a === '--observe') {
+      out.observe = value().split(',').map((o) => o.trim());
+      for (const o of out.observe) if (!['none', 'metrics', 'context', 'all'].includes(o)) usage(`--observe takes none, metrics, context, all; got '${o}'`);
+    } else if (a === '--no-build') out.noBuild = true;
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown option ${a}`);
   }
@@ -283,7 +299,7 @@ function parseArgs(argv) {
 }
 
 function usage(error) {
-  const text = 'usage: node test/bench/rpc/run.js [--time-ms N] [--rounds N] [--size BYTES] [--connections LIST] [--no-build]\n';
+  const text = 'usage: node test/bench/rpc/run.js [--time-ms N] [--rounds N] [--size BYTES] [--connections LIST] [--observe LIST] [--no-build]\n';
   if (error) {
     process.stderr.write(`bench:rpc: ${error}\n${text}`);
     process.exit(2);

@@ -1,0 +1,168 @@
+#include "uring.h"
+
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace thriftpoll {
+
+namespace {
+
+int Setup(uint32_t entries, io_uring_params* params) {
+  return static_cast<int>(syscall(__NR_io_uring_setup, entries, params));
+}
+
+int EnterRaw(int fd, uint32_t toSubmit, uint32_t minComplete, uint32_t flags) {
+  return static_cast<int>(syscall(__NR_io_uring_enter, fd, toSubmit, minComplete, flags, nullptr, 0));
+}
+
+int Register(int fd, uint32_t opcode, const void* arg, uint32_t count) {
+  return static_cast<int>(syscall(__NR_io_uring_register, fd, opcode, arg, count));
+}
+
+/** Opcodes the engine submits; a kernel without one of them cannot run the `uring` mode. */
+constexpr uint8_t kNeededOps[] = {IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE, IORING_OP_ACCEPT, IORING_OP_ASYNC_CANCEL};
+
+/** Setup flags to try, best first: each later entry drops what an older kernel may refuse (EINVAL). */
+constexpr uint32_t kFlagChoices[] = {
+    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN,
+    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN,
+    IORING_SETUP_COOP_TASKRUN,
+    0,
+};
+
+}  // namespace
+
+int ProbeUring() {
+  Uring ring;
+  int error = ring.Init(8);
+  return error;
+}
+
+Uring::~Uring() {
+  if (sqes_ != nullptr) munmap(sqes_, sqesSize_);
+  if (cqRing_ != nullptr && cqRing_ != sqRing_) munmap(cqRing_, cqRingSize_);
+  if (sqRing_ != nullptr) munmap(sqRing_, sqRingSize_);
+  if (ringFd_ >= 0) close(ringFd_);
+  if (eventFd_ >= 0) close(eventFd_);
+}
+
+int Uring::Init(uint32_t entries) {
+  io_uring_params params;
+  int fd = -1;
+  for (uint32_t flags : kFlagChoices) {
+    std::memset(&params, 0, sizeof params);
+    params.flags = flags;
+    fd = Setup(entries, &params);
+    if (fd >= 0) {
+      setupFlags_ = flags;
+      break;
+    }
+    if (errno != EINVAL) return errno;  // ENOSYS (no io_uring), EPERM (io_uring_disabled, seccomp), ENOMEM
+  }
+  if (fd < 0) return errno;
+  ringFd_ = fd;
+  if ((params.features & IORING_FEAT_NODROP) == 0) return EOPNOTSUPP;  // < 5.5: completions could be lost
+
+  sqRingSize_ = params.sq_off.array + params.sq_entries * sizeof(uint32_t);
+  cqRingSize_ = params.cq_off.cqes + params.cq_entries * sizeof(io_uring_cqe);
+  bool single = (params.features & IORING_FEAT_SINGLE_MMAP) != 0;
+  if (single && cqRingSize_ > sqRingSize_) sqRingSize_ = cqRingSize_;
+  sqRing_ = mmap(nullptr, sqRingSize_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+  if (sqRing_ == MAP_FAILED) {
+    sqRing_ = nullptr;
+    return errno;
+  }
+  if (single) {
+    cqRing_ = sqRing_;
+  } else {
+    cqRing_ = mmap(nullptr, cqRingSize_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
+    if (cqRing_ == MAP_FAILED) {
+      cqRing_ = nullptr;
+      return errno;
+    }
+  }
+  sqesSize_ = params.sq_entries * sizeof(io_uring_sqe);
+  void* sqes = mmap(nullptr, sqesSize_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+  if (sqes == MAP_FAILED) return errno;
+  sqes_ = static_cast<io_uring_sqe*>(sqes);
+
+  char* sq = static_cast<char*>(sqRing_);
+  sqHead_ = reinterpret_cast<uint32_t*>(sq + params.sq_off.head);
+  sqTailShared_ = reinterpret_cast<uint32_t*>(sq + params.sq_off.tail);
+  sqMask_ = *reinterpret_cast<uint32_t*>(sq + params.sq_off.ring_mask);
+  sqEntries_ = params.sq_entries;
+  sqArray_ = reinterpret_cast<uint32_t*>(sq + params.sq_off.array);
+  sqTail_ = submitted_ = *sqTailShared_;
+  char* cq = static_cast<char*>(cqRing_);
+  cqHead_ = reinterpret_cast<uint32_t*>(cq + params.cq_off.head);
+  cqTail_ = reinterpret_cast<uint32_t*>(cq + params.cq_off.tail);
+  cqMask_ = *reinterpret_cast<uint32_t*>(cq + params.cq_off.ring_mask);
+  cqes_ = reinterpret_cast<io_uring_cqe*>(cq + params.cq_off.cqes);
+
+  // The operations the engine needs (IORING_REGISTER_PROBE, 5.6+).
+  size_t probeSize = sizeof(io_uring_probe) + 256 * sizeof(io_uring_probe_op);
+  alignas(io_uring_probe) unsigned char probeBuffer[sizeof(io_uring_probe) + 256 * sizeof(io_uring_probe_op)];
+  std::memset(probeBuffer, 0, probeSize);
+  io_uring_probe* probe = reinterpret_cast<io_uring_probe*>(probeBuffer);
+  if (Register(fd, IORING_REGISTER_PROBE, probe, 256) != 0) return errno;
+  for (uint8_t op : kNeededOps) {
+    if (op > probe->last_op || (probe->ops[op].flags & IO_URING_OP_SUPPORTED) == 0) return EOPNOTSUPP;
+  }
+
+  eventFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (eventFd_ < 0) return errno;
+  if (Register(fd, IORING_REGISTER_EVENTFD, &eventFd_, 1) != 0) return errno;
+  return 0;
+}
+
+io_uring_sqe* Uring::GetSqe() {
+  uint32_t head = __atomic_load_n(sqHead_, __ATOMIC_ACQUIRE);
+  if (sqTail_ - head >= sqEntries_) {
+    if (Enter(false) != 0) return nullptr;
+    head = __atomic_load_n(sqHead_, __ATOMIC_ACQUIRE);
+    if (sqTail_ - head >= sqEntries_) return nullptr;
+  }
+  uint32_t index = sqTail_ & sqMask_;
+  io_uring_sqe* sqe = &sqes_[index];
+  std::memset(sqe, 0, sizeof *sqe);
+  sqArray_[index] = index;
+  sqTail_++;
+  return sqe;
+}
+
+int Uring::Enter(bool getEvents) {
+  uint32_t toSubmit = sqTail_ - submitted_;
+  if (toSubmit == 0 && !getEvents) return 0;
+  __atomic_store_n(sqTailShared_, sqTail_, __ATOMIC_RELEASE);
+  for (;;) {
+    int n = EnterRaw(ringFd_, toSubmit, 0, getEvents ? IORING_ENTER_GETEVENTS : 0);
+    if (n >= 0) {
+      submitted_ += static_cast<uint32_t>(n);
+      if (static_cast<uint32_t>(n) >= toSubmit) return 0;
+      toSubmit -= static_cast<uint32_t>(n);
+      continue;
+    }
+    // EBUSY/EAGAIN: the completion queue is backed up; the caller drains it and comes back.
+    if (errno == EINTR) continue;
+    return errno;
+  }
+}
+
+void Uring::ClearEvent() {
+  uint64_t value;
+  ssize_t ignored = read(eventFd_, &value, sizeof value);
+  (void)ignored;
+}
+
+void Uring::SignalEvent() {
+  uint64_t one = 1;
+  ssize_t ignored = write(eventFd_, &one, sizeof one);
+  (void)ignored;
+}
+
+}  // namespace thriftpoll

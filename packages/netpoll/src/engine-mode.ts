@@ -1,0 +1,62 @@
+import { nativeBinding } from './binding';
+import { InvalidOptionError, UringUnavailableError } from './errors';
+import { oneOfOption } from './options';
+
+/**
+ * How the engine runs its pollers.
+ * - `inline`: one epoll instance watched by Node's own event loop; reads happen on the JavaScript thread, so a
+ *   process confined to one core pays no thread hand-off.
+ * - `threads`: `pollers` native threads, each with its own level-triggered epoll instance and eventfd. They
+ *   accept, read (readv into pooled blocks) and finish pending writes, then wake the JavaScript thread once per
+ *   batch. Connections are spread over the pollers round-robin.
+ * - `uring`: like `inline`, but readiness comes from an io_uring (one-shot polls re-armed per event, all
+ *   submitted in one `io_uring_enter` per loop turn that also collects the completions) whose eventfd Node's
+ *   event loop watches. Needs io_uring (Linux >= 5.6, not disabled by sysctl or seccomp).
+ */
+export type EngineMode = 'threads' | 'inline' | 'uring';
+
+export const ENGINE_MODES: readonly EngineMode[] = ['inline', 'threads', 'uring'];
+
+/** The environment variable that sets the mode of every engine created without an explicit `mode`. */
+export const ENGINE_MODE_VARIABLE = 'THRIFTPOLL_ENGINE_MODE';
+
+let probed: number | undefined;
+let warned = false;
+
+/** 0 when io_uring can run the `uring` mode in this process, else the errno that stops it (probed once). */
+export function uringUnavailableErrno(): number {
+  probed ??= nativeBinding().probeUring();
+  return probed;
+}
+
+/**
+ * The mode an engine runs in. An explicit `mode: 'uring'` that cannot be honoured throws
+ * `UringUnavailableError`; `uring` asked for through THRIFTPOLL_ENGINE_MODE falls back to `inline` with one
+ * process warning (code `THRIFTPOLL_URING_UNAVAILABLE`), so one environment setting can serve every machine.
+ */
+export function resolveEngineMode(explicit: unknown): EngineMode {
+  if (explicit !== undefined) {
+    const mode = oneOfOption<EngineMode>('mode', explicit, ENGINE_MODES, 'inline');
+    if (mode === 'uring' && uringUnavailableErrno() !== 0) throw new UringUnavailableError(uringUnavailableErrno(), 'io_uring_setup');
+    return mode;
+  }
+  const fromEnvironment = process.env[ENGINE_MODE_VARIABLE];
+  if (fromEnvironment === undefined || fromEnvironment === '') return 'inline';
+  if (!(ENGINE_MODES as readonly string[]).includes(fromEnvironment)) {
+    throw new InvalidOptionError(
+      `${ENGINE_MODE_VARIABLE} must be one of ${ENGINE_MODES.join(', ')}, got ${JSON.stringify(fromEnvironment)}; unset it for the default (inline)`,
+    );
+  }
+  const mode = fromEnvironment as EngineMode;
+  if (mode === 'uring' && uringUnavailableErrno() !== 0) {
+    if (!warned) {
+      warned = true;
+      process.emitWarning(
+        `${ENGINE_MODE_VARIABLE}=uring: ${new UringUnavailableError(uringUnavailableErrno(), 'io_uring_setup').message}; running in 'inline' mode instead`,
+        { code: 'THRIFTPOLL_URING_UNAVAILABLE' },
+      );
+    }
+    return 'inline';
+  }
+  return mode;
+}

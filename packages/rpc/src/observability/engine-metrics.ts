@@ -1,0 +1,54 @@
+import type { EngineStats } from '@thriftpoll/netpoll';
+import type { Counter, Gauge } from 'prom-client';
+import { promClient, type Registry } from './prom';
+
+type GaugeStat = 'connections' | 'blocksInUse' | 'blocksTotal' | 'mappedBytes' | 'inputBytes' | 'outputBytes';
+
+const GAUGES: readonly { stat: GaugeStat; name: string; help: string }[] = [
+  { stat: 'connections', name: 'thriftpoll_engine_connections', help: 'Connections the native engine holds (servers and clients).' },
+  { stat: 'blocksInUse', name: 'thriftpoll_engine_blocks_in_use', help: 'Buffer blocks in use by connections and writers.' },
+  { stat: 'blocksTotal', name: 'thriftpoll_engine_blocks', help: 'Buffer blocks in the pool (in use and free).' },
+  { stat: 'mappedBytes', name: 'thriftpoll_engine_mapped_bytes', help: 'Bytes of slab memory mapped by the block pool.' },
+  { stat: 'inputBytes', name: 'thriftpoll_engine_buffered_input_bytes', help: 'Received bytes not yet consumed.' },
+  { stat: 'outputBytes', name: 'thriftpoll_engine_unsent_output_bytes', help: 'Bytes queued for sending and not yet taken by the kernel.' },
+];
+
+/**
+ * Metrics of the native netpoll engine (the process's default engine, shared by every server and client on
+ * it), read from its counters at scrape time. Registered once per registry.
+ */
+export function registerEngineMetrics(registry: Registry): void {
+  if (registry.getSingleMetric('thriftpoll_engine_blocks_in_use') !== undefined) return;
+  const prom = promClient();
+  // Loaded only here: a server on the 'net' engine never touches the native engine.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { engineStats } = require('@thriftpoll/netpoll') as { engineStats: () => EngineStats };
+  // One read of the engine's counters per scrape, shared by the metrics below.
+  let snapshot: EngineStats | undefined;
+  const stats = (): EngineStats => {
+    if (snapshot === undefined) {
+      snapshot = engineStats();
+      setImmediate(() => (snapshot = undefined));
+    }
+    return snapshot;
+  };
+  for (const { stat, name, help } of GAUGES) {
+    new prom.Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect(this: Gauge) {
+        this.set(stats()[stat]);
+      },
+    });
+  }
+  new prom.Counter({
+    name: 'thriftpoll_engine_slabs_created_total',
+    help: 'Slabs mapped since the engine started (climbing under steady load means memory churn).',
+    registers: [registry],
+    collect(this: Counter) {
+      this.reset();
+      this.inc(stats().slabsCreated);
+    },
+  });
+}

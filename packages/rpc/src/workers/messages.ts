@@ -1,0 +1,48 @@
+import type { Address } from '../address';
+import type { ServerStats } from '../server-runtime';
+
+/** What the main thread gives a worker at start (workerData; structured-cloned). */
+export interface WorkerStart {
+  readonly workerIndex: number;
+  readonly workerCount: number;
+  readonly restarts: number;
+  /** The handler module, as a URL (file: or data:). */
+  readonly handlerModule: string;
+  readonly handlerData: unknown;
+  /** createServer options without functions (validated again by the worker's own createServer). */
+  readonly serverOptions: Record<string, unknown>;
+  readonly address: Address;
+}
+
+/** An error sent across threads (errors are cloned without their class). */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly code: string | undefined;
+  readonly stack: string | undefined;
+}
+
+export type ToWorker = { readonly kind: 'close'; readonly timeout: number } | { readonly kind: 'stats'; readonly id: number };
+
+export type FromWorker =
+  | { readonly kind: 'listening'; readonly address: Address }
+  | { readonly kind: 'failed'; readonly error: WireError }
+  | { readonly kind: 'stats'; readonly id: number; readonly stats: ServerStats }
+  | { readonly kind: 'closed' };
+
+export function toWire(error: unknown): WireError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: error.message, code: typeof code === 'string' ? code : undefined, stack: error.stack };
+  }
+  return { name: 'Error', message: String(error), code: undefined, stack: undefined };
+}
+
+/** An Error carrying a worker's error's name, message, code and stack (its class does not cross threads). */
+export function fromWire(wire: WireError): Error {
+  const error = new Error(wire.message);
+  error.name = wire.name;
+  if (wire.code !== undefined) (error as Error & { code: string }).code = wire.code;
+  if (wire.stack !== undefined) error.stack = wire.stack;
+  return error;
+}
