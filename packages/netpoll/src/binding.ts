@@ -40,7 +40,8 @@ export interface NativeStats {
   /** Slabs mapped since the engine started (a figure that keeps climbing under steady load means churn). */
   slabsCreated: number;
   /**
-   * Times libuv woke the engine on the JavaScript thread: the epoll fd became readable (`inline`), a poller
+   * Times libuv woke the engine on the JavaScript thread: the epoll fd (`inline`) or the io_uring's eventfd
+   * (`uring`) became readable, a poller
    * signalled ready work (`threads`, coalesced), or work left over from a batch was deferred to the next loop
    * turn (either mode). Counts since the engine started, like `batches` and `events`.
    */
