@@ -132,7 +132,11 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
   napi_get_uv_event_loop(env, &loop);
   async_ = new uv_async_t();
   async_->data = this;
-  uv_async_init(loop, async_, [](uv_async_t* handle) { static_cast<EngineWrap*>(handle->data)->Dispatch(); });
+  uv_async_init(loop, async_, [](uv_async_t* handle) {
+    EngineWrap* self = static_cast<EngineWrap*>(handle->data);
+    self->wakeups_++;
+    self->Dispatch();
+  });
   uv_unref(reinterpret_cast<uv_handle_t*>(async_));
   trimTimer_ = new uv_timer_t();
   trimTimer_->data = this;
@@ -145,6 +149,7 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
     uv_poll_start(poll_, UV_READABLE, [](uv_poll_t* handle, int, int) {
       EngineWrap* self = static_cast<EngineWrap*>(handle->data);
       if (!self->engine_) return;
+      self->wakeups_++;
       // Slices: JavaScript runs after every kInlineSliceEvents ready sockets, so a connection's request is
       // answered while its bytes and socket are still in the CPU caches, and the first replies of a large
       // batch do not wait for every read of it. A full slice means more may be ready; after
@@ -186,6 +191,7 @@ void EngineWrap::Dispatch() {
   Napi::Env env = Env();
   Napi::HandleScope scope(env);
   dispatching_ = true;
+  batches_++;
   napi_value result = nullptr;
   napi_status status = napi_make_callback(env, *asyncContext_, Value(), dispatch_.Value(), 0, nullptr, &result);
   dispatching_ = false;
@@ -275,7 +281,9 @@ Napi::Value EngineWrap::DrainJs(const Napi::CallbackInfo& info) {
   if (!Alive(info)) return info.Env().Undefined();
   ApplyCommands(static_cast<uint32_t>(Number(info[0], 0)));
   size_t capacity = arrayLength_[kEvents] / kEventWidth;
-  return Napi::Number::New(info.Env(), static_cast<double>(engine_->Drain(arrayData_[kEvents], capacity)));
+  size_t count = engine_->Drain(arrayData_[kEvents], capacity);
+  events_ += count;
+  return Napi::Number::New(info.Env(), static_cast<double>(count));
 }
 
 // commit(commandCount)
@@ -464,7 +472,7 @@ Napi::Value EngineWrap::StatsJs(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(env);
   if (!engine_) return result;
   EngineStats stats = engine_->Stats();
-  auto set = [&](const char* name, size_t value) { result.Set(name, Napi::Number::New(env, static_cast<double>(value))); };
+  auto set = [&](const char* name, uint64_t value) { result.Set(name, Napi::Number::New(env, static_cast<double>(value))); };
   set("connections", stats.connections);
   set("listeners", stats.listeners);
   set("inputBytes", stats.inputBytes);
@@ -478,6 +486,9 @@ Napi::Value EngineWrap::StatsJs(const Napi::CallbackInfo& info) {
   set("largeBytes", stats.pool.largeBytes);
   set("mappedBytes", stats.pool.mappedBytes);
   set("slabsCreated", stats.pool.slabsCreated);
+  set("wakeups", wakeups_);
+  set("batches", batches_);
+  set("events", events_);
   return result;
 }
 

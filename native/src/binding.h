@@ -61,6 +61,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap>, public Notifier {
   uv_timer_t* trimTimer_ = nullptr;  // unref'd; runs only while the pool has something to trim
   AddonEnv* addonEnv_ = nullptr;  // this environment's state; set while the engine is listed in it
   bool dispatching_ = false;
+  // Dispatch counters for stats(). Every libuv callback runs on the JavaScript thread, so plain integers do.
+  uint64_t wakeups_ = 0;  // poll callbacks (inline: epoll fd, uring: eventfd) and async callbacks (threads, deferred rounds)
+  uint64_t batches_ = 0;  // calls into the JavaScript dispatcher
+  uint64_t events_ = 0;   // event records drained to JavaScript
 };
 
 }  // namespace thriftpoll

@@ -64,6 +64,21 @@ describe.each(ENGINES)('metrics on %s', (engine) => {
 
     const lint = await promtoolCheck(text);
     expect(lint).toEqual({ code: 0, output: '' });
+
+    if (engine === 'netpoll') {
+      // The engine's dispatch counters: running totals that every further call moves on (each call is at
+      // least one request delivered to the server and one reply delivered to the client).
+      const ENGINE_COUNTERS = ['thriftpoll_engine_wakeups_total', 'thriftpoll_engine_batches_total', 'thriftpoll_engine_events_total'];
+      const before = ENGINE_COUNTERS.map((name) => sample(text, name) ?? Number.NaN);
+      for (const value of before) expect(value).toBeGreaterThan(0);
+      const calls = 5;
+      for (let i = 0; i < calls; i++) await client.echo({ action: 'say', msg: `more ${i}` });
+      const later = (await httpRequest(portOf(server), '/metrics')).body;
+      const after = ENGINE_COUNTERS.map((name) => sample(later, name) ?? Number.NaN);
+      expect(after[0]).toBeGreaterThan(before[0]);
+      expect(after[1]).toBeGreaterThanOrEqual(before[1] + calls);
+      expect(after[2]).toBeGreaterThanOrEqual(before[2] + 2 * calls);
+    }
     await client.$close();
     await server.close();
   });

@@ -41,6 +41,17 @@ export interface NativeStats {
   mappedBytes: number;
   /** Slabs mapped since the engine started (a figure that keeps climbing under steady load means churn). */
   slabsCreated: number;
+  /**
+   * Times libuv woke the engine on the JavaScript thread: the epoll fd (`inline`) or the io_uring's eventfd
+   * (`uring`) became readable, a poller
+   * signalled ready work (`threads`, coalesced), or work left over from a batch was deferred to the next loop
+   * turn (either mode). Counts since the engine started, like `batches` and `events`.
+   */
+  wakeups: number;
+  /** Calls into the JavaScript dispatcher (each drains the ready work and runs the handlers). */
+  batches: number;
+  /** Event records (accept, data, write, eof, error, connect, ...) drained to JavaScript. */
+  events: number;
 }
 
 export interface NativeEngineOptions {

@@ -3,6 +3,7 @@ import type { Counter, Gauge } from 'prom-client';
 import { promClient, type Registry } from './prom';
 
 type GaugeStat = 'connections' | 'blocksInUse' | 'blocksTotal' | 'mappedBytes' | 'inputBytes' | 'outputBytes';
+type CounterStat = 'slabsCreated' | 'wakeups' | 'batches' | 'events';
 
 const GAUGES: readonly { stat: GaugeStat; name: string; help: string }[] = [
   { stat: 'connections', name: 'thriftpoll_engine_connections', help: 'Connections the native engine holds (servers and clients).' },
@@ -11,6 +12,13 @@ const GAUGES: readonly { stat: GaugeStat; name: string; help: string }[] = [
   { stat: 'mappedBytes', name: 'thriftpoll_engine_mapped_bytes', help: 'Bytes of slab memory mapped by the block pool.' },
   { stat: 'inputBytes', name: 'thriftpoll_engine_buffered_input_bytes', help: 'Received bytes not yet consumed.' },
   { stat: 'outputBytes', name: 'thriftpoll_engine_unsent_output_bytes', help: 'Bytes queued for sending and not yet taken by the kernel.' },
+];
+
+const COUNTERS: readonly { stat: CounterStat; name: string; help: string }[] = [
+  { stat: 'slabsCreated', name: 'thriftpoll_engine_slabs_created_total', help: 'Slabs mapped since the engine started (climbing under steady load means memory churn).' },
+  { stat: 'wakeups', name: 'thriftpoll_engine_wakeups_total', help: 'Times the event loop woke the engine to poll or to dispatch a batch.' },
+  { stat: 'batches', name: 'thriftpoll_engine_batches_total', help: 'Batches of ready connections dispatched to JavaScript.' },
+  { stat: 'events', name: 'thriftpoll_engine_events_total', help: 'Engine events (accepts, data, writes, ends, errors) dispatched to JavaScript.' },
 ];
 
 /**
@@ -42,13 +50,16 @@ export function registerEngineMetrics(registry: Registry): void {
       },
     });
   }
-  new prom.Counter({
-    name: 'thriftpoll_engine_slabs_created_total',
-    help: 'Slabs mapped since the engine started (climbing under steady load means memory churn).',
-    registers: [registry],
-    collect(this: Counter) {
-      this.reset();
-      this.inc(stats().slabsCreated);
-    },
-  });
+  for (const { stat, name, help } of COUNTERS) {
+    new prom.Counter({
+      name,
+      help,
+      registers: [registry],
+      // The engine's own running total, copied in at scrape time: nothing is counted per request here.
+      collect(this: Counter) {
+        this.reset();
+        this.inc(stats()[stat]);
+      },
+    });
+  }
 }
