@@ -27,7 +27,8 @@ async function startEchoServer(args: string[]): Promise<{ port: number; output: 
   });
   let output = '';
   server.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the exit can be reported before the last of the child's output has been read.
+  const exited = new Promise<number | null>((resolve) => server.on('close', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no listening line: ${output}`)), 60000);
     server.stdout.on('data', (chunk: Buffer) => {
@@ -168,7 +169,7 @@ describe('echo examples with --registry etcd://', () => {
     let stderr = '';
     client.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     client.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => client.once('exit', resolve));
+    const exited = new Promise<number | null>((resolve) => client.once('close', resolve));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     started[0].kill();
     expect(await exited).toBe(0);
