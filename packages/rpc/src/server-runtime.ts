@@ -29,6 +29,11 @@ export interface ServerStats {
   throttled: number;
 }
 
+/** Every counter of ServerStats at zero: a new server's counters, and the start of a sum over workers. */
+export function zeroServerStats(): ServerStats {
+  return { connections: 0, inFlight: 0, accepted: 0, rejectedConnections: 0, overloaded: 0, unknownMethod: 0, badRequests: 0, protocolErrors: 0, throttled: 0 };
+}
+
 /** What sessions share: the server's configuration and counters. Implemented by the server. */
 export interface ServerRuntime {
   readonly registry: ServiceRegistry;

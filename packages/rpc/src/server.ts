@@ -21,7 +21,7 @@ import { compose, type Chain, type Middleware } from './middleware';
 import type { NetConnection, NetEngine, NetListener } from './net-connection';
 import { ServiceRegistry, type ServiceBinding } from './registry';
 import { ServerContext } from './server-context';
-import type { ServerRuntime, ServerStats } from './server-runtime';
+import { zeroServerStats, type ServerRuntime, type ServerStats } from './server-runtime';
 import { ServerSession } from './server-session';
 import { NET_REUSE_PORT } from './socket-engine';
 import { IN_THREAD_WORKERS, workerCount, type WorkerServerOptions } from './workers/options';
@@ -241,17 +241,7 @@ export class ThriftServer implements ServerRuntime {
   readonly maxConnections: number;
   readonly writeBufferCap: number;
   readonly protocols: ReadonlySet<number>;
-  readonly stats: ServerStats = {
-    connections: 0,
-    inFlight: 0,
-    accepted: 0,
-    rejectedConnections: 0,
-    overloaded: 0,
-    unknownMethod: 0,
-    badRequests: 0,
-    protocolErrors: 0,
-    throttled: 0,
-  };
+  readonly stats: ServerStats = zeroServerStats();
   readonly clock = new BatchClock();
   inFlight = 0;
   shuttingDown = false;

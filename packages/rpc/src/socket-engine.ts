@@ -5,6 +5,7 @@ import { LinkBuffer } from '@thriftpoll/netpoll';
 import { formatAddress, type Address } from './address';
 import { RpcError, RpcOptionError, RpcTimeoutError } from './errors';
 import type { CloseCallback, ConnectionTuning, DialOptions, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
+import { socketReady } from './socket-ready';
 import { connectionInfo, dialTls, tlsAcceptor, type TlsConnectionInfo } from './tls';
 
 /** Why the 'net' engine refuses reusePort. */
@@ -398,28 +399,10 @@ export const socketEngine: NetEngine = {
       if ('path' in address) return Promise.reject(new RpcError('EDIAL', `tls is for TCP addresses, not the socket path ${key}`, { address: key }));
       return dialTls(address.host, address.port, key, tlsOptions, timeout).then((socket) => new SocketConnection(socket, undefined, undefined, 0, options));
     }
-    return new Promise((resolve, reject) => {
-      const socket = 'path' in address ? net.connect({ path: address.path }) : net.connect({ host: address.host, port: address.port });
-      let timer: NodeJS.Timeout | undefined;
-      const onError = (error: NodeJS.ErrnoException): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        reject(dialError(error, key));
-      };
-      socket.once('error', onError);
-      if (timeout !== undefined) {
-        timer = setTimeout(() => {
-          socket.off('error', onError);
-          socket.on('error', () => undefined);
-          socket.destroy();
-          reject(new RpcTimeoutError('ECONNTIMEOUT', timeout, `no connection to ${key} within ${timeout} ms (connectTimeout)`, { address: key }));
-        }, timeout);
-      }
-      socket.once('connect', () => {
-        if (timer !== undefined) clearTimeout(timer);
-        socket.off('error', onError);
-        resolve(new SocketConnection(socket, path, undefined, 0, options));
-      });
-    });
+    const connect = (): net.Socket => ('path' in address ? net.connect({ path: address.path }) : net.connect({ host: address.host, port: address.port }));
+    return socketReady(connect, 'connect', timeout, (error) => dialError(error, key), `no connection to ${key} within ${timeout} ms (connectTimeout)`, key).then(
+      (connected) => new SocketConnection(connected, path, undefined, 0, options),
+    );
   },
 };
 

@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { RpcError, RpcOptionError, RpcTimeoutError } from './errors';
+import { RpcError, RpcOptionError } from './errors';
+import { socketReady } from './socket-ready';
 import { checkKnownKeys, describeValue, msOption, objectOption } from './validate';
 
 /**
@@ -260,29 +261,13 @@ function handshakeError(error: NodeJS.ErrnoException, key: string): RpcError {
 
 /** @internal Dials `host:port` with TLS; resolves once the handshake is done and the server verified. */
 export function dialTls(host: string, port: number, key: string, options: ResolvedClientTls, timeout: number | undefined): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const servername = options.servername ?? (net.isIP(host) === 0 ? host : undefined);
-    const socket = tls.connect({ ...options.options, host, port, ...(servername === undefined ? {} : { servername }) });
-    let timer: NodeJS.Timeout | undefined;
-    const onError = (error: NodeJS.ErrnoException): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      socket.destroy();
-      if (error.code === 'ECONNREFUSED') reject(new RpcError('ECONNREFUSED', `connection to ${key} refused`, { address: key, cause: error }));
-      else reject(handshakeError(error, key));
-    };
-    socket.once('error', onError);
-    if (timeout !== undefined) {
-      timer = setTimeout(() => {
-        socket.off('error', onError);
-        socket.on('error', () => undefined);
-        socket.destroy();
-        reject(new RpcTimeoutError('ECONNTIMEOUT', timeout, `no TLS connection to ${key} within ${timeout} ms (connectTimeout, handshake included)`, { address: key }));
-      }, timeout);
-    }
-    socket.once('secureConnect', () => {
-      if (timer !== undefined) clearTimeout(timer);
-      socket.off('error', onError);
-      resolve(socket);
-    });
-  });
+  const servername = options.servername ?? (net.isIP(host) === 0 ? host : undefined);
+  return socketReady(
+    () => tls.connect({ ...options.options, host, port, ...(servername === undefined ? {} : { servername }) }),
+    'secureConnect',
+    timeout,
+    (error) => (error.code === 'ECONNREFUSED' ? new RpcError('ECONNREFUSED', `connection to ${key} refused`, { address: key, cause: error }) : handshakeError(error, key)),
+    `no TLS connection to ${key} within ${timeout} ms (connectTimeout, handshake included)`,
+    key,
+  );
 }

@@ -5,6 +5,7 @@ import type { ClientContext } from '../client-context';
 import type { Middleware } from '../middleware';
 import { CallStats } from './call-stats';
 import { clientOutcome } from './outcome';
+import { perRegistry } from './per-registry';
 import { DURATION_BUCKETS, promClient, type Registry } from './prom';
 
 /** What the metrics read from a client when scraped. */
@@ -16,8 +17,6 @@ export interface MeteredClient {
   /** In flight, unhealthy addresses, circuit breakers not closed. */
   stats(): Pick<ClientStats, 'inFlight' | 'unhealthy' | 'circuits'>;
 }
-
-const byRegistry = new WeakMap<Registry, ClientMetrics>();
 
 /**
  * The client metrics of one registry, shared by the clients that use it (counts add up; gauges sum over the
@@ -31,13 +30,8 @@ export class ClientMetrics {
   private readonly requests: object;
   private readonly retries: Counter<'service' | 'method'>;
 
-  static of(registry: Registry): ClientMetrics {
-    const cached = byRegistry.get(registry);
-    if (cached !== undefined && registry.getSingleMetric('thriftpoll_client_requests_total') === cached.requests) return cached;
-    const metrics = new ClientMetrics(registry);
-    byRegistry.set(registry, metrics);
-    return metrics;
-  }
+  /** The metrics of `registry`, registered there the first time. */
+  static readonly of = perRegistry('thriftpoll_client_requests_total', (registry) => new ClientMetrics(registry), (metrics) => metrics.requests);
 
   private constructor(registry: Registry) {
     const prom = promClient();

@@ -4,6 +4,7 @@ import type { OverloadLimit } from '../errors';
 import type { ServerContext } from '../server-context';
 import type { ServerStats } from '../server-runtime';
 import { serverOutcome } from './outcome';
+import { perRegistry } from './per-registry';
 import { DURATION_BUCKETS, promClient, type Registry } from './prom';
 import { CallStats } from './call-stats';
 
@@ -26,8 +27,6 @@ const STAT_COUNTERS: readonly { stat: StatCounter; name: string; help: string }[
   { stat: 'throttled', name: 'thriftpoll_server_throttled_total', help: 'Times a connection was paused because its caller did not read its replies.' },
 ];
 
-const byRegistry = new WeakMap<Registry, ServerMetrics>();
-
 /**
  * The server metrics of one registry. Servers sharing a registry share these metrics: their counts add up, and
  * gauges (connections, requests in flight) sum over the servers open at scrape time.
@@ -49,14 +48,7 @@ export class ServerMetrics {
   private readonly refusals: Counter<'limit'>;
 
   /** The metrics of `registry`, registered there the first time. */
-  static of(registry: Registry): ServerMetrics {
-    const cached = byRegistry.get(registry);
-    // Still registered (a registry.clear() drops them: register anew).
-    if (cached !== undefined && registry.getSingleMetric('thriftpoll_server_requests_total') === cached.requests) return cached;
-    const metrics = new ServerMetrics(registry);
-    byRegistry.set(registry, metrics);
-    return metrics;
-  }
+  static readonly of = perRegistry('thriftpoll_server_requests_total', (registry) => new ServerMetrics(registry), (metrics) => metrics.requests);
 
   private constructor(registry: Registry) {
     const prom = promClient();

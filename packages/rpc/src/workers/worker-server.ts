@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { parseAddress, type Address, type AddressLike } from '../address';
 import { RpcError, RpcOptionError } from '../errors';
 import type { CloseOptions } from '../server';
-import type { ServerStats } from '../server-runtime';
+import { zeroServerStats, type ServerStats } from '../server-runtime';
 import { msOption } from '../validate';
 import { fromWire, type FromWorker, type ToWorker, type WorkerStart } from './messages';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerErrorInfo, type WorkerServerOptions } from './options';
@@ -52,17 +52,7 @@ class WorkerSlot {
 
 /** Sums every numeric counter of the workers' stats (so counters added to ServerStats aggregate too). */
 function sumStats(all: readonly ServerStats[]): ServerStats {
-  const total: Record<string, number> = {
-    connections: 0,
-    inFlight: 0,
-    accepted: 0,
-    rejectedConnections: 0,
-    overloaded: 0,
-    unknownMethod: 0,
-    badRequests: 0,
-    protocolErrors: 0,
-    throttled: 0,
-  };
+  const total: Record<string, number> = { ...zeroServerStats() };
   for (const stats of all) {
     for (const [key, value] of Object.entries(stats)) if (typeof value === 'number') total[key] = (total[key] ?? 0) + value;
   }
