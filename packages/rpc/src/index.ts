@@ -16,6 +16,7 @@ export { WorkerServer } from './workers/worker-server';
 export type { WorkerServerStats, WorkerStatus } from './workers/worker-server';
 export type { WorkerErrorInfo, WorkerServerOptions } from './workers/options';
 export type { WorkerHandlerContext, WorkerHandlerFactory, WorkerHandlerSetup } from './workers/handler-module';
+export type { WorkerMetricsOption, WorkerMetricsOptions } from './workers/process-metrics';
 export { RpcWorkerError } from './workers/worker-error';
 export type { WorkerFailure } from './workers/worker-error';
 export { shutdownOnSignals } from './signals';

@@ -5,10 +5,11 @@ import { pathToFileURL } from 'node:url';
 import { RpcOptionError } from '../errors';
 import type { ServerOptions } from '../server';
 import { checkKnownKeys, describeValue, functionOption, intOption, msOption, objectOption } from '../validate';
+import { resolveWorkerMetrics, type ResolvedWorkerMetrics, type WorkerMetricsOption } from './process-metrics';
 import type { RpcWorkerError } from './worker-error';
 
 /** Options of createServer that hold functions: a worker server gets them from its handler module instead. */
-type FunctionOptions = 'service' | 'handler' | 'services' | 'middleware' | 'onError' | 'engine' | 'reusePort' | 'workers';
+type FunctionOptions = 'service' | 'handler' | 'services' | 'middleware' | 'onError' | 'engine' | 'reusePort' | 'workers' | 'metrics';
 
 /** What `onWorkerError` is told besides the error. */
 export interface WorkerErrorInfo {
@@ -44,6 +45,12 @@ export interface WorkerServerOptions extends Omit<ServerOptions, FunctionOptions
   maxRestartDelay?: number;
   /** Receives crashes of workers (RpcWorkerError, failure 'crash'). Default: console.error. */
   onWorkerError?: (error: RpcWorkerError, info: WorkerErrorInfo) => void;
+  /**
+   * Prometheus metrics: every worker counts its own calls, and `GET /metrics` on the RPC port — whichever worker
+   * accepted the connection — returns the whole process's, summed over the workers; `GET /healthz` as on a
+   * single server. `{ admin }` also serves both from the main thread on a separate address. Default off.
+   */
+  metrics?: WorkerMetricsOption;
 }
 
 export interface ResolvedWorkerOptions {
@@ -53,11 +60,12 @@ export interface ResolvedWorkerOptions {
   readonly restartDelay: number;
   readonly maxRestartDelay: number;
   readonly onWorkerError: ((error: RpcWorkerError, info: WorkerErrorInfo) => void) | undefined;
+  readonly metrics: ResolvedWorkerMetrics | undefined;
   /** The options every worker's createServer gets. */
   readonly serverOptions: Record<string, unknown>;
 }
 
-const WORKER_KEYS = ['handlerModule', 'handlerData', 'workers', 'engine', 'restartDelay', 'maxRestartDelay', 'onWorkerError'];
+const WORKER_KEYS = ['handlerModule', 'handlerData', 'workers', 'engine', 'restartDelay', 'maxRestartDelay', 'onWorkerError', 'metrics'];
 /** The plain-data options of ServerOptions, passed to the workers. */
 const SERVER_DATA_KEYS = [
   'transport',
@@ -135,6 +143,7 @@ export function resolveWorkerOptions(options: WorkerServerOptions): ResolvedWork
     restartDelay,
     maxRestartDelay: msOption('maxRestartDelay', record.maxRestartDelay, Math.max(10_000, restartDelay), restartDelay) as number,
     onWorkerError: functionOption<(error: RpcWorkerError, info: WorkerErrorInfo) => void>('onWorkerError', record.onWorkerError),
+    metrics: resolveWorkerMetrics(record.metrics),
     serverOptions,
   };
 }
