@@ -83,8 +83,8 @@ test('/metrics on any worker and on the admin port is the whole process: the cou
     expect(sample(reply.body, 'thriftpoll_server_workers{state="scraped"}')).toBe(2);
     expect(sample(reply.body, 'thriftpoll_server_workers{state="missing"}')).toBe(0);
     // Connections and engine counters are summed over the workers' engines too.
-    expect(sample(reply.body, 'thriftpoll_server_connections{transport="buffered"}')).toBe(connections);
-    expect(sample(reply.body, 'thriftpoll_server_connections_accepted_total')).toBeGreaterThanOrEqual(connections + 1 + scrape);
+    expect(sample(reply.body, 'thriftpoll_server_connections{transport="framed"}')).toBe(connections);
+    expect(sample(reply.body, 'thriftpoll_server_connections_accepted_total')).toBe(connections + 1 + scrape);
     expect(sample(reply.body, 'thriftpoll_engine_batches_total')).toBeGreaterThan(0);
     if (scrape === 0) expect(await promtoolCheck(reply.body)).toEqual({ code: 0, output: '' });
   }
