@@ -16,7 +16,7 @@ import {
 import { escapeName, escapeParameter, exceptionProperty, identifierFrom, methodProperty, propertyName, type ModuleNames } from './names';
 import { quote } from './literals';
 import { constExpression, GenerateError } from './constants';
-import { typeName } from '../resolver';
+import { typeName } from '../resolve/type-name';
 
 /**
  * The view model the TypeScript templates render: everything the templates need, precomputed as strings (type
