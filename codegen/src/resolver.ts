@@ -61,7 +61,6 @@ class Resolver {
     return { version: SCHEMA_VERSION, roots: this.program.roots.map((r) => r.name), files };
   }
 
-
   private file(file: LoadedFile): SchemaFile {
     const doc = file.document;
     const namespaces: Record<string, string> = {};
