@@ -187,7 +187,7 @@ describe('template overrides (--templates)', () => {
 
   test('override templates may add partials of their own', () => {
     fs.writeFileSync(path.join(scratch.dir, 'banner.hbs'), '// banner for {{module}}\n');
-    fs.writeFileSync(path.join(scratch.dir, 'module.hbs'), fs.readFileSync(path.join(BUNDLED_TEMPLATES, 'module.hbs'), 'utf8').replace('\n{{runtimeImports}}\n', '\n{{> banner}}\n{{runtimeImports}}\n'));
+    fs.writeFileSync(path.join(scratch.dir, 'module.hbs'), fs.readFileSync(path.join(BUNDLED_TEMPLATES, 'module.hbs'), 'utf8').replace('\n{{imports}}\n', '\n{{> banner}}\n{{imports}}\n'));
     const { schema } = loadSchema([fixture('interop', 'common.thrift')]);
     expect(generate(schema, { templatesDir: scratch.dir })[0].contents).toContain('// banner for common\n');
   });
@@ -203,6 +203,37 @@ describe('template overrides (--templates)', () => {
     const { schema } = loadSchema([fixture('interop', 'common.thrift')]);
     expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(TemplateError);
     expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(/template .*struct\.hbs does not compile/);
+  });
+
+  test('templates name runtime symbols with {{rt}}, and the module imports exactly those', () => {
+    fs.writeFileSync(path.join(scratch.dir, 'const.hbs'), '{{> doc}}\nexport const {{name}}: {{tsType}} = {{value}};\nexport const {{name}}_WIRE = {{rt "TType"}}.STRING;\n');
+    const { schema } = loadSchema(['/k.thrift'], { host: memory({ '/k.thrift': 'const string GREETING = "hi"' }) });
+    const out = generate(schema, { templatesDir: scratch.dir })[0].contents;
+    expect(out).toContain("import { TType as $TType } from '@thriftpoll/protocol';\n");
+    expect(out).toContain('export const GREETING_WIRE = $TType.STRING;');
+    // Without the custom template nothing names a runtime symbol, so nothing is imported.
+    expect(generate(schema)[0].contents).not.toContain('import');
+  });
+
+  test('a template written for the old contract ($Name spelled out, {{runtimeImports}}) is refused with what to write', () => {
+    fs.writeFileSync(path.join(scratch.dir, 'check-required.hbs'), '{{!-- $TType in a comment is fine --}}\n{{#each fields}}\nthrow new $TProtocolException();\n{{/each}}\n');
+    const { schema } = loadSchema([fixture('interop', 'common.thrift')]);
+    expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(TemplateError);
+    expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(/check-required\.hbs line 3 writes \$TProtocolException literally; write \{\{rt "TProtocolException"\}\} instead/);
+    fs.rmSync(path.join(scratch.dir, 'check-required.hbs'));
+    fs.writeFileSync(path.join(scratch.dir, 'module.hbs'), '// header\n{{runtimeImports}}\n');
+    expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(/module\.hbs uses \{\{runtimeImports\}\}, which is gone/);
+  });
+
+  test('rt refuses a name that is not a runtime symbol, and module.hbs cannot name new ones after the import block', () => {
+    const { schema } = loadSchema([fixture('interop', 'common.thrift')]);
+    fs.writeFileSync(path.join(scratch.dir, 'senum.hbs'), '{{rt "Buffer"}}\n');
+    fs.writeFileSync(path.join(scratch.dir, 'enum.hbs'), '{{rt "Buffer"}}\n');
+    expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(/template helper rt: "Buffer" is not a runtime symbol; expected one of TType, /);
+    fs.rmSync(path.join(scratch.dir, 'senum.hbs'));
+    fs.rmSync(path.join(scratch.dir, 'enum.hbs'));
+    fs.writeFileSync(path.join(scratch.dir, 'module.hbs'), '{{imports}}\n{{rt "Invoker"}}\n{{declarations}}\n');
+    expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(/rendering module common failed: \$Invoker is named after the import block was printed/);
   });
 
   test('a template that fails while rendering names the module', () => {
