@@ -1,5 +1,4 @@
 import type { Schema, SchemaFile } from '../schema';
-import { formatTypeScript } from './format';
 import { ImportRegistry } from './import-registry';
 import type { ModuleNames } from './names';
 import type { Templates } from './templates';
@@ -24,6 +23,5 @@ export function printModule(schema: Schema, file: SchemaFile, names: ReadonlyMap
   const imports = new ImportRegistry(names.get(file.name)!.taken, options.importSuffix);
   const view = new ModuleViewBuilder(schema, file, names, { int64: options.int64, zeroValues: options.zeroValues, imports }).build();
   const declarations = templates.render('declarations', view, imports, file.name);
-  const contents = templates.render('module', { ...view, imports: imports.print(options.runtimeModule), declarations }, imports, file.name);
-  return formatTypeScript(contents);
+  return templates.render('module', { ...view, imports: imports.print(options.runtimeModule), declarations }, imports, file.name);
 }

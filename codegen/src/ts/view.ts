@@ -134,6 +134,8 @@ export interface StructView {
   readonly hasFields: boolean;
   /** Fields that must be given to create() / the constructor. */
   readonly hasRequiredInit: boolean;
+  /** Exceptions: some field is a property of its own (not Error's `message`). */
+  readonly declaresProperties: boolean;
   /** Exceptions: the Error message expression passed to super(). */
   readonly superMessage: string;
   /** The quoted IDL name, for writeStructBegin and messages. */
@@ -558,6 +560,7 @@ export class ModuleViewBuilder {
       fields,
       hasFields: fields.length > 0,
       hasRequiredInit,
+      declaresProperties: fields.some((f) => !f.isErrorMessage),
       superMessage,
       variants,
       definition: def,
