@@ -113,6 +113,27 @@ describe('module structure', () => {
     expect(byModule.get('annotated')).not.toContain('MethodDescriptor');
   });
 
+  test('a module imports only what its code names: a typedef alias does not import the modules behind it', () => {
+    const host = memory({
+      '/base.thrift': 'typedef i64 Id',
+      '/shared.thrift': 'include "base.thrift"\ntypedef list<base.Id> Ids',
+      '/main.thrift': 'include "shared.thrift"\nconst shared.Ids SOME = [1, 2]\nstruct Batch { 1: shared.Ids ids }',
+    });
+    const files = generate(loadSchema(['/main.thrift'], { host }).schema);
+    const main = files.find((f) => f.module === 'main')!.contents;
+    expect(main).toContain("import * as shared from './shared';");
+    expect(main).toContain('export const SOME: shared.Ids = [1n, 2n];');
+    // The element type base.Id is never written in main (the list is read element by element with readI64()).
+    expect(main).not.toContain('base');
+    expect(files.find((f) => f.module === 'shared')!.contents).toContain("import * as base from './base';");
+    const scratch = tempDir('codegen-lazy-imports');
+    try {
+      expect(typeCheck(writeFiles(scratch.dir, files))).toEqual([]);
+    } finally {
+      scratch.remove();
+    }
+  });
+
   test('IDL doc comments become TSDoc, and deprecated annotations become @deprecated', () => {
     const everything = byModule.get('everything')!;
     expect(everything).toContain('/** Explicit, implicit and negative values. */\nexport enum Level {');
