@@ -67,9 +67,13 @@ export class ValueChecker {
     return this.value(type, node, { file, stack: [] });
   }
 
+  /** A constant definition, checked against its declared type once (memoised); undefined after an error. */
+  constant(file: LoadedFile, def: AstConst): { type: TypeRef; value: ConstValue } | undefined {
+    return this.checkConstant(file, def, []);
+  }
 
-  /** A constant definition, checked against its declared type once (memoised). */
-  constant(file: LoadedFile, def: AstConst, stack: readonly AstConst[] = []): { type: TypeRef; value: ConstValue } | undefined {
+  /** `stack`: the constants whose expansion reached this one, for cycle detection. */
+  private checkConstant(file: LoadedFile, def: AstConst, stack: readonly AstConst[]): { type: TypeRef; value: ConstValue } | undefined {
     if (this.consts.has(def)) return this.consts.get(def) ?? undefined;
     const type = this.types.type(file, def.type);
     const value = type && this.value(type, def.value, { file, stack: [...stack, def] });
@@ -106,7 +110,7 @@ export class ValueChecker {
       }
       // Check the referenced constant once against its own type (its errors are reported there), then against
       // this type, with errors pointing at this reference.
-      if (!this.consts.has(def)) this.constant(found.file, def, ctx.stack);
+      if (!this.consts.has(def)) this.checkConstant(found.file, def, ctx.stack);
       if (!this.consts.get(def)) return undefined;
       return this.value(type, def.value, {
         file: found.file,
