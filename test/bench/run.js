@@ -77,6 +77,7 @@ const spec = {
   taskset: { type: 'boolean', default: false, help: 'same as --pin on' },
   cpus: { type: 'string', value: 'S:L', help: 'with pinning: server CPU list S and load CPU list L, e.g. 0:1 or 0-1:2-3 (implies --taskset)' },
   out: { type: 'string', value: 'DIR', help: 'where results go (default test/bench/out)' },
+  hog: { type: 'boolean', default: false, help: "run a busy loop on the servers' CPU for the whole run (the quiet-hours study: a CPU hog sharing the server's core; needs pinning)" },
 };
 
 const USAGE = `usage: npm run bench -- [options]      (or: node test/bench/run.js [options])
@@ -98,6 +99,7 @@ function resolveConfig(o) {
   for (const c of concurrency) {
     if (!Number.isInteger(c) || c < 1 || c > 15000) throw new UsageError(`--concurrency: '${o.concurrency}' must list integers in [1, 15000]`);
   }
+  if (o.hog && o.pin === 'off') throw new UsageError("--hog shares the servers' pinned CPU with a busy loop and --pin off pins nothing: choose one");
   if (o.taskset && o.pin === 'off') throw new UsageError('--taskset asks for pinning and --pin off forbids it: choose one');
   if (o.cpus && o.pin === 'off') throw new UsageError('--cpus gives CPUs to pin to and --pin off forbids pinning: choose one');
   const pinMode = o.taskset || o.cpus ? 'on' : o.pin;
@@ -137,6 +139,7 @@ function resolveConfig(o) {
     rounds: o.rounds ?? (quick ? 1 : 3),
     pin,
     unpinnedWhy,
+    hog: o.hog,
     outDir: o.out ? path.resolve(o.out) : OUT_DIR,
   };
 }
@@ -723,7 +726,7 @@ function runMicro(ctx, m) {
 
 /** Fixed rate (issue #18): open-loop calls at RATE_POINTS; RPC against Node net's raw echo and the C limit. */
 async function scenarioRate(ctx, result) {
-  await measureServers(ctx, result, ['c-epoll-raw', 'c-epoll-framed', 'engine-echo', 'engine-echo-uring', 'rpc-echo', 'rpc-echo-uring', 'net-echo'],
+  await measureServers(ctx, result, ['c-epoll-raw', 'c-epoll-framed', 'engine-echo', 'engine-echo-uring', 'rpc-echo', 'rpc-echo-uring', 'rpc-echo-stgc', 'net-echo'],
     RATE_POINTS.map(({ connections, interval }) => ({ load: { connections, interval, size: RATE_SIZE }, extra: { connections, interval } })));
   const sorted = [...result.points].sort((a, b) => b.interval - a.interval || a.server.localeCompare(b.server));
   result.table = markdownTable([{ title: 'connections x interval' }, { title: 'server' }, ...LATENCY_COLUMNS, LIMIT_COLUMN],
@@ -732,7 +735,7 @@ async function scenarioRate(ctx, result) {
   for (const { connections, interval } of RATE_POINTS) {
     const at = (id) => result.points.find((p) => p.server === id && p.connections === connections && p.interval === interval);
     const net = at('net-echo');
-    for (const id of ['rpc-echo', 'rpc-echo-uring']) {
+    for (const id of ['rpc-echo', 'rpc-echo-uring', 'rpc-echo-stgc']) {
       const p = at(id);
       if (!p || !net) continue;
       const what = `${SERVERS[id].label} vs Node net raw echo @${connections} x ${interval} ms`;
@@ -815,6 +818,7 @@ async function main(options) {
   const meta = { date: new Date().toISOString(), machine, git: gitDescribe(), loadgen: loadgenVersion(build.binary) };
   log(`load generator: ${path.relative(ROOT, build.binary)} (${build.rebuilt ? 'built' : 'up to date'}, version ${meta.loadgen})`);
 
+  if (ctx.hog) startHog(ctx);
   const results = [];
   for (const s of SCENARIOS) {
     if (!ctx.only.includes(s.id)) continue;
@@ -844,6 +848,14 @@ async function main(options) {
     log(`\nFAILED: ${failed.map((r) => r.id).join(', ')}`);
     process.exitCode = 1;
   }
+}
+
+/** A busy loop pinned to the servers' CPU until the run ends (--hog); trackChild stops it at exit. */
+function startHog(ctx) {
+  if (!ctx.pin) throw new UsageError(`--hog needs the servers pinned to a CPU, and they are not (${ctx.unpinnedWhy})`);
+  const hog = trackChild(spawn('taskset', ['-c', ctx.pin.server, 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' }));
+  hog.on('error', (err) => log(`  note: the --hog busy loop failed: ${err.message}`));
+  log(`  a busy loop (--hog) shares CPU ${ctx.pin.server} with the servers for the whole run (pid ${hog.pid})`);
 }
 
 runCli({ spec, usage: USAGE, main: (o) => main(o).catch((err) => {

@@ -1,9 +1,9 @@
+import { LinkBuffer } from '@thriftpoll/buffer';
 import type { SocketAddressInfo } from './address';
 import { formatAddress } from './address';
 import { ConnectionWriter, type WriterOwner } from './connection-writer';
 import type { Engine, EngineClient } from './engine';
 import { errnoError, NetpollError } from './errors';
-import { LinkBuffer } from './linkbuffer';
 import { booleanOption, integerOption, timeoutOption } from './options';
 
 /**

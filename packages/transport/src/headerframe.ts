@@ -1,4 +1,4 @@
-import type { Reader } from '@thriftpoll/netpoll';
+import type { Reader } from '@thriftpoll/buffer';
 import { TApplicationExceptionType } from '@thriftpoll/protocol';
 import { writeU16, writeU32 } from './bytes';
 import { TransportError } from './errors';

@@ -1,4 +1,4 @@
-import type { Reader } from '@thriftpoll/netpoll';
+import type { Reader } from '@thriftpoll/buffer';
 import type { ByteSink, ByteSource, ProtocolId } from '@thriftpoll/protocol';
 import type { Metadata } from './metadata';
 

@@ -1,4 +1,4 @@
-import type { Reader } from '@thriftpoll/netpoll';
+import type { Reader } from '@thriftpoll/buffer';
 import { ProtocolId, TApplicationExceptionType, type ByteSource } from '@thriftpoll/protocol';
 import { BufferSink } from './buffersink';
 import { utf8Slice, varintSize, writeU32, writeUtf8, writeVarint } from './bytes';

@@ -1,4 +1,4 @@
-import type { Reader } from '@thriftpoll/netpoll';
+import type { Reader } from '@thriftpoll/buffer';
 import { ProtocolId, TApplicationExceptionType } from '@thriftpoll/protocol';
 import { readU16, readU32, utf8Slice, writeU16, writeU32, writeUtf8 } from './bytes';
 import { TransportDecoder } from './decoder';

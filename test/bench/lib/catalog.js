@@ -134,6 +134,15 @@ const SERVERS = {
     },
     command: ({ host, port }) => withUring(npmCommand('echo-raw:server', ['--host', host, '--port', String(port)])),
   },
+  'rpc-echo-stgc': {
+    label: 'thriftpoll RPC (single-threaded GC)',
+    wire: 'thrift-framed',
+    // The quiet-hours study (issue #18): V8's parallel scavenger waits for helper threads, which a busy core delays.
+    // NODE_OPTIONS refuses this V8 flag, so the built echo server is started by node directly (as echo:server does).
+    availability: () => scriptAvailability('echo:server', 'the RPC echo server of packages/rpc'),
+    command: ({ host, port }) => ({ command: process.execPath, cwd: ROOT, args: ['--single-threaded-gc',
+      path.join(ROOT, 'examples/echo/dist/src/server.js'), '--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary'] }),
+  },
   'rpc-echo-uring': {
     label: 'thriftpoll RPC (uring)',
     wire: 'thrift-framed',

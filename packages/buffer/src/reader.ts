@@ -1,5 +1,5 @@
 /**
- * netpoll's Reader, over the bytes a connection has received (or any LinkBuffer).
+ * The Reader over the bytes a connection has received (netpoll's Reader; any LinkBuffer).
  *
  * Views returned by next(), peek() and nextChunks() point into the buffer's blocks without copying whenever
  * the bytes are contiguous, and are copies only when they cross a block boundary. A view stays valid until
