@@ -1,4 +1,4 @@
-import { parseAddress, type Address, type AddressLike } from '../address';
+import { parseAddress, type Address, type AddressLike } from '../net/address';
 import { RpcOptionError } from '../errors';
 import { promClient, type Registry } from '../observability/prom';
 import { checkKnownKeys, describeValue, msOption } from '../validate';
