@@ -8,9 +8,10 @@
  */
 
 // Servers
-export { createServer, ThriftServer } from './server/server';
+export { createServer } from './server/create-server';
+export { ThriftServer } from './server/server';
 export type { CloseOptions, ServerErrorInfo, ServerOptions, ServiceLike } from './server/server';
-export type { ServerStats } from './server/server-runtime';
+export type { ServerStats } from './server/server-stats';
 export { ServerContext } from './server/server-context';
 export { WorkerServer } from './workers/worker-server';
 export type { WorkerServerStats, WorkerStatus } from './workers/worker-server';
@@ -25,7 +26,8 @@ export type { RegisteredMethod, ServiceBinding, UnresolvedMethod } from './serve
 
 // Clients
 export { createClient, DEFAULT_CALL_TIMEOUT, RpcClient } from './client/client';
-export type { ClientHandle, ClientOptions, ClientStats } from './client/client';
+export type { ClientHandle, ClientOptions } from './client/client';
+export type { ClientStats } from './client/client-stats';
 export { ClientContext } from './client/client-context';
 export { RoundRobinBalancer, WeightedRandomBalancer } from './client/balancer';
 export type { LoadBalancer, PickInfo } from './client/balancer';

@@ -29,10 +29,11 @@ import type { DialOptions, NetEngine } from '../net/net-connection';
 import { callWithin, currentServerCall } from '../observability/call-scope';
 import { ClientObserver, type ClientMetricsOption } from '../observability/client-observer';
 import type { TracingOption } from '../observability/tracing';
-import type { ConnectionPool, PoolStats } from './pool';
+import type { ConnectionPool } from './pool';
+import type { ClientStats } from './client-stats';
 import { RetryPolicy, type RetryOptions } from './retry';
 import { BackupPolicy, raceWithBackup, type BackupOptions } from '../governance/backup';
-import { CircuitBreakers, type CircuitBreakersOptions, type CircuitStatus } from '../governance/circuit-breakers';
+import { CircuitBreakers, type CircuitBreakersOptions } from '../governance/circuit-breakers';
 import { ShortPool } from './short-pool';
 import { neverRan } from './never-ran';
 import { LogLimiter } from '../log-limiter';
@@ -168,19 +169,6 @@ const KNOWN_OPTIONS = [
   'metrics',
   'tracing',
 ];
-
-/** Diagnostics of a client. */
-export interface ClientStats {
-  pool: PoolStats;
-  /** Addresses being skipped after failures. */
-  unhealthy: { address: string; retryAt: number; failures: number }[];
-  /** Replies that arrived after their call had timed out or been aborted, and were dropped. */
-  discardedReplies: number;
-  /** Calls waiting for a reply on the client's connections. */
-  inFlight: number;
-  /** Circuit breakers that are open or half-open (with `circuitBreaker`). */
-  circuits: CircuitStatus[];
-}
 
 /**
  * One attempt of a call on one connection: a PendingCall for the connection, plus the timer and abort listener
