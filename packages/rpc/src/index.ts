@@ -63,7 +63,7 @@ export type { Chain, Middleware, Next } from './middleware';
 export { formatAddress, parseAddress, parseEndpoints } from './net/address';
 export type { Address, AddressLike, Endpoint, WeightedAddress } from './net/address';
 export type { TransportName, TransportOption } from './codec';
-export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './deadline';
+export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './metadata/deadline';
 export { overloadMessage } from './overload';
 export { consoleLogger } from './logger';
 export type { Logger, LogLevel } from './logger';

@@ -7,9 +7,10 @@ import {
   type ProtocolWriter,
 } from '@thriftpoll/protocol';
 import type { Reader } from '@thriftpoll/netpoll';
-import { KitexIntKey, KitexStringKey, Metadata, TransportError, describeRefusedMessage, isTHeaderKind, type DecodedMessage, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
+import { Metadata, TransportError, describeRefusedMessage, isTHeaderKind, type DecodedMessage, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
 import { connectionEncoder, errorCode } from '../codec';
-import { deadlineFromHeaders } from '../deadline';
+import { deadlineFromHeaders } from '../metadata/deadline';
+import { markConnectionReadyToReset, requestedService } from '../metadata/kitex-headers';
 import { RpcError, type OverloadLimit } from '../errors';
 import type { NetConnection, NetWriter } from '../net/net-connection';
 import { overloadMessage } from '../overload';
@@ -350,7 +351,7 @@ export class ServerSession {
       return;
     }
     const headers = message.headers;
-    const hint = headers === EMPTY_METADATA || headers.isEmpty() ? undefined : (headers.getInt(KitexIntKey.ToService) ?? headers.get('service'));
+    const hint = headers === EMPTY_METADATA ? undefined : requestedService(headers);
     let resolved: RegisteredMethod | UnresolvedMethod;
     if (hint === undefined) resolved = this.lastResolved ??= this.runtime.registry.resolve(name);
     else resolved = this.runtime.registry.resolve(name, hint);
@@ -605,7 +606,7 @@ export class ServerSession {
     if (!context.hasResponseHeaders && !shuttingDown) return undefined;
     const metadata = context.hasResponseHeaders ? Metadata.from(context.responseHeaders) : new Metadata();
     // Kitex's "connection ready to reset": the caller should not reuse this connection.
-    if (shuttingDown) metadata.set(KitexStringKey.ConnectionReadyToReset, '1');
+    if (shuttingDown) markConnectionReadyToReset(metadata);
     return metadata;
   }
 
