@@ -1,5 +1,5 @@
 import type { Address } from '../net/address';
-import type { ServerStats } from '../server/server-runtime';
+import type { ServerStats } from '../server/server-stats';
 import type { MetricsSnapshot, ResolvedWorkerMetrics } from './process-metrics';
 
 /** What the main thread gives a worker at start (workerData; structured-cloned). */

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
-import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RpcOptionError } from '../errors';
 import type { ServerOptions } from '../server/server';
-import { checkKnownKeys, describeValue, functionOption, intOption, msOption, objectOption } from '../validate';
+import { checkKnownKeys, describeValue, functionOption, msOption, objectOption } from '../validate';
 import { resolveWorkerMetrics, type ResolvedWorkerMetrics, type WorkerMetricsOption } from './process-metrics';
 import type { RpcWorkerError } from './worker-error';
+import { workerCount } from './worker-count';
 
 /** Options of createServer that hold functions: a worker server gets them from its handler module instead. */
 type FunctionOptions = 'service' | 'handler' | 'services' | 'middleware' | 'onError' | 'engine' | 'reusePort' | 'workers' | 'metrics';
@@ -86,16 +86,6 @@ const SERVER_DATA_KEYS = [
 ];
 
 /** Why an in-thread server (no handlerModule) refuses workers > 1. */
-export const IN_THREAD_WORKERS =
-  'workers > 1 need the handler as a module that each worker thread loads (handlers cannot be shared across threads): ' +
-  "createServer({ handlerModule: './handler.js', workers, ... }) where handler.js exports createHandler(context) returning { service, handler }";
-
-/** The worker count of a `workers` option. */
-export function workerCount(value: unknown): number {
-  if (value === 'auto') return availableParallelism();
-  return intOption("workers (a count, or 'auto')", value, 1, 1, 1024);
-}
-
 function moduleUrl(value: unknown): string {
   if (value instanceof URL) {
     if (value.protocol !== 'file:' && value.protocol !== 'data:') {

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { parseAddress, type Address, type AddressLike } from '../net/address';
 import { RpcError, RpcOptionError } from '../errors';
 import type { CloseOptions } from '../server/server';
-import { zeroServerStats, type ServerStats } from '../server/server-runtime';
+import { zeroServerStats, type ServerStats } from '../server/server-stats';
 import { HttpEndpoints } from '../observability/http-endpoints';
 import { msOption } from '../validate';
 import { fromWire, type FromWorker, type ToWorker, type WorkerStart } from './messages';
