@@ -7,7 +7,7 @@ import type { ServiceRegistry } from './registry';
 import type { ServerContext } from './server-context';
 import type { ServerStats } from './server-stats';
 
-/** What sessions share: the server's configuration and counters. Implemented by the server. */
+/** What sessions share: the server's configuration and counters (SessionRuntime, owned by the server). */
 export interface ServerRuntime {
   readonly registry: ServiceRegistry;
   readonly chain: Chain<ServerContext>;
@@ -25,8 +25,14 @@ export interface ServerRuntime {
   readonly stats: ServerStats;
   /** When the current batch of input was read (ServerContext.startTime). */
   readonly clock: BatchClock;
-  inFlight: number;
-  shuttingDown: boolean;
+  /** Calls running on the whole server (maxConcurrentRequests). */
+  readonly inFlight: number;
+  /** True once the server is closing: new requests are refused. */
+  readonly shuttingDown: boolean;
+  /** A call started running on some session (counted in inFlight). */
+  callStarted(): void;
+  /** A call counted by callStarted() finished or was released. */
+  callEnded(): void;
   /** Metrics, traces and the call scope; undefined when all are off (sessions then do nothing for them). */
   readonly observer: ServerObserver | undefined;
   /** A decoder for a new connection (detecting), or for `transport` once detected. */

@@ -233,7 +233,7 @@ export class ServerSession {
       if (context.oneway) continue;
       contexts.delete(context);
       (this.released ??= new Set()).add(context);
-      this.runtime.inFlight--;
+      this.runtime.callEnded();
       this.inFlight--;
       context.abort(reason);
     }
@@ -435,7 +435,7 @@ export class ServerSession {
     );
     if (this.connection.tls !== undefined) context.tls = this.connection.tls;
     this.inFlight++;
-    this.runtime.inFlight++;
+    this.runtime.callStarted();
     if (!this.busy) this.updateBusy();
     if (this.runtime.direct) {
       // No middleware: call the handler here; a synchronous one is answered without any promise.
@@ -479,7 +479,7 @@ export class ServerSession {
     this.runtime.observer?.settled(context);
     if (this.released !== undefined && this.released.delete(context)) return;
     this.contexts?.delete(context);
-    this.runtime.inFlight--;
+    this.runtime.callEnded();
     this.inFlight--;
     if (context.oneway) {
       if (context.error !== undefined) this.runtime.report(context.error, context, 'oneway handler failed');

@@ -1,28 +1,17 @@
-import {
-  protocolById,
-  type BinaryWriter,
-  type ByteSink,
-  type ByteSource,
-  type CompactWriter,
-  type ProtocolReader,
-  type ProtocolWriter,
-  type ReaderOptions,
-  type ServiceDescriptor,
-} from '@thriftpoll/protocol';
-import { resolveDecoderOptions, resolveEncoderOptions, type MessageDecoder, type ResolvedDecoderOptions, type ResolvedEncoderOptions, type TransportKind } from '@thriftpoll/transport';
+import type { ReaderOptions, ServiceDescriptor } from '@thriftpoll/protocol';
+import { resolveDecoderOptions, resolveEncoderOptions } from '@thriftpoll/transport';
 import { parseAddress, type Address, type AddressLike } from '../net/address';
-import { BatchClock } from './batch-clock';
-import { connectionDecoder, decoderOptions, serverDecoder, TRANSPORT_NAMES, transportAlias, type TransportName, type TransportOption } from '../codec';
+import { decoderOptions, TRANSPORT_NAMES, transportAlias, type TransportOption } from '../codec';
 import { isCodeFirstService, serviceDescriptor, type StructClass } from '../code-first';
 import { resolveEngine, resolveTlsEngine, type EngineName } from '../net/engines';
 import { resolveServerTls, type ResolvedServerTls, type ServerTlsOptions } from '../net/tls';
 import { RpcError, RpcOptionError } from '../errors';
-import { compose, type Chain, type Middleware } from '../middleware';
+import { compose, type Middleware } from '../middleware';
 import type { NetConnection, NetEngine, NetListener } from '../net/net-connection';
 import { ServiceRegistry, type ServiceBinding } from './registry';
 import { ServerContext } from './server-context';
-import type { ServerRuntime } from './server-runtime';
-import { zeroServerStats, type ServerStats } from './server-stats';
+import type { ServerStats } from './server-stats';
+import { SessionRuntime } from './session-runtime';
 import { ServerSession } from './server-session';
 import { NET_REUSE_PORT } from '../net/socket-engine';
 import { IN_THREAD_WORKERS, workerCount } from '../workers/worker-count';
@@ -229,27 +218,14 @@ function toBinding(entry: { service: ServiceLike; handler: unknown; name?: strin
  *   ...
  *   await server.close({ timeout: 5000 });   // graceful
  */
-export class ThriftServer implements ServerRuntime {
-  readonly registry: ServiceRegistry;
-  readonly chain: Chain<ServerContext>;
-  readonly direct: boolean;
-  readonly readerOptions: ReaderOptions;
-  readonly encoderOptions: ResolvedEncoderOptions;
-  readonly replyOrder: 'auto' | 'in-order';
-  readonly maxConcurrentRequests: number;
-  readonly maxConcurrentRequestsPerConnection: number;
-  readonly maxConnections: number;
-  readonly writeBufferCap: number;
-  readonly protocols: ReadonlySet<number>;
-  readonly stats: ServerStats = zeroServerStats();
-  readonly clock = new BatchClock();
-  inFlight = 0;
-  shuttingDown = false;
+export class ThriftServer {
+  /** What the sessions share (configuration, counters, codecs); they see only its ServerRuntime side. */
+  private readonly runtime: SessionRuntime;
+  private readonly registry: ServiceRegistry;
   /** Metrics, traces and the call scope; undefined when all are off. */
-  readonly observer: ServerObserver | undefined;
-
-  private readonly transport: TransportName | 'auto';
-  private readonly decoderOptions: ResolvedDecoderOptions;
+  private readonly observer: ServerObserver | undefined;
+  private readonly maxConnections: number;
+  private readonly writeBufferCap: number;
   private readonly engine: NetEngine;
   private readonly onError: ((error: unknown, info: ServerErrorInfo) => void) | undefined;
   private readonly logger: Logger;
@@ -264,8 +240,6 @@ export class ThriftServer implements ServerRuntime {
   private readonly keepAlive: number;
   private readonly reusePort: boolean;
   private readonly sessions = new Set<ServerSession>();
-  private readonly readers: (ProtocolReader | undefined)[] = [];
-  private readonly writers: (BinaryWriter | CompactWriter | undefined)[] = [];
   private listener: NetListener | undefined;
   private listening: Promise<Address> | undefined;
   private closing: Promise<void> | undefined;
@@ -294,14 +268,12 @@ export class ThriftServer implements ServerRuntime {
     this.engine = this.tls === undefined ? resolveEngine(options.engine, 'engine') : resolveTlsEngine(options.engine, 'engine');
     this.observer = ServerObserver.create(options, this, this.engine.name);
     const observed = this.observer === undefined ? middleware : [...this.observer.middleware, ...middleware];
-    this.chain = compose(observed, invokeHandler);
-    this.direct = observed.length === 0;
-    this.transport = enumOption('transport', transportAlias(options.transport), 'auto', ['auto', ...TRANSPORT_NAMES]);
+    const transport = enumOption('transport', transportAlias(options.transport), 'auto', ['auto', ...TRANSPORT_NAMES]);
     const protocol = enumOption('protocol', options.protocol, 'auto', ['auto', 'binary', 'compact']);
-    this.protocols = new Set(protocol === 'auto' ? [0, 2] : protocol === 'binary' ? [0] : [2]);
+    const protocols = new Set(protocol === 'auto' ? [0, 2] : protocol === 'binary' ? [0] : [2]);
     this.maxConnections = intOption('maxConnections', options.maxConnections, 10000, 1, Number.MAX_SAFE_INTEGER, true);
-    this.maxConcurrentRequests = intOption('maxConcurrentRequests', options.maxConcurrentRequests, 100000, 1, Number.MAX_SAFE_INTEGER, true);
-    this.maxConcurrentRequestsPerConnection = intOption(
+    const maxConcurrentRequests = intOption('maxConcurrentRequests', options.maxConcurrentRequests, 100000, 1, Number.MAX_SAFE_INTEGER, true);
+    const maxConcurrentRequestsPerConnection = intOption(
       'maxConcurrentRequestsPerConnection',
       options.maxConcurrentRequestsPerConnection,
       10000,
@@ -313,10 +285,10 @@ export class ThriftServer implements ServerRuntime {
     const maxMessageSize = intOption('maxMessageSize', options.maxMessageSize, 100 * 1024 * 1024, 16, 0x7fffffff);
     // Replies carry only what the handler set; a Buffered/Framed caller cannot receive headers, silently.
     // Resolved once: every connection's encoder and decoder then shares these objects (see resolveDecoderOptions).
-    this.encoderOptions = resolveEncoderOptions({ maxFrameSize, droppedMetadata: 'ignore' }, 'createServer');
-    this.replyOrder = enumOption('replyOrder', options.replyOrder, 'auto', ['auto', 'in-order']);
-    this.readerOptions = { ...(objectOption('readerOptions', options.readerOptions) ?? {}), stringLengthLimit: Math.min(maxMessageSize, (options.readerOptions?.stringLengthLimit ?? maxMessageSize)) };
-    this.decoderOptions = resolveDecoderOptions(decoderOptions(maxFrameSize, maxMessageSize, this.readerOptions), 'createServer');
+    const encoderOptions = resolveEncoderOptions({ maxFrameSize, droppedMetadata: 'ignore' }, 'createServer');
+    const replyOrder = enumOption('replyOrder', options.replyOrder, 'auto', ['auto', 'in-order']);
+    const readerOptions = { ...(objectOption('readerOptions', options.readerOptions) ?? {}), stringLengthLimit: Math.min(maxMessageSize, (options.readerOptions?.stringLengthLimit ?? maxMessageSize)) };
+    const resolvedDecoderOptions = resolveDecoderOptions(decoderOptions(maxFrameSize, maxMessageSize, readerOptions), 'createServer');
     this.onError = functionOption<(error: unknown, info: ServerErrorInfo) => void>('onError', options.onError);
     this.logger = loggerOption('logger', options.logger) ?? consoleLogger();
     this.logLimiter = new LogLimiter(this.logger);
@@ -333,6 +305,27 @@ export class ThriftServer implements ServerRuntime {
     this.reusePort = boolOption('reusePort', options.reusePort, false);
     if (workerCount(options.workers) !== 1) throw new RpcOptionError(IN_THREAD_WORKERS);
     if (this.reusePort && this.engine.name === 'net') throw new RpcOptionError(NET_REUSE_PORT);
+    this.runtime = new SessionRuntime({
+      registry: this.registry,
+      chain: compose(observed, invokeHandler),
+      direct: observed.length === 0,
+      readerOptions,
+      encoderOptions,
+      decoderOptions: resolvedDecoderOptions,
+      transport,
+      replyOrder,
+      maxConcurrentRequests,
+      maxConcurrentRequestsPerConnection,
+      writeBufferCap: this.writeBufferCap,
+      protocols,
+      observer: this.observer,
+      report: (error, context, what) => this.report(error, context, what),
+    });
+  }
+
+  /** True once close() was called: new requests are refused, /healthz answers 503. */
+  get shuttingDown(): boolean {
+    return this.runtime.shuttingDown;
   }
 
   /** The bound address once listening (the real port when 0 was asked for). */
@@ -405,7 +398,7 @@ export class ThriftServer implements ServerRuntime {
   close(options: CloseOptions = {}): Promise<void> {
     if (this.closing !== undefined) return this.closing;
     const timeout = msOption('close timeout', options.timeout, 10000) as number;
-    this.shuttingDown = true;
+    this.runtime.beginShutdown();
     this.closing = (async () => {
       if (this.listening !== undefined) {
         try {
@@ -441,7 +434,8 @@ export class ThriftServer implements ServerRuntime {
 
   /** A snapshot of the server's counters. */
   getStats(): ServerStats {
-    return { ...this.stats, connections: this.sessions.size, inFlight: this.inFlight };
+    const runtime = this.runtime;
+    return { ...runtime.stats, connections: this.sessions.size, inFlight: runtime.inFlight };
   }
 
   /** Open connections by transport ('detecting' until a connection's first message). */
@@ -451,34 +445,8 @@ export class ThriftServer implements ServerRuntime {
     return counts;
   }
 
-  createDecoder(transport?: TransportKind): MessageDecoder {
-    if (transport === undefined) return serverDecoder(this.transport, this.decoderOptions);
-    return connectionDecoder(transport, this.decoderOptions);
-  }
-
-  reader(protocol: number, source: ByteSource): ProtocolReader {
-    const reader = this.readers[protocol];
-    if (reader !== undefined) {
-      reader.reset(source);
-      return reader;
-    }
-    return (this.readers[protocol] = protocolById(protocol).createReader(source, this.readerOptions));
-  }
-
-  writer(protocol: number, sink: ByteSink): ProtocolWriter {
-    const writer = this.writers[protocol];
-    if (writer !== undefined) {
-      writer.reset(sink);
-      return writer;
-    }
-    return (this.writers[protocol] = protocolById(protocol).createWriter(sink));
-  }
-
-  discardWriter(protocol: number): void {
-    this.writers[protocol] = undefined;
-  }
-
-  report(error: unknown, context: ServerContext | undefined, what: string): void {
+  /** Reports a failure that the caller cannot see (or that operators should): onError, else the logger. */
+  private report(error: unknown, context: ServerContext | undefined, what: string): void {
     if (!this.reportHandlerErrors && context !== undefined && what === 'handler failed') return;
     if (this.onError === undefined) {
       this.log(error, context, what);
@@ -506,16 +474,17 @@ export class ThriftServer implements ServerRuntime {
   };
 
   private accept(connection: NetConnection): void {
-    this.stats.accepted++;
-    if (this.shuttingDown) {
+    const runtime = this.runtime;
+    runtime.stats.accepted++;
+    if (runtime.shuttingDown) {
       connection.close();
       return;
     }
     const over = this.sessions.size >= this.maxConnections;
-    const session = new ServerSession(this, connection, this.sessionClosed, over ? this.maxConnections : undefined);
+    const session = new ServerSession(runtime, connection, this.sessionClosed, over ? this.maxConnections : undefined);
     this.sessions.add(session);
     if (over) {
-      this.stats.rejectedConnections++;
+      runtime.stats.rejectedConnections++;
       // A rejected connection is answered once, or dropped if it says nothing for a while.
       const timer = setTimeout(() => connection.close(), this.rejectTimeout);
       timer.unref();
