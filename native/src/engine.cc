@@ -882,8 +882,11 @@ void Engine::UpdateUring(Conn* conn, uint32_t desired) {
   if (wanted && conn->receive == ReceiveState::kIdle && !conn->starved) {
     ArmReceive(conn);
   } else if (!wanted && conn->receive == ReceiveState::kArmed) {
-    // Past the read cap, at EOF or after an error: completions already on their way are still appended.
-    conn->poller->uring()->Cancel(UringPoll::IoTag(conn, UringPoll::kRecv));
+    // Past the read cap, at EOF or after an error: completions already on their way are still appended. The
+    // cancellation leaves at once, before the kernel runs more receive work (deferred to our next enter).
+    UringPoll* ring = conn->poller->uring();
+    ring->Cancel(UringPoll::IoTag(conn, UringPoll::kRecv));
+    ring->Submit();
     conn->receive = ReceiveState::kCancelling;
   }
   if (!conn->out.empty() && !conn->sendInFlight && !conn->closed && conn->error == 0) SubmitSend(conn);
