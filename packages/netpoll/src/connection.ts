@@ -420,6 +420,7 @@ export class Connection implements EngineClient, WriterOwner {
       for (;;) {
         const before = reader.len();
         if (before === 0 || this.stalled || before < this.threshold) break;
+        const start = this.readPosition();
         this.threshold = 1;
         let result: void | Promise<void>;
         this.running = true;
@@ -432,7 +433,7 @@ export class Connection implements EngineClient, WriterOwner {
         }
         if (isPromiseLike(result)) {
           result.then(
-            () => this.settled(before),
+            () => this.settled(before, start),
             (error: unknown) => {
               this.running = false;
               this.handlerFailed(error);
@@ -443,7 +444,7 @@ export class Connection implements EngineClient, WriterOwner {
         this.running = false;
         if (this.closed) return;
         reader.release();
-        this.afterHandler(before);
+        this.afterHandler(before, start);
       }
     }
     if (this.closed) return;
@@ -454,11 +455,11 @@ export class Connection implements EngineClient, WriterOwner {
 
   // ---- internals ----
 
-  private settled(before: number): void {
+  private settled(before: number, start: number): void {
     this.running = false;
     if (this.closed) return;
     this.reader.release();
-    this.afterHandler(before);
+    this.afterHandler(before, start);
     this.process();
   }
 
@@ -467,10 +468,16 @@ export class Connection implements EngineClient, WriterOwner {
    * until the handler consumes it — not from the last wake-up (a message read in several wake-ups, e.g. a frame
    * header and then its body, must not restart the clock each time, or a trickling peer gets several timeouts).
    */
-  private afterHandler(before: number): void {
-    const left = this.reader.len();
-    if (left < before) this.clearReadTimer();
+  private afterHandler(before: number, start: number): void {
+    // Progress is what the handler consumed, not what is left: bytes may have arrived while its promise was
+    // pending (always possible, and usual on `uring`, where every flush settles on a send completion).
+    if (this.readPosition() > start) this.clearReadTimer();
     else if (this.threshold <= before) this.stalled = true;
+  }
+
+  /** Stream position of the next unread byte. */
+  private readPosition(): number {
+    return this.reader.appendedTotal - this.reader.len();
   }
 
   private handlerFailed(thrown: unknown): void {
