@@ -6,9 +6,13 @@
  *   Uint8Array chunks (the engines append what they read).
  * - The writer family (ByteSink < OutputSink < FlushableSink, Writer): where output is written; malloc'd views
  *   writable until flush(). BufferSink implements OutputSink in JavaScript memory.
+ * - optionValidators/describeValue: the one way every package validates options and shows a refused value.
  * - DeliveryLoop: the one loop both engines call request handlers with (wake-at threshold, release()).
  */
 export { DeliveryLoop } from './delivery';
+export { describeValue } from './describe';
+export { optionValidators } from './options';
+export type { OptionErrorFactory, OptionValidators } from './options';
 export type { DeliveryHost } from './delivery';
 export { LinkBuffer } from './linkbuffer';
 export type { ReleaseListener } from './linkbuffer';

@@ -169,7 +169,7 @@ export class Connection implements EngineClient, WriterOwner {
    * readBufferCap, so validate a peer-supplied length against your maximum frame size before calling this.
    */
   wakeAt(n: number): void {
-    integerOption('wakeAt(n)', n, 1, Number.MAX_SAFE_INTEGER, 1);
+    integerOption('wakeAt(n)', n, 1, 1, Number.MAX_SAFE_INTEGER);
     this.delivery.wakeAt(n);
   }
 
@@ -179,7 +179,7 @@ export class Connection implements EngineClient, WriterOwner {
    * EBUSY if another waitFor() is pending.
    */
   waitFor(n: number, timeoutMs: number = this.settings.readTimeout): Promise<void> {
-    integerOption('waitFor(n)', n, 0, Number.MAX_SAFE_INTEGER, 0);
+    integerOption('waitFor(n)', n, 0, 0, Number.MAX_SAFE_INTEGER);
     timeoutOption('waitFor(timeoutMs)', timeoutMs);
     if (this.reader.len() >= n) return Promise.resolve();
     if (this.closed) return Promise.reject(this.closedError('waitFor'));
@@ -233,7 +233,7 @@ export class Connection implements EngineClient, WriterOwner {
    */
   setKeepAlive(enable: boolean, initialDelayMs = 60_000): void {
     booleanOption('setKeepAlive(enable)', enable, false);
-    integerOption('setKeepAlive(initialDelayMs)', initialDelayMs, 1000, 2 ** 31 - 1, 60_000);
+    integerOption('setKeepAlive(initialDelayMs)', initialDelayMs, 60_000, 1000, 2 ** 31 - 1);
     if (this.closed || this.remoteAddress.family === 'unix') return;
     const idle = Math.max(1, Math.round(initialDelayMs / 1000));
     this.engine.check(this.engine.native.setKeepAlive(this.id, enable, idle, Math.min(idle, 10), 5), 'setsockopt(SO_KEEPALIVE)', this.label);
@@ -247,7 +247,7 @@ export class Connection implements EngineClient, WriterOwner {
 
   /** Unreleased input above which the engine stops reading this connection until the handler releases. */
   setReadBufferCap(bytes: number): void {
-    integerOption('readBufferCap', bytes, 1, 2 ** 40, bytes);
+    integerOption('readBufferCap', bytes, bytes, 1, 2 ** 40);
     if (!this.closed) this.engine.check(this.engine.native.setReadCap(this.id, bytes), 'setReadBufferCap', this.label);
   }
 
