@@ -1,5 +1,5 @@
-import type { Address } from '../address';
-import type { ServerStats } from '../server-runtime';
+import type { Address } from '../net/address';
+import type { ServerStats } from '../server/server-runtime';
 
 /** What the main thread gives a worker at start (workerData; structured-cloned). */
 export interface WorkerStart {

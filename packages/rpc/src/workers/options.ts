@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RpcOptionError } from '../errors';
-import type { ServerOptions } from '../server';
+import type { ServerOptions } from '../server/server';
 import { checkKnownKeys, describeValue, functionOption, intOption, msOption, objectOption } from '../validate';
 import type { RpcWorkerError } from './worker-error';
 

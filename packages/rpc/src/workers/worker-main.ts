@@ -5,7 +5,7 @@
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { RpcOptionError } from '../errors';
-import { createServer, type ServerOptions, type ThriftServer } from '../server';
+import { createServer, type ServerOptions, type ThriftServer } from '../server/server';
 import { checkKnownKeys, describeValue } from '../validate';
 import { SETUP_KEYS, type WorkerHandlerContext, type WorkerHandlerFactory, type WorkerHandlerSetup } from './handler-module';
 import { toWire, type FromWorker, type ToWorker, type WorkerStart } from './messages';

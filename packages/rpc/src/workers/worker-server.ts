@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { parseAddress, type Address, type AddressLike } from '../address';
+import { parseAddress, type Address, type AddressLike } from '../net/address';
 import { RpcError, RpcOptionError } from '../errors';
-import type { CloseOptions } from '../server';
-import { zeroServerStats, type ServerStats } from '../server-runtime';
+import type { CloseOptions } from '../server/server';
+import { zeroServerStats, type ServerStats } from '../server/server-runtime';
 import { msOption } from '../validate';
 import { fromWire, type FromWorker, type ToWorker, type WorkerStart } from './messages';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerErrorInfo, type WorkerServerOptions } from './options';

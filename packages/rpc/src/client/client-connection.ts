@@ -10,14 +10,14 @@ import {
   type ReaderOptions,
 } from '@thriftpoll/protocol';
 import { KitexStringKey, Metadata, TransportError, type DecodedMessage, type DecoderOptions, type EncoderOptions, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
-import type { Endpoint } from './address';
-import { connectionDecoder, connectionEncoder, type TransportName } from './codec';
-import { RpcError, RpcOverloadError } from './errors';
+import type { Endpoint } from '../net/address';
+import { connectionDecoder, connectionEncoder, type TransportName } from '../codec';
+import { RpcError, RpcOverloadError } from '../errors';
 import { looksLikeTls, silentPeerHint, TLS_ANSWER } from './first-contact';
 import { ShutdownFence } from './shutdown-fence';
-import { stackless } from './stackless';
-import type { NetConnection } from './net-connection';
-import { overloadFromReply } from './overload';
+import { stackless } from '../stackless';
+import type { NetConnection } from '../net/net-connection';
+import { overloadFromReply } from '../overload';
 import type { PoolConnection } from './pool';
 
 /** One call waiting on a connection. Implemented by the client's attempt object. */

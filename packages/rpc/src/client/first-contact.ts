@@ -1,7 +1,7 @@
 import type { ClientContext } from './client-context';
-import type { TransportName } from './codec';
-import { RpcAbortError } from './errors';
-import { describeValue } from './validate';
+import type { TransportName } from '../codec';
+import { RpcAbortError } from '../errors';
+import { describeValue } from '../validate';
 
 /** What the errors a new user meets first say: what probably went wrong, and the call it happened to. */
 

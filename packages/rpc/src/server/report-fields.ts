@@ -1,5 +1,5 @@
-import { RpcError } from './errors';
-import { errorCode } from './codec';
+import { RpcError } from '../errors';
+import { errorCode } from '../codec';
 import type { ServerContext } from './server-context';
 
 /** What a log line about a server error says. */

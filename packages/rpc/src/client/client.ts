@@ -7,37 +7,37 @@ import {
   type ServiceDescriptor,
 } from '@thriftpoll/protocol';
 import { KitexIntKey, KitexStringKey, Metadata, isTHeaderKind } from '@thriftpoll/transport';
-import { formatAddress, parseAddress, parseEndpoints, type AddressLike, type Endpoint, type WeightedAddress } from './address';
+import { formatAddress, parseAddress, parseEndpoints, type AddressLike, type Endpoint, type WeightedAddress } from '../net/address';
 import type { LoadBalancer } from './balancer';
-import { BALANCER_NAMES, createBalancer, type BalancerName } from './governance/create-balancer';
+import { BALANCER_NAMES, createBalancer, type BalancerName } from '../governance/create-balancer';
 import { ClientConnection, type ClientWireOptions, type PendingCall } from './client-connection';
 import { ClientContext } from './client-context';
-import { decoderOptions, TRANSPORT_NAMES, transportAlias, type TransportName, type TransportOption } from './codec';
-import { DiscoveredEndpoints } from './discovery/discovered-endpoints';
-import type { Resolver } from './discovery/resolver';
-import { isCodeFirstService, serviceDescriptor, type CodeFirstClient, type StructClass } from './code-first';
-import { THEADER_TIMEOUT_HEADER } from './deadline';
-import { resolveEngine, resolveTlsEngine, type EngineName } from './engines';
-import { resolveClientTls, type ClientTlsOptions, type ResolvedClientTls } from './tls';
-import { RpcAbortError, RpcError, RpcOptionError, RpcTimeoutError } from './errors';
+import { decoderOptions, TRANSPORT_NAMES, transportAlias, type TransportName, type TransportOption } from '../codec';
+import { DiscoveredEndpoints } from '../discovery/discovered-endpoints';
+import type { Resolver } from '../discovery/resolver';
+import { isCodeFirstService, serviceDescriptor, type CodeFirstClient, type StructClass } from '../code-first';
+import { THEADER_TIMEOUT_HEADER } from '../deadline';
+import { resolveEngine, resolveTlsEngine, type EngineName } from '../net/engines';
+import { resolveClientTls, type ClientTlsOptions, type ResolvedClientTls } from '../net/tls';
+import { RpcAbortError, RpcError, RpcOptionError, RpcTimeoutError } from '../errors';
 import { abortError } from './first-contact';
 import { HealthTracker, type HealthOptions } from './health';
 import { LongPool, type LongPoolOptions } from './long-pool';
-import { compose, type Chain, type Middleware } from './middleware';
+import { compose, type Chain, type Middleware } from '../middleware';
 import { MuxPool, type MuxPoolOptions } from './mux-pool';
-import type { DialOptions, NetEngine } from './net-connection';
-import { callWithin, currentServerCall } from './observability/call-scope';
-import { ClientObserver, type ClientMetricsOption } from './observability/client-observer';
-import type { TracingOption } from './observability/tracing';
+import type { DialOptions, NetEngine } from '../net/net-connection';
+import { callWithin, currentServerCall } from '../observability/call-scope';
+import { ClientObserver, type ClientMetricsOption } from '../observability/client-observer';
+import type { TracingOption } from '../observability/tracing';
 import type { ConnectionPool, PoolStats } from './pool';
 import { RetryPolicy, type RetryOptions } from './retry';
-import { BackupPolicy, raceWithBackup, type BackupOptions } from './governance/backup';
-import { CircuitBreakers, type CircuitBreakersOptions, type CircuitStatus } from './governance/circuit-breakers';
+import { BackupPolicy, raceWithBackup, type BackupOptions } from '../governance/backup';
+import { CircuitBreakers, type CircuitBreakersOptions, type CircuitStatus } from '../governance/circuit-breakers';
 import { ShortPool } from './short-pool';
 import { neverRan } from './never-ran';
-import { LogLimiter } from './log-limiter';
-import { consoleLogger, loggerOption, type Logger } from './logger';
-import { boolOption, checkKnownKeys, describeValue, keepAliveOption, enumOption, headersOption, intOption, msOption, objectOption } from './validate';
+import { LogLimiter } from '../log-limiter';
+import { consoleLogger, loggerOption, type Logger } from '../logger';
+import { boolOption, checkKnownKeys, describeValue, keepAliveOption, enumOption, headersOption, intOption, msOption, objectOption } from '../validate';
 
 export interface ClientOptions {
   /** The server to call. Give `address`, `addresses` or `resolver`. */

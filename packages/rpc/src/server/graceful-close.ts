@@ -1,4 +1,4 @@
-import type { NetConnection } from './net-connection';
+import type { NetConnection } from '../net/net-connection';
 
 /**
  * A shutting-down server closes an idle connection once its caller has been quiet (no request, no reply) this

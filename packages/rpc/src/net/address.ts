@@ -1,5 +1,5 @@
-import { RpcOptionError } from './errors';
-import { describeValue } from './validate';
+import { RpcOptionError } from '../errors';
+import { describeValue } from '../validate';
 
 /** A TCP address (IPv4, IPv6 or a host name) or a Unix socket path — the engine's `serve`/`dial` address shape. */
 export type Address = { readonly host: string; readonly port: number } | { readonly path: string };

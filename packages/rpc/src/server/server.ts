@@ -10,31 +10,31 @@ import {
   type ServiceDescriptor,
 } from '@thriftpoll/protocol';
 import { resolveDecoderOptions, resolveEncoderOptions, type MessageDecoder, type ResolvedDecoderOptions, type ResolvedEncoderOptions, type TransportKind } from '@thriftpoll/transport';
-import { parseAddress, type Address, type AddressLike } from './address';
+import { parseAddress, type Address, type AddressLike } from '../net/address';
 import { BatchClock } from './batch-clock';
-import { connectionDecoder, decoderOptions, serverDecoder, TRANSPORT_NAMES, transportAlias, type TransportName, type TransportOption } from './codec';
-import { isCodeFirstService, serviceDescriptor, type StructClass } from './code-first';
-import { resolveEngine, resolveTlsEngine, type EngineName } from './engines';
-import { resolveServerTls, type ResolvedServerTls, type ServerTlsOptions } from './tls';
-import { RpcError, RpcOptionError } from './errors';
-import { compose, type Chain, type Middleware } from './middleware';
-import type { NetConnection, NetEngine, NetListener } from './net-connection';
+import { connectionDecoder, decoderOptions, serverDecoder, TRANSPORT_NAMES, transportAlias, type TransportName, type TransportOption } from '../codec';
+import { isCodeFirstService, serviceDescriptor, type StructClass } from '../code-first';
+import { resolveEngine, resolveTlsEngine, type EngineName } from '../net/engines';
+import { resolveServerTls, type ResolvedServerTls, type ServerTlsOptions } from '../net/tls';
+import { RpcError, RpcOptionError } from '../errors';
+import { compose, type Chain, type Middleware } from '../middleware';
+import type { NetConnection, NetEngine, NetListener } from '../net/net-connection';
 import { ServiceRegistry, type ServiceBinding } from './registry';
 import { ServerContext } from './server-context';
 import { zeroServerStats, type ServerRuntime, type ServerStats } from './server-runtime';
 import { ServerSession } from './server-session';
-import { NET_REUSE_PORT } from './socket-engine';
-import { IN_THREAD_WORKERS, workerCount, type WorkerServerOptions } from './workers/options';
-import { WorkerServer } from './workers/worker-server';
+import { NET_REUSE_PORT } from '../net/socket-engine';
+import { IN_THREAD_WORKERS, workerCount, type WorkerServerOptions } from '../workers/options';
+import { WorkerServer } from '../workers/worker-server';
 import { invokeHandler } from './invoke-handler';
-import type { Registry } from './discovery/registry';
-import { ServerRegistration, type RegistryInfoOptions } from './discovery/server-registration';
-import { LogLimiter } from './log-limiter';
-import { consoleLogger, loggerOption, type Logger } from './logger';
+import type { Registry } from '../discovery/registry';
+import { ServerRegistration, type RegistryInfoOptions } from '../discovery/server-registration';
+import { LogLimiter } from '../log-limiter';
+import { consoleLogger, loggerOption, type Logger } from '../logger';
 import { reportFields } from './report-fields';
-import { ServerObserver, type ServerMetricsOption } from './observability/server-observer';
-import type { TracingOption } from './observability/tracing';
-import { boolOption, checkKnownKeys, enumOption, functionOption, intOption, keepAliveOption, msOption, objectOption } from './validate';
+import { ServerObserver, type ServerMetricsOption } from '../observability/server-observer';
+import type { TracingOption } from '../observability/tracing';
+import { boolOption, checkKnownKeys, enumOption, functionOption, intOption, keepAliveOption, msOption, objectOption } from '../validate';
 
 /**
  * A service to serve: a generated descriptor (whose handler interface types `handler`), or a class decorated

@@ -3,7 +3,7 @@ import * as tls from 'node:tls';
 // LinkBuffer is plain TypeScript: importing @thriftpoll/netpoll loads no addon (it loads when an engine starts).
 import { LinkBuffer } from '@thriftpoll/netpoll';
 import { formatAddress, type Address } from './address';
-import { RpcError, RpcOptionError, RpcTimeoutError } from './errors';
+import { RpcError, RpcOptionError, RpcTimeoutError } from '../errors';
 import type { CloseCallback, ConnectionTuning, DialOptions, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
 import { socketReady } from './socket-ready';
 import { connectionInfo, dialTls, tlsAcceptor, type TlsConnectionInfo } from './tls';

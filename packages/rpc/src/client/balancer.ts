@@ -1,4 +1,4 @@
-import type { Endpoint } from './address';
+import type { Endpoint } from '../net/address';
 
 /** What a balancer may know about the call it picks for (the client passes its ClientContext). */
 export interface PickInfo {

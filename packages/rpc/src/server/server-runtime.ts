@@ -1,8 +1,8 @@
 import type { ByteSink, ByteSource, ProtocolReader, ProtocolWriter, ReaderOptions } from '@thriftpoll/protocol';
 import type { EncoderOptions, MessageDecoder, TransportKind } from '@thriftpoll/transport';
 import type { BatchClock } from './batch-clock';
-import type { Chain } from './middleware';
-import type { ServerObserver } from './observability/server-observer';
+import type { Chain } from '../middleware';
+import type { ServerObserver } from '../observability/server-observer';
 import type { ServiceRegistry } from './registry';
 import type { ServerContext } from './server-context';
 import type { ServerSession } from './server-session';

@@ -1,6 +1,6 @@
 import type { MethodDescriptor, ServiceDescriptor } from '@thriftpoll/protocol';
-import { RpcOptionError } from './errors';
-import { describeValue } from './validate';
+import { RpcOptionError } from '../errors';
+import { describeValue } from '../validate';
 
 /** One service a server exposes, with the object that implements it. */
 export interface ServiceBinding<Handler = unknown> {

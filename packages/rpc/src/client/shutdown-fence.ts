@@ -1,4 +1,4 @@
-import { RpcError } from './errors';
+import { RpcError } from '../errors';
 
 /**
  * What a thriftpoll server's shutdown proves about the calls on one connection.

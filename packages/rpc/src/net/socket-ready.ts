@@ -1,5 +1,5 @@
 import type * as net from 'node:net';
-import { RpcTimeoutError } from './errors';
+import { RpcTimeoutError } from '../errors';
 
 /**
  * @internal Opens a socket with `connect` (inside the promise, so that a throw rejects it) and resolves with it once it emits `readyEvent` ('connect', or 'secureConnect' for TLS). On an error

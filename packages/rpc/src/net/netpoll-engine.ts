@@ -1,6 +1,6 @@
 import type { Connection, EventLoop } from '@thriftpoll/netpoll';
 import { formatAddress, type Address } from './address';
-import { RpcError, RpcTimeoutError } from './errors';
+import { RpcError, RpcTimeoutError } from '../errors';
 import type { CloseCallback, DialOptions, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
 
 /**

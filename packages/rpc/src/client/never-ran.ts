@@ -1,4 +1,4 @@
-import { RpcError, RpcOverloadError } from './errors';
+import { RpcError, RpcOverloadError } from '../errors';
 
 /**
  * True when `error` proves that the server never ran the call, so that sending it again cannot run it twice:

@@ -1,7 +1,7 @@
-import type { Endpoint } from './address';
-import { RpcOverloadError, RpcError } from './errors';
+import type { Endpoint } from '../net/address';
+import { RpcOverloadError, RpcError } from '../errors';
 import type { ConnectionPool, Connector, PoolConnection, PoolStats } from './pool';
-import { intOption } from './validate';
+import { intOption } from '../validate';
 
 /** Options of the multiplexed pool. */
 export interface MuxPoolOptions {

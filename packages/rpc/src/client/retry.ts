@@ -1,5 +1,5 @@
-import { RpcOptionError, RpcError } from './errors';
-import { boolOption, checkKnownKeys, functionOption, intOption, msOption, numberOption, objectOption } from './validate';
+import { RpcOptionError, RpcError } from '../errors';
+import { boolOption, checkKnownKeys, functionOption, intOption, msOption, numberOption, objectOption } from '../validate';
 
 /**
  * Retries are off unless `retry` is given to the client. When on, a failed attempt is tried again — on another

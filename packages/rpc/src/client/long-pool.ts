@@ -1,7 +1,7 @@
-import type { Endpoint } from './address';
-import { RpcOverloadError, RpcError } from './errors';
+import type { Endpoint } from '../net/address';
+import { RpcOverloadError, RpcError } from '../errors';
 import type { ConnectionPool, Connector, PoolConnection, PoolStats } from './pool';
-import { intOption, msOption } from './validate';
+import { intOption, msOption } from '../validate';
 
 /** Options of the long-connection pool. */
 export interface LongPoolOptions {

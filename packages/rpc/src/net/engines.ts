@@ -1,9 +1,9 @@
 import { nativeLoadError } from '@thriftpoll/netpoll';
-import { RpcOptionError } from './errors';
+import { RpcOptionError } from '../errors';
 import type { NetEngine } from './net-connection';
 import { netpollEngine } from './netpoll-engine';
 import { socketEngine } from './socket-engine';
-import { describeValue } from './validate';
+import { describeValue } from '../validate';
 
 /** Engines by name: 'netpoll' (the native engine) and 'net' (Node sockets). */
 export type EngineName = 'netpoll' | 'net';

@@ -1,5 +1,5 @@
-import type { Endpoint } from './address';
-import { RpcError } from './errors';
+import type { Endpoint } from '../net/address';
+import { RpcError } from '../errors';
 import type { ConnectionPool, Connector, PoolConnection, PoolStats } from './pool';
 
 /**

@@ -1,4 +1,4 @@
-import type { Endpoint } from './address';
+import type { Endpoint } from '../net/address';
 
 /** What the pools need from a connection (the runtime's `ClientConnection` implements it). */
 export interface PoolConnection {

@@ -1,5 +1,5 @@
-import type { Endpoint } from './address';
-import { intOption, msOption } from './validate';
+import type { Endpoint } from '../net/address';
+import { intOption, msOption } from '../validate';
 
 /** Options of the per-address health tracking that lets a client skip dead addresses. */
 export interface HealthOptions {

@@ -1,8 +1,8 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { RpcError, RpcOptionError } from './errors';
+import { RpcError, RpcOptionError } from '../errors';
 import { socketReady } from './socket-ready';
-import { checkKnownKeys, describeValue, msOption, objectOption } from './validate';
+import { checkKnownKeys, describeValue, msOption, objectOption } from '../validate';
 
 /**
  * TLS and mutual TLS, on the `net` engine with Node's `node:tls` (the OpenSSL Node links). Option names are

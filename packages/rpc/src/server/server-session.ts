@@ -8,18 +8,18 @@ import {
 } from '@thriftpoll/protocol';
 import type { Reader } from '@thriftpoll/netpoll';
 import { KitexIntKey, KitexStringKey, Metadata, TransportError, isTHeaderKind, type DecodedMessage, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
-import { connectionEncoder, errorCode } from './codec';
-import { deadlineFromHeaders } from './deadline';
-import { RpcError, type OverloadLimit } from './errors';
-import type { NetConnection, NetWriter } from './net-connection';
-import { overloadMessage } from './overload';
+import { connectionEncoder, errorCode } from '../codec';
+import { deadlineFromHeaders } from '../deadline';
+import { RpcError, type OverloadLimit } from '../errors';
+import type { NetConnection, NetWriter } from '../net/net-connection';
+import { overloadMessage } from '../overload';
 import { describeOversized } from './oversized';
 import { plainMethodName, type RegisteredMethod, type UnresolvedMethod } from './registry';
 import type { ServerRuntime } from './server-runtime';
 import { ServerContext } from './server-context';
 import { callHandler, isThenable, thrownBy } from './invoke-handler';
 import { closeGracefully, SHUTDOWN_QUIET_MS } from './graceful-close';
-import { stackless } from './stackless';
+import { stackless } from '../stackless';
 
 /** How a reply is routed back: what the request's message and transport said. */
 interface ReplyRoute {

@@ -1,6 +1,6 @@
 import type { MethodDescriptor, ServerCallContext } from '@thriftpoll/protocol';
 import type { Metadata, TransportKind } from '@thriftpoll/transport';
-import type { TlsConnectionInfo } from './tls';
+import type { TlsConnectionInfo } from '../net/tls';
 
 /**
  * The call context of one request: what handlers receive as their last argument and what server middleware

@@ -1,4 +1,4 @@
-import type { Chain } from './middleware';
+import type { Chain } from '../middleware';
 import type { ServerContext } from './server-context';
 
 /**
