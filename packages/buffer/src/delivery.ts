@@ -25,8 +25,8 @@ export interface DeliveryHost {
  *      ┌───────┐ ───────────────────────────────► ┌─────────┐  returned a promise  ┌──────────┐
  *      │ ready │ ◄─── returned: release() ─────── │ running │ ───────────────────► │ awaiting │
  *      └───────┘ ◄───────────────────────────── settled: release(), host.resume() ─ └──────────┘
- *       │    ▲                                       │
- *  hold()    │ unhold()              consumed nothing │ and did not ask for more bytes than were there
+ *       │    ▲                                       │ returned having consumed nothing and
+ *  hold()    │ unhold()                               │ without asking for more bytes than were there
  *       ▼    │                                       ▼
  *      ┌───────┐                                ┌─────────┐
  *      │ held  │                                │ stalled │ ── new input (inputArrived()) ──► ready
@@ -121,17 +121,23 @@ export class DeliveryLoop {
     return true;
   }
 
+  /**
+   * A promise settling is itself news (e.g. the output it waited for drained): the handler is called again while
+   * input remains, whether or not the call consumed any — the rpc server session relies on it when it throttles
+   * a caller that does not read its replies.
+   */
   private settled(before: number): void {
     this.running = false;
     if (this.host.isClosed()) return;
     this.reader.release();
-    this.afterCall(before);
+    if (this.reader.len() < before) this.host.consumed();
     this.host.resume();
   }
 
   /**
-   * After a call on `before` buffered bytes. A call that consumed nothing and did not ask for more bytes than
-   * were there cannot progress on this input: it stalls until more arrives (instead of being called in a loop).
+   * After a call that returned on `before` buffered bytes. One that consumed nothing and did not ask for more
+   * bytes than were there cannot progress on this input: it stalls until more arrives (instead of being called
+   * in a loop).
    */
   private afterCall(before: number): void {
     if (this.reader.len() < before) this.host.consumed();
