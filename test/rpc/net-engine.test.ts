@@ -72,7 +72,7 @@ describe('the net engine without the addon', () => {
       timeout: 60000,
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`THRIFTPOLL_ENGINE must be 'netpoll' or 'net', got "epoll"`);
+    expect(result.stderr).toContain(`THRIFTPOLL_ENGINE must be 'netpoll' or 'net', got string "epoll"`);
   });
 });
 
