@@ -11,6 +11,7 @@
  *   idle     the same with 1,000 connections of which 80% are idle                               (issue #2)
  *   memory   10,000 idle connections held open: server RSS per connection                        (issue #2)
  *   rpc      1 KiB EchoServer.echo, framed binary: thriftpoll RPC vs Apache thrift vs Node net
+ *   metrics  the RPC echo server with metrics off vs --metrics, interleaved rounds: CPU per request on/off (#16)
  *            raw echo, at concurrency 10, 100 and 1000 (table + SVG chart)                       (issue #6)
  *   client   thriftpoll typed client vs Apache's client against the same server                  (issue #6)
  *   tls      1 KiB echo over TLS (framed binary): thriftpoll RPC server vs Apache thrift's, both driven by
@@ -49,7 +50,7 @@ const { makeTestCertificates } = require('../support/tls-certs');
 
 const { FAULT_SCENARIOS } = require('./faults/scenarios');
 
-const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'tls', 'workers', 'micro', 'rate', ...FAULT_SCENARIOS.map((s) => s.id)];
+const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'metrics', 'client', 'tls', 'workers', 'micro', 'rate', ...FAULT_SCENARIOS.map((s) => s.id)];
 
 /** The fixed-rate points (issue #18): connections, one call each every interval_ms, 16-byte payloads. */
 const RATE_POINTS = [
@@ -724,6 +725,29 @@ function runMicro(ctx, m) {
   });
 }
 
+/**
+ * The cost of metrics (issue #16): the RPC echo server with metrics off and with --metrics, in the same run and
+ * interleaved rounds, at the headline concurrency. The ratio of server CPU per request is taken per round
+ * (on / off of the same round), and the median of those is the figure (goal <= 1.05).
+ */
+async function scenarioMetrics(ctx, result) {
+  const c = ctx.headlineConcurrency;
+  await measureServers(ctx, result, ['rpc-echo', 'rpc-echo-metrics'], [{ load: { connections: c }, extra: { concurrency: c } }]);
+  result.table = markdownTable([{ title: 'server' }, ...LATENCY_COLUMNS], result.points.map((p) => [p.label, ...latencyCells(p)]));
+  const off = result.points.find((p) => p.server === 'rpc-echo');
+  const on = result.points.find((p) => p.server === 'rpc-echo-metrics');
+  if (!off || !on) return;
+  const pairs = off.rounds && on.rounds ? off.rounds.map((r, i) => [on.rounds[i], r]).filter(([a, b]) => a && b) : [[on, off]];
+  const ratios = pairs.map(([a, b]) => ratio(a.cpu_us_per_req, b.cpu_us_per_req)).filter((r) => r !== null).sort((a, b) => a - b);
+  const median = ratios.length === 0 ? null : ratios[Math.floor((ratios.length - 1) / 2)];
+  const metric = `server CPU per request (median of the per-round ratios ${ratios.map((r) => r.toFixed(3)).join(', ')})`;
+  result.comparisons.push({ what: `metrics on vs off @${c}`, metric, ratio: median === null ? null : Math.round(median * 1000) / 1000,
+    target: '<= 1.05x', met: median === null ? null : median <= 1.05 });
+  compare(result, `metrics on vs off @${c}`, on.qps, off.qps, 'QPS (median-QPS rounds)', 0.95, 'min');
+  result.note('Same server, same flags but --metrics (nothing scrapes it during the run: the per-request cost is measured, ' +
+    'not the cost of a scrape). The echo server has no tracing or propagateContext flag, so no third row.');
+}
+
 /** Fixed rate (issue #18): open-loop calls at RATE_POINTS; RPC against Node net's raw echo and the C limit. */
 async function scenarioRate(ctx, result) {
   await measureServers(ctx, result, ['c-epoll-raw', 'c-epoll-framed', 'engine-echo', 'engine-echo-uring', 'rpc-echo', 'rpc-echo-uring', 'rpc-echo-stgc', 'net-echo'],
@@ -757,6 +781,8 @@ const SCENARIOS = [
     describe: (c) => `${c.memoryConnections} silent connections held open; server RSS growth per connection` },
   { id: 'rpc', title: 'RPC server: EchoServer.echo (issue #6)', run: scenarioRpc,
     describe: (c) => `framed binary, ${c.size}-byte msg, concurrency ${c.concurrency.join('/')}, ${c.duration} s per point after ${c.warmup} s warm-up` },
+  { id: 'metrics', title: 'RPC server: the cost of metrics (issue #16)', run: scenarioMetrics,
+    describe: (c) => `framed binary, ${c.size}-byte msg, concurrency ${c.headlineConcurrency}, metrics off vs --metrics in interleaved rounds, ${c.duration} s per point after ${c.warmup} s warm-up` },
   { id: 'client', title: 'RPC client: typed client vs Apache client (issue #6)', run: scenarioClient,
     describe: (c) => `concurrency ${c.headlineConcurrency}, ${c.size}-byte msg, ${c.duration} s` },
   { id: 'tls', title: 'TLS: EchoServer.echo over TLS, thriftpoll vs Apache (issue #13)', run: scenarioTls,

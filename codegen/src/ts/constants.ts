@@ -1,8 +1,7 @@
 import { IdlError, type Diagnostic } from '../diagnostics';
-import { resolveTypedef, type ConstValue, type SchemaFile, type SchemaLocation, type TypeRef } from '../schema';
+import { resolveTypedef, type ConstValue, type Field, type SchemaFile, type SchemaLocation, type StructDefinition, type TypeRef } from '../schema';
 import { numberLiteral, quote } from './literals';
 import { propertyName } from './names';
-import type { ModuleViewBuilder } from './view';
 
 /**
  * Renders checked constant values (schema ConstValues) as TypeScript expressions of their type: i64 as bigint
@@ -51,10 +50,23 @@ function list(open: string, items: readonly string[], close: string, wrap: boole
 const INDENT = '  ';
 
 /**
+ * What rendering a constant needs from the module being generated (ModuleViewBuilder provides it; declared here
+ * so that this file does not import view.ts, which imports it).
+ */
+export interface ConstantScope {
+  readonly int64: 'bigint' | 'number';
+  qualify(file: string, name: string): string;
+  type(type: TypeRef): { readonly tsType: string };
+  structDefinition(ref: { file: string; name: string }): StructDefinition;
+  fieldInit(f: Field, owner: StructDefinition): string | null;
+  fieldProperty(f: Field, owner: StructDefinition): string;
+}
+
+/**
  * `value` as an expression of `type`. `readonly` is for a `const` definition: its value may be wrapped across lines
  * (see list()); field defaults (`readonly` false) stay on one line.
  */
-export function constExpression(b: ModuleViewBuilder, value: ConstValue, type: TypeRef, readonly: boolean): string {
+export function constExpression(b: ConstantScope, value: ConstValue, type: TypeRef, readonly: boolean): string {
   const t = resolveTypedef(type);
   switch (t.kind) {
     case 'bool':

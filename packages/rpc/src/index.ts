@@ -8,14 +8,16 @@
  */
 
 // Servers
-export { createServer, ThriftServer } from './server/server';
+export { createServer } from './server/create-server';
+export { ThriftServer } from './server/server';
 export type { CloseOptions, ServerErrorInfo, ServerOptions, ServiceLike } from './server/server';
-export type { ServerStats } from './server/server-runtime';
+export type { ServerStats } from './server/server-stats';
 export { ServerContext } from './server/server-context';
 export { WorkerServer } from './workers/worker-server';
 export type { WorkerServerStats, WorkerStatus } from './workers/worker-server';
 export type { WorkerErrorInfo, WorkerServerOptions } from './workers/options';
 export type { WorkerHandlerContext, WorkerHandlerFactory, WorkerHandlerSetup } from './workers/handler-module';
+export type { WorkerMetricsOption, WorkerMetricsOptions } from './workers/process-metrics';
 export { RpcWorkerError } from './workers/worker-error';
 export type { WorkerFailure } from './workers/worker-error';
 export { shutdownOnSignals } from './signals';
@@ -25,7 +27,8 @@ export type { RegisteredMethod, ServiceBinding, UnresolvedMethod } from './serve
 
 // Clients
 export { createClient, DEFAULT_CALL_TIMEOUT, RpcClient } from './client/client';
-export type { ClientHandle, ClientOptions, ClientStats } from './client/client';
+export type { ClientHandle, ClientOptions } from './client/client';
+export type { ClientStats } from './client/client-stats';
 export { ClientContext } from './client/client-context';
 export { RoundRobinBalancer, WeightedRandomBalancer } from './client/balancer';
 export type { LoadBalancer, PickInfo } from './client/balancer';
@@ -61,7 +64,7 @@ export type { Chain, Middleware, Next } from './middleware';
 export { formatAddress, parseAddress, parseEndpoints } from './net/address';
 export type { Address, AddressLike, Endpoint, WeightedAddress } from './net/address';
 export type { TransportName, TransportOption } from './codec';
-export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './deadline';
+export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './metadata/deadline';
 export { overloadMessage } from './overload';
 export { consoleLogger } from './logger';
 export type { Logger, LogLevel } from './logger';

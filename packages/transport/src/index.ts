@@ -64,6 +64,8 @@ export {
 } from './ttheader';
 export type { TTHeaderInfo } from './ttheader';
 export { DetectingDecoder, detectTransport, DETECTION_BYTES, HTTP_REPLY } from './detect';
+export { describeRefusedMessage } from './oversized';
+export type { RefusedMessage } from './oversized';
 export type { DetectableTransport, Detection, DetectingDecoderOptions } from './detect';
 export { BinaryMessageScanner } from './binaryscanner';
 export { CompactMessageScanner } from './compactscanner';

@@ -12,6 +12,7 @@
  *   rpc-echo-tls     the RPC echo server over TLS       (no loadgen)    npm run echo:server -- ... --tls-cert F --tls-key F
  *   apache-echo-tls  Apache's echo server over TLS       (no loadgen)    node test/bench/apache-echo/server.js ... --tls-cert F --tls-key F
  *   rpc-echo-w2  the RPC EchoServer in 2 worker threads  thrift-framed   npm run echo:server -- ... --workers 2
+ *   rpc-echo-metrics  the RPC EchoServer with --metrics (prom-client, /metrics on its port)  thrift-framed   npm run echo:server -- ... --metrics
  *   rpc-work-w1  RPC EchoServer burning --work-us of CPU per call, in-thread     ... --work-us N
  *   rpc-work-w2  the same in 2 worker threads                                    ... --work-us N --workers 2
  *   engine-echo-uring, rpc-echo-uring   the same two thriftpoll servers with THRIFTPOLL_ENGINE_MODE=uring (#18)
@@ -121,6 +122,13 @@ const SERVERS = {
     availability: () => scriptAvailability('echo:server', 'the RPC echo server of packages/rpc'),
     command: ({ host, port }) => npmCommand('echo:server',
       ['--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary']),
+  },
+  'rpc-echo-metrics': {
+    label: 'thriftpoll RPC + metrics',
+    wire: 'thrift-framed',
+    availability: () => scriptAvailability('echo:server', 'the RPC echo server of packages/rpc'),
+    command: ({ host, port }) => npmCommand('echo:server',
+      ['--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary', '--metrics']),
   },
   'rpc-echo-w2': rpcWorkersServer('thriftpoll RPC, 2 workers', 2, false),
   'rpc-work-w1': rpcWorkersServer('thriftpoll RPC + work, 1 thread', 1, true),

@@ -9,7 +9,7 @@ import {
   type ProtocolWriter,
   type ReaderOptions,
 } from '@thriftpoll/protocol';
-import { KitexStringKey, Metadata, TransportError, type DecodedMessage, type DecoderOptions, type EncoderOptions, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
+import { Metadata, TransportError, type DecodedMessage, type DecoderOptions, type EncoderOptions, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
 import type { Endpoint } from '../net/address';
 import { connectionDecoder, connectionEncoder, type TransportName } from '../codec';
 import { RpcError, RpcOverloadError } from '../errors';
@@ -18,6 +18,7 @@ import { ShutdownFence } from './shutdown-fence';
 import { stackless } from '../stackless';
 import type { NetConnection } from '../net/net-connection';
 import { overloadFromReply } from '../overload';
+import { isConnectionReadyToReset } from '../metadata/kitex-headers';
 import type { PoolConnection } from './pool';
 
 /** One call waiting on a connection. Implemented by the client's attempt object. */
@@ -53,7 +54,6 @@ const CALL = MessageType.CALL;
 const ONEWAY = MessageType.ONEWAY;
 const REPLY = MessageType.REPLY;
 const EXCEPTION = MessageType.EXCEPTION;
-const CONNECTION_READY_TO_RESET: string = KitexStringKey.ConnectionReadyToReset;
 
 /**
  * The client side of one connection: writes calls, matches replies to them by seqid, and fails every pending call
@@ -279,7 +279,7 @@ export class ClientConnection implements PoolConnection {
       return false;
     }
     const headers = message.headers;
-    if (!headers.isEmpty() && headers.get(CONNECTION_READY_TO_RESET) !== undefined) this.retiring = true;
+    if (isConnectionReadyToReset(headers)) this.retiring = true;
     const call = this.pending.get(seqid);
     if (call === undefined) {
       this.discardedReplies++;

@@ -6,7 +6,7 @@ import {
   type ReaderOptions,
   type ServiceDescriptor,
 } from '@thriftpoll/protocol';
-import { KitexIntKey, KitexStringKey, Metadata, isTHeaderKind } from '@thriftpoll/transport';
+import { Metadata, isTHeaderKind } from '@thriftpoll/transport';
 import { formatAddress, parseAddress, parseEndpoints, type AddressLike, type Endpoint, type WeightedAddress } from '../net/address';
 import type { LoadBalancer } from './balancer';
 import { BALANCER_NAMES, createBalancer, type BalancerName } from '../governance/create-balancer';
@@ -16,7 +16,8 @@ import { decoderOptions, TRANSPORT_NAMES, transportAlias, type TransportName, ty
 import { DiscoveredEndpoints } from '../discovery/discovered-endpoints';
 import type { Resolver } from '../discovery/resolver';
 import { isCodeFirstService, serviceDescriptor, type CodeFirstClient, type StructClass } from '../code-first';
-import { THEADER_TIMEOUT_HEADER } from '../deadline';
+import { writeDeadline } from '../metadata/deadline';
+import { kitexRequestHeaders } from '../metadata/kitex-headers';
 import { resolveEngine, resolveTlsEngine, type EngineName } from '../net/engines';
 import { resolveClientTls, type ClientTlsOptions, type ResolvedClientTls } from '../net/tls';
 import { RpcAbortError, RpcError, RpcOptionError, RpcTimeoutError } from '../errors';
@@ -29,10 +30,11 @@ import type { DialOptions, NetEngine } from '../net/net-connection';
 import { callWithin, currentServerCall } from '../observability/call-scope';
 import { ClientObserver, type ClientMetricsOption } from '../observability/client-observer';
 import type { TracingOption } from '../observability/tracing';
-import type { ConnectionPool, PoolStats } from './pool';
+import type { ConnectionPool } from './pool';
+import type { ClientStats } from './client-stats';
 import { RetryPolicy, type RetryOptions } from './retry';
 import { BackupPolicy, raceWithBackup, type BackupOptions } from '../governance/backup';
-import { CircuitBreakers, type CircuitBreakersOptions, type CircuitStatus } from '../governance/circuit-breakers';
+import { CircuitBreakers, type CircuitBreakersOptions } from '../governance/circuit-breakers';
 import { ShortPool } from './short-pool';
 import { neverRan } from './never-ran';
 import { LogLimiter } from '../log-limiter';
@@ -168,19 +170,6 @@ const KNOWN_OPTIONS = [
   'metrics',
   'tracing',
 ];
-
-/** Diagnostics of a client. */
-export interface ClientStats {
-  pool: PoolStats;
-  /** Addresses being skipped after failures. */
-  unhealthy: { address: string; retryAt: number; failures: number }[];
-  /** Replies that arrived after their call had timed out or been aborted, and were dropped. */
-  discardedReplies: number;
-  /** Calls waiting for a reply on the client's connections. */
-  inFlight: number;
-  /** Circuit breakers that are open or half-open (with `circuitBreaker`). */
-  circuits: CircuitStatus[];
-}
 
 /**
  * One attempt of a call on one connection: a PendingCall for the connection, plus the timer and abort listener
@@ -627,14 +616,14 @@ export class RpcClient implements Invoker {
     if (isTHeaderKind(transport)) {
       if (user === undefined && remaining === undefined) return undefined;
       const metadata = Metadata.from(user);
-      if (remaining !== undefined) metadata.set(THEADER_TIMEOUT_HEADER, remaining);
+      if (remaining !== undefined) writeDeadline(metadata, 'theader', remaining);
       return metadata;
     }
     const base = this.kitexHeaders(context);
     if (user === undefined && remaining === undefined) return base;
     const metadata = base.clone();
     if (user !== undefined) for (const key of Object.keys(user)) metadata.set(key, user[key]);
-    if (remaining !== undefined) metadata.setInt(KitexIntKey.RPCTimeout, remaining);
+    if (remaining !== undefined) writeDeadline(metadata, 'ttheader', remaining);
     return metadata;
   }
 
@@ -644,14 +633,14 @@ export class RpcClient implements Invoker {
     if (perService === undefined) this.baseHeaders.set(context.service, (perService = new WeakMap()));
     let metadata = perService.get(context.descriptor);
     if (metadata === undefined) {
-      metadata = new Metadata();
-      if (this.serviceName !== undefined) metadata.setInt(KitexIntKey.FromService, this.serviceName);
-      metadata.setInt(KitexIntKey.ToService, context.service);
-      metadata.setInt(KitexIntKey.ToMethod, context.method);
-      metadata.setInt(KitexIntKey.MsgType, String(context.oneway ? 4 : 1));
-      metadata.setInt(KitexIntKey.TransportType, this.transport === 'ttheader-framed' ? 'framed' : 'unframed');
-      metadata.setInt(KitexIntKey.ConnectTimeout, String(this.connectTimeout));
-      metadata.set(KitexStringKey.IDLServiceName, context.service);
+      metadata = kitexRequestHeaders({
+        fromService: this.serviceName,
+        service: context.service,
+        method: context.method,
+        oneway: context.oneway,
+        framed: this.transport === 'ttheader-framed',
+        connectTimeout: this.connectTimeout,
+      });
       perService.set(context.descriptor, metadata);
     }
     return metadata;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Counter, Gauge } from 'prom-client';
-import type { ClientStats } from '../client/client';
+import type { ClientStats } from '../client/client-stats';
 import type { ClientContext } from '../client/client-context';
 import type { Middleware } from '../middleware';
 import { CallStats } from './call-stats';

@@ -5,34 +5,7 @@ import type { Chain } from '../middleware';
 import type { ServerObserver } from '../observability/server-observer';
 import type { ServiceRegistry } from './registry';
 import type { ServerContext } from './server-context';
-import type { ServerSession } from './server-session';
-
-/** Counters a server keeps (see `server.stats()`). */
-export interface ServerStats {
-  /** Connections open now. */
-  connections: number;
-  /** Requests being handled now. */
-  inFlight: number;
-  /** Connections accepted since start. */
-  accepted: number;
-  /** Connections refused because of maxConnections. */
-  rejectedConnections: number;
-  /** Requests answered with an overload error. */
-  overloaded: number;
-  /** Requests for methods the server does not have. */
-  unknownMethod: number;
-  /** Requests whose arguments could not be decoded. */
-  badRequests: number;
-  /** Connections closed because their input was not Thrift (or not an accepted transport/protocol). */
-  protocolErrors: number;
-  /** Times a connection's requests were paused because its caller was not reading the replies. */
-  throttled: number;
-}
-
-/** Every counter of ServerStats at zero: a new server's counters, and the start of a sum over workers. */
-export function zeroServerStats(): ServerStats {
-  return { connections: 0, inFlight: 0, accepted: 0, rejectedConnections: 0, overloaded: 0, unknownMethod: 0, badRequests: 0, protocolErrors: 0, throttled: 0 };
-}
+import type { ServerStats } from './server-stats';
 
 /** What sessions share: the server's configuration and counters. Implemented by the server. */
 export interface ServerRuntime {
@@ -69,5 +42,4 @@ export interface ServerRuntime {
   discardWriter(protocol: number): void;
   /** Reports a failure that the caller cannot see (or that operators should): onError. */
   report(error: unknown, context: ServerContext | undefined, what: string): void;
-  sessionClosed(session: ServerSession): void;
 }

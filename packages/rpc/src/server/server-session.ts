@@ -7,13 +7,13 @@ import {
   type ProtocolWriter,
 } from '@thriftpoll/protocol';
 import type { Reader } from '@thriftpoll/buffer';
-import { KitexIntKey, KitexStringKey, Metadata, TransportError, isTHeaderKind, type DecodedMessage, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
+import { Metadata, TransportError, describeRefusedMessage, isTHeaderKind, type DecodedMessage, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
 import { connectionEncoder, errorCode } from '../codec';
-import { deadlineFromHeaders } from '../deadline';
+import { deadlineFromHeaders } from '../metadata/deadline';
+import { markConnectionReadyToReset, requestedService } from '../metadata/kitex-headers';
 import { RpcError, type OverloadLimit } from '../errors';
 import type { NetConnection, NetWriter } from '../net/net-connection';
 import { overloadMessage } from '../overload';
-import { describeOversized } from './oversized';
 import { plainMethodName, type RegisteredMethod, type UnresolvedMethod } from './registry';
 import type { ServerRuntime } from './server-runtime';
 import { ServerContext } from './server-context';
@@ -137,6 +137,8 @@ export class ServerSession {
   constructor(
     private readonly runtime: ServerRuntime,
     readonly connection: NetConnection,
+    /** Told once, when the connection has closed (the server forgets the session). */
+    private readonly sessionClosed: (session: ServerSession) => void,
     private readonly rejectLimit: number | undefined = undefined,
   ) {
     this.decoder = runtime.createDecoder();
@@ -349,7 +351,7 @@ export class ServerSession {
       return;
     }
     const headers = message.headers;
-    const hint = headers === EMPTY_METADATA || headers.isEmpty() ? undefined : (headers.getInt(KitexIntKey.ToService) ?? headers.get('service'));
+    const hint = headers === EMPTY_METADATA ? undefined : requestedService(headers);
     let resolved: RegisteredMethod | UnresolvedMethod;
     if (hint === undefined) resolved = this.lastResolved ??= this.runtime.registry.resolve(name);
     else resolved = this.runtime.registry.resolve(name, hint);
@@ -604,7 +606,7 @@ export class ServerSession {
     if (!context.hasResponseHeaders && !shuttingDown) return undefined;
     const metadata = context.hasResponseHeaders ? Metadata.from(context.responseHeaders) : new Metadata();
     // Kitex's "connection ready to reset": the caller should not reuse this connection.
-    if (shuttingDown) metadata.set(KitexStringKey.ConnectionReadyToReset, '1');
+    if (shuttingDown) markConnectionReadyToReset(metadata);
     return metadata;
   }
 
@@ -651,7 +653,7 @@ export class ServerSession {
   private answerRefused(error: TransportError): boolean {
     const reader = this.input;
     const head = error.messageHead ?? (reader.len() > 0 ? reader.peek(Math.min(reader.len(), 64 * 1024)) : undefined);
-    const request = head === undefined ? undefined : describeOversized(head, this.encoder?.transport ?? this.decoder.transport);
+    const request = head === undefined ? undefined : describeRefusedMessage(head, this.encoder?.transport ?? this.decoder.transport);
     if (request === undefined) return false;
     if (this.encoder === undefined) {
       this.encoder = connectionEncoder(request.transport, this.output, this.runtime.encoderOptions);
@@ -738,7 +740,7 @@ export class ServerSession {
       );
     }
     this.parked = undefined;
-    this.runtime.sessionClosed(this);
+    this.sessionClosed(this);
   }
 }
 

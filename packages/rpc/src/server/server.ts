@@ -21,11 +21,11 @@ import { compose, type Chain, type Middleware } from '../middleware';
 import type { NetConnection, NetEngine, NetListener } from '../net/net-connection';
 import { ServiceRegistry, type ServiceBinding } from './registry';
 import { ServerContext } from './server-context';
-import { zeroServerStats, type ServerRuntime, type ServerStats } from './server-runtime';
+import type { ServerRuntime } from './server-runtime';
+import { zeroServerStats, type ServerStats } from './server-stats';
 import { ServerSession } from './server-session';
 import { NET_REUSE_PORT } from '../net/socket-engine';
-import { IN_THREAD_WORKERS, workerCount, type WorkerServerOptions } from '../workers/options';
-import { WorkerServer } from '../workers/worker-server';
+import { IN_THREAD_WORKERS, workerCount } from '../workers/worker-count';
 import { invokeHandler } from './invoke-handler';
 import type { Registry } from '../discovery/registry';
 import { ServerRegistration, type RegistryInfoOptions } from '../discovery/server-registration';
@@ -498,12 +498,12 @@ export class ThriftServer implements ServerRuntime {
     this.logger.debug({ ...fields, err: error }, message);
   }
 
-  sessionClosed(session: ServerSession): void {
+  private readonly sessionClosed = (session: ServerSession): void => {
     this.sessions.delete(session);
     if (this.sessions.size === 0 && this.idleWaiters.length > 0) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
-  }
+  };
 
   private accept(connection: NetConnection): void {
     this.stats.accepted++;
@@ -512,7 +512,7 @@ export class ThriftServer implements ServerRuntime {
       return;
     }
     const over = this.sessions.size >= this.maxConnections;
-    const session = new ServerSession(this, connection, over ? this.maxConnections : undefined);
+    const session = new ServerSession(this, connection, this.sessionClosed, over ? this.maxConnections : undefined);
     this.sessions.add(session);
     if (over) {
       this.stats.rejectedConnections++;
@@ -522,15 +522,4 @@ export class ThriftServer implements ServerRuntime {
       connection.addCloseCallback(() => clearTimeout(timer));
     }
   }
-}
-
-/**
- * Creates a server (see ServerOptions); call `listen(address)` to start serving. With `handlerModule`, the
- * handlers run in `workers` worker threads (see WorkerServerOptions and WorkerServer).
- */
-export function createServer(options: WorkerServerOptions): WorkerServer;
-export function createServer<Handler>(options: ServerOptions<Handler>): ThriftServer;
-export function createServer<Handler>(options: ServerOptions<Handler> | WorkerServerOptions): ThriftServer | WorkerServer {
-  if (typeof options === 'object' && options !== null && 'handlerModule' in options) return new WorkerServer(options);
-  return new ThriftServer(options as ServerOptions);
 }

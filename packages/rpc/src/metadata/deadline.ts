@@ -26,3 +26,12 @@ export function deadlineFromHeaders(headers: Metadata, now: number = Date.now())
   const ms = parseTimeout(headers.getInt(KitexIntKey.RPCTimeout)) ?? parseTimeout(headers.get(THEADER_TIMEOUT_HEADER));
   return ms === undefined ? undefined : now + ms;
 }
+
+/**
+ * Writes the caller's remaining time (ms, at least 1) where the transport's servers read it: THeader's
+ * `client_timeout`, TTHeader's int key RPCTimeout.
+ */
+export function writeDeadline(metadata: Metadata, transport: 'theader' | 'ttheader', remainingMs: string): void {
+  if (transport === 'theader') metadata.set(THEADER_TIMEOUT_HEADER, remainingMs);
+  else metadata.setInt(KitexIntKey.RPCTimeout, remainingMs);
+}
