@@ -50,6 +50,20 @@ describe('DeliveryLoop (the loop both engines deliver input with)', () => {
     expect(events.consumed).toBe(2);
   });
 
+  test('an async handler that keeps settling without consuming is called again from later loop turns, never starving I/O', async () => {
+    const { events, feed } = harness(() => Promise.resolve());
+    feed([1, 2]);
+    // Were the repeat made from the promise job itself, this timer could never fire (microtasks run first, forever).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events.calls).toBeGreaterThan(1);
+    expect(events.failures).toEqual([]);
+    events.closed = true; // stops the repeats
+    await new Promise((resolve) => setImmediate(resolve));
+    const calls = events.calls;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(events.calls).toBe(calls);
+  });
+
   test('a handler that consumes nothing and asks for nothing more stalls until new input (it is not called in a loop)', () => {
     const { events, feed } = harness(() => undefined);
     feed([1, 2]);

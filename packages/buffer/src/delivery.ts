@@ -124,15 +124,25 @@ export class DeliveryLoop {
   /**
    * A promise settling is itself news (e.g. the output it waited for drained): the handler is called again while
    * input remains, whether or not the call consumed any — the rpc server session relies on it when it throttles
-   * a caller that does not read its replies.
+   * a caller that does not read its replies. A call that consumed nothing is repeated from the next loop turn.
    */
   private settled(before: number): void {
     this.running = false;
     if (this.host.isClosed()) return;
     this.reader.release();
-    if (this.reader.len() < before) this.host.consumed();
-    this.host.resume();
+    if (this.reader.len() < before) {
+      this.host.consumed();
+      this.host.resume();
+    } else {
+      // No progress: call again from the next loop turn, not from this promise job, so that a handler which keeps
+      // settling without consuming can never starve the event loop's I/O (it waits behind it instead).
+      setImmediate(this.resumeLater);
+    }
   }
+
+  private readonly resumeLater = (): void => {
+    if (!this.host.isClosed()) this.host.resume();
+  };
 
   /**
    * After a call that returned on `before` buffered bytes. One that consumed nothing and did not ask for more
