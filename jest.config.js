@@ -9,7 +9,7 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@thriftpoll/codegen$': '<rootDir>/codegen/src',
-    '^@thriftpoll/(netpoll|protocol|transport|rpc|generic|registry-etcd)$': '<rootDir>/packages/$1/src',
+    '^@thriftpoll/(buffer|netpoll|protocol|transport|rpc|generic|registry-etcd)$': '<rootDir>/packages/$1/src',
     // Apache's `thrift` requires the ESM-only `uuid`; this hands jest the real package (see the file).
     '^uuid$': '<rootDir>/test/support/uuid.ts',
   },

@@ -1,10 +1,8 @@
 import { UsageError } from './errors';
 import type { Schema } from './schema';
-import { formatTypeScript } from './ts/format';
-import { insertRuntimeImports, pruneModuleImports, RUNTIME_IMPORTS_MARKER } from './ts/imports';
 import { schemaNames } from './ts/names';
+import { printModule } from './ts/printer';
 import { loadTemplates } from './ts/templates';
-import { ModuleViewBuilder } from './ts/view';
 
 export interface GenerateOptions {
   /** How i64 maps to TypeScript: `bigint` (default, exact) or `number` (checked to be a safe integer). */
@@ -61,10 +59,9 @@ export function generate(schema: Schema, options: GenerateOptions = {}): Generat
   const templates = loadTemplates(options.templatesDir);
   const names = schemaNames(schema);
   const out: GeneratedFile[] = [];
+  const importSuffix = importExtension === 'none' ? '' : `.${importExtension}`;
   for (const file of Object.values(schema.files)) {
-    const view = new ModuleViewBuilder(schema, file, names, { int64, zeroValues, importSuffix: importExtension === 'none' ? '' : `.${importExtension}` }).build();
-    const rendered = templates.renderModule({ ...view, runtimeImports: RUNTIME_IMPORTS_MARKER }, file.name);
-    const contents = formatTypeScript(pruneModuleImports(insertRuntimeImports(rendered, runtimeModule)));
+    const contents = printModule(schema, file, names, templates, { int64, zeroValues, runtimeModule, importSuffix });
     out.push({ path: `${file.name}.ts`, module: file.name, contents });
   }
   return out;

@@ -11,6 +11,7 @@
  *   idle     the same with 1,000 connections of which 80% are idle                               (issue #2)
  *   memory   10,000 idle connections held open: server RSS per connection                        (issue #2)
  *   rpc      1 KiB EchoServer.echo, framed binary: thriftpoll RPC vs Apache thrift vs Node net
+ *   metrics  the RPC echo server with metrics off vs --metrics, interleaved rounds: CPU per request on/off (#16)
  *            raw echo, at concurrency 10, 100 and 1000 (table + SVG chart)                       (issue #6)
  *   client   thriftpoll typed client vs Apache's client against the same server                  (issue #6)
  *   tls      1 KiB echo over TLS (framed binary): thriftpoll RPC server vs Apache thrift's, both driven by
@@ -49,7 +50,7 @@ const { makeTestCertificates } = require('../support/tls-certs');
 
 const { FAULT_SCENARIOS } = require('./faults/scenarios');
 
-const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'client', 'tls', 'workers', 'micro', 'rate', ...FAULT_SCENARIOS.map((s) => s.id)];
+const SCENARIO_IDS = ['engine', 'idle', 'memory', 'rpc', 'metrics', 'client', 'tls', 'workers', 'micro', 'rate', ...FAULT_SCENARIOS.map((s) => s.id)];
 
 /** The fixed-rate points (issue #18): connections, one call each every interval_ms, 16-byte payloads. */
 const RATE_POINTS = [
@@ -77,6 +78,7 @@ const spec = {
   taskset: { type: 'boolean', default: false, help: 'same as --pin on' },
   cpus: { type: 'string', value: 'S:L', help: 'with pinning: server CPU list S and load CPU list L, e.g. 0:1 or 0-1:2-3 (implies --taskset)' },
   out: { type: 'string', value: 'DIR', help: 'where results go (default test/bench/out)' },
+  hog: { type: 'boolean', default: false, help: "run a busy loop on the servers' CPU for the whole run (the quiet-hours study: a CPU hog sharing the server's core; needs pinning)" },
 };
 
 const USAGE = `usage: npm run bench -- [options]      (or: node test/bench/run.js [options])
@@ -98,6 +100,7 @@ function resolveConfig(o) {
   for (const c of concurrency) {
     if (!Number.isInteger(c) || c < 1 || c > 15000) throw new UsageError(`--concurrency: '${o.concurrency}' must list integers in [1, 15000]`);
   }
+  if (o.hog && o.pin === 'off') throw new UsageError("--hog shares the servers' pinned CPU with a busy loop and --pin off pins nothing: choose one");
   if (o.taskset && o.pin === 'off') throw new UsageError('--taskset asks for pinning and --pin off forbids it: choose one');
   if (o.cpus && o.pin === 'off') throw new UsageError('--cpus gives CPUs to pin to and --pin off forbids pinning: choose one');
   const pinMode = o.taskset || o.cpus ? 'on' : o.pin;
@@ -137,6 +140,7 @@ function resolveConfig(o) {
     rounds: o.rounds ?? (quick ? 1 : 3),
     pin,
     unpinnedWhy,
+    hog: o.hog,
     outDir: o.out ? path.resolve(o.out) : OUT_DIR,
   };
 }
@@ -721,9 +725,32 @@ function runMicro(ctx, m) {
   });
 }
 
+/**
+ * The cost of metrics (issue #16): the RPC echo server with metrics off and with --metrics, in the same run and
+ * interleaved rounds, at the headline concurrency. The ratio of server CPU per request is taken per round
+ * (on / off of the same round), and the median of those is the figure (goal <= 1.05).
+ */
+async function scenarioMetrics(ctx, result) {
+  const c = ctx.headlineConcurrency;
+  await measureServers(ctx, result, ['rpc-echo', 'rpc-echo-metrics'], [{ load: { connections: c }, extra: { concurrency: c } }]);
+  result.table = markdownTable([{ title: 'server' }, ...LATENCY_COLUMNS], result.points.map((p) => [p.label, ...latencyCells(p)]));
+  const off = result.points.find((p) => p.server === 'rpc-echo');
+  const on = result.points.find((p) => p.server === 'rpc-echo-metrics');
+  if (!off || !on) return;
+  const pairs = off.rounds && on.rounds ? off.rounds.map((r, i) => [on.rounds[i], r]).filter(([a, b]) => a && b) : [[on, off]];
+  const ratios = pairs.map(([a, b]) => ratio(a.cpu_us_per_req, b.cpu_us_per_req)).filter((r) => r !== null).sort((a, b) => a - b);
+  const median = ratios.length === 0 ? null : ratios[Math.floor((ratios.length - 1) / 2)];
+  const metric = `server CPU per request (median of the per-round ratios ${ratios.map((r) => r.toFixed(3)).join(', ')})`;
+  result.comparisons.push({ what: `metrics on vs off @${c}`, metric, ratio: median === null ? null : Math.round(median * 1000) / 1000,
+    target: '<= 1.05x', met: median === null ? null : median <= 1.05 });
+  compare(result, `metrics on vs off @${c}`, on.qps, off.qps, 'QPS (median-QPS rounds)', 0.95, 'min');
+  result.note('Same server, same flags but --metrics (nothing scrapes it during the run: the per-request cost is measured, ' +
+    'not the cost of a scrape). The echo server has no tracing or propagateContext flag, so no third row.');
+}
+
 /** Fixed rate (issue #18): open-loop calls at RATE_POINTS; RPC against Node net's raw echo and the C limit. */
 async function scenarioRate(ctx, result) {
-  await measureServers(ctx, result, ['c-epoll-raw', 'c-epoll-framed', 'engine-echo', 'engine-echo-uring', 'rpc-echo', 'rpc-echo-uring', 'net-echo'],
+  await measureServers(ctx, result, ['c-epoll-raw', 'c-epoll-framed', 'engine-echo', 'engine-echo-uring', 'rpc-echo', 'rpc-echo-uring', 'rpc-echo-stgc', 'net-echo'],
     RATE_POINTS.map(({ connections, interval }) => ({ load: { connections, interval, size: RATE_SIZE }, extra: { connections, interval } })));
   const sorted = [...result.points].sort((a, b) => b.interval - a.interval || a.server.localeCompare(b.server));
   result.table = markdownTable([{ title: 'connections x interval' }, { title: 'server' }, ...LATENCY_COLUMNS, LIMIT_COLUMN],
@@ -732,7 +759,7 @@ async function scenarioRate(ctx, result) {
   for (const { connections, interval } of RATE_POINTS) {
     const at = (id) => result.points.find((p) => p.server === id && p.connections === connections && p.interval === interval);
     const net = at('net-echo');
-    for (const id of ['rpc-echo', 'rpc-echo-uring']) {
+    for (const id of ['rpc-echo', 'rpc-echo-uring', 'rpc-echo-stgc']) {
       const p = at(id);
       if (!p || !net) continue;
       const what = `${SERVERS[id].label} vs Node net raw echo @${connections} x ${interval} ms`;
@@ -754,6 +781,8 @@ const SCENARIOS = [
     describe: (c) => `${c.memoryConnections} silent connections held open; server RSS growth per connection` },
   { id: 'rpc', title: 'RPC server: EchoServer.echo (issue #6)', run: scenarioRpc,
     describe: (c) => `framed binary, ${c.size}-byte msg, concurrency ${c.concurrency.join('/')}, ${c.duration} s per point after ${c.warmup} s warm-up` },
+  { id: 'metrics', title: 'RPC server: the cost of metrics (issue #16)', run: scenarioMetrics,
+    describe: (c) => `framed binary, ${c.size}-byte msg, concurrency ${c.headlineConcurrency}, metrics off vs --metrics in interleaved rounds, ${c.duration} s per point after ${c.warmup} s warm-up` },
   { id: 'client', title: 'RPC client: typed client vs Apache client (issue #6)', run: scenarioClient,
     describe: (c) => `concurrency ${c.headlineConcurrency}, ${c.size}-byte msg, ${c.duration} s` },
   { id: 'tls', title: 'TLS: EchoServer.echo over TLS, thriftpoll vs Apache (issue #13)', run: scenarioTls,
@@ -815,6 +844,7 @@ async function main(options) {
   const meta = { date: new Date().toISOString(), machine, git: gitDescribe(), loadgen: loadgenVersion(build.binary) };
   log(`load generator: ${path.relative(ROOT, build.binary)} (${build.rebuilt ? 'built' : 'up to date'}, version ${meta.loadgen})`);
 
+  if (ctx.hog) startHog(ctx);
   const results = [];
   for (const s of SCENARIOS) {
     if (!ctx.only.includes(s.id)) continue;
@@ -844,6 +874,14 @@ async function main(options) {
     log(`\nFAILED: ${failed.map((r) => r.id).join(', ')}`);
     process.exitCode = 1;
   }
+}
+
+/** A busy loop pinned to the servers' CPU until the run ends (--hog); trackChild stops it at exit. */
+function startHog(ctx) {
+  if (!ctx.pin) throw new UsageError(`--hog needs the servers pinned to a CPU, and they are not (${ctx.unpinnedWhy})`);
+  const hog = trackChild(spawn('taskset', ['-c', ctx.pin.server, 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' }));
+  hog.on('error', (err) => log(`  note: the --hog busy loop failed: ${err.message}`));
+  log(`  a busy loop (--hog) shares CPU ${ctx.pin.server} with the servers for the whole run (pid ${hog.pid})`);
 }
 
 runCli({ spec, usage: USAGE, main: (o) => main(o).catch((err) => {

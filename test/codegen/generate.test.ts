@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { BUNDLED_TEMPLATES, generate, loadSchema, memoryHost as memory, TemplateError, UsageError, type GeneratedFile } from '@thriftpoll/codegen';
-import { formatTypeScript } from '../../codegen/src/ts/format';
 import { anyTypeTokens, fixture, GOLDEN, GOLDEN_CASES, generateCase, tempDir, typeCheck, writeFiles } from './helpers';
 
 // The large-IDL generator is shared with the benchmark (plain JS).
@@ -63,8 +62,21 @@ describe('generated TypeScript', () => {
     for (const f of generated) expect({ file: f.path, any: anyTypeTokens(f.contents) }).toEqual({ file: f.path, any: 0 });
   });
 
-  test('output is formatted consistently: formatting it again changes nothing', () => {
-    for (const f of generated) expect(formatTypeScript(f.contents)).toBe(f.contents);
+  test('long constant values wrap one item per line, indented from the constant; field defaults stay on one line', () => {
+    const items = Array.from({ length: 30 }, (_, i) => `"item-${i}"`).join(', ');
+    const host = memory({ '/w.thrift': `struct P { 1: i32 x }\nconst list<string> NAMES = [${items}]\nconst map<string, list<P>> M = {"k": [{"x": 1}, {"x": 2}, {"x": 3}, {"x": 4}, {"x": 5}, {"x": 6}, {"x": 7}, {"x": 8}, {"x": 9}, {"x": 10}, {"x": 11}, {"x": 12}, {"x": 13}, {"x": 14}, {"x": 15}]}\nstruct D { 1: list<string> names = [${items}] }` });
+    const out = generate(loadSchema(['/w.thrift'], { host }).schema)[0].contents;
+    expect(out).toContain("export const NAMES: ReadonlyArray<string> = [\n  'item-0',\n  'item-1',\n");
+    expect(out).toContain("  'item-29',\n];\n");
+    expect(out).toContain("export const M: ReadonlyMap<string, ReadonlyArray<Readonly<P>>> = new Map<string, P[]>([\n  ['k', [\n    { x: 1 },\n");
+    expect(out).toContain("    { x: 15 },\n  ]],\n]);\n");
+    expect(out).toContain(`      names: init.names ?? ['item-0', 'item-1', `);
+    const scratch = tempDir('codegen-wrap');
+    try {
+      expect(typeCheck(writeFiles(scratch.dir, [{ path: 'w.ts', module: 'w', contents: out }]))).toEqual([]);
+    } finally {
+      scratch.remove();
+    }
   });
 
   test('output has no trailing spaces, no tabs, no double blank lines, and ends with one newline', () => {
@@ -99,6 +111,27 @@ describe('module structure', () => {
     expect(everything).toMatch(/type ProtocolReader as \$ProtocolReader/);
     // A module without services imports no service types.
     expect(byModule.get('annotated')).not.toContain('MethodDescriptor');
+  });
+
+  test('a module imports only what its code names: a typedef alias does not import the modules behind it', () => {
+    const host = memory({
+      '/base.thrift': 'typedef i64 Id',
+      '/shared.thrift': 'include "base.thrift"\ntypedef list<base.Id> Ids',
+      '/main.thrift': 'include "shared.thrift"\nconst shared.Ids SOME = [1, 2]\nstruct Batch { 1: shared.Ids ids }',
+    });
+    const files = generate(loadSchema(['/main.thrift'], { host }).schema);
+    const main = files.find((f) => f.module === 'main')!.contents;
+    expect(main).toContain("import * as shared from './shared';");
+    expect(main).toContain('export const SOME: shared.Ids = [1n, 2n];');
+    // The element type base.Id is never written in main (the list is read element by element with readI64()).
+    expect(main).not.toContain('base');
+    expect(files.find((f) => f.module === 'shared')!.contents).toContain("import * as base from './base';");
+    const scratch = tempDir('codegen-lazy-imports');
+    try {
+      expect(typeCheck(writeFiles(scratch.dir, files))).toEqual([]);
+    } finally {
+      scratch.remove();
+    }
   });
 
   test('IDL doc comments become TSDoc, and deprecated annotations become @deprecated', () => {
@@ -177,7 +210,7 @@ describe('template overrides (--templates)', () => {
   afterEach(() => scratch.remove());
 
   test('a file in the override directory replaces the bundled template of the same name', () => {
-    fs.writeFileSync(path.join(scratch.dir, 'enum.hbs'), '{{> doc}}\nexport const enum {{name}} {\n{{#each members}}\n{{name}} = {{value}}, // custom\n{{/each}}\n}\n');
+    fs.writeFileSync(path.join(scratch.dir, 'enum.hbs'), '{{> doc}}\nexport const enum {{name}} {\n{{#each members}}\n  {{name}} = {{value}}, // custom\n{{/each}}\n}\n');
     const { schema } = loadSchema([fixture('interop', 'common.thrift')]);
     const out = generate(schema, { templatesDir: scratch.dir })[0].contents;
     expect(out).toContain('export const enum Status {\n  UNKNOWN = 0, // custom\n');
@@ -187,7 +220,7 @@ describe('template overrides (--templates)', () => {
 
   test('override templates may add partials of their own', () => {
     fs.writeFileSync(path.join(scratch.dir, 'banner.hbs'), '// banner for {{module}}\n');
-    fs.writeFileSync(path.join(scratch.dir, 'module.hbs'), fs.readFileSync(path.join(BUNDLED_TEMPLATES, 'module.hbs'), 'utf8').replace('\n{{runtimeImports}}\n', '\n{{> banner}}\n{{runtimeImports}}\n'));
+    fs.writeFileSync(path.join(scratch.dir, 'module.hbs'), fs.readFileSync(path.join(BUNDLED_TEMPLATES, 'module.hbs'), 'utf8').replace('\n{{imports}}\n', '\n{{> banner}}\n{{imports}}\n'));
     const { schema } = loadSchema([fixture('interop', 'common.thrift')]);
     expect(generate(schema, { templatesDir: scratch.dir })[0].contents).toContain('// banner for common\n');
   });
@@ -203,6 +236,37 @@ describe('template overrides (--templates)', () => {
     const { schema } = loadSchema([fixture('interop', 'common.thrift')]);
     expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(TemplateError);
     expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(/template .*struct\.hbs does not compile/);
+  });
+
+  test('templates name runtime symbols with {{rt}}, and the module imports exactly those', () => {
+    fs.writeFileSync(path.join(scratch.dir, 'const.hbs'), '{{> doc}}\nexport const {{name}}: {{tsType}} = {{value}};\nexport const {{name}}_WIRE = {{rt "TType"}}.STRING;\n');
+    const { schema } = loadSchema(['/k.thrift'], { host: memory({ '/k.thrift': 'const string GREETING = "hi"' }) });
+    const out = generate(schema, { templatesDir: scratch.dir })[0].contents;
+    expect(out).toContain("import { TType as $TType } from '@thriftpoll/protocol';\n");
+    expect(out).toContain('export const GREETING_WIRE = $TType.STRING;');
+    // Without the custom template nothing names a runtime symbol, so nothing is imported.
+    expect(generate(schema)[0].contents).not.toContain('import');
+  });
+
+  test('a template written for the old contract ($Name spelled out, {{runtimeImports}}) is refused with what to write', () => {
+    fs.writeFileSync(path.join(scratch.dir, 'check-required.hbs'), '{{!-- $TType in a comment is fine --}}\n{{#each fields}}\nthrow new $TProtocolException();\n{{/each}}\n');
+    const { schema } = loadSchema([fixture('interop', 'common.thrift')]);
+    expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(TemplateError);
+    expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(/check-required\.hbs line 3 writes \$TProtocolException literally; write \{\{rt "TProtocolException"\}\} instead/);
+    fs.rmSync(path.join(scratch.dir, 'check-required.hbs'));
+    fs.writeFileSync(path.join(scratch.dir, 'module.hbs'), '// header\n{{runtimeImports}}\n');
+    expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(/module\.hbs uses \{\{runtimeImports\}\}, which is gone/);
+  });
+
+  test('rt refuses a name that is not a runtime symbol, and module.hbs cannot name new ones after the import block', () => {
+    const { schema } = loadSchema([fixture('interop', 'common.thrift')]);
+    fs.writeFileSync(path.join(scratch.dir, 'senum.hbs'), '{{rt "Buffer"}}\n');
+    fs.writeFileSync(path.join(scratch.dir, 'enum.hbs'), '{{rt "Buffer"}}\n');
+    expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(/template helper rt: "Buffer" is not a runtime symbol; expected one of TType, /);
+    fs.rmSync(path.join(scratch.dir, 'senum.hbs'));
+    fs.rmSync(path.join(scratch.dir, 'enum.hbs'));
+    fs.writeFileSync(path.join(scratch.dir, 'module.hbs'), '{{imports}}\n{{rt "Invoker"}}\n{{declarations}}\n');
+    expect(() => generate(schema, { templatesDir: scratch.dir })).toThrow(/rendering module common failed: \$Invoker is named after the import block was printed/);
   });
 
   test('a template that fails while rendering names the module', () => {

@@ -122,6 +122,23 @@ describe.each(ENGINES)('metrics on %s', (engine) => {
     await plain.close();
   });
 
+  test('on the RPC port a probe made while the server drains is refused: the port stopped accepting when close() began', async () => {
+    const registry = new Registry();
+    const server = createServer({ service: EchoService, handler: new EchoService(), engine, metrics: registry });
+    await server.listen('127.0.0.1:0');
+    expect(await httpRequest(portOf(server), '/healthz')).toMatchObject({ status: 200 });
+    const client = createClient(EchoService, { address: `127.0.0.1:${portOf(server)}`, engine });
+    const slow = client.echo({ action: 'sleep', msg: '1000' });
+    await waitFor(() => server.getStats().inFlight === 1, 10000, 'the slow call to start');
+    const closing = server.close({ timeout: 10000 });
+    // Still draining (the slow call is in flight), but no new connection is taken: a probe counts that as down.
+    await expect(httpRequest(portOf(server), '/healthz')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(server.getStats().inFlight).toBe(1);
+    await slow;
+    await closing;
+    await client.$close();
+  });
+
   test('the admin port answers /healthz 503 from the start of shutdown until the server closed', async () => {
     const registry = new Registry();
     const server = createServer({ service: EchoService, handler: new EchoService(), engine, metrics: { registry, admin: '127.0.0.1:0' } });
@@ -234,10 +251,10 @@ describe('metrics options', () => {
 
   test('are validated where they enter', () => {
     const make = (metrics: unknown): unknown => createServer({ service: EchoService, handler: new EchoService(), metrics: metrics as never });
-    expect(() => make('yes')).toThrow(new RpcOptionError('metrics must be true, false or a prom-client Registry, got "yes"'));
+    expect(() => make('yes')).toThrow(new RpcOptionError('metrics must be true, false or a prom-client Registry, got string "yes"'));
     expect(() => make({ registy: new Registry() })).toThrow(/metrics has no option 'registy' \(known: registry, admin\)/);
     expect(() => make({ admin: 'nowhere:port' })).toThrow(RpcOptionError);
-    expect(() => createClient(EchoService, { address: '127.0.0.1:1', metrics: 1 as never })).toThrow(/metrics must be true, false or a prom-client Registry, got 1/);
+    expect(() => createClient(EchoService, { address: '127.0.0.1:1', metrics: 1 as never })).toThrow(/metrics must be true, false or a prom-client Registry, got number 1/);
   });
 
   test('servers sharing a registry add up, and a closed server keeps its counts in the totals', async () => {

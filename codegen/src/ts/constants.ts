@@ -1,8 +1,7 @@
 import { IdlError, type Diagnostic } from '../diagnostics';
-import { resolveTypedef, type ConstValue, type SchemaFile, type SchemaLocation, type TypeRef } from '../schema';
+import { resolveTypedef, type ConstValue, type Field, type SchemaFile, type SchemaLocation, type StructDefinition, type TypeRef } from '../schema';
 import { numberLiteral, quote } from './literals';
 import { propertyName } from './names';
-import type { ModuleViewBuilder } from './view';
 
 /**
  * Renders checked constant values (schema ConstValues) as TypeScript expressions of their type: i64 as bigint
@@ -37,14 +36,37 @@ export class GenerateError extends Error {
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** Joins rendered items on one line when short, else one per line (the formatter indents them). */
-function list(open: string, items: readonly string[], close: string): string {
+/**
+ * Joins rendered items on one line, or when `wrap` and the line would be long, one item per line, indented one
+ * level past the line the value starts on (a constant definition's value starts at column 0). Field defaults do
+ * not wrap: they are written inside lines of code at any depth.
+ */
+function list(open: string, items: readonly string[], close: string, wrap: boolean): string {
   const inline = `${open}${items.join(', ')}${close}`;
-  if (inline.length <= 100 && !items.some((i) => i.includes('\n'))) return inline;
-  return `${open}\n${items.map((i) => `${i},`).join('\n')}\n${close}`;
+  if (!wrap || (inline.length <= 100 && !items.some((i) => i.includes('\n')))) return inline;
+  return `${open.trimEnd()}\n${items.map((i) => `${INDENT}${i.split('\n').join(`\n${INDENT}`)},\n`).join('')}${close.trimStart()}`;
 }
 
-export function constExpression(b: ModuleViewBuilder, value: ConstValue, type: TypeRef, readonly: boolean): string {
+const INDENT = '  ';
+
+/**
+ * What rendering a constant needs from the module being generated (ModuleViewBuilder provides it; declared here
+ * so that this file does not import view.ts, which imports it).
+ */
+export interface ConstantScope {
+  readonly int64: 'bigint' | 'number';
+  qualify(file: string, name: string): string;
+  type(type: TypeRef): { readonly tsType: string };
+  structDefinition(ref: { file: string; name: string }): StructDefinition;
+  fieldInit(f: Field, owner: StructDefinition): string | null;
+  fieldProperty(f: Field, owner: StructDefinition): string;
+}
+
+/**
+ * `value` as an expression of `type`. `readonly` is for a `const` definition: its value may be wrapped across lines
+ * (see list()); field defaults (`readonly` false) stay on one line.
+ */
+export function constExpression(b: ConstantScope, value: ConstValue, type: TypeRef, readonly: boolean): string {
   const t = resolveTypedef(type);
   switch (t.kind) {
     case 'bool':
@@ -72,7 +94,7 @@ export function constExpression(b: ModuleViewBuilder, value: ConstValue, type: T
       return quote(expect(value, 'string').value);
     case 'binary': {
       const bytes = Buffer.from(expect(value, 'string').value, 'utf8');
-      return bytes.length === 0 ? 'new Uint8Array(0)' : list('Uint8Array.of(', [...bytes].map(String), ')');
+      return bytes.length === 0 ? 'new Uint8Array(0)' : list('Uint8Array.of(', [...bytes].map(String), ')', readonly);
     }
     case 'enum': {
       const v = expect(value, 'enum');
@@ -80,13 +102,13 @@ export function constExpression(b: ModuleViewBuilder, value: ConstValue, type: T
     }
     case 'list': {
       const v = value.kind === 'set' ? value : expect(value, 'list');
-      return list('[', v.elems.map((e) => constExpression(b, e, t.elem, readonly)), ']');
+      return list('[', v.elems.map((e) => constExpression(b, e, t.elem, readonly)), ']', readonly);
     }
     case 'set': {
       const v = value.kind === 'list' ? value : expect(value, 'set');
       const elem = b.type(t.elem).tsType;
       if (v.elems.length === 0) return `new Set<${elem}>()`;
-      return `new Set<${elem}>(${list('[', v.elems.map((e) => constExpression(b, e, t.elem, readonly)), ']')})`;
+      return `new Set<${elem}>(${list('[', v.elems.map((e) => constExpression(b, e, t.elem, readonly)), ']', readonly)})`;
     }
     case 'map': {
       const v = expect(value, 'map');
@@ -94,7 +116,7 @@ export function constExpression(b: ModuleViewBuilder, value: ConstValue, type: T
       const vt = b.type(t.value).tsType;
       if (v.entries.length === 0) return `new Map<${k}, ${vt}>()`;
       const entries = v.entries.map(([key, val]) => `[${constExpression(b, key, t.key, readonly)}, ${constExpression(b, val, t.value, readonly)}]`);
-      return `new Map<${k}, ${vt}>(${list('[', entries, ']')})`;
+      return `new Map<${k}, ${vt}>(${list('[', entries, ']', readonly)})`;
     }
     case 'struct':
     case 'union':
@@ -114,7 +136,7 @@ export function constExpression(b: ModuleViewBuilder, value: ConstValue, type: T
           if (init !== null) props.push(`${prop}: ${init}`);
         }
       }
-      const literal = props.length === 0 ? '{}' : list('{ ', props, ' }').replace(/^\{ \n/, '{\n').replace(/\n \}$/, '\n}');
+      const literal = props.length === 0 ? '{}' : list('{ ', props, ' }', readonly);
       return t.kind === 'exception' ? `new ${b.qualify(t.file, t.name)}(${literal})` : literal;
     }
   }

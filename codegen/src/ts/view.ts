@@ -13,10 +13,11 @@ import {
   type StructDefinition,
   type TypeRef,
 } from '../schema';
-import { escapeName, escapeParameter, exceptionProperty, identifierFrom, methodProperty, propertyName, type ModuleNames } from './names';
+import type { ImportRegistry } from './import-registry';
+import { escapeParameter, exceptionProperty, methodProperty, propertyName, type ModuleNames } from './names';
 import { quote } from './literals';
 import { constExpression, GenerateError } from './constants';
-import { typeName } from '../resolver';
+import { typeName } from '../resolve/type-name';
 
 /**
  * The view model the TypeScript templates render: everything the templates need, precomputed as strings (type
@@ -24,6 +25,12 @@ import { typeName } from '../resolver';
  *
  * Naming inside generated code: runtime imports are `$`-prefixed (`$TType`, `$ProtocolWriter`), locals are
  * `$<field>` and `$h0`, `$i0`, ... — `$` never appears in IDL names, so nothing the IDL declares can collide.
+ *
+ * Imports: every name of another module and every runtime symbol is asked of the module's ImportRegistry when it
+ * is written into code. The members of a TypeView that carry such names (`tsType`, `read`, `zero`, ...) are
+ * getters, so a module is imported when a template (or another view string) reads the name, not when a view is
+ * built: the view of a `list<base.Id>` field typed by its typedef alias does not import `base` for an element
+ * type nothing prints.
  */
 
 export interface TypeView {
@@ -127,6 +134,8 @@ export interface StructView {
   readonly hasFields: boolean;
   /** Fields that must be given to create() / the constructor. */
   readonly hasRequiredInit: boolean;
+  /** Exceptions: some field is a property of its own (not Error's `message`). */
+  readonly declaresProperties: boolean;
   /** Exceptions: the Error message expression passed to super(). */
   readonly superMessage: string;
   /** The quoted IDL name, for writeStructBegin and messages. */
@@ -205,7 +214,6 @@ export interface ModuleView {
   readonly int64Number: boolean;
   /** Generated with `zeroValues` (Kitex-style zero values instead of presence). */
   readonly zeroValues: boolean;
-  readonly imports: readonly { readonly alias: string; readonly path: string }[];
   /** Enums, senums, structs, unions and exceptions, in IDL order. */
   readonly types: readonly (EnumView | SenumView | StructView)[];
   readonly typedefs: readonly TypedefView[];
@@ -221,6 +229,8 @@ export interface ModuleView {
 }
 
 export interface ViewOptions {
+  /** Where the module's imports are recorded. */
+  readonly imports: ImportRegistry;
   readonly int64: 'bigint' | 'number';
   /**
    * Kitex/Go-style zero values: default-requiredness fields (and arguments) without an IDL default are non-optional
@@ -228,8 +238,6 @@ export interface ViewOptions {
    * stays `undefined`, as in Apache's Python and JavaScript libraries.
    */
   readonly zeroValues?: boolean;
-  /** Appended to the paths of imports between generated modules: '' or a file extension such as '.js'. */
-  readonly importSuffix?: string;
 }
 
 /** TSDoc lines from IDL docs and a `deprecated` annotation. `*\/` is broken so that it cannot end the comment. */
@@ -246,9 +254,7 @@ export function docLines(doc: string | undefined, annotations?: Annotations): st
 /** Builds the view of one module. */
 export class ModuleViewBuilder {
   private readonly names: ModuleNames;
-  /** Referenced modules: module name → import alias. */
-  private readonly imports = new Map<string, string>();
-  private readonly usedAliases = new Set<string>();
+  private readonly imports: ImportRegistry;
 
   constructor(
     private readonly schema: Schema,
@@ -257,6 +263,7 @@ export class ModuleViewBuilder {
     private readonly options: ViewOptions,
   ) {
     this.names = allNames.get(file.name)!;
+    this.imports = options.imports;
   }
 
   build(): ModuleView {
@@ -296,7 +303,6 @@ export class ModuleViewBuilder {
       doc: docLines(this.file.doc),
       int64Number: this.options.int64 === 'number',
       zeroValues: this.options.zeroValues === true,
-      imports: [...this.imports].map(([file, alias]) => ({ alias, path: `./${file}${this.options.importSuffix ?? ''}` })),
       types,
       typedefs,
       consts,
@@ -318,117 +324,130 @@ export class ModuleViewBuilder {
   qualify(file: string, name: string): string {
     const target = this.allNames.get(file)!.definitions.get(name)!;
     if (file === this.file.name) return target;
-    let alias = this.imports.get(file);
-    if (alias === undefined) {
-      alias = escapeName(identifierFrom(file));
-      while (this.names.taken.has(alias) || this.usedAliases.has(alias) || alias === 'Context') alias += '_';
-      this.usedAliases.add(alias);
-      this.imports.set(file, alias);
-    }
-    return `${alias}.${target}`;
+    return `${this.imports.module(file)}.${target}`;
   }
 
   // ---- types ---------------------------------------------------------------------------------------------
 
   type(type: TypeRef): TypeView {
     const t = resolveTypedef(type);
-    const alias = type.kind === 'typedef' ? this.qualify(type.file, type.name) : undefined;
-    const idl = typeName(type, this.file.name);
-    const base = (kind: string, tsType: string, ttypeName: string, method: string, zero: string): TypeView => ({
-      idl,
-      kind,
-      tsType: alias ?? tsType,
-      readonlyTsType: alias ?? tsType,
-      ttype: `${TTYPE_IDS[ttypeName]} /* ${ttypeName} */`,
-      ttypeName,
-      writePrefix: `writer.write${method}(`,
-      writeSuffix: ')',
-      read: `reader.read${method}()`,
-      codec: '',
-      zero,
-      primitive: true,
-      isList: false,
-      isSet: false,
-      isMap: false,
-      isContainer: false,
-      elem: null,
-      key: null,
-      value: null,
-    });
+    const alias = type.kind === 'typedef' ? () => this.qualify(type.file, type.name) : undefined;
+    const spec = this.typeSpec(t);
+    const tsType = (): string => (alias ? alias() : spec.tsType());
+    const method = spec.method ?? '';
+    return {
+      idl: typeName(type, this.file.name),
+      kind: spec.kind,
+      get tsType() {
+        return tsType();
+      },
+      get readonlyTsType() {
+        return spec.readonlyTsType ? spec.readonlyTsType(alias) : tsType();
+      },
+      ttype: `${TTYPE_IDS[spec.ttypeName]} /* ${spec.ttypeName} */`,
+      ttypeName: spec.ttypeName,
+      get writePrefix() {
+        return spec.writePrefix ? spec.writePrefix() : `writer.write${method}(`;
+      },
+      writeSuffix: spec.writeSuffix ?? ')',
+      get read() {
+        return spec.read ? spec.read() : `reader.read${method}()`;
+      },
+      get codec() {
+        return spec.codec ? spec.codec() : '';
+      },
+      get zero() {
+        return spec.zero();
+      },
+      primitive: spec.primitive ?? true,
+      isList: spec.kind === 'list',
+      isSet: spec.kind === 'set',
+      isMap: spec.kind === 'map',
+      isContainer: spec.kind === 'list' || spec.kind === 'set' || spec.kind === 'map',
+      elem: spec.elem ?? null,
+      key: spec.key ?? null,
+      value: spec.value ?? null,
+    };
+  }
+
+  /** How values of a resolved type are typed, written, read and zeroed (names as thunks: see the file comment). */
+  private typeSpec(t: Exclude<TypeRef, { kind: 'typedef' }>): TypeSpec {
+    const scalar = (kind: string, tsType: string, ttypeName: string, method: string, zero: string): TypeSpec => ({ kind, tsType: () => tsType, ttypeName, method, zero: () => zero });
     switch (t.kind) {
       case 'bool':
-        return base('bool', 'boolean', 'BOOL', 'Bool', 'false');
+        return scalar('bool', 'boolean', 'BOOL', 'Bool', 'false');
       case 'i8':
-        return base('i8', 'number', 'BYTE', 'Byte', '0');
+        return scalar('i8', 'number', 'BYTE', 'Byte', '0');
       case 'i16':
-        return base('i16', 'number', 'I16', 'I16', '0');
+        return scalar('i16', 'number', 'I16', 'I16', '0');
       case 'i32':
-        return base('i32', 'number', 'I32', 'I32', '0');
+        return scalar('i32', 'number', 'I32', 'I32', '0');
       case 'i64':
         if (this.options.int64 === 'number') {
-          return { ...base('i64', 'number', 'I64', 'I64', '0'), writePrefix: 'writer.writeI64($i64FromNumber(', writeSuffix: '))', read: '$i64ToNumber(reader.readI64())' };
+          return {
+            ...scalar('i64', 'number', 'I64', 'I64', '0'),
+            writePrefix: () => `writer.writeI64(${this.imports.runtime('i64FromNumber')}(`,
+            writeSuffix: '))',
+            read: () => `${this.imports.runtime('i64ToNumber')}(reader.readI64())`,
+          };
         }
-        return base('i64', 'bigint', 'I64', 'I64', '0n');
+        return scalar('i64', 'bigint', 'I64', 'I64', '0n');
       case 'double':
-        return base('double', 'number', 'DOUBLE', 'Double', '0');
+        return scalar('double', 'number', 'DOUBLE', 'Double', '0');
       case 'string':
-        return base('string', 'string', 'STRING', 'String', "''");
+        return scalar('string', 'string', 'STRING', 'String', "''");
       case 'binary':
-        return { ...base('binary', 'Uint8Array', 'STRING', 'Binary', 'new Uint8Array(0)'), primitive: false };
+        return { ...scalar('binary', 'Uint8Array', 'STRING', 'Binary', 'new Uint8Array(0)'), primitive: false };
       case 'uuid':
-        return base('uuid', 'string', 'UUID', 'Uuid', "'00000000-0000-0000-0000-000000000000'");
+        return scalar('uuid', 'string', 'UUID', 'Uuid', "'00000000-0000-0000-0000-000000000000'");
       case 'senum':
-        return base('string', this.qualify(t.file, t.name), 'STRING', 'String', "''");
+        return { ...scalar('string', '', 'STRING', 'String', "''"), tsType: () => this.qualify(t.file, t.name) };
       case 'enum': {
-        const name = this.qualify(t.file, t.name);
-        return { ...base('enum', name, 'I32', 'I32', `0 as ${name}`), read: `reader.readI32() as ${name}` };
+        const name = (): string => this.qualify(t.file, t.name);
+        return { kind: 'enum', tsType: name, ttypeName: 'I32', method: 'I32', read: () => `reader.readI32() as ${name()}`, zero: () => `0 as ${name()}` };
       }
       case 'struct':
       case 'union':
       case 'exception': {
-        const name = this.qualify(t.file, t.name);
+        const name = (): string => this.qualify(t.file, t.name);
+        const isException = t.kind === 'exception';
         return {
-          ...base(t.kind, name, 'STRUCT', '', ''),
-          readonlyTsType: t.kind === 'exception' ? alias ?? name : `Readonly<${alias ?? name}>`,
-          writePrefix: `${name}.encode(writer, `,
-          writeSuffix: ')',
-          read: `${name}.decode(reader)`,
+          kind: t.kind,
+          tsType: name,
+          readonlyTsType: (alias) => (isException ? (alias ?? name)() : `Readonly<${(alias ?? name)()}>`),
+          ttypeName: 'STRUCT',
+          writePrefix: () => `${name()}.encode(writer, `,
+          read: () => `${name()}.decode(reader)`,
           codec: name,
-          zero: null,
+          zero: () => null,
           primitive: false,
         };
       }
       case 'list':
       case 'set': {
         const elem = this.type(t.elem);
-        const isList = t.kind === 'list';
-        const tsType = isList ? `${wrapArrayElement(elem.tsType)}[]` : `Set<${elem.tsType}>`;
+        if (t.kind === 'list') {
+          return {
+            ...container('list', 'LIST', () => '[]'),
+            tsType: () => `${wrapArrayElement(elem.tsType)}[]`,
+            readonlyTsType: (alias) => (alias ? alias() : `ReadonlyArray<${elem.readonlyTsType}>`),
+            elem,
+          };
+        }
         return {
-          ...base(t.kind, tsType, isList ? 'LIST' : 'SET', '', isList ? '[]' : `new Set<${elem.tsType}>()`),
-          readonlyTsType: alias ?? (isList ? `ReadonlyArray<${elem.readonlyTsType}>` : `ReadonlySet<${elem.readonlyTsType}>`),
-          writePrefix: '',
-          writeSuffix: '',
-          read: '',
-          primitive: false,
-          isList,
-          isSet: !isList,
-          isContainer: true,
+          ...container('set', 'SET', () => `new Set<${elem.tsType}>()`),
+          tsType: () => `Set<${elem.tsType}>`,
+          readonlyTsType: (alias) => (alias ? alias() : `ReadonlySet<${elem.readonlyTsType}>`),
           elem,
         };
       }
       case 'map': {
         const key = this.type(t.key);
         const value = this.type(t.value);
-        const tsType = `Map<${key.tsType}, ${value.tsType}>`;
         return {
-          ...base('map', tsType, 'MAP', '', `new Map<${key.tsType}, ${value.tsType}>()`),
-          readonlyTsType: alias ?? `ReadonlyMap<${key.readonlyTsType}, ${value.readonlyTsType}>`,
-          writePrefix: '',
-          writeSuffix: '',
-          read: '',
-          primitive: false,
-          isMap: true,
-          isContainer: true,
+          ...container('map', 'MAP', () => `new Map<${key.tsType}, ${value.tsType}>()`),
+          tsType: () => `Map<${key.tsType}, ${value.tsType}>`,
+          readonlyTsType: (alias) => (alias ? alias() : `ReadonlyMap<${key.readonlyTsType}, ${value.readonlyTsType}>`),
           key,
           value,
         };
@@ -459,7 +478,7 @@ export class ModuleViewBuilder {
    * The view of a field of a struct-like owner (or of an args/result struct). `access` gives the expression encode
    * reads the value from, given the field's property name.
    */
-  private field(f: Field, owner: string, access: (prop: string) => string, role: 'struct' | 'union' | 'exception' | 'arg' | 'result'): FieldView {
+  private field(f: Field, owner: string, access: (prop: string) => string, role: FieldRole): FieldView {
     const type = this.type(f.type);
     // How messages name the field: `Request.action`, `EchoServer.echo argument req`, `EchoServer.echo result success`.
     const where = role === 'arg' ? `${owner} argument ${f.name}` : role === 'result' ? `${owner} result ${f.name}` : `${owner}.${f.name}`;
@@ -468,12 +487,7 @@ export class ModuleViewBuilder {
     // Arguments of struct types are needed by the handler's signature: absent on the wire is an error.
     const required = f.requiredness === 'required' || (role === 'arg' && isStructLike);
     const zeroValues = this.options.zeroValues === true;
-    let init: string | null = null;
-    if (f.default !== undefined && role !== 'union' && role !== 'result') {
-      init = constExpression(this, f.default, f.type, false);
-    } else if (zeroValues && f.requiredness === 'default' && !required && role !== 'union' && role !== 'result') {
-      init = type.zero;
-    }
+    const init = this.initOf(f, type, role, required);
     const isErrorMessage = role === 'exception' && f.name === 'message' && resolved.kind === 'string';
     const prop = role === 'exception' ? exceptionProperty(f.name, isErrorMessage) : propertyName(f.name);
     // Presence (the default): every field that is not required may be absent, whatever its type or default.
@@ -513,6 +527,14 @@ export class ModuleViewBuilder {
     };
   }
 
+  /** The value a field gets when absent: its IDL default, or with `zeroValues` its type's zero value; else null. */
+  private initOf(f: Field, type: TypeView, role: FieldRole, required: boolean): string | null {
+    if (role === 'union' || role === 'result') return null;
+    if (f.default !== undefined) return constExpression(this, f.default, f.type, false);
+    if (this.options.zeroValues === true && f.requiredness === 'default' && !required) return type.zero;
+    return null;
+  }
+
   private structView(def: StructDefinition): StructView {
     const role = def.kind === 'union' ? 'union' : def.kind === 'exception' ? 'exception' : 'struct';
     const fields = def.fields.map((f) => this.field(f, def.name, (prop) => `value.${prop}`, role));
@@ -521,8 +543,11 @@ export class ModuleViewBuilder {
     const given = hasRequiredInit ? 'init' : 'init?';
     // Without an IDL `message`, the Error message lists the fields (computed before super(): the stack trace
     // captures the message there).
-    let superMessage = fields.length === 0 ? "''" : `$exceptionMessage([${fields.map((f) => `[${quote(f.name)}, ${given}.${f.prop}${f.init !== null ? ` ?? ${f.init}` : ''}]`).join(', ')}])`;
+    let superMessage = "''";
     if (message) superMessage = message.init !== null ? `${given}.message ?? ${message.init}` : `${given}.message`;
+    else if (def.kind === 'exception' && fields.length > 0) {
+      superMessage = `${this.imports.runtime('exceptionMessage')}([${fields.map((f) => `[${quote(f.name)}, ${given}.${f.prop}${f.init !== null ? ` ?? ${f.init}` : ''}]`).join(', ')}])`;
+    }
     const variants = def.kind !== 'union' ? [] : fields.map((f) => fields.map((g) => (g === f ? `${g.prop}: ${g.type.tsType};` : `${g.prop}?: never;`)).join(' '));
     return {
       isStruct: def.kind === 'struct',
@@ -535,6 +560,7 @@ export class ModuleViewBuilder {
       fields,
       hasFields: fields.length > 0,
       hasRequiredInit,
+      declaresProperties: fields.some((f) => !f.isErrorMessage),
       superMessage,
       variants,
       definition: def,
@@ -575,7 +601,7 @@ export class ModuleViewBuilder {
 
   /** Used by constant rendering: the init (default or zero) of a struct field, as create() applies it. */
   fieldInit(f: Field, owner: StructDefinition): string | null {
-    return this.field(f, owner.name, (prop) => `value.${prop}`, owner.kind === 'union' ? 'union' : owner.kind === 'exception' ? 'exception' : 'struct').init;
+    return this.initOf(f, this.type(f.type), owner.kind, f.requiredness === 'required');
   }
 
   /** Used by constant rendering: the property name of a field. */
@@ -647,6 +673,37 @@ export class ModuleViewBuilder {
     };
   }
 }
+
+/**
+ * What TypeView is made of, for one resolved type. Members that name other modules or runtime symbols are thunks,
+ * called only when the TypeView member is read. Left out: `writer.write<method>(` / `reader.read<method>()`,
+ * `)`, no codec, primitive, the plain type when read-only.
+ */
+interface TypeSpec {
+  readonly kind: string;
+  readonly ttypeName: string;
+  readonly tsType: () => string;
+  /** Given the typedef alias the value is typed by, if any. */
+  readonly readonlyTsType?: (alias: (() => string) | undefined) => string;
+  readonly method?: string;
+  readonly writePrefix?: () => string;
+  readonly writeSuffix?: string;
+  readonly read?: () => string;
+  readonly codec?: () => string;
+  readonly zero: () => string | null;
+  readonly primitive?: boolean;
+  readonly elem?: TypeView;
+  readonly key?: TypeView;
+  readonly value?: TypeView;
+}
+
+/** Containers are written and read by the templates element by element: no write or read expression of their own. */
+function container(kind: 'list' | 'set' | 'map', ttypeName: string, zero: () => string): Omit<TypeSpec, 'tsType'> {
+  return { kind, ttypeName, zero, writePrefix: () => '', writeSuffix: '', read: () => '', primitive: false };
+}
+
+/** What a field belongs to: a struct-like definition, or a function's arguments or result. */
+type FieldRole = 'struct' | 'union' | 'exception' | 'arg' | 'result';
 
 /** TType ids (packages/protocol/src/types.ts), by name. */
 const TTYPE_IDS: Readonly<Record<string, number>> = {

@@ -62,7 +62,6 @@ runCli(
     if (workers !== 1 && (tls !== undefined || registration !== undefined)) {
       throw new UsageError('--workers (other than 1) cannot be combined with TLS (net engine only) or --registry yet');
     }
-    if (workers !== 1 && args.metrics) throw new UsageError('--workers (other than 1) cannot be combined with --metrics yet');
     const server =
       workers === 1
         ? createServer({
@@ -83,6 +82,8 @@ runCli(
             handlerModule: path.join(__dirname, 'handler.js'),
             handlerData: { workUs } satisfies EchoHandlerData,
             workers,
+            // /metrics on any worker answers for the whole process.
+            metrics: args.metrics === true,
           });
     const address = await server.listen({ host: args.host as string, port: args.port as number });
     shutdownOnSignals(server, {

@@ -131,17 +131,17 @@ export class Engine {
     const checked = objectOption('engine options', options);
     knownKeys('engine options', checked, ['mode', 'pollers', 'blockSize', 'slabSize', 'retainBytes', 'uringBuffers']);
     this.mode = resolveEngineMode(checked.mode);
-    this.pollers = integerOption('pollers', checked.pollers, 1, 64, defaultPollers());
-    this.blockSize = integerOption('blockSize', checked.blockSize, 4096, 4 * 1024 * 1024, 64 * 1024);
+    this.pollers = integerOption('pollers', checked.pollers, defaultPollers(), 1, 64);
+    this.blockSize = integerOption('blockSize', checked.blockSize, 64 * 1024, 4096, 4 * 1024 * 1024);
     if ((this.blockSize & (this.blockSize - 1)) !== 0) {
       throw new NetpollError('ERR_INVALID_OPTION', `blockSize must be a power of two, got ${this.blockSize}`);
     }
-    const slabSize = integerOption('slabSize', checked.slabSize, this.blockSize, 64 * 1024 * 1024, Math.max(this.blockSize, 1024 * 1024));
+    const slabSize = integerOption('slabSize', checked.slabSize, Math.max(this.blockSize, 1024 * 1024), this.blockSize, 64 * 1024 * 1024);
     if (slabSize % this.blockSize !== 0) {
       throw new NetpollError('ERR_INVALID_OPTION', `slabSize must be a multiple of blockSize ${this.blockSize}, got ${slabSize}`);
     }
-    const retainBytes = integerOption('retainBytes', checked.retainBytes, 0, 2 ** 40, 16 * 1024 * 1024);
-    const uringBuffers = integerOption('uringBuffers', checked.uringBuffers, 1, 32768, 256);
+    const retainBytes = integerOption('retainBytes', checked.retainBytes, 16 * 1024 * 1024, 0, 2 ** 40);
+    const uringBuffers = integerOption('uringBuffers', checked.uringBuffers, 256, 1, 32768);
     if ((uringBuffers & (uringBuffers - 1)) !== 0) {
       throw new NetpollError('ERR_INVALID_OPTION', `uringBuffers must be a power of two, got ${uringBuffers}`);
     }

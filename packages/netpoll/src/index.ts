@@ -32,10 +32,9 @@
  * - Errors are NetpollError with `code` (ETIMEDOUT, ECONNRESET, ECLOSED, ECONNREFUSED, EADDRINUSE, EOF, ...).
  * - idleTimeout closes idle connections (application-level); keepAlive is TCP keepalive, a separate option.
  */
-export type { Reader } from './reader';
-export { LinkBuffer } from './linkbuffer';
-export type { ReleaseListener } from './linkbuffer';
-export type { Writer } from './writer';
+// The byte contracts live in @thriftpoll/buffer (no native code); re-exported here where they always were.
+export { LinkBuffer } from '@thriftpoll/buffer';
+export type { Reader, ReleaseListener, Writer } from '@thriftpoll/buffer';
 export { OutputBuffer } from './writer';
 export { ConnectionWriter } from './connection-writer';
 export { Connection } from './connection';

@@ -1,7 +1,7 @@
 import { TransportError, createDecoder, createEncoder, type MessageDecoder, type MessageEncoder, type TransportKind } from '@thriftpoll/transport';
 import type { DecoderOptions, DetectableTransport, EncoderOptions } from '@thriftpoll/transport';
 import type { ReaderOptions } from '@thriftpoll/protocol';
-import type { NetWriter } from './net-connection';
+import type { NetWriter } from './net/net-connection';
 
 /** Transports a thriftpoll endpoint can be configured with (what `transport` options accept). */
 export type TransportName = 'buffered' | 'framed' | 'theader' | 'ttheader' | 'ttheader-framed' | 'framed-theader';

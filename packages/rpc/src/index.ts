@@ -8,27 +8,30 @@
  */
 
 // Servers
-export { createServer, ThriftServer } from './server';
-export type { CloseOptions, ServerErrorInfo, ServerOptions, ServiceLike } from './server';
-export type { ServerStats } from './server-runtime';
-export { ServerContext } from './server-context';
+export { createServer } from './server/create-server';
+export { ThriftServer } from './server/server';
+export type { CloseOptions, ServerErrorInfo, ServerOptions, ServiceLike } from './server/server';
+export type { ServerStats } from './server/server-stats';
+export { ServerContext } from './server/server-context';
 export { WorkerServer } from './workers/worker-server';
 export type { WorkerServerStats, WorkerStatus } from './workers/worker-server';
 export type { WorkerErrorInfo, WorkerServerOptions } from './workers/options';
 export type { WorkerHandlerContext, WorkerHandlerFactory, WorkerHandlerSetup } from './workers/handler-module';
+export type { WorkerMetricsOption, WorkerMetricsOptions } from './workers/process-metrics';
 export { RpcWorkerError } from './workers/worker-error';
 export type { WorkerFailure } from './workers/worker-error';
 export { shutdownOnSignals } from './signals';
 export type { Closable, ShutdownOnSignalsOptions } from './signals';
-export { ServiceRegistry, plainMethodName } from './registry';
-export type { RegisteredMethod, ServiceBinding, UnresolvedMethod } from './registry';
+export { ServiceRegistry, plainMethodName } from './server/registry';
+export type { RegisteredMethod, ServiceBinding, UnresolvedMethod } from './server/registry';
 
 // Clients
-export { createClient, DEFAULT_CALL_TIMEOUT, RpcClient } from './client';
-export type { ClientHandle, ClientOptions, ClientStats } from './client';
-export { ClientContext } from './client-context';
-export { RoundRobinBalancer, WeightedRandomBalancer } from './balancer';
-export type { LoadBalancer, PickInfo } from './balancer';
+export { createClient, DEFAULT_CALL_TIMEOUT, RpcClient } from './client/client';
+export type { ClientHandle, ClientOptions } from './client/client';
+export type { ClientStats } from './client/client-stats';
+export { ClientContext } from './client/client-context';
+export { RoundRobinBalancer, WeightedRandomBalancer } from './client/balancer';
+export type { LoadBalancer, PickInfo } from './client/balancer';
 export { BALANCER_NAMES, createBalancer } from './governance/create-balancer';
 export type { BalancerName } from './governance/create-balancer';
 export { SmoothWeightedRoundRobinBalancer } from './governance/smooth-weighted-round-robin';
@@ -40,16 +43,16 @@ export { CircuitBreakers, countsAgainstBreaker } from './governance/circuit-brea
 export type { CircuitBreakersOptions, CircuitStatus } from './governance/circuit-breakers';
 export { BackupPolicy, raceWithBackup } from './governance/backup';
 export type { BackupOptions, StartAttempt } from './governance/backup';
-export { HealthTracker } from './health';
-export type { HealthOptions } from './health';
-export { RetryPolicy } from './retry';
-export type { RetryOptions } from './retry';
-export type { ConnectionPool, Connector, PoolConnection, PoolStats } from './pool';
-export { LongPool } from './long-pool';
-export type { LongPoolOptions } from './long-pool';
-export { MuxPool } from './mux-pool';
-export type { MuxPoolOptions } from './mux-pool';
-export { ShortPool } from './short-pool';
+export { HealthTracker } from './client/health';
+export type { HealthOptions } from './client/health';
+export { RetryPolicy } from './client/retry';
+export type { RetryOptions } from './client/retry';
+export type { ConnectionPool, Connector, PoolConnection, PoolStats } from './client/pool';
+export { LongPool } from './client/long-pool';
+export type { LongPoolOptions } from './client/long-pool';
+export { MuxPool } from './client/mux-pool';
+export type { MuxPoolOptions } from './client/mux-pool';
+export { ShortPool } from './client/short-pool';
 
 // Service discovery (registries and resolvers plug in; @thriftpoll/registry-etcd ships one)
 export * from './discovery';
@@ -58,10 +61,10 @@ export * from './discovery';
 export * from './errors';
 export { compose } from './middleware';
 export type { Chain, Middleware, Next } from './middleware';
-export { formatAddress, parseAddress, parseEndpoints } from './address';
-export type { Address, AddressLike, Endpoint, WeightedAddress } from './address';
+export { formatAddress, parseAddress, parseEndpoints } from './net/address';
+export type { Address, AddressLike, Endpoint, WeightedAddress } from './net/address';
 export type { TransportName, TransportOption } from './codec';
-export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './deadline';
+export { THEADER_TIMEOUT_HEADER, deadlineFromHeaders } from './metadata/deadline';
 export { overloadMessage } from './overload';
 export { consoleLogger } from './logger';
 export type { Logger, LogLevel } from './logger';
@@ -99,9 +102,9 @@ export type {
 } from './code-first';
 
 // Engines
-export type { EngineName } from './engines';
-export { netpollAvailable } from './engines';
-export { netpollEngine } from './netpoll-engine';
-export { socketEngine } from './socket-engine';
-export type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
-export type { ClientTlsOptions, ServerTlsOptions, TlsConnectionInfo } from './tls';
+export type { EngineName } from './net/engines';
+export { netpollAvailable } from './net/engines';
+export { netpollEngine } from './net/netpoll-engine';
+export { socketEngine } from './net/socket-engine';
+export type { CloseCallback, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net/net-connection';
+export type { ClientTlsOptions, ServerTlsOptions, TlsConnectionInfo } from './net/tls';

@@ -1,4 +1,4 @@
-import type { Reader } from '@thriftpoll/netpoll';
+import type { Reader } from '@thriftpoll/buffer';
 import { ProtocolId, TProtocolException, TProtocolExceptionType, type ByteSource } from '@thriftpoll/protocol';
 import { BinaryMessageScanner } from './binaryscanner';
 import { CompactMessageScanner } from './compactscanner';

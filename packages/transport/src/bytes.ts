@@ -12,6 +12,13 @@ export function readI32(bytes: Uint8Array, at: number): number {
   return (bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
 }
 
+/** True when bytes[at...] start a Thrift message (strict Binary 0x8001 or Compact 0x82 v1). */
+export function startsMessage(bytes: Uint8Array, at: number): boolean {
+  const b0 = bytes[at];
+  const b1 = bytes[at + 1];
+  return (b0 === 0x80 && b1 === 0x01) || (b0 === 0x82 && (b1 & 0x1f) === 1);
+}
+
 export function writeU16(bytes: Uint8Array, at: number, value: number): void {
   bytes[at] = value >>> 8;
   bytes[at + 1] = value;

@@ -1,4 +1,4 @@
-import type { Reader } from '@thriftpoll/netpoll';
+import type { Reader } from '@thriftpoll/buffer';
 import { StickyFailure } from './frame';
 import type { DecodedMessage } from './message';
 import { resolveDecoderOptions, type DecoderOptions, type ResolvedDecoderOptions } from './options';

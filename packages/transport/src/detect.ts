@@ -1,4 +1,4 @@
-import type { Reader } from '@thriftpoll/netpoll';
+import type { Reader } from '@thriftpoll/buffer';
 import { ProtocolId, TApplicationExceptionType } from '@thriftpoll/protocol';
 import { BufferedDecoder } from './buffered';
 import { InvalidOptionError, TransportError, hexBytes } from './errors';

@@ -1,4 +1,4 @@
-import type { Reader } from '@thriftpoll/netpoll';
+import type { Reader } from '@thriftpoll/buffer';
 import type { ByteSource, ProtocolId } from '@thriftpoll/protocol';
 import { Metadata } from './metadata';
 import { MESSAGE_HEAD_LIMIT, TransportError, hexWord } from './errors';

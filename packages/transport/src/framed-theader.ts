@@ -1,4 +1,4 @@
-import type { Reader } from '@thriftpoll/netpoll';
+import type { Reader } from '@thriftpoll/buffer';
 import type { ByteSink } from '@thriftpoll/protocol';
 import { writeU32 } from './bytes';
 import { TransportDecoder } from './decoder';

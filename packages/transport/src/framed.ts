@@ -1,4 +1,4 @@
-import type { Reader } from '@thriftpoll/netpoll';
+import type { Reader } from '@thriftpoll/buffer';
 import { TransportDecoder } from './decoder';
 import { TransportEncoder } from './encoder';
 import { dropEnvelopeMetadata } from './envelope';

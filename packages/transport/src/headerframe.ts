@@ -1,6 +1,6 @@
-import type { Reader } from '@thriftpoll/netpoll';
+import type { Reader } from '@thriftpoll/buffer';
 import { TApplicationExceptionType } from '@thriftpoll/protocol';
-import { writeU16, writeU32 } from './bytes';
+import { readI32, readU16, writeU16, writeU32 } from './bytes';
 import { TransportError } from './errors';
 import { LENGTH_SIZE, checkFrameLength } from './frame';
 
@@ -43,6 +43,27 @@ export interface HeaderFrame {
   readonly headerEnd: number;
   /** Bytes of the payload: what the frame length counts after the header. */
   readonly payloadLength: number;
+}
+
+/** The fixed fields of a header frame read from a copy of its first bytes (offsets from the copy's start). */
+export interface HeaderFrameFields {
+  readonly flags: number;
+  readonly seqid: number;
+  /** Where the header's variable part starts and ends; the payload starts at headerEnd. */
+  readonly headerStart: number;
+  readonly headerEnd: number;
+}
+
+/**
+ * The fixed fields of the header frame whose length field is at bytes[at], or undefined when the bytes end
+ * before the header's variable part does. The magic and length are not checked (the caller detected the frame).
+ */
+export function headerFrameFieldsAt(bytes: Uint8Array, at: number): HeaderFrameFields | undefined {
+  if (bytes.length < at + HEADER_FRAME_FIXED_SIZE) return undefined;
+  const headerStart = at + HEADER_FRAME_FIXED_SIZE;
+  const headerEnd = headerStart + readU16(bytes, at + 12) * 4;
+  if (bytes.length < headerEnd) return undefined;
+  return { flags: readU16(bytes, at + 6), seqid: readI32(bytes, at + 8), headerStart, headerEnd };
 }
 
 /** A BAD_HEADER error: the peer sent a malformed header (TApplicationException PROTOCOL_ERROR for an answer). */

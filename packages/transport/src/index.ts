@@ -41,7 +41,7 @@ export {
   resolveEncoderOptions,
 } from './options';
 export type { DecoderOptions, EncoderOptions, DroppedMetadataPolicy, ResolvedDecoderOptions, ResolvedEncoderOptions } from './options';
-export { BufferSink } from './buffersink';
+export { BufferSink } from '@thriftpoll/buffer';
 export { BufferedDecoder, BufferedEncoder } from './buffered';
 export { FramedDecoder, FramedEncoder } from './framed';
 export { FramedTHeaderDecoder, FramedTHeaderEncoder } from './framed-theader';
@@ -64,6 +64,8 @@ export {
 } from './ttheader';
 export type { TTHeaderInfo } from './ttheader';
 export { DetectingDecoder, detectTransport, DETECTION_BYTES, HTTP_REPLY } from './detect';
+export { describeRefusedMessage } from './oversized';
+export type { RefusedMessage } from './oversized';
 export type { DetectableTransport, Detection, DetectingDecoderOptions } from './detect';
 export { BinaryMessageScanner } from './binaryscanner';
 export { CompactMessageScanner } from './compactscanner';

@@ -1,6 +1,6 @@
-import type { Reader } from '@thriftpoll/netpoll';
+import type { Reader } from '@thriftpoll/buffer';
 import { ProtocolId, TApplicationExceptionType } from '@thriftpoll/protocol';
-import { readU16, readU32, utf8Slice, writeU16, writeU32, writeUtf8 } from './bytes';
+import { readU16, readU32, startsMessage, utf8Slice, writeU16, writeU32, writeUtf8 } from './bytes';
 import { TransportDecoder } from './decoder';
 import { TransportEncoder } from './encoder';
 import { checkEnvelope, type CheckedEnvelope } from './envelope';
@@ -272,13 +272,6 @@ export function encodeTTHeaderInfo(protocol: ProtocolId, headers: Metadata): Buf
   const out = Buffer.allocUnsafe(padded);
   writeInfo(out, 0, padded, protocol, headers);
   return out;
-}
-
-/** True when bytes[at...] start a Thrift message (strict Binary 0x8001 or Compact 0x82 v1). */
-function startsMessage(bytes: Uint8Array, at: number): boolean {
-  const b0 = bytes[at];
-  const b1 = bytes[at + 1];
-  return (b0 === 0x80 && b1 === 0x01) || (b0 === 0x82 && (b1 & 0x1f) === 1);
 }
 
 /**

@@ -12,6 +12,7 @@
  *   rpc-echo-tls     the RPC echo server over TLS       (no loadgen)    npm run echo:server -- ... --tls-cert F --tls-key F
  *   apache-echo-tls  Apache's echo server over TLS       (no loadgen)    node test/bench/apache-echo/server.js ... --tls-cert F --tls-key F
  *   rpc-echo-w2  the RPC EchoServer in 2 worker threads  thrift-framed   npm run echo:server -- ... --workers 2
+ *   rpc-echo-metrics  the RPC EchoServer with --metrics (prom-client, /metrics on its port)  thrift-framed   npm run echo:server -- ... --metrics
  *   rpc-work-w1  RPC EchoServer burning --work-us of CPU per call, in-thread     ... --work-us N
  *   rpc-work-w2  the same in 2 worker threads                                    ... --work-us N --workers 2
  *   engine-echo-uring, rpc-echo-uring   the same two thriftpoll servers with THRIFTPOLL_ENGINE_MODE=uring (#18)
@@ -122,6 +123,13 @@ const SERVERS = {
     command: ({ host, port }) => npmCommand('echo:server',
       ['--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary']),
   },
+  'rpc-echo-metrics': {
+    label: 'thriftpoll RPC + metrics',
+    wire: 'thrift-framed',
+    availability: () => scriptAvailability('echo:server', 'the RPC echo server of packages/rpc'),
+    command: ({ host, port }) => npmCommand('echo:server',
+      ['--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary', '--metrics']),
+  },
   'rpc-echo-w2': rpcWorkersServer('thriftpoll RPC, 2 workers', 2, false),
   'rpc-work-w1': rpcWorkersServer('thriftpoll RPC + work, 1 thread', 1, true),
   'rpc-work-w2': rpcWorkersServer('thriftpoll RPC + work, 2 workers', 2, true),
@@ -133,6 +141,15 @@ const SERVERS = {
       return script.ok ? uringAvailability() : script;
     },
     command: ({ host, port }) => withUring(npmCommand('echo-raw:server', ['--host', host, '--port', String(port)])),
+  },
+  'rpc-echo-stgc': {
+    label: 'thriftpoll RPC (single-threaded GC)',
+    wire: 'thrift-framed',
+    // The quiet-hours study (issue #18): V8's parallel scavenger waits for helper threads, which a busy core delays.
+    // NODE_OPTIONS refuses this V8 flag, so the built echo server is started by node directly (as echo:server does).
+    availability: () => scriptAvailability('echo:server', 'the RPC echo server of packages/rpc'),
+    command: ({ host, port }) => ({ command: process.execPath, cwd: ROOT, args: ['--single-threaded-gc',
+      path.join(ROOT, 'examples/echo/dist/src/server.js'), '--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary'] }),
   },
   'rpc-echo-uring': {
     label: 'thriftpoll RPC (uring)',

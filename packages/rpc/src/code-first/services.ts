@@ -9,8 +9,8 @@ import {
   type ServiceDescriptor,
 } from '@thriftpoll/protocol';
 import { checkId, classKey, isStandardContext, memberKey, type ClassDecorator, type MethodDecorator } from './decorator-context';
-import { STRUCTS, describeType, inferType } from './structs';
-import { codecFor, type TypeCodec } from './type-codecs';
+import { STRUCTS, codecFor, describeType, inferType } from './structs';
+import type { TypeCodec } from './type-codecs';
 import { CodeFirstError, type StructClass, type ThriftType } from './types';
 
 /*

@@ -7,7 +7,7 @@ import {
   type StructCodec,
 } from '@thriftpoll/protocol';
 import { checkId, classKey, isStandardContext, memberKey, type ClassDecorator, type FieldDecorator } from './decorator-context';
-import { codecFor, expectType, type TypeCodec } from './type-codecs';
+import { expectType, typeCodec, type TypeCodec } from './type-codecs';
 import { CodeFirstError, type FieldOptions, type StructClass, type ThriftType } from './types';
 
 /*
@@ -173,6 +173,11 @@ export function structTypeCodec(ctor: StructClass, where: string): TypeCodec {
     write: (writer, value, path) => encodeStruct(resolve(), writer, value, path),
     read: (reader) => decodeStruct(resolve(), reader),
   };
+}
+
+/** The codec of any code-first type, decorated classes included. */
+export function codecFor(type: ThriftType, where: string): TypeCodec {
+  return typeCodec(type, where, structTypeCodec);
 }
 
 /** The StructCodec of a decorated class (what generated code exposes as the struct's companion value). */

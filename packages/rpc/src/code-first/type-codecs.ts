@@ -1,10 +1,10 @@
 import { TProtocolException, TProtocolExceptionType, TType, type ProtocolReader, type ProtocolWriter } from '@thriftpoll/protocol';
-import { structTypeCodec } from './structs';
 import { CodeFirstError, type StructClass, type ThriftType } from './types';
 
 /*
- * How each code-first type is written and read: base types, containers, and (through structs.ts) decorated
- * classes. Values are checked before they are written, with the path of the value in the message.
+ * How each code-first type is written and read: base types and containers here; decorated classes through the
+ * `forStruct` argument (structs.ts passes its own, so this file does not import it back). Values are checked
+ * before they are written, with the path of the value in the message.
  */
 
 export interface TypeCodec {
@@ -98,18 +98,19 @@ function isStructClass(value: unknown): value is StructClass {
   return typeof value === 'function';
 }
 
-export function codecFor(type: ThriftType, where: string): TypeCodec {
+/** The codec of `type`; decorated classes get theirs from `forStruct` (they may be recursive). */
+export function typeCodec(type: ThriftType, where: string, forStruct: (ctor: StructClass, where: string) => TypeCodec): TypeCodec {
   if (typeof type === 'string') {
     const codec = BASE_CODECS[type];
     if (codec === undefined) throw new CodeFirstError(`${where}: unknown Thrift type '${type}' (expected one of ${Object.keys(BASE_CODECS).join(', ')}, a decorated class, { list }, { set } or { map })`);
     return codec;
   }
-  if (isStructClass(type)) return structTypeCodec(type, where);
+  if (isStructClass(type)) return forStruct(type, where);
   if (typeof type === 'object' && type !== null) {
-    if ('list' in type) return listCodec(codecFor(type.list, `${where} list element`), false);
-    if ('set' in type) return listCodec(codecFor(type.set, `${where} set element`), true);
+    if ('list' in type) return listCodec(typeCodec(type.list, `${where} list element`, forStruct), false);
+    if ('set' in type) return listCodec(typeCodec(type.set, `${where} set element`, forStruct), true);
     if ('map' in type && Array.isArray(type.map) && type.map.length === 2) {
-      return mapCodec(codecFor(type.map[0], `${where} map key`), codecFor(type.map[1], `${where} map value`));
+      return mapCodec(typeCodec(type.map[0], `${where} map key`, forStruct), typeCodec(type.map[1], `${where} map value`, forStruct));
     }
   }
   throw new CodeFirstError(`${where}: not a Thrift type: ${String(type)}`);

@@ -1,4 +1,4 @@
-import { formatAddress, parseAddress, type Endpoint } from '../address';
+import { formatAddress, parseAddress, type Endpoint } from '../net/address';
 
 /**
  * One instance of a service as a registry stores it — the shape of Kitex's `discovery.Instance` and of the JSON

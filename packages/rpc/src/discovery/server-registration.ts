@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { formatAddress, parseAddress, type Address } from '../address';
+import { formatAddress, parseAddress, type Address } from '../net/address';
 import { RpcOptionError } from '../errors';
 import { checkKnownKeys, describeValue, headersOption, intOption, objectOption } from '../validate';
 import { DEFAULT_INSTANCE_WEIGHT, type Instance } from './instance';

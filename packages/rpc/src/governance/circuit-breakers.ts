@@ -1,5 +1,5 @@
-import type { Endpoint } from '../address';
-import type { ClientContext } from '../client-context';
+import type { Endpoint } from '../net/address';
+import type { ClientContext } from '../client/client-context';
 import { RpcCircuitOpenError, RpcError, RpcOptionError, type RpcErrorCode } from '../errors';
 import { checkKnownKeys, objectOption } from '../validate';
 import { CircuitBreaker, CircuitBreakerSettings, type CircuitBreakerOptions } from './circuit-breaker';

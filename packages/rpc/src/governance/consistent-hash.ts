@@ -1,5 +1,5 @@
-import type { Endpoint } from '../address';
-import { WeightedRandomBalancer, type LoadBalancer, type PickInfo } from '../balancer';
+import type { Endpoint } from '../net/address';
+import { WeightedRandomBalancer, type LoadBalancer, type PickInfo } from '../client/balancer';
 import { RpcOptionError } from '../errors';
 import { boolOption, checkKnownKeys, functionOption, intOption, objectOption } from '../validate';
 import { hash32 } from './hash';

@@ -1,4 +1,4 @@
-import { RoundRobinBalancer, WeightedRandomBalancer, type LoadBalancer } from '../balancer';
+import { RoundRobinBalancer, WeightedRandomBalancer, type LoadBalancer } from '../client/balancer';
 import { ConsistentHashBalancer } from './consistent-hash';
 import { SmoothWeightedRoundRobinBalancer } from './smooth-weighted-round-robin';
 

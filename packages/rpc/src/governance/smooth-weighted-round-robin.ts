@@ -1,5 +1,5 @@
-import type { Endpoint } from '../address';
-import type { LoadBalancer } from '../balancer';
+import type { Endpoint } from '../net/address';
+import type { LoadBalancer } from '../client/balancer';
 
 /**
  * Smooth weighted round robin (nginx's, Kitex's default balancer): each pick adds every candidate's weight to

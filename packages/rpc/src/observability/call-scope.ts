@@ -1,9 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { KITEX_BACKWARD_PREFIX, KITEX_PERSIST_PREFIX } from '@thriftpoll/transport';
-import type { ClientContext } from '../client-context';
+import type { ClientContext } from '../client/client-context';
 import { RpcTimeoutError } from '../errors';
 import type { Middleware } from '../middleware';
-import type { ServerContext } from '../server-context';
+import type { ServerContext } from '../server/server-context';
 
 /**
  * Context that travels by itself: while a server with `propagateContext: true` runs a handler, the handler's

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Counter, Gauge } from 'prom-client';
-import type { ClientStats } from '../client';
-import type { ClientContext } from '../client-context';
+import type { ClientStats } from '../client/client-stats';
+import type { ClientContext } from '../client/client-context';
 import type { Middleware } from '../middleware';
 import { CallStats } from './call-stats';
 import { clientOutcome } from './outcome';

@@ -1,4 +1,4 @@
-import type { ClientContext } from '../client-context';
+import type { ClientContext } from '../client/client-context';
 import type { Middleware } from '../middleware';
 import { ClientMetrics, type MeteredClient } from './client-metrics';
 import { registryOption, type Registry } from './prom';

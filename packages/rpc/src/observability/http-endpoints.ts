@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import { HTTP_REPLY } from '@thriftpoll/transport';
-import type { Address } from '../address';
-import type { NetConnection } from '../net-connection';
+import type { Address } from '../net/address';
+import type { NetConnection } from '../net/net-connection';
 import type { Registry } from './prom';
 
 /** An HTTP answer: status, content type and body. */

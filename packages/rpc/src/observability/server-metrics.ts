@@ -1,8 +1,8 @@
 import type { Counter, Gauge } from 'prom-client';
 import { performance } from 'node:perf_hooks';
 import type { OverloadLimit } from '../errors';
-import type { ServerContext } from '../server-context';
-import type { ServerStats } from '../server-runtime';
+import type { ServerContext } from '../server/server-context';
+import type { ServerStats } from '../server/server-stats';
 import { serverOutcome } from './outcome';
 import { perRegistry } from './per-registry';
 import { DURATION_BUCKETS, promClient, type Registry } from './prom';

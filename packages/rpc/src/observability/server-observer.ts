@@ -1,9 +1,9 @@
 import { TransportError } from '@thriftpoll/transport';
-import { parseAddress, type Address, type AddressLike } from '../address';
+import { parseAddress, type Address, type AddressLike } from '../net/address';
 import { RpcOptionError, type OverloadLimit } from '../errors';
 import type { Middleware } from '../middleware';
-import type { NetConnection } from '../net-connection';
-import type { ServerContext } from '../server-context';
+import type { NetConnection } from '../net/net-connection';
+import type { ServerContext } from '../server/server-context';
 import { boolOption, checkKnownKeys, describeValue } from '../validate';
 import { callScopeMiddleware } from './call-scope';
 import { registerEngineMetrics } from './engine-metrics';

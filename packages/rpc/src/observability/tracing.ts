@@ -1,9 +1,9 @@
 import type * as OtelApi from '@opentelemetry/api';
-import type { Address } from '../address';
-import type { ClientContext } from '../client-context';
+import type { Address } from '../net/address';
+import type { ClientContext } from '../client/client-context';
 import { RpcOptionError } from '../errors';
 import type { Middleware } from '../middleware';
-import type { ServerContext } from '../server-context';
+import type { ServerContext } from '../server/server-context';
 import { checkKnownKeys, describeValue, objectOption } from '../validate';
 import { clientOutcome, serverOutcome, type Outcome } from './outcome';
 

@@ -1,6 +1,6 @@
 import type { Middleware } from '../middleware';
-import type { ServerContext } from '../server-context';
-import type { ServerErrorInfo, ServiceLike } from '../server';
+import type { ServerContext } from '../server/server-context';
+import type { ServerErrorInfo, ServiceLike } from '../server/server';
 
 /**
  * The contract of a handler module (`createServer({ handlerModule, workers })`). Handlers, service descriptors

@@ -1,5 +1,6 @@
-import type { Address } from '../address';
-import type { ServerStats } from '../server-runtime';
+import type { Address } from '../net/address';
+import type { ServerStats } from '../server/server-stats';
+import type { MetricsSnapshot, ResolvedWorkerMetrics } from './process-metrics';
 
 /** What the main thread gives a worker at start (workerData; structured-cloned). */
 export interface WorkerStart {
@@ -12,6 +13,8 @@ export interface WorkerStart {
   /** createServer options without functions (validated again by the worker's own createServer). */
   readonly serverOptions: Record<string, unknown>;
   readonly address: Address;
+  /** Set when the server has metrics on. */
+  readonly metrics: ResolvedWorkerMetrics | undefined;
 }
 
 /** An error sent across threads (errors are cloned without their class). */
@@ -22,12 +25,21 @@ export interface WireError {
   readonly stack: string | undefined;
 }
 
-export type ToWorker = { readonly kind: 'close'; readonly timeout: number } | { readonly kind: 'stats'; readonly id: number };
+export type ToWorker =
+  | { readonly kind: 'close'; readonly timeout: number }
+  | { readonly kind: 'stats'; readonly id: number }
+  /** Send your metrics (for a scrape of the whole process). */
+  | { readonly kind: 'metrics'; readonly id: number }
+  /** The whole process's exposition, answering your `scrape`. */
+  | { readonly kind: 'process-metrics'; readonly id: number; readonly text: string };
 
 export type FromWorker =
   | { readonly kind: 'listening'; readonly address: Address }
   | { readonly kind: 'failed'; readonly error: WireError }
   | { readonly kind: 'stats'; readonly id: number; readonly stats: ServerStats }
+  | { readonly kind: 'metrics'; readonly id: number; readonly snapshot: MetricsSnapshot }
+  /** /metrics was asked of this worker: the main thread collects every worker's metrics and answers. */
+  | { readonly kind: 'scrape'; readonly id: number }
   | { readonly kind: 'closed' };
 
 export function toWire(error: unknown): WireError {

@@ -1,14 +1,15 @@
 import * as fs from 'node:fs';
-import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RpcOptionError } from '../errors';
-import type { ServerOptions } from '../server';
-import { checkKnownKeys, describeValue, functionOption, intOption, msOption, objectOption } from '../validate';
+import type { ServerOptions } from '../server/server';
+import { checkKnownKeys, describeValue, functionOption, msOption, objectOption } from '../validate';
+import { resolveWorkerMetrics, type ResolvedWorkerMetrics, type WorkerMetricsOption } from './process-metrics';
 import type { RpcWorkerError } from './worker-error';
+import { workerCount } from './worker-count';
 
 /** Options of createServer that hold functions: a worker server gets them from its handler module instead. */
-type FunctionOptions = 'service' | 'handler' | 'services' | 'middleware' | 'onError' | 'engine' | 'reusePort' | 'workers';
+type FunctionOptions = 'service' | 'handler' | 'services' | 'middleware' | 'onError' | 'engine' | 'reusePort' | 'workers' | 'metrics';
 
 /** What `onWorkerError` is told besides the error. */
 export interface WorkerErrorInfo {
@@ -44,6 +45,12 @@ export interface WorkerServerOptions extends Omit<ServerOptions, FunctionOptions
   maxRestartDelay?: number;
   /** Receives crashes of workers (RpcWorkerError, failure 'crash'). Default: console.error. */
   onWorkerError?: (error: RpcWorkerError, info: WorkerErrorInfo) => void;
+  /**
+   * Prometheus metrics: every worker counts its own calls, and `GET /metrics` on the RPC port — whichever worker
+   * accepted the connection — returns the whole process's, summed over the workers; `GET /healthz` as on a
+   * single server. `{ admin }` also serves both from the main thread on a separate address. Default off.
+   */
+  metrics?: WorkerMetricsOption;
 }
 
 export interface ResolvedWorkerOptions {
@@ -53,11 +60,12 @@ export interface ResolvedWorkerOptions {
   readonly restartDelay: number;
   readonly maxRestartDelay: number;
   readonly onWorkerError: ((error: RpcWorkerError, info: WorkerErrorInfo) => void) | undefined;
+  readonly metrics: ResolvedWorkerMetrics | undefined;
   /** The options every worker's createServer gets. */
   readonly serverOptions: Record<string, unknown>;
 }
 
-const WORKER_KEYS = ['handlerModule', 'handlerData', 'workers', 'engine', 'restartDelay', 'maxRestartDelay', 'onWorkerError'];
+const WORKER_KEYS = ['handlerModule', 'handlerData', 'workers', 'engine', 'restartDelay', 'maxRestartDelay', 'onWorkerError', 'metrics'];
 /** The plain-data options of ServerOptions, passed to the workers. */
 const SERVER_DATA_KEYS = [
   'transport',
@@ -78,16 +86,6 @@ const SERVER_DATA_KEYS = [
 ];
 
 /** Why an in-thread server (no handlerModule) refuses workers > 1. */
-export const IN_THREAD_WORKERS =
-  'workers > 1 need the handler as a module that each worker thread loads (handlers cannot be shared across threads): ' +
-  "createServer({ handlerModule: './handler.js', workers, ... }) where handler.js exports createHandler(context) returning { service, handler }";
-
-/** The worker count of a `workers` option. */
-export function workerCount(value: unknown): number {
-  if (value === 'auto') return availableParallelism();
-  return intOption("workers (a count, or 'auto')", value, 1, 1, 1024);
-}
-
 function moduleUrl(value: unknown): string {
   if (value instanceof URL) {
     if (value.protocol !== 'file:' && value.protocol !== 'data:') {
@@ -135,6 +133,7 @@ export function resolveWorkerOptions(options: WorkerServerOptions): ResolvedWork
     restartDelay,
     maxRestartDelay: msOption('maxRestartDelay', record.maxRestartDelay, Math.max(10_000, restartDelay), restartDelay) as number,
     onWorkerError: functionOption<(error: RpcWorkerError, info: WorkerErrorInfo) => void>('onWorkerError', record.onWorkerError),
+    metrics: resolveWorkerMetrics(record.metrics),
     serverOptions,
   };
 }

@@ -5,10 +5,12 @@
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { RpcOptionError } from '../errors';
-import { createServer, type ServerOptions, type ThriftServer } from '../server';
+import { createServer } from '../server/create-server';
+import type { ServerOptions, ThriftServer } from '../server/server';
 import { checkKnownKeys, describeValue } from '../validate';
 import { SETUP_KEYS, type WorkerHandlerContext, type WorkerHandlerFactory, type WorkerHandlerSetup } from './handler-module';
 import { toWire, type FromWorker, type ToWorker, type WorkerStart } from './messages';
+import { WorkerScrapes } from './worker-scrapes';
 
 // A real dynamic import (tsc would turn `import()` into require() under CommonJS): handler modules may be ES
 // modules, and `handlerModule` is a URL.
@@ -47,9 +49,11 @@ async function loadSetup(start: WorkerStart): Promise<WorkerHandlerSetup> {
 
 async function main(start: WorkerStart): Promise<void> {
   let server: ThriftServer;
+  const scrapes = start.metrics === undefined ? undefined : new WorkerScrapes(send, start.metrics.scrapeTimeout);
   try {
     const setup = await loadSetup(start);
-    server = createServer({ ...start.serverOptions, ...setup, reusePort: true } as ServerOptions);
+    const metrics = scrapes === undefined ? {} : { metrics: scrapes.registry };
+    server = createServer({ ...start.serverOptions, ...setup, ...metrics, reusePort: true } as ServerOptions);
     send({ kind: 'listening', address: await server.listen(start.address) });
   } catch (error) {
     send({ kind: 'failed', error: toWire(error) });
@@ -58,6 +62,8 @@ async function main(start: WorkerStart): Promise<void> {
   port?.on('message', (message: ToWorker) => {
     if (message.kind === 'stats') {
       send({ kind: 'stats', id: message.id, stats: server.getStats() });
+    } else if (message.kind === 'metrics' || message.kind === 'process-metrics') {
+      scrapes?.handle(message);
     } else if (message.kind === 'close') {
       void server.close({ timeout: message.timeout }).then(() => {
         send({ kind: 'closed' });

@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { parseAddress, type Address, type AddressLike } from '../address';
+import { parseAddress, type Address, type AddressLike } from '../net/address';
 import { RpcError, RpcOptionError } from '../errors';
-import type { CloseOptions } from '../server';
-import { zeroServerStats, type ServerStats } from '../server-runtime';
+import type { CloseOptions } from '../server/server';
+import { zeroServerStats, type ServerStats } from '../server/server-stats';
+import { HttpEndpoints } from '../observability/http-endpoints';
 import { msOption } from '../validate';
 import { fromWire, type FromWorker, type ToWorker, type WorkerStart } from './messages';
+import { aggregateProcess, processRegistry, type MetricsSnapshot } from './process-metrics';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerErrorInfo, type WorkerServerOptions } from './options';
 import { RpcWorkerError } from './worker-error';
 
@@ -83,13 +85,23 @@ export class WorkerServer {
   private closing: Promise<void> | undefined;
   private closeTimeout = 0;
   private serving = false;
-  private nextStatsId = 1;
-  private readonly pendingStats = new Map<number, { slot: WorkerSlot; resolve: (stats: ServerStats | undefined) => void }>();
+  private nextRequestId = 1;
+  /** Questions to workers awaiting their answer (stats, metrics), by id; an exiting worker's resolve undefined. */
+  private readonly pending = new Map<number, { slot: WorkerSlot; resolve: (answer: FromWorker | undefined) => void }>();
+  /** /metrics and /healthz on the admin address (metrics.admin), from this thread. */
+  private readonly admin: HttpEndpoints | undefined;
 
   constructor(options: WorkerServerOptions) {
     this.options = resolveWorkerOptions(options);
     this.workerCount = this.options.workers;
     this.slots = Array.from({ length: this.workerCount }, (_, index) => new WorkerSlot(index));
+    const admin = this.options.metrics?.admin;
+    if (admin !== undefined) this.admin = new HttpEndpoints(processRegistry(() => this.processMetrics()), () => this.serving && this.closing === undefined);
+  }
+
+  /** The admin address serving /metrics and /healthz, once listening (`metrics: { admin }`). */
+  get adminAddress(): Address | undefined {
+    return this.admin?.adminAddress;
   }
 
   /** The bound address once listening. */
@@ -123,6 +135,16 @@ export class WorkerServer {
         await Promise.all(this.slots.map((slot) => slot.exited));
         throw error;
       }
+      const admin = this.options.metrics?.admin;
+      if (this.admin !== undefined && admin !== undefined) {
+        try {
+          await this.admin.listen(admin);
+        } catch (error) {
+          // The admin port could not listen: the server does not half-start.
+          await Promise.all(this.slots.map((slot) => this.closeSlot(slot)));
+          throw error;
+        }
+      }
       this.serving = true;
       return this.bound;
     })();
@@ -143,6 +165,7 @@ export class WorkerServer {
         // Never listened: the workers are gone already.
       }
       await Promise.all(this.slots.map((slot) => this.closeSlot(slot)));
+      await this.admin?.close();
     })();
     return this.closing;
   }
@@ -159,14 +182,60 @@ export class WorkerServer {
     return { ...sumStats(serving), workers };
   }
 
-  private askStats(slot: WorkerSlot): Promise<ServerStats | undefined> {
+  /**
+   * The whole process's metrics in Prometheus text format: every serving worker's, summed (what `/metrics` on
+   * any worker and on the admin port answers). A worker that does not answer within metrics.scrapeTimeout is
+   * left out and counted as missing.
+   */
+  async processMetrics(): Promise<string> {
+    const timeout = this.options.metrics?.scrapeTimeout;
+    if (timeout === undefined) throw new RpcOptionError('processMetrics() needs metrics on: createServer({ handlerModule, workers, metrics: true })');
+    const snapshots = await Promise.all(
+      this.slots.map(async (slot) => {
+        const answer = await this.ask(slot, (id) => ({ kind: 'metrics', id }), timeout);
+        return answer?.kind === 'metrics' ? answer.snapshot : undefined;
+      }),
+    );
+    return aggregateProcess(snapshots satisfies (MetricsSnapshot | undefined)[]);
+  }
+
+  private async askStats(slot: WorkerSlot): Promise<ServerStats | undefined> {
+    const answer = await this.ask(slot, (id) => ({ kind: 'stats', id }), undefined);
+    return answer?.kind === 'stats' ? answer.stats : undefined;
+  }
+
+  /** Asks a serving worker; undefined when it is not serving, exits first, or `timeout` ms pass. */
+  private ask(slot: WorkerSlot, question: (id: number) => ToWorker, timeout: number | undefined): Promise<FromWorker | undefined> {
     const worker = slot.worker;
     if (worker === undefined || !slot.serving) return Promise.resolve(undefined);
-    const id = this.nextStatsId++;
+    const id = this.nextRequestId++;
     return new Promise((resolve) => {
-      this.pendingStats.set(id, { slot, resolve });
-      this.post(worker, { kind: 'stats', id });
+      const timer = timeout === undefined ? undefined : setTimeout(() => this.answered(id, undefined), timeout);
+      this.pending.set(id, {
+        slot,
+        resolve: (answer) => {
+          clearTimeout(timer);
+          resolve(answer);
+        },
+      });
+      this.post(worker, question(id));
     });
+  }
+
+  /** Settles a question (a late answer, after its timeout, finds nothing to settle). */
+  private answered(id: number, answer: FromWorker | undefined): void {
+    const pending = this.pending.get(id);
+    this.pending.delete(id);
+    pending?.resolve(answer);
+  }
+
+  /** A worker's /metrics asked for the whole process: answer it with the sum. */
+  private scrapeFor(worker: Worker, id: number): void {
+    void this.processMetrics().then(
+      (text) => this.post(worker, { kind: 'process-metrics', id, text }),
+      // Only prom-client itself failing gets here: the worker's own timeout answers its scrape with a 500.
+      (error: unknown) => console.error('thriftpoll server: cannot aggregate the workers\' metrics:', error),
+    );
   }
 
   private post(worker: Worker, message: ToWorker): void {
@@ -182,6 +251,7 @@ export class WorkerServer {
       handlerData: this.options.handlerData,
       serverOptions: this.options.serverOptions,
       address,
+      metrics: this.options.metrics,
     };
     const worker = new Worker(WORKER_ENTRY, { workerData: start });
     slot.worker = worker;
@@ -206,10 +276,10 @@ export class WorkerServer {
           slot.lastError = cause;
           failStart(cause.message, cause);
           void worker.terminate();
-        } else if (message.kind === 'stats') {
-          const pending = this.pendingStats.get(message.id);
-          this.pendingStats.delete(message.id);
-          pending?.resolve(message.stats);
+        } else if (message.kind === 'stats' || message.kind === 'metrics') {
+          this.answered(message.id, message);
+        } else if (message.kind === 'scrape') {
+          this.scrapeFor(worker, message.id);
         }
       });
       worker.on('error', (error) => {
@@ -221,11 +291,7 @@ export class WorkerServer {
           slot.worker = undefined;
           slot.serving = false;
         }
-        for (const [id, pending] of this.pendingStats) {
-          if (pending.slot !== slot) continue;
-          this.pendingStats.delete(id);
-          pending.resolve(undefined);
-        }
+        for (const [id, pending] of this.pending) if (pending.slot === slot) this.answered(id, undefined);
         if (!wasServing) failStart(slot.lastError?.message ?? `exited with code ${code} before listening`, slot.lastError);
         exit();
         this.workerExited(slot, code);
