@@ -13,6 +13,7 @@
         "src/engine.cc",
         "src/poller.cc",
         "src/uring.cc",
+        "src/uring_buffers.cc",
         "src/uring_poll.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -104,6 +104,7 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
   engineOptions.slabSize = OptionU32(options, "slabSize", engineOptions.slabSize);
   engineOptions.retainBytes = static_cast<size_t>(Number(options.Get("retainBytes"), 16.0 * 1024 * 1024));
   engineOptions.readCap = static_cast<size_t>(Number(options.Get("readCap"), 4.0 * 1024 * 1024));
+  engineOptions.uringBuffers = OptionU32(options, "uringBuffers", engineOptions.uringBuffers);
 
   dispatch_ = Napi::Persistent(info[1].As<Napi::Function>());
   for (int i = 0; i < 4; i++) {
@@ -479,6 +480,7 @@ Napi::Value EngineWrap::StatsJs(const Napi::CallbackInfo& info) {
   set("outputBytes", stats.outputBytes);
   set("inputBlocks", stats.inputBlocks);
   set("outputSegments", stats.outputSegments);
+  set("ringBlocks", stats.ringBlocks);
   set("slabs", stats.pool.slabs);
   set("blocksTotal", stats.pool.blocksTotal);
   set("blocksFree", stats.pool.blocksFree);

@@ -8,7 +8,10 @@
 //     |  on release |  (views)         |  told to JS          |  (readv)     |
 //   [block 0 ..............][block 1 ..............][block 2 ......:.........]
 //
-// Every block but the last is full, so block i starts at inBase + i*blockSize. `released` only moves forward,
+// Each block records how many bytes it holds. In the epoll modes every block but the last is full (reads fill
+// the tail's free room first); in the `uring` mode the kernel picks a block per receive, so a block may be
+// partly filled and followed by another (a small receive is copied into the tail's room instead, which keeps
+// the memory held within twice the bytes held). `released` only moves forward,
 // by commands from JavaScript; blocks wholly behind it go back to the pool, and so does a partly used last
 // block once everything in it is released (an idle connection holds no input memory).
 //
@@ -17,9 +20,11 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 
 #include "block_pool.h"
@@ -44,6 +49,24 @@ struct OutSegment {
   uint32_t length = 0;     // unsent bytes
   bool own = false;
 };
+
+/** An input block and the bytes received into it. */
+struct InBlock {
+  Block block;
+  uint32_t length = 0;
+};
+
+/** Most output segments one sendmsg takes. */
+constexpr int kMaxSendIov = 64;
+
+/** Uring mode: the sendmsg of a send in flight (the kernel may read it until the completion). */
+struct UringSendMessage {
+  msghdr message{};
+  iovec iov[kMaxSendIov];
+};
+
+/** Uring mode: the state of a connection's multishot receive. */
+enum class ReceiveState : uint8_t { kIdle, kArmed, kCancelling };
 
 struct SocketAddress {
   sockaddr_storage storage{};
@@ -83,8 +106,14 @@ struct Conn : Pollable {
   bool hup = false;            // EPOLLHUP seen: nothing more will arrive; epoll would report it forever
   bool writeEvent = false;     // output progress to report
 
+  // Uring mode (JavaScript thread): each request in flight holds a reference on the connection.
+  ReceiveState receive = ReceiveState::kIdle;
+  bool sendInFlight = false;
+  bool starved = false;        // the receive ended with ENOBUFS while the buffer ring was empty: re-armed on refill
+  std::unique_ptr<UringSendMessage> sendMessage;  // allocated by the first send of several segments
+
   // Input
-  Ring<Block> inBlocks;
+  Ring<InBlock> inBlocks;
   uint64_t inBase = 0;
   uint64_t inEnd = 0;
   uint64_t delivered = 0;

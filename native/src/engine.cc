@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstring>
 
 namespace thriftpoll {
 
@@ -20,7 +21,6 @@ namespace {
 
 constexpr int kAcceptBurst = 64;       // accepts per readiness event, so one listener cannot starve the rest
 constexpr int kReadRounds = 16;        // readv calls per readiness event (level-triggered: the rest comes back)
-constexpr int kMaxIov = 64;
 constexpr uint32_t kSmallTailRoom = 4096;  // below this much room left in the tail block, also read into a fresh one
 constexpr uint32_t kBackoffFirstMs = 50;
 constexpr uint32_t kBackoffMaxMs = 1000;
@@ -82,12 +82,13 @@ void Engine::Stop() {
   for (Conn* conn : conns) {
     if (conn->fd >= 0) close(conn->fd);
     conn->fd = -1;
-    for (size_t i = 0; i < conn->inBlocks.size(); i++) pool_.Release(conn->inBlocks[i]);
+    for (size_t i = 0; i < conn->inBlocks.size(); i++) pool_.Release(conn->inBlocks[i].block);
     conn->inBlocks.clear();
     DropOutputLocked(conn);
     delete conn;
   }
   conns_.clear();
+  starved_.clear();
   ready_.clear();
   drainBatch_.clear();
   notices_.clear();
@@ -109,7 +110,7 @@ void Engine::Unref(Listener* listener) {
 void Engine::FreeConn(Conn* conn) {
   if (conn->fd >= 0) close(conn->fd);
   conn->fd = -1;
-  for (size_t i = 0; i < conn->inBlocks.size(); i++) pool_.Release(conn->inBlocks[i]);
+  for (size_t i = 0; i < conn->inBlocks.size(); i++) pool_.Release(conn->inBlocks[i].block);
   conn->inBlocks.clear();
   DropOutputLocked(conn);
   {
@@ -153,12 +154,16 @@ uint32_t Engine::DesiredMask(const Conn* conn) const {
   if (conn->error != 0 || conn->hup || conn->connectError != 0) return 0;
   uint32_t mask = 0;
   if (!conn->eof && !conn->throttled) mask |= EPOLLIN | EPOLLRDHUP;
-  if (!conn->out.empty()) mask |= EPOLLOUT;
+  if (!conn->out.empty() && !options_.uring) mask |= EPOLLOUT;  // uring: sends are ring requests, no POLLOUT
   return mask;
 }
 
 void Engine::UpdateMask(Conn* conn) {
   uint32_t desired = DesiredMask(conn);
+  if (options_.uring && !conn->connecting) {
+    UpdateUring(conn, desired);
+    return;
+  }
   if (desired == conn->mask) return;
   int error = conn->poller->Control(conn->fd, conn, conn->mask, desired);
   if (error == 0 || desired == 0) {
@@ -195,10 +200,9 @@ void Engine::ReadInput(Conn* conn, std::vector<Conn*>* ready) {
     int count = 0;
     uint32_t tailRoom = 0;
     if (!conn->inBlocks.empty()) {
-      uint64_t tailStart = conn->inBase + (conn->inBlocks.size() - 1) * static_cast<uint64_t>(blockSize);
-      uint32_t tailUsed = static_cast<uint32_t>(conn->inEnd - tailStart);
-      tailRoom = blockSize - tailUsed;
-      if (tailRoom > 0) iov[count++] = {conn->inBlocks.back().data + tailUsed, tailRoom};
+      const InBlock& tail = conn->inBlocks.back();
+      tailRoom = blockSize - tail.length;
+      if (tailRoom > 0) iov[count++] = {tail.block.data + tail.length, tailRoom};
     }
     Block fresh;
     if (tailRoom < kSmallTailRoom) {
@@ -228,9 +232,10 @@ void Engine::ReadInput(Conn* conn, std::vector<Conn*>* ready) {
     }
     if (n > 0) {
       size_t intoTail = std::min<size_t>(static_cast<size_t>(n), tailRoom);
+      if (intoTail > 0) conn->inBlocks.back().length += static_cast<uint32_t>(intoTail);
       if (static_cast<size_t>(n) > intoTail) {
         if (conn->inBlocks.empty()) conn->inBase = conn->inEnd;
-        conn->inBlocks.push_back(fresh);
+        conn->inBlocks.push_back({fresh, static_cast<uint32_t>(static_cast<size_t>(n) - intoTail)});
       } else {
         pool_.Release(fresh);
       }
@@ -270,10 +275,10 @@ int Engine::WriteOutput(Conn* conn) {
       conn->out.pop_front();
     }
     if (conn->out.empty()) return 0;
-    iovec iov[kMaxIov];
+    iovec iov[kMaxSendIov];
     int count = 0;
     size_t total = 0;
-    for (size_t i = 0; i < conn->out.size() && count < kMaxIov; i++) {
+    for (size_t i = 0; i < conn->out.size() && count < kMaxSendIov; i++) {
       const OutSegment& segment = conn->out[i];
       iov[count++] = {segment.data, segment.length};
       total += segment.length;
@@ -294,20 +299,24 @@ int Engine::WriteOutput(Conn* conn) {
       if (error == EAGAIN || error == EWOULDBLOCK) return 0;
       return error;
     }
-    conn->outSent += static_cast<uint64_t>(n);
-    size_t left = static_cast<size_t>(n);
-    while (!conn->out.empty()) {
-      OutSegment& head = conn->out.front();
-      if (head.length > left) {
-        head.data += left;
-        head.length -= static_cast<uint32_t>(left);
-        break;
-      }
-      left -= head.length;
-      if (head.own) pool_.Release(head.block);
-      conn->out.pop_front();
-    }
+    ConsumeSent(conn, static_cast<size_t>(n));
     if (static_cast<size_t>(n) < total) return 0;  // the socket buffer is full
+  }
+}
+
+void Engine::ConsumeSent(Conn* conn, size_t sent) {
+  conn->outSent += static_cast<uint64_t>(sent);
+  size_t left = sent;
+  while (!conn->out.empty()) {
+    OutSegment& head = conn->out.front();
+    if (head.length > left) {
+      head.data += left;
+      head.length -= static_cast<uint32_t>(left);
+      break;
+    }
+    left -= head.length;
+    if (head.own) pool_.Release(head.block);
+    conn->out.pop_front();
   }
 }
 
@@ -322,19 +331,18 @@ void Engine::ReleaseInputLocked(Conn* conn, uint64_t position) {
   position = std::min(position, conn->delivered);
   if (position <= conn->released) return;
   conn->released = position;
-  const uint64_t blockSize = pool_.blockSize();
   while (!conn->inBlocks.empty()) {
     bool last = conn->inBlocks.size() == 1;
-    uint64_t blockEnd = conn->inBase + blockSize;
+    uint64_t blockEnd = conn->inBase + conn->inBlocks.front().length;
     if (!last && blockEnd <= conn->released) {
-      pool_.Release(conn->inBlocks.front());
+      pool_.Release(conn->inBlocks.front().block);
       conn->inBlocks.pop_front();
       conn->inBase = blockEnd;
       continue;
     }
     if (last && conn->released == conn->inEnd) {
       // Everything received is released: the connection holds no input memory while idle.
-      pool_.Release(conn->inBlocks.front());
+      pool_.Release(conn->inBlocks.front().block);
       conn->inBlocks.pop_front();
       conn->inBase = conn->inEnd;
     }
@@ -673,7 +681,6 @@ size_t Engine::Drain(double* records, size_t capacity) {
     emit(kRetire, retiredScratch_.back(), 0, 0, 0);
     retiredScratch_.pop_back();
   }
-  const uint64_t blockSize = pool_.blockSize();
   // Take the whole ready queue under one lock; what does not fit goes back to its front, in order.
   std::deque<Conn*>& batch = drainBatch_;  // reused: no allocation per drain
   {
@@ -703,17 +710,20 @@ size_t Engine::Drain(double* records, size_t capacity) {
     }
     bool flushAll = conn->eof || conn->error != 0;
     if (conn->delivered < conn->inEnd && (conn->inEnd >= conn->wakeAt || flushAll)) {
+      // The block holding the first undelivered byte (usually the first or second: released blocks are gone).
+      size_t index = 0;
+      uint64_t blockStart = conn->inBase;
+      while (blockStart + conn->inBlocks[index].length <= conn->delivered) blockStart += conn->inBlocks[index++].length;
       while (conn->delivered < conn->inEnd) {
         if (count >= capacity) break;
-        uint64_t relative = conn->delivered - conn->inBase;
-        size_t index = static_cast<size_t>(relative / blockSize);
-        uint64_t offset = relative % blockSize;
-        const Block& block = conn->inBlocks[index];
-        uint64_t blockEnd = conn->inBase + (index + 1) * blockSize;
-        uint64_t end = std::min(conn->inEnd, blockEnd);
-        emit(kData, id, SlabId(block.slab), static_cast<double>(block.offset + offset),
+        const InBlock& in = conn->inBlocks[index];
+        uint64_t offset = conn->delivered - blockStart;
+        uint64_t end = blockStart + in.length;
+        emit(kData, id, SlabId(in.block.slab), static_cast<double>(in.block.offset + offset),
              static_cast<double>(end - conn->delivered));
         conn->delivered = end;
+        blockStart = end;
+        index++;
       }
       if (conn->delivered < conn->inEnd) complete = false;
     }
@@ -768,6 +778,7 @@ void Engine::Release(uint64_t id, uint64_t position) {
     ReleaseInputLocked(conn, position);
     Unthrottle(conn, &ready);
   }
+  if (!starved_.empty()) RearmStarved();  // the released blocks may refill the buffer ring
   if (!ready.empty()) PushReady(&ready);
 }
 
@@ -811,6 +822,15 @@ int64_t Engine::Flush(uint64_t id, const double* descriptors, size_t count) {
     conn->out.push_back(segment);
     conn->outQueued += length;
   }
+  if (options_.uring) {
+    // The send is a ring entry, submitted with the next io_uring_enter (once per JavaScript turn, with every other
+    // flush of the turn); its completion reports the progress. One send per connection is in flight at a time.
+    if (!conn->sendInFlight && !conn->connecting && !SubmitSend(conn)) {
+      DropOutputLocked(conn);
+      return -conn->error;
+    }
+    return static_cast<int64_t>(conn->outQueued - conn->outSent);
+  }
   if (wasEmpty && !conn->connecting) {
     int error = WriteOutput(conn);
     if (error != 0) {
@@ -834,9 +854,189 @@ void Engine::CloseLocked(Conn* conn) {
   conn->closed = true;
   if (conn->mask != 0) conn->poller->Control(conn->fd, conn, conn->mask, 0);
   conn->mask = 0;
+  if (options_.uring && !tearingDown_) {
+    // The requests in flight end with -ECANCELED (or their result); their completions drop the references.
+    UringPoll* ring = conn->poller->uring();
+    if (conn->receive == ReceiveState::kArmed) {
+      ring->Cancel(UringPoll::IoTag(conn, UringPoll::kRecv));
+      conn->receive = ReceiveState::kCancelling;
+    }
+    if (conn->sendInFlight) ring->Cancel(UringPoll::IoTag(conn, UringPoll::kSend));
+  }
   if (conn->fd >= 0) close(conn->fd);
   conn->fd = -1;
-  DropOutputLocked(conn);
+  // A send in flight may still read its blocks: they go back to the pool with its completion.
+  if (!conn->sendInFlight || tearingDown_) DropOutputLocked(conn);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Uring mode: connection I/O as ring requests (JavaScript thread, under conn->mu)
+
+void Engine::UpdateUring(Conn* conn, uint32_t desired) {
+  if (conn->mask != 0) {
+    // The dial's connect poll has served its purpose.
+    conn->poller->Control(conn->fd, conn, conn->mask, 0);
+    conn->mask = 0;
+  }
+  bool wanted = (desired & EPOLLIN) != 0;
+  if (wanted && conn->receive == ReceiveState::kIdle && !conn->starved) {
+    ArmReceive(conn);
+  } else if (!wanted && conn->receive == ReceiveState::kArmed) {
+    // Past the read cap, at EOF or after an error: completions already on their way are still appended. The
+    // cancellation leaves at once, before the kernel runs more receive work (deferred to our next enter).
+    UringPoll* ring = conn->poller->uring();
+    ring->Cancel(UringPoll::IoTag(conn, UringPoll::kRecv));
+    ring->Submit();
+    conn->receive = ReceiveState::kCancelling;
+  }
+  if (!conn->out.empty() && !conn->sendInFlight && !conn->closed && conn->error == 0) SubmitSend(conn);
+}
+
+void Engine::ArmReceive(Conn* conn) {
+  if (!conn->poller->uring()->Receive(conn->fd, UringPoll::IoTag(conn, UringPoll::kRecv))) {
+    if (conn->error == 0) conn->error = ENOMEM;  // the ring takes no more entries, as an epoll_ctl failure
+    return;
+  }
+  conn->receive = ReceiveState::kArmed;
+  conn->refs.fetch_add(1);
+}
+
+bool Engine::SubmitSend(Conn* conn) {
+  // Empty segments only carry a block's ownership: release it once everything before it has been sent.
+  while (!conn->out.empty() && conn->out.front().length == 0) {
+    if (conn->out.front().own) pool_.Release(conn->out.front().block);
+    conn->out.pop_front();
+  }
+  if (conn->out.empty()) return true;
+  UringPoll* ring = conn->poller->uring();
+  uint64_t tag = UringPoll::IoTag(conn, UringPoll::kSend);
+  bool queued;
+  if (conn->out.size() == 1) {
+    queued = ring->Send(conn->fd, tag, conn->out.front().data, conn->out.front().length);
+  } else {
+    if (!conn->sendMessage) conn->sendMessage = std::make_unique<UringSendMessage>();
+    UringSendMessage& send = *conn->sendMessage;
+    size_t count = 0;
+    for (size_t i = 0; i < conn->out.size() && count < static_cast<size_t>(kMaxSendIov); i++) {
+      send.iov[count++] = {conn->out[i].data, conn->out[i].length};
+    }
+    send.message = msghdr{};
+    send.message.msg_iov = send.iov;
+    send.message.msg_iovlen = count;
+    queued = ring->SendMessage(conn->fd, tag, &send.message);
+  }
+  if (!queued) {
+    if (conn->error == 0) conn->error = ENOMEM;
+    return false;
+  }
+  conn->sendInFlight = true;
+  conn->refs.fetch_add(1);
+  return true;
+}
+
+void Engine::AppendReceived(Conn* conn, uint32_t bid, const Block& block, uint32_t length) {
+  UringBufferRing& buffers = conn->poller->uring()->buffers();
+  const uint32_t blockSize = pool_.blockSize();
+  if (!conn->inBlocks.empty()) {
+    InBlock& tail = conn->inBlocks.back();
+    if (length <= blockSize / 2 && blockSize - tail.length >= length) {
+      // A small receive behind unreleased input: copied into the tail's room, and the block goes straight back
+      // to the kernel. So every block but the last is at least half full: memory stays within twice the input.
+      std::memcpy(tail.block.data + tail.length, block.data, length);
+      tail.length += length;
+      conn->inEnd += length;
+      buffers.Put(bid, block);
+      return;
+    }
+  } else {
+    conn->inBase = conn->inEnd;
+  }
+  conn->inBlocks.push_back({block, length});  // the kernel's block joins the input as it is: no copy
+  conn->inEnd += length;
+  buffers.Replace(bid);
+}
+
+void Engine::ReceiveCompleted(Conn* conn, int result, uint32_t flags, std::vector<Conn*>* ready) {
+  bool last = (flags & IORING_CQE_F_MORE) == 0;  // the multishot receive has ended (and dropped its reference)
+  {
+    std::lock_guard<EngineMutex> lock(conn->mu);
+    UringBufferRing& buffers = conn->poller->uring()->buffers();
+    bool open = !conn->closed && conn->error == 0 && !conn->eof;
+    if ((flags & IORING_CQE_F_BUFFER) != 0) {
+      uint32_t bid = flags >> IORING_CQE_BUFFER_SHIFT;
+      Block block = buffers.Take(bid);
+      if (block.valid()) {
+        if (result > 0 && open) {
+          AppendReceived(conn, bid, block, static_cast<uint32_t>(result));
+          if (conn->inEnd >= conn->wakeAt) MarkReady(conn, ready);
+          if (ShouldThrottle(conn)) conn->throttled = true;  // UpdateMask below cancels the receive
+        } else {
+          buffers.Put(bid, block);  // nothing to keep: back to the kernel
+        }
+      }
+    }
+    if (open && result == 0) {
+      conn->eof = true;
+      MarkReady(conn, ready);
+    } else if (open && result < 0 && result != -ECANCELED && result != -ENOBUFS && result != -EAGAIN &&
+               result != -EINTR) {
+      conn->error = -result;
+      MarkReady(conn, ready);
+    }
+    if (last) {
+      conn->receive = ReceiveState::kIdle;
+      if (result == -ENOBUFS && !conn->closed) buffers.Refill();
+      if (result == -ENOBUFS && !conn->closed && buffers.lent() == 0) {
+        // Every block is with the kernel or the connections and the pool has no more: wait for a release.
+        conn->starved = true;
+        conn->refs.fetch_add(1);
+        starved_.push_back(conn);
+      }
+    }
+    // Re-arms a receive that has ended (ENOBUFS: the buffer ring is refilled by now), cancels one past the cap.
+    if (!conn->closed) UpdateMask(conn);
+  }
+  if (last) Unref(conn);
+}
+
+void Engine::SendCompleted(Conn* conn, int result, std::vector<Conn*>* ready) {
+  {
+    std::lock_guard<EngineMutex> lock(conn->mu);
+    conn->sendInFlight = false;
+    if (conn->closed) {
+      DropOutputLocked(conn);  // the kernel is done with the blocks
+    } else if (result >= 0) {
+      ConsumeSent(conn, static_cast<size_t>(result));
+      conn->writeEvent = true;
+      MarkReady(conn, ready);
+      UpdateMask(conn);  // a partial send continues with what is left
+    } else if (result == -EAGAIN || result == -EINTR) {
+      SubmitSend(conn);
+    } else if (conn->error == 0) {
+      conn->error = -result;
+      conn->writeEvent = true;
+      MarkReady(conn, ready);
+      UpdateMask(conn);
+    }
+  }
+  Unref(conn);
+}
+
+void Engine::RearmStarved() {
+  if (!options_.uring || pollers_.empty()) return;
+  UringBufferRing& buffers = pollers_[0]->uring()->buffers();
+  buffers.Refill();
+  if (starved_.empty() || buffers.lent() == 0) return;
+  std::vector<Conn*> conns;
+  conns.swap(starved_);
+  for (Conn* conn : conns) {
+    {
+      std::lock_guard<EngineMutex> lock(conn->mu);
+      conn->starved = false;
+      if (!conn->closed) UpdateMask(conn);
+    }
+    Unref(conn);
+  }
 }
 
 void Engine::Close(uint64_t id) {
@@ -856,7 +1056,7 @@ void Engine::Dispose(uint64_t id) {
   Close(id);
   {
     std::lock_guard<EngineMutex> lock(conn->mu);
-    for (size_t i = 0; i < conn->inBlocks.size(); i++) pool_.Release(conn->inBlocks[i]);
+    for (size_t i = 0; i < conn->inBlocks.size(); i++) pool_.Release(conn->inBlocks[i].block);
     conn->inBlocks.clear();
     conn->inBase = conn->inEnd;
     conn->released = conn->delivered = conn->inEnd;
@@ -919,6 +1119,7 @@ EngineStats Engine::Stats() {
     }
   }
   stats.listeners = liveListeners_;
+  if (options_.uring && !pollers_.empty()) stats.ringBlocks = pollers_[0]->uring()->buffers().lent();
   stats.pool = pool_.Stats();
   return stats;
 }

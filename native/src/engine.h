@@ -57,6 +57,7 @@ struct EngineOptions {
   uint32_t slabSize = 1024 * 1024;
   size_t retainBytes = 16 * 1024 * 1024;
   size_t readCap = 4 * 1024 * 1024;
+  uint32_t uringBuffers = 256;  // uring: blocks in the provided-buffer ring (a power of two)
 };
 
 /** Wakes the JavaScript thread (thread-safe, coalescing). */
@@ -73,6 +74,7 @@ struct EngineStats {
   size_t outputBytes = 0;     // queued, not yet sent
   size_t inputBlocks = 0;
   size_t outputSegments = 0;
+  size_t ringBlocks = 0;      // uring: blocks lent to the kernel's provided-buffer ring
   PoolStats pool;
 };
 
@@ -98,6 +100,11 @@ class Engine {
   void AcceptCompleted(Listener* listener, int result, std::vector<Conn*>* ready);
   void Unref(Conn* conn);
   void Unref(Listener* listener);
+  /** Uring mode (JavaScript thread): a connection's multishot receive or send completed. */
+  void ReceiveCompleted(Conn* conn, int result, uint32_t flags, std::vector<Conn*>* ready);
+  void SendCompleted(Conn* conn, int result, std::vector<Conn*>* ready);
+  /** Uring mode: refills the buffer ring and re-arms the receives that ended on an empty one. */
+  void RearmStarved();
 
   // ---- JavaScript thread ----
   /** Inline mode: the epoll fd libuv watches. */
@@ -144,6 +151,14 @@ class Engine {
   void UpdateMask(Conn* conn);
   void ReadInput(Conn* conn, std::vector<Conn*>* ready);
   int WriteOutput(Conn* conn);
+  /** Drops `sent` bytes from the front of the output queue, returning blocks that are done. */
+  void ConsumeSent(Conn* conn, size_t sent);
+  // Uring mode:
+  void UpdateUring(Conn* conn, uint32_t desired);
+  void ArmReceive(Conn* conn);
+  /** Queues a send of the output (false, with conn->error set, when the ring takes no entry). */
+  bool SubmitSend(Conn* conn);
+  void AppendReceived(Conn* conn, uint32_t bid, const Block& block, uint32_t length);
   void MarkReady(Conn* conn, std::vector<Conn*>* ready);
   void ReleaseInputLocked(Conn* conn, uint64_t position);
   void DropOutputLocked(Conn* conn);
@@ -177,6 +192,7 @@ class Engine {
   std::unordered_map<uint32_t, Listener*> listeners_;
   std::vector<uint32_t> retiredScratch_;
   std::deque<Conn*> drainBatch_;
+  std::vector<Conn*> starved_;  // uring: receives waiting for the buffer ring to be refilled (each a reference)
 
   EngineMutex readyMu_;
   std::deque<Conn*> ready_;

@@ -22,7 +22,7 @@ Poller::~Poller() {
 }
 
 int Poller::Init() {
-  if (uring_) return uring_->Init();
+  if (uring_) return uring_->Init(&engine_->pool(), engine_->options().uringBuffers);
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) return errno;
   if (!threaded_) return 0;
@@ -57,13 +57,23 @@ void Poller::Loop() {
 
 int Poller::RunOnce(int timeoutMs, int maxEvents) {
   if (uring_) {
-    int n = uring_->RunOnce(maxEvents < kMaxEvents ? maxEvents : kMaxEvents, [this](Pollable* item, uint32_t events, int result) {
+    auto polled = [this](Pollable* item, uint32_t events, int result) {
       if (result != UringPoll::kPolled) {
         engine_->AcceptCompleted(static_cast<Listener*>(item), result, &ready_);
       } else {
         engine_->HandleEvent(this, item, events, &ready_);
       }
-    });
+    };
+    auto io = [this](void* owner, UringPoll::IoKind kind, int result, uint32_t flags) {
+      Conn* conn = static_cast<Conn*>(owner);
+      if (kind == UringPoll::kRecv) {
+        engine_->ReceiveCompleted(conn, result, flags, &ready_);
+      } else {
+        engine_->SendCompleted(conn, result, &ready_);
+      }
+    };
+    int n = uring_->RunOnce(maxEvents < kMaxEvents ? maxEvents : kMaxEvents, polled, io);
+    engine_->RearmStarved();
     if (!ready_.empty()) engine_->PushReady(&ready_);
     return n;
   }

@@ -44,6 +44,8 @@ class Poller {
   /** Uring mode: submits the registration changes queued since the last wake-up (one system call). */
   int Submit() { return uring_ ? uring_->Submit() : 0; }
   uint32_t index() const { return index_; }
+  /** Uring mode: the ring connections do their I/O on; null otherwise. */
+  UringPoll* uring() { return uring_.get(); }
 
   /** Most events one epoll_wait returns. */
   static constexpr int kMaxEvents = 256;

@@ -20,12 +20,15 @@ int EnterRaw(int fd, uint32_t toSubmit, uint32_t minComplete, uint32_t flags) {
   return static_cast<int>(syscall(__NR_io_uring_enter, fd, toSubmit, minComplete, flags, nullptr, 0));
 }
 
-int Register(int fd, uint32_t opcode, const void* arg, uint32_t count) {
+int RegisterRaw(int fd, uint32_t opcode, const void* arg, uint32_t count) {
   return static_cast<int>(syscall(__NR_io_uring_register, fd, opcode, arg, count));
 }
 
 /** Opcodes the engine submits; a kernel without one of them cannot run the `uring` mode. */
-constexpr uint8_t kNeededOps[] = {IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE, IORING_OP_ACCEPT, IORING_OP_ASYNC_CANCEL};
+// IORING_OP_SEND_ZC is not used; it stands for Linux 6.0, which added the multishot receive (IORING_RECV_MULTISHOT)
+// that no opcode probe can see.
+constexpr uint8_t kNeededOps[] = {IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE, IORING_OP_ACCEPT, IORING_OP_ASYNC_CANCEL,
+                                  IORING_OP_RECV,     IORING_OP_SEND,        IORING_OP_SENDMSG, IORING_OP_SEND_ZC};
 
 /** Setup flags to try, best first: each later entry drops what an older kernel may refuse (EINVAL). */
 constexpr uint32_t kFlagChoices[] = {
@@ -40,8 +43,22 @@ constexpr uint32_t kFlagChoices[] = {
 int ProbeUring() {
   Uring ring;
   int error = ring.Init(8);
-  return error;
+  if (error != 0) return error;
+  // The provided-buffer ring the receives select from (IORING_REGISTER_PBUF_RING, Linux 5.19).
+  size_t size = 4096;
+  void* memory = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) return errno;
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<uint64_t>(memory);
+  reg.ring_entries = 1;
+  reg.bgid = 0;
+  error = ring.Register(IORING_REGISTER_PBUF_RING, &reg, 1) == 0 ? 0 : errno;
+  if (error == 0) ring.Register(IORING_UNREGISTER_PBUF_RING, &reg, 1);
+  munmap(memory, size);
+  return error == EINVAL ? EOPNOTSUPP : error;
 }
+
+int Uring::Register(uint32_t opcode, const void* arg, uint32_t count) { return RegisterRaw(ringFd_, opcode, arg, count); }
 
 Uring::~Uring() {
   if (sqes_ != nullptr) munmap(sqes_, sqesSize_);
@@ -109,14 +126,14 @@ int Uring::Init(uint32_t entries) {
   alignas(io_uring_probe) unsigned char probeBuffer[sizeof(io_uring_probe) + 256 * sizeof(io_uring_probe_op)];
   std::memset(probeBuffer, 0, probeSize);
   io_uring_probe* probe = reinterpret_cast<io_uring_probe*>(probeBuffer);
-  if (Register(fd, IORING_REGISTER_PROBE, probe, 256) != 0) return errno;
+  if (RegisterRaw(fd, IORING_REGISTER_PROBE, probe, 256) != 0) return errno;
   for (uint8_t op : kNeededOps) {
     if (op > probe->last_op || (probe->ops[op].flags & IO_URING_OP_SUPPORTED) == 0) return EOPNOTSUPP;
   }
 
   eventFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (eventFd_ < 0) return errno;
-  if (Register(fd, IORING_REGISTER_EVENTFD, &eventFd_, 1) != 0) return errno;
+  if (RegisterRaw(fd, IORING_REGISTER_EVENTFD, &eventFd_, 1) != 0) return errno;
   return 0;
 }
 

@@ -58,6 +58,8 @@ class Uring {
   }
   /** True when completions are waiting in the queue. */
   bool HasCompletions() const { return *cqHead_ != __atomic_load_n(cqTail_, __ATOMIC_ACQUIRE); }
+  /** io_uring_register(2) on this ring. Returns 0, or -1 with errno set. */
+  int Register(uint32_t opcode, const void* arg, uint32_t count);
   /** Reads the eventfd so that it signals again on the next completion. */
   void ClearEvent();
   /** Makes the eventfd readable (completions are left that this wake-up did not handle). */

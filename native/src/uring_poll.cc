@@ -12,7 +12,55 @@ namespace {
 constexpr uint32_t kRingEntries = 1024;
 }  // namespace
 
-int UringPoll::Init() { return ring_.Init(kRingEntries); }
+int UringPoll::Init(BlockPool* pool, uint32_t buffers) {
+  int error = ring_.Init(kRingEntries);
+  if (error != 0) return error;
+  return buffers_.Init(&ring_, pool, buffers);
+}
+
+bool UringPoll::Receive(int fd, uint64_t tag) {
+  io_uring_sqe* sqe = ring_.GetSqe();
+  if (sqe == nullptr) return false;
+  sqe->opcode = IORING_OP_RECV;
+  sqe->fd = fd;
+  sqe->flags = IOSQE_BUFFER_SELECT;
+  sqe->buf_group = UringBufferRing::kGroup;
+  sqe->ioprio = IORING_RECV_MULTISHOT;
+  sqe->user_data = tag;
+  return true;
+}
+
+bool UringPoll::Send(int fd, uint64_t tag, const void* data, uint32_t length) {
+  io_uring_sqe* sqe = ring_.GetSqe();
+  if (sqe == nullptr) return false;
+  sqe->opcode = IORING_OP_SEND;
+  sqe->fd = fd;
+  sqe->addr = reinterpret_cast<uint64_t>(data);
+  sqe->len = length;
+  sqe->msg_flags = MSG_NOSIGNAL;
+  sqe->user_data = tag;
+  return true;
+}
+
+bool UringPoll::SendMessage(int fd, uint64_t tag, const msghdr* message) {
+  io_uring_sqe* sqe = ring_.GetSqe();
+  if (sqe == nullptr) return false;
+  sqe->opcode = IORING_OP_SENDMSG;
+  sqe->fd = fd;
+  sqe->addr = reinterpret_cast<uint64_t>(message);
+  sqe->len = 1;
+  sqe->msg_flags = MSG_NOSIGNAL;
+  sqe->user_data = tag;
+  return true;
+}
+
+void UringPoll::Cancel(uint64_t tag) {
+  io_uring_sqe* sqe = ring_.GetSqe();
+  if (sqe == nullptr) return;
+  sqe->opcode = IORING_OP_ASYNC_CANCEL;
+  sqe->addr = tag;
+  sqe->user_data = kIgnored;
+}
 
 void UringPoll::CloseAccepted(int fd) { close(fd); }
 

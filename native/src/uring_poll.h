@@ -1,5 +1,13 @@
-// Readiness of sockets and timers through io_uring instead of epoll (the `uring` engine mode; JavaScript thread
-// only). Each registered item has one slot; a one-shot IORING_OP_POLL_ADD is armed with the slot's mask and
+// The `uring` engine mode's ring (JavaScript thread only): connection I/O as ring requests, and readiness of
+// everything else (timers, a dial's connect, listeners on old kernels) through polls on it instead of epoll.
+//
+// Connections: a multishot IORING_OP_RECV selecting from the provided-buffer ring of engine blocks
+// (uring_buffers.h), and IORING_OP_SEND / IORING_OP_SENDMSG for their output. Those requests are tagged with the
+// connection itself (user_data = pointer | kind; the engine holds a reference while one is in flight), so a
+// completion always reaches its connection, even one that raced a close: received bytes are never lost, and a
+// send's blocks are returned only once the kernel is done with them.
+//
+// Polled items: each has one slot; a one-shot IORING_OP_POLL_ADD is armed with the slot's mask and
 // re-armed after every completion, so readiness is level-triggered like the epoll modes' (a socket with bytes
 // left after its read rounds is reported again at once, because a poll checks readiness when it is armed).
 //
@@ -11,6 +19,8 @@
 // stale and dropped, and an item may be freed as soon as it has been removed.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <climits>
 #include <cstdint>
@@ -18,17 +28,20 @@
 #include <vector>
 
 #include "uring.h"
+#include "uring_buffers.h"
 
 namespace thriftpoll {
 
 struct Pollable;
+class BlockPool;
 
 class UringPoll {
  public:
-  /** Sets the ring up. Returns 0 or an errno. */
-  int Init();
+  /** Sets the ring and its provided-buffer ring of `buffers` blocks up. Returns 0 or an errno. */
+  int Init(BlockPool* pool, uint32_t buffers);
   /** The eventfd libuv watches. */
   int eventFd() const { return ring_.eventFd(); }
+  UringBufferRing& buffers() { return buffers_; }
 
   /**
    * Adds, changes or removes (newEvents == 0) the registration of fd (queued; sent by the next Submit()).
@@ -39,15 +52,29 @@ class UringPoll {
   /** What fn gets as `result` for a poll completion (an accept gets the socket, or -errno). */
   static constexpr int kPolled = INT32_MIN;
 
+  /** Kinds of connection requests (the low bits of their user_data; the rest is the connection's address). */
+  enum IoKind : uint64_t { kRecv = 3, kSend = 4 };
+  static uint64_t IoTag(const void* owner, IoKind kind) { return reinterpret_cast<uintptr_t>(owner) | kind; }
+
+  /** Queues a multishot receive on fd selecting from the buffer ring. False when no entry could be had. */
+  bool Receive(int fd, uint64_t tag);
+  /** Queues a send of `length` bytes at `data`. */
+  bool Send(int fd, uint64_t tag, const void* data, uint32_t length);
+  /** Queues a sendmsg of `message` (which must stay valid until the completion). */
+  bool SendMessage(int fd, uint64_t tag, const msghdr* message);
+  /** Queues a cancellation of the request tagged `tag` (its completion then reports -ECANCELED or its result). */
+  void Cancel(uint64_t tag);
+
   /** Submits what is queued (one io_uring_enter; none when nothing is). Returns 0 or an errno. */
   int Submit();
 
   /**
-   * Submits, runs deferred completion work and hands up to maxEvents ready items to fn(item, events, result),
-   * re-arming each afterwards. Returns how many there were.
+   * Submits, runs deferred completion work and hands up to maxEvents completions to polled(item, events, result)
+   * (a polled item, re-armed afterwards) or io(owner, kind, result, flags) (a connection request), in order.
+   * Returns how many there were.
    */
-  template <typename Fn>
-  int RunOnce(int maxEvents, Fn&& fn);
+  template <typename Polled, typename Io>
+  int RunOnce(int maxEvents, Polled&& polled, Io&& io);
 
  private:
   struct Slot {
@@ -58,69 +85,85 @@ class UringPoll {
     bool armed = false;   // a POLL_ADD (or multishot ACCEPT) of this generation is in flight
     bool accept = false;  // a listener accepted through the ring
   };
-  static constexpr uint64_t kIgnored = ~0ull;  // user_data of POLL_REMOVE entries
+  static constexpr uint64_t kIgnored = 0;        // user_data of POLL_REMOVE and cancel entries
   static constexpr uint32_t kPollError = 0x008;  // POLLERR (== EPOLLERR)
   static constexpr uint32_t kPollIn = 0x001;     // POLLIN (== EPOLLIN)
 
-  static constexpr uint64_t kAcceptBit = 1ull << 31;  // in user_data: the entry is an accept (slots < 2^31)
+  // user_data: a slot's (generation << 32 | index << 3 | kind), or a connection request's (pointer | kind).
+  static constexpr uint64_t kKindMask = 7;
+  static constexpr uint64_t kPollKind = 1;
+  static constexpr uint64_t kAcceptKind = 2;
   static uint64_t Tag(uint32_t index, uint32_t generation, bool accept) {
-    return (static_cast<uint64_t>(generation) << 32) | index | (accept ? kAcceptBit : 0);
+    return (static_cast<uint64_t>(generation) << 32) | (static_cast<uint64_t>(index) << 3) |
+           (accept ? kAcceptKind : kPollKind);
   }
-  static bool IsAcceptTag(uint64_t userData) { return (userData & kAcceptBit) != 0; }
   static void CloseAccepted(int fd);
   void Arm(uint32_t index);
   void Disarm(uint32_t index);
 
   Uring ring_;
+  UringBufferRing buffers_;
   std::vector<Slot> slots_;
   std::vector<uint32_t> freeSlots_;
   std::unordered_map<Pollable*, uint32_t> slotOf_;
   struct Ready {
-    uint32_t index;
+    uint64_t userData;
+    uint32_t index;       // polled items
     uint32_t generation;
     uint32_t events;
     int result;
+    uint32_t flags;       // connection requests: the completion's flags
   };
   std::vector<Ready> ready_;  // reused per wake-up
 };
 
-template <typename Fn>
-int UringPoll::RunOnce(int maxEvents, Fn&& fn) {
+template <typename Polled, typename Io>
+int UringPoll::RunOnce(int maxEvents, Polled&& polled, Io&& io) {
   ring_.ClearEvent();
   ring_.Enter(true);
   ready_.clear();
   ring_.ForEachCompletion(static_cast<uint32_t>(maxEvents), [&](const io_uring_cqe* cqe) {
+    uint64_t kind = cqe->user_data & kKindMask;
     if (cqe->user_data == kIgnored) return;
-    uint32_t index = static_cast<uint32_t>(cqe->user_data & (kAcceptBit - 1));
+    if (kind != kPollKind && kind != kAcceptKind) {
+      ready_.push_back({cqe->user_data, 0, 0, 0, cqe->res, cqe->flags});
+      return;
+    }
+    uint32_t index = static_cast<uint32_t>((cqe->user_data & 0xffffffffull) >> 3);
     uint32_t generation = static_cast<uint32_t>(cqe->user_data >> 32);
     bool current = index < slots_.size() && slots_[index].generation == generation;
     if (current && slots_[index].accept) {
       if ((cqe->flags & IORING_CQE_F_MORE) == 0) slots_[index].armed = false;
       if (cqe->res == -EINVAL && slots_[index].armed == false) {
         slots_[index].accept = false;  // no multishot accept on this kernel: poll the listener instead
-        ready_.push_back({index, generation, kPollIn, kPolled});
+        ready_.push_back({0, index, generation, kPollIn, kPolled, 0});
         return;
       }
-      ready_.push_back({index, generation, 0, cqe->res});
+      ready_.push_back({0, index, generation, 0, cqe->res, 0});
       return;
     }
     if (!current) {
       // Stale: changed or removed. A socket accepted for a listener that is gone is ours to close.
-      if (cqe->res >= 0 && index < slots_.size() && IsAcceptTag(cqe->user_data)) CloseAccepted(cqe->res);
+      if (cqe->res >= 0 && kind == kAcceptKind) CloseAccepted(cqe->res);
       return;
     }
     slots_[index].armed = false;
     // A failed poll (the fd was closed under it, or no memory) reports as an error on the item, like EPOLLERR.
     uint32_t events = cqe->res >= 0 ? static_cast<uint32_t>(cqe->res) : kPollError;
-    ready_.push_back({index, generation, events, kPolled});
+    ready_.push_back({0, index, generation, events, kPolled, 0});
   });
   for (const Ready& ready : ready_) {
+    if (ready.userData != 0) {
+      io(reinterpret_cast<void*>(ready.userData & ~kKindMask), static_cast<IoKind>(ready.userData & kKindMask),
+         ready.result, ready.flags);
+      continue;
+    }
     // Slots may move (new registrations grow the vector) and change while items are handled: look again each time.
     if (slots_[ready.index].generation != ready.generation) {
       if (ready.result >= 0 && ready.result != kPolled) CloseAccepted(ready.result);
       continue;
     }
-    fn(slots_[ready.index].item, ready.events, ready.result);
+    polled(slots_[ready.index].item, ready.events, ready.result);
     if (ready.index < slots_.size() && slots_[ready.index].generation == ready.generation) Arm(ready.index);
   }
   // Completions this wake-up did not take: have libuv come back at once (the eventfd was cleared above).

@@ -14,7 +14,7 @@ describe('discovery options', () => {
     expect(() => createClient(EchoService, { address: '127.0.0.1:1', resolver, destService: 'echo' })).toThrow('give exactly one of address or addresses, or a resolver with destService');
     expect(() => createClient(EchoService, { resolver: {} as Resolver, destService: 'echo' })).toThrow(/^resolver must be an object with watch\(\) and resolve\(\) \(e\.g\. an EtcdResolver\), got an object/);
     expect(() => createClient(EchoService, { resolver, destService: 'echo', loadBalancer: 'ring' as never })).toThrow(
-      "loadBalancer must be one of 'weighted-random', 'round-robin', 'weighted-round-robin', 'consistent-hash', got \"ring\"",
+      "loadBalancer must be one of 'weighted-random', 'round-robin', 'weighted-round-robin', 'consistent-hash', got string \"ring\"",
     );
   });
 
@@ -23,10 +23,10 @@ describe('discovery options', () => {
     const base = { service: EchoService, handler: new EchoService() };
     expect(() => createServer({ ...base, registryInfo: { serviceName: 'x' } })).toThrow(new RpcOptionError('registryInfo needs registry'));
     expect(() => createServer({ ...base, registry: {} as never })).toThrow(/^registry must be an object with register\(\) and deregister\(\)/);
-    expect(() => createServer({ ...base, registry, registryInfo: { serviceName: 'a/b' } })).toThrow("registryInfo.serviceName must be a non-empty string without '/', got \"a/b\"");
-    expect(() => createServer({ ...base, registry, registryInfo: { weight: 1.5 } })).toThrow('registryInfo.weight must be an integer in [0, 2147483647], got 1.5');
+    expect(() => createServer({ ...base, registry, registryInfo: { serviceName: 'a/b' } })).toThrow("registryInfo.serviceName must be a non-empty string without '/', got string \"a/b\"");
+    expect(() => createServer({ ...base, registry, registryInfo: { weight: 1.5 } })).toThrow('registryInfo.weight must be an integer in [0, 2147483647], got number 1.5');
     expect(() => createServer({ ...base, registry, registryInfo: { address: 'nohost' } })).toThrow("registryInfo.address must look like 'host:port'");
-    expect(() => createServer({ ...base, registry, registryInfo: { address: 'unix:/run/x.sock' } })).toThrow("registryInfo.address must be a dialable 'host:port' or '[v6]:port', got \"unix:/run/x.sock\"");
+    expect(() => createServer({ ...base, registry, registryInfo: { address: 'unix:/run/x.sock' } })).toThrow("registryInfo.address must be a dialable 'host:port' or '[v6]:port', got string \"unix:/run/x.sock\"");
     expect(() => createServer({ ...base, registry, registryInfo: { zone: 'a' } as never })).toThrow("registryInfo has no option 'zone' (known: serviceName, address, weight, tags)");
     // The default service name is the IDL name of the only service.
     expect(() => createServer({ ...base, registry })).not.toThrow();

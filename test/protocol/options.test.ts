@@ -35,15 +35,15 @@ describe('reader and writer options', () => {
   });
 
   test.each<[unknown, RegExp, ErrorConstructor]>([
-    [{ stringLengthLimit: -1 }, /ReaderOptions.stringLengthLimit must be an integer in \[0, 2147483647\], got -1/, RangeError],
+    [{ stringLengthLimit: -1 }, /ReaderOptions.stringLengthLimit must be an integer in \[0, 2147483647\], got number -1/, RangeError],
     [{ stringLengthLimit: 2 ** 31 }, /stringLengthLimit must be an integer/, RangeError],
-    [{ containerLengthLimit: 1.5 }, /containerLengthLimit must be an integer in \[0, 2147483647\], got 1.5/, RangeError],
-    [{ recursionLimit: 0 }, /recursionLimit must be an integer in \[1, 1000\], got 0/, RangeError],
-    [{ recursionLimit: 1001 }, /recursionLimit must be an integer in \[1, 1000\], got 1001/, RangeError],
-    [{ recursionLimit: '64' }, /recursionLimit must be a number, got string "64"/, TypeError],
+    [{ containerLengthLimit: 1.5 }, /containerLengthLimit must be an integer in \[0, 2147483647\], got number 1.5/, RangeError],
+    [{ recursionLimit: 0 }, /recursionLimit must be an integer in \[1, 1000\], got number 0/, RangeError],
+    [{ recursionLimit: 1001 }, /recursionLimit must be an integer in \[1, 1000\], got number 1001/, RangeError],
+    [{ recursionLimit: '64' }, /recursionLimit must be an integer in \[1, 1000\], got string "64"/, TypeError],
     [{ strictRead: 1 }, /strictRead must be a boolean, got number 1/, TypeError],
     [{ binaryViews: 'yes' }, /binaryViews must be a boolean/, TypeError],
-    [{ strictReads: true }, /ReaderOptions has no option 'strictReads'; known options: strictRead, stringLengthLimit/, TypeError],
+    [{ strictReads: true }, /ReaderOptions has no option 'strictReads' \(known: strictRead, stringLengthLimit/, TypeError],
     [null, /ReaderOptions must be an object, got null/, TypeError],
     [[1], /ReaderOptions must be an object, got an array of length 1/, TypeError],
   ])('reader options %p are refused', (options, message, type) => {

@@ -15,7 +15,7 @@ describe('parseAddress', () => {
   test('objects are validated', () => {
     expect(parseAddress({ host: '::1', port: 0 })).toEqual({ host: '::1', port: 0 });
     expect(parseAddress({ path: '/x' })).toEqual({ path: '/x' });
-    expect(() => parseAddress({ host: 'a', port: 70000 })).toThrow('address.port must be an integer in [0, 65535], got 70000');
+    expect(() => parseAddress({ host: 'a', port: 70000 })).toThrow('address.port must be an integer in [0, 65535], got number 70000');
     expect(() => parseAddress({ host: '', port: 1 })).toThrow(RpcOptionError);
   });
 
@@ -25,7 +25,7 @@ describe('parseAddress', () => {
     expect(() => parseAddress('a:99999')).toThrow('port in "a:99999" must be an integer in [0, 65535], got "99999"');
     expect(() => parseAddress('a:x', 'server.address')).toThrow(/^server\.address: port/);
     expect(() => parseAddress('unix:' + '/x'.repeat(60))).toThrow('Unix socket path is 120 bytes, the limit is 107');
-    expect(() => parseAddress(42)).toThrow('got 42');
+    expect(() => parseAddress(42)).toThrow('got number 42');
   });
 
   test('formatAddress brackets IPv6', () => {
@@ -48,6 +48,6 @@ describe('parseEndpoints', () => {
   test('rejects duplicates, port 0 and bad weights', () => {
     expect(() => parseEndpoints(['a:1', 'a:1'])).toThrow('addresses lists a:1 twice');
     expect(() => parseEndpoints(['a:0'])).toThrow('addresses[0]: port 0 cannot be dialed (a:0)');
-    expect(() => parseEndpoints([{ address: 'a:1', weight: -1 }])).toThrow('addresses[0].weight must be a finite number >= 0, got -1');
+    expect(() => parseEndpoints([{ address: 'a:1', weight: -1 }])).toThrow('addresses[0].weight must be a finite number >= 0, got number -1');
   });
 });

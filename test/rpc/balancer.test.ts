@@ -90,7 +90,7 @@ describe('HealthTracker', () => {
   });
 
   test('options are validated', () => {
-    expect(() => new HealthTracker({ cooldown: -1 })).toThrow('health.cooldown must be a finite number of milliseconds >= 1, got -1');
-    expect(() => new HealthTracker({ failureThreshold: 0 })).toThrow('health.failureThreshold must be an integer in [1, MAX_SAFE_INTEGER], got 0');
+    expect(() => new HealthTracker({ cooldown: -1 })).toThrow('health.cooldown must be a finite number of milliseconds >= 1, got number -1');
+    expect(() => new HealthTracker({ failureThreshold: 0 })).toThrow('health.failureThreshold must be an integer in [1, MAX_SAFE_INTEGER], got number 0');
   });
 });

@@ -194,7 +194,7 @@ describe.each(ENGINES)('client on %s', (engine) => {
       const { port } = await serve();
       const echo = client(port);
       await expect(echo.echo({ action: 'a', msg: 'b' }, { timeout: -1 })).rejects.toThrow(RpcOptionError);
-      await expect(echo.echo({ action: 'a', msg: 'b' }, { headers: { n: 1 as never } })).rejects.toThrow("call option headers['n'] must be a string, got 1");
+      await expect(echo.echo({ action: 'a', msg: 'b' }, { headers: { n: 1 as never } })).rejects.toThrow("call option headers['n'] must be a string, got number 1");
     });
   });
 
@@ -388,7 +388,7 @@ test('client options are validated where they enter', () => {
   expect(() => createClient(EchoService, { address: 'localhost' })).toThrow("address must look like 'host:port'");
   expect(() => createClient(EchoService, { address: 'h:1', mode: 'mux', transport: 'buffered' })).toThrow("mode 'mux' needs a transport that frames whole messages");
   expect(() => createClient(EchoService, { address: 'h:1', mux: { connectionsPerAddress: 2 } })).toThrow("mux options apply to mode 'mux' (set mode: 'mux'), not 'pool'");
-  expect(() => createClient(EchoService, { address: 'h:1', retry: { maxAttempts: 0 } })).toThrow('retry.maxAttempts must be an integer in [1, 100], got 0');
+  expect(() => createClient(EchoService, { address: 'h:1', retry: { maxAttempts: 0 } })).toThrow('retry.maxAttempts must be an integer in [1, 100], got number 0');
   expect(() => createClient(EchoService, { address: 'h:1', timeot: 5 } as never)).toThrow("client options has no option 'timeot'");
 });
 

@@ -99,7 +99,7 @@ describe.each(ENGINES)('connection timers (%s)', (engine) => {
     );
     expect(() => createServer({ service: EchoService, handler: new EchoService(), engine, writeTimeout: -1 })).toThrow(RpcOptionError);
     expect(() => createClient(EchoService, { address: '127.0.0.1:1', engine, writeTimeout: 'soon' as unknown as number })).toThrow(
-      new RpcOptionError('writeTimeout must be a finite number of milliseconds >= 0, got "soon"'),
+      new RpcOptionError('writeTimeout must be a finite number of milliseconds >= 0, got string "soon"'),
     );
   });
 });

@@ -85,7 +85,7 @@ describe('options and errors a new user meets', () => {
     const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, transport: 'theader', timeout: Infinity });
     expect(await client.echo({ action: 'say', msg: 'no limit' }, { timeout: Infinity })).toEqual({ action: 'say', msg: 'no limit' });
     await expect(client.echo({ action: 'say', msg: 'x' }, { timeout: Number.NaN })).rejects.toThrow(
-      'call option timeout must be a number of milliseconds >= 0 (Infinity for none), got NaN',
+      'call option timeout must be a number of milliseconds >= 0 (Infinity for none), got number NaN',
     );
     await client.$close();
   });

@@ -120,6 +120,6 @@ describe('backup requests in the client (real servers)', () => {
 
   test('backup options are validated', () => {
     expect(() => createClient(EchoService, { address: '127.0.0.1:1', backup: {} as never })).toThrow(new RpcOptionError('backup.delay is required: the milliseconds to wait before the backup attempt'));
-    expect(() => createClient(EchoService, { address: '127.0.0.1:1', backup: { delay: 0 } })).toThrow('backup.delay must be a finite number of milliseconds >= 1, got 0');
+    expect(() => createClient(EchoService, { address: '127.0.0.1:1', backup: { delay: 0 } })).toThrow('backup.delay must be a finite number of milliseconds >= 1, got number 0');
   });
 });

@@ -109,7 +109,7 @@ describe('ConsistentHashBalancer', () => {
     expect(new Set(Array.from({ length: 20 }, () => balancer.pick(endpoints, call(undefined)).key)).size).toBe(1);
     const plain = new ConsistentHashBalancer();
     expect(new Set(Array.from({ length: 200 }, () => plain.pick(endpoints, call(undefined)).key)).size).toBe(3);
-    expect(() => new ConsistentHashBalancer({ virtualNodes: 0 })).toThrow(new RpcOptionError('virtualNodes must be an integer in [1, 10000], got 0'));
+    expect(() => new ConsistentHashBalancer({ virtualNodes: 0 })).toThrow(new RpcOptionError('virtualNodes must be an integer in [1, 10000], got number 0'));
     expect(() => new ConsistentHashBalancer({ replicas: 3 } as never)).toThrow(/consistent hash options has no option 'replicas'/);
   });
 
@@ -135,7 +135,7 @@ describe('ConsistentHashBalancer', () => {
       }
       expect([...seen.values()].every((addresses) => addresses.size === 1)).toBe(true);
       expect(new Set([...seen.values()].map((addresses) => [...addresses][0])).size).toBe(3);
-      await expect(client.echo({ action: 'echo', msg: 'x' }, { hashKey: 7 as unknown as string })).rejects.toThrow('call option hashKey must be a string, got 7');
+      await expect(client.echo({ action: 'echo', msg: 'x' }, { hashKey: 7 as unknown as string })).rejects.toThrow('call option hashKey must be a string, got number 7');
       // A keyOf that returns no string fails the call (a rejection, not a synchronous throw).
       const badKeys = createClient(EchoService, {
         addresses: ports.map((port) => `127.0.0.1:${port}`),

@@ -55,7 +55,7 @@ describe('CircuitBreaker (sliding window, fake clock)', () => {
 
   test('options are validated', () => {
     expect(() => new CircuitBreakerSettings({ errorRate: 0 }, 'circuitBreaker.method')).toThrow(RpcOptionError);
-    expect(() => new CircuitBreakerSettings({ minSamples: 0 }, 'circuitBreaker.method')).toThrow('circuitBreaker.method.minSamples must be an integer in [1, MAX_SAFE_INTEGER], got 0');
+    expect(() => new CircuitBreakerSettings({ minSamples: 0 }, 'circuitBreaker.method')).toThrow('circuitBreaker.method.minSamples must be an integer in [1, MAX_SAFE_INTEGER], got number 0');
     expect(() => new CircuitBreakerSettings({ windw: 1 } as never, 'circuitBreaker.method')).toThrow("circuitBreaker.method has no option 'windw'");
   });
 });

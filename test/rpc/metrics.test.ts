@@ -251,10 +251,10 @@ describe('metrics options', () => {
 
   test('are validated where they enter', () => {
     const make = (metrics: unknown): unknown => createServer({ service: EchoService, handler: new EchoService(), metrics: metrics as never });
-    expect(() => make('yes')).toThrow(new RpcOptionError('metrics must be true, false or a prom-client Registry, got "yes"'));
+    expect(() => make('yes')).toThrow(new RpcOptionError('metrics must be true, false or a prom-client Registry, got string "yes"'));
     expect(() => make({ registy: new Registry() })).toThrow(/metrics has no option 'registy' \(known: registry, admin\)/);
     expect(() => make({ admin: 'nowhere:port' })).toThrow(RpcOptionError);
-    expect(() => createClient(EchoService, { address: '127.0.0.1:1', metrics: 1 as never })).toThrow(/metrics must be true, false or a prom-client Registry, got 1/);
+    expect(() => createClient(EchoService, { address: '127.0.0.1:1', metrics: 1 as never })).toThrow(/metrics must be true, false or a prom-client Registry, got number 1/);
   });
 
   test('servers sharing a registry add up, and a closed server keeps its counts in the totals', async () => {

@@ -19,6 +19,7 @@ interface ChildReport {
   error?: { name: string; code: string; message: string } | null;
   warnings: { code: string; message: string }[];
   blockedAddonLoads: string[];
+  loadedPackages: string[];
 }
 
 function runWithoutAddon(mode: string, env: Record<string, string | undefined>): ChildReport {
@@ -34,6 +35,8 @@ describe('the net engine without the addon', () => {
   test('THRIFTPOLL_ENGINE=net: servers and clients on every transport, mux and large messages, and no .node load tried', () => {
     const report = runWithoutAddon('calls', { THRIFTPOLL_ENGINE: 'net' });
     expect(report.blockedAddonLoads).toEqual([]);
+    // The byte contracts (LinkBuffer, BufferSink, the delivery loop) came from @thriftpoll/buffer, under the block.
+    expect(report.loadedPackages).toEqual(expect.arrayContaining(['buffer', 'rpc', 'transport', 'protocol']));
     expect(report.warnings).toEqual([]);
     for (const transport of ['framed', 'buffered', 'theader', 'ttheader', 'mux']) {
       expect(report.results?.[transport]).toEqual({ small: 'hello', bigOk: true });
@@ -69,7 +72,7 @@ describe('the net engine without the addon', () => {
       timeout: 60000,
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`THRIFTPOLL_ENGINE must be 'netpoll' or 'net', got "epoll"`);
+    expect(result.stderr).toContain(`THRIFTPOLL_ENGINE must be 'netpoll' or 'net', got string "epoll"`);
   });
 });
 

@@ -211,7 +211,7 @@ describe('LongPool', () => {
   test('options are validated', () => {
     const dialer = fakeConnector();
     expect(() => new LongPool(dialer.connector, { maxIdlePerAddress: -1 })).toThrow('pool.maxIdlePerAddress must be an integer');
-    expect(() => new LongPool(dialer.connector, { idleTimeout: 0 })).toThrow('pool.idleTimeout must be a finite number of milliseconds >= 1, got 0');
+    expect(() => new LongPool(dialer.connector, { idleTimeout: 0 })).toThrow('pool.idleTimeout must be a finite number of milliseconds >= 1, got number 0');
   });
 });
 

@@ -56,8 +56,8 @@ describe('RetryPolicy', () => {
   });
 
   test('options are validated, unknown keys refused', () => {
-    expect(() => new RetryPolicy({ maxAttempts: 0 })).toThrow('retry.maxAttempts must be an integer in [1, 100], got 0');
-    expect(() => new RetryPolicy({ budgetRatio: 2 })).toThrow('retry.budgetRatio must be a number in [0, 1], got 2');
+    expect(() => new RetryPolicy({ maxAttempts: 0 })).toThrow('retry.maxAttempts must be an integer in [1, 100], got number 0');
+    expect(() => new RetryPolicy({ budgetRatio: 2 })).toThrow('retry.budgetRatio must be a number in [0, 1], got number 2');
     expect(() => new RetryPolicy({ maxAttemps: 3 } as never)).toThrow("retry has no option 'maxAttemps'");
   });
 });

@@ -405,7 +405,7 @@ describe.each(ENGINES)('server on %s', (engine) => {
     expect(() => createServer({ service: EchoService, handler: {} as EchoService })).toThrow("service.handler for EchoServer lacks methods 'echo', 'ping', 'notify', 'count'");
     expect(() => createServer({ service: EchoService, handler: new EchoService(), maxConnections: 0 })).toThrow(RpcOptionError);
     expect(() => createServer({ service: EchoService, handler: new EchoService(), transport: 'http' as never })).toThrow(
-      "transport must be one of 'auto', 'buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed', 'framed-theader', got \"http\"",
+      "transport must be one of 'auto', 'buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed', 'framed-theader', got string \"http\"",
     );
     expect(() => createServer({ service: EchoService, handler: new EchoService(), maxConnection: 5 } as never)).toThrow("createServer options has no option 'maxConnection'");
   });

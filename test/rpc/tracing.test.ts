@@ -152,8 +152,8 @@ test('over Framed no context crosses the wire: each server span starts its own t
 
 test('tracing options are validated', () => {
   expect(() => createServer({ service: EchoService, handler: new EchoService(), tracing: { tracerProvider: {} as never } })).toThrow(
-    new RpcOptionError('tracing.tracerProvider must be an OpenTelemetry TracerProvider (with getTracer()), got an object ([object Object])'),
+    new RpcOptionError('tracing.tracerProvider must be an OpenTelemetry TracerProvider (with getTracer()), got an object (Object)'),
   );
   expect(() => createClient(EchoService, { address: '127.0.0.1:1', tracing: { provider: 1 } as never })).toThrow(/tracing has no option 'provider'/);
-  expect(() => createClient(EchoService, { address: '127.0.0.1:1', tracing: 'on' as never })).toThrow(new RpcOptionError('tracing must be true, false or { tracerProvider }, got "on"'));
+  expect(() => createClient(EchoService, { address: '127.0.0.1:1', tracing: 'on' as never })).toThrow(new RpcOptionError('tracing must be true, false or { tracerProvider }, got string "on"'));
 });

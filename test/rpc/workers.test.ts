@@ -217,7 +217,7 @@ describe('options are validated where they enter', () => {
       /^workers > 1 need the handler as a module that each worker thread loads/,
     );
     expect(() => createServer({ handlerModule, workers: 0 })).toThrow(RpcOptionError);
-    expect(() => createServer({ handlerModule, workers: 'many' as 'auto' })).toThrow("workers (a count, or 'auto') must be an integer in [1, 1024], got \"many\"");
+    expect(() => createServer({ handlerModule, workers: 'many' as 'auto' })).toThrow("workers (a count, or 'auto') must be an integer in [1, 1024], got string \"many\"");
     expect(() => createServer({ handlerModule, engine: 'net' as 'netpoll' })).toThrow(/^createServer with handlerModule runs on the 'netpoll' engine only/);
     expect(() => createServer({ handlerModule: '/no/such/handler.js' })).toThrow(/^handlerModule "\/no\/such\/handler.js" does not exist/);
     expect(() => createServer({ handlerModule, handler: {} } as never)).toThrow(/has no option 'handler'/);

@@ -327,10 +327,10 @@ describe('BufferedDecoder: hostile input', () => {
   });
 
   test('options are validated where they enter', () => {
-    expect(() => new BufferedDecoder({ maxMessageSize: 0 })).toThrow(/BufferedDecoder: maxMessageSize must be an integer between 1 and/);
-    expect(() => new BufferedDecoder({ recursionLimit: 1.5 })).toThrow(/recursionLimit must be an integer between 1 and 10000, got 1.5/);
-    expect(() => new BufferedDecoder({ strictRead: 'yes' as unknown as boolean })).toThrow(/strictRead must be a boolean, got "yes"/);
-    expect(() => new BufferedDecoder({ protocol: 1 as ProtocolId })).toThrow(/protocol must be ProtocolId.BINARY \(0\) or ProtocolId.COMPACT \(2\), got 1/);
+    expect(() => new BufferedDecoder({ maxMessageSize: 0 })).toThrow(/BufferedDecoder: maxMessageSize must be an integer in \[1, MAX_SAFE_INTEGER\], got number 0/);
+    expect(() => new BufferedDecoder({ recursionLimit: 1.5 })).toThrow(/recursionLimit must be an integer in \[1, 10000\], got number 1.5/);
+    expect(() => new BufferedDecoder({ strictRead: 'yes' as unknown as boolean })).toThrow(/strictRead must be a boolean, got string "yes"/);
+    expect(() => new BufferedDecoder({ protocol: 1 as ProtocolId })).toThrow(/protocol must be ProtocolId.BINARY \(0\) or ProtocolId.COMPACT \(2\), got number 1/);
   });
 });
 

@@ -163,8 +163,8 @@ describe('detection refuses what is not Thrift, naming what it saw', () => {
     const error = decodeError(decoder, BINARY_ECHO);
     expect(error.code).toBe('TRANSPORT_NOT_ALLOWED');
     expect(error.message).toBe('peer speaks buffered binary, but this endpoint accepts only framed, theader');
-    expect(() => new DetectingDecoder({ transports: [] })).toThrow(/transports must be a non-empty array of 'buffered', 'framed', 'theader', 'ttheader', 'framed-theader', got an array \[\]/);
-    expect(() => new DetectingDecoder({ transports: ['http' as 'framed'] })).toThrow(/got an array \["http"\]/);
+    expect(() => new DetectingDecoder({ transports: [] })).toThrow(/transports must be a non-empty array of 'buffered', 'framed', 'theader', 'ttheader', 'framed-theader', got an array of length 0 \[\]/);
+    expect(() => new DetectingDecoder({ transports: ['http' as 'framed'] })).toThrow(/got an array of length 1 \[string "http"\]/);
   });
 
   test('a peer closing before the transport is known', () => {
@@ -183,7 +183,7 @@ describe('detection refuses what is not Thrift, naming what it saw', () => {
   });
 
   test('createDecoder/createEncoder validate their arguments', () => {
-    expect(() => createDecoder('http' as TransportKind)).toThrow(/createDecoder: transport must be 'buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed', 'framed-theader' or 'detect', got "http"/);
+    expect(() => createDecoder('http' as TransportKind)).toThrow(/createDecoder: transport must be 'buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed', 'framed-theader' or 'detect', got string "http"/);
     expect(() => createEncoder('detect' as TransportKind, new BufferSink())).toThrow(/createEncoder: transport must be/);
     expect(() => createEncoder('framed', {} as BufferSink)).toThrow(/out must implement reserve\/commit\/malloc/);
   });

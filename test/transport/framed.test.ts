@@ -150,7 +150,7 @@ describe('FramedEncoder', () => {
     expect(caught(() => encoder.begin()).code).toBe('ENCODER_STATE');
     encoder.abort();
     expect(out.length).toBe(0);
-    expect(() => encoder.begin({ seqid: 2 ** 33 })).toThrow('framed encoder: seqid must be a 32-bit integer, got 8589934592');
+    expect(() => encoder.begin({ seqid: 2 ** 33 })).toThrow('framed encoder: seqid must be a 32-bit integer, got number 8589934592');
     expect(() => encoder.begin({ headers: { a: 'b' } as unknown as Metadata })).toThrow(/headers must be a Metadata instance/);
     expect(out.length).toBe(0);
   });
@@ -166,11 +166,11 @@ describe('FramedEncoder', () => {
 
   test('options are validated', () => {
     expect(() => new FramedEncoder(new BufferSink(), { maxFrameSize: -1 })).toThrow(
-      'FramedEncoder: maxFrameSize must be an integer between 1 and 2147483647, got -1',
+      'FramedEncoder: maxFrameSize must be an integer in [1, 2147483647], got number -1',
     );
     expect(() => new FramedEncoder(new BufferSink(), { droppedMetadata: 'drop' as 'warn' })).toThrow(
-      `FramedEncoder: droppedMetadata must be 'warn', 'error' or 'ignore', got "drop"`,
+      `FramedEncoder: droppedMetadata must be one of 'warn', 'error', 'ignore', got string "drop"`,
     );
-    expect(() => new FramedDecoder({ maxFrameSize: 2 ** 31 })).toThrow(/maxFrameSize must be an integer between 1 and 2147483647/);
+    expect(() => new FramedDecoder({ maxFrameSize: 2 ** 31 })).toThrow(/maxFrameSize must be an integer in \[1, 2147483647\]/);
   });
 });

@@ -4,9 +4,18 @@
  *
  * - Reader: what a connection has received; views valid until release(). LinkBuffer implements it over any
  *   Uint8Array chunks (the engines append what they read).
- * - Writer: where output is written; views writable until flush().
+ * - The writer family (ByteSink < OutputSink < FlushableSink, Writer): where output is written; malloc'd views
+ *   writable until flush(). BufferSink implements OutputSink in JavaScript memory.
+ * - optionValidators/describeValue: the one way every package validates options and shows a refused value.
+ * - DeliveryLoop: the one loop both engines call request handlers with (wake-at threshold, release()).
  */
+export { DeliveryLoop } from './delivery';
+export { describeValue } from './describe';
+export { optionValidators } from './options';
+export type { OptionErrorFactory, OptionValidators } from './options';
+export type { DeliveryHost } from './delivery';
 export { LinkBuffer } from './linkbuffer';
 export type { ReleaseListener } from './linkbuffer';
 export type { Reader } from './reader';
-export type { Writer } from './writer';
+export type { ByteSink, FlushableSink, OutputSink, Writer } from './writer';
+export { BufferSink } from './buffer-sink';

@@ -33,6 +33,8 @@ export interface NativeStats {
   outputBytes: number;
   inputBlocks: number;
   outputSegments: number;
+  /** `uring` mode: blocks lent to the kernel's provided-buffer ring (0 in the other modes). */
+  ringBlocks: number;
   slabs: number;
   blocksTotal: number;
   blocksFree: number;
@@ -63,6 +65,8 @@ export interface NativeEngineOptions {
   slabSize: number;
   retainBytes: number;
   readCap: number;
+  /** `uring` mode: blocks in the provided-buffer ring (a power of two). */
+  uringBuffers: number;
 }
 
 export interface NativeBinding {

@@ -1,4 +1,4 @@
-import { LinkBuffer } from '@thriftpoll/buffer';
+import { DeliveryLoop, LinkBuffer } from '@thriftpoll/buffer';
 import type { SocketAddressInfo } from './address';
 import { formatAddress } from './address';
 import { ConnectionWriter, type WriterOwner } from './connection-writer';
@@ -49,10 +49,6 @@ interface ReadWaiter {
 /** Longest wait for the read side to end after a write failed on a reset (it normally ends at once). */
 const READ_AFTER_WRITE_FAILURE_MS = 1000;
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(`non-Error thrown: ${String(value)}`);
 }
@@ -76,6 +72,8 @@ export class Connection implements EngineClient, WriterOwner {
   readonly reader: LinkBuffer;
   /** Output: write, then flush(). */
   readonly writer: ConnectionWriter;
+  /** Calls the request handler on the reader's input and releases it (@thriftpoll/buffer's one delivery loop). */
+  private readonly delivery: DeliveryLoop;
   /** Free for the layer above (e.g. what onPrepare returned). */
   context: unknown = undefined;
   /** @internal Engine bookkeeping: listed for processing in the current batch. */
@@ -89,9 +87,6 @@ export class Connection implements EngineClient, WriterOwner {
   private disposed = false;
   private peerClosed = false;
   private disconnectReported = false;
-  private running = false;
-  private held = false;
-  private stalled = false;
   private busyCount = 0;
   private closeRequested = false;
   /** A write failed on a peer reset; the read side is read to its end before the connection closes. */
@@ -101,7 +96,6 @@ export class Connection implements EngineClient, WriterOwner {
   private writeShutdownRequested = false;
   private writeShutDown = false;
   private closeError: Error | undefined;
-  private threshold = 1;
   private nativeWakeAt = 0;
   private waiter: ReadWaiter | undefined;
   private readTimer: NodeJS.Timeout | undefined;
@@ -120,6 +114,14 @@ export class Connection implements EngineClient, WriterOwner {
     this.onRequestHandler = onRequest;
     this.reader = new LinkBuffer(this.onReleased);
     this.writer = new ConnectionWriter(engine, this, settings.writeBufferCap);
+    this.delivery = new DeliveryLoop(this.reader, {
+      hasHandler: () => this.onRequestHandler !== undefined,
+      deliver: () => (this.onRequestHandler as RequestHandler)(this),
+      isClosed: () => this.closed,
+      failed: (error) => this.handlerFailed(error),
+      consumed: () => this.clearReadTimer(),
+      resume: () => this.process(),
+    });
     this.writer.writeTimeout = settings.writeTimeout;
     this.lastActivity = engine.now;
     engine.ref();
@@ -167,8 +169,8 @@ export class Connection implements EngineClient, WriterOwner {
    * readBufferCap, so validate a peer-supplied length against your maximum frame size before calling this.
    */
   wakeAt(n: number): void {
-    integerOption('wakeAt(n)', n, 1, Number.MAX_SAFE_INTEGER, 1);
-    this.threshold = n;
+    integerOption('wakeAt(n)', n, 1, 1, Number.MAX_SAFE_INTEGER);
+    this.delivery.wakeAt(n);
   }
 
   /**
@@ -177,7 +179,7 @@ export class Connection implements EngineClient, WriterOwner {
    * EBUSY if another waitFor() is pending.
    */
   waitFor(n: number, timeoutMs: number = this.settings.readTimeout): Promise<void> {
-    integerOption('waitFor(n)', n, 0, Number.MAX_SAFE_INTEGER, 0);
+    integerOption('waitFor(n)', n, 0, 0, Number.MAX_SAFE_INTEGER);
     timeoutOption('waitFor(timeoutMs)', timeoutMs);
     if (this.reader.len() >= n) return Promise.resolve();
     if (this.closed) return Promise.reject(this.closedError('waitFor'));
@@ -231,7 +233,7 @@ export class Connection implements EngineClient, WriterOwner {
    */
   setKeepAlive(enable: boolean, initialDelayMs = 60_000): void {
     booleanOption('setKeepAlive(enable)', enable, false);
-    integerOption('setKeepAlive(initialDelayMs)', initialDelayMs, 1000, 2 ** 31 - 1, 60_000);
+    integerOption('setKeepAlive(initialDelayMs)', initialDelayMs, 60_000, 1000, 2 ** 31 - 1);
     if (this.closed || this.remoteAddress.family === 'unix') return;
     const idle = Math.max(1, Math.round(initialDelayMs / 1000));
     this.engine.check(this.engine.native.setKeepAlive(this.id, enable, idle, Math.min(idle, 10), 5), 'setsockopt(SO_KEEPALIVE)', this.label);
@@ -245,7 +247,7 @@ export class Connection implements EngineClient, WriterOwner {
 
   /** Unreleased input above which the engine stops reading this connection until the handler releases. */
   setReadBufferCap(bytes: number): void {
-    integerOption('readBufferCap', bytes, 1, 2 ** 40, bytes);
+    integerOption('readBufferCap', bytes, bytes, 1, 2 ** 40);
     if (!this.closed) this.engine.check(this.engine.native.setReadCap(this.id, bytes), 'setReadBufferCap', this.label);
   }
 
@@ -265,17 +267,17 @@ export class Connection implements EngineClient, WriterOwner {
 
   /** Not running a handler, not marked busy, nothing waiting to be sent. */
   isIdle(): boolean {
-    return !this.running && !this.held && this.busyCount === 0 && this.writer.pending() === 0;
+    return !this.delivery.isRunning && !this.delivery.isHeld && this.busyCount === 0 && this.writer.pending() === 0;
   }
 
   /** @internal Holds request processing (while onConnect is pending). */
   hold(): void {
-    this.held = true;
+    this.delivery.hold();
   }
 
   /** @internal */
   unhold(): void {
-    this.held = false;
+    this.delivery.unhold();
     if (!this.closed) this.process();
   }
 
@@ -369,7 +371,7 @@ export class Connection implements EngineClient, WriterOwner {
   onData(view: Buffer): void {
     this.reader.append(view);
     this.lastActivity = this.engine.now;
-    this.stalled = false;
+    this.delivery.inputArrived();
   }
 
   /** @internal */
@@ -413,39 +415,7 @@ export class Connection implements EngineClient, WriterOwner {
   process(): void {
     if (this.closed) return;
     this.checkWaiter();
-    if (this.held) return;
-    const handler = this.onRequestHandler;
-    if (handler !== undefined && !this.running) {
-      const reader = this.reader;
-      for (;;) {
-        const before = reader.len();
-        if (before === 0 || this.stalled || before < this.threshold) break;
-        this.threshold = 1;
-        let result: void | Promise<void>;
-        this.running = true;
-        try {
-          result = handler(this);
-        } catch (error) {
-          this.running = false;
-          this.handlerFailed(error);
-          return;
-        }
-        if (isPromiseLike(result)) {
-          result.then(
-            () => this.settled(before),
-            (error: unknown) => {
-              this.running = false;
-              this.handlerFailed(error);
-            },
-          );
-          return;
-        }
-        this.running = false;
-        if (this.closed) return;
-        reader.release();
-        this.afterHandler(before);
-      }
-    }
+    if (!this.delivery.run()) return;
     if (this.closed) return;
     this.awaitMore();
     if (this.peerClosed) this.afterPeerClose();
@@ -453,25 +423,6 @@ export class Connection implements EngineClient, WriterOwner {
   }
 
   // ---- internals ----
-
-  private settled(before: number): void {
-    this.running = false;
-    if (this.closed) return;
-    this.reader.release();
-    this.afterHandler(before);
-    this.process();
-  }
-
-  /**
-   * After a handler ran on `before` buffered bytes. The read timeout times one message: from its first bytes
-   * until the handler consumes it — not from the last wake-up (a message read in several wake-ups, e.g. a frame
-   * header and then its body, must not restart the clock each time, or a trickling peer gets several timeouts).
-   */
-  private afterHandler(before: number): void {
-    const left = this.reader.len();
-    if (left < before) this.clearReadTimer();
-    else if (this.threshold <= before) this.stalled = true;
-  }
 
   private handlerFailed(thrown: unknown): void {
     const error = asError(thrown);
@@ -496,14 +447,16 @@ export class Connection implements EngineClient, WriterOwner {
   /** A partial frame is buffered: ask the engine to wake us only when the rest is there, and time it. */
   private awaitMore(): void {
     const buffered = this.reader.len();
-    if (this.onRequestHandler === undefined || this.running || buffered === 0 || buffered >= this.threshold) return;
-    this.requestWake(this.threshold);
+    const wanted = this.delivery.wanted;
+    if (this.onRequestHandler === undefined || this.delivery.isRunning || buffered === 0 || buffered >= wanted) return;
+    this.requestWake(wanted);
     if (this.settings.readTimeout > 0 && this.readTimer === undefined && !this.peerClosed) {
       const limit = this.settings.readTimeout;
       this.readTimer = setTimeout(() => {
         this.readTimer = undefined;
-        if (this.closed || this.reader.len() >= this.threshold) return;
-        this.close(new NetpollError('ETIMEDOUT', `read timeout on ${this.label}: ${this.reader.len()} of ${this.threshold} bytes after ${limit} ms`));
+        const wanted = this.delivery.wanted;
+        if (this.closed || this.reader.len() >= wanted) return;
+        this.close(new NetpollError('ETIMEDOUT', `read timeout on ${this.label}: ${this.reader.len()} of ${wanted} bytes after ${limit} ms`));
       }, limit);
       this.readTimer.unref();
     }
@@ -523,7 +476,7 @@ export class Connection implements EngineClient, WriterOwner {
   }
 
   private afterPeerClose(): void {
-    if (this.running || this.closed) return;
+    if (this.delivery.isRunning || this.closed) return;
     if (!this.disconnectReported) {
       this.disconnectReported = true;
       this.host.disconnected(this, undefined);

@@ -36,7 +36,7 @@ export function uringUnavailableErrno(): number {
  */
 export function resolveEngineMode(explicit: unknown): EngineMode {
   if (explicit !== undefined) {
-    const mode = oneOfOption<EngineMode>('mode', explicit, ENGINE_MODES, 'inline');
+    const mode = oneOfOption<EngineMode>('mode', explicit, 'inline', ENGINE_MODES);
     if (mode === 'uring' && uringUnavailableErrno() !== 0) throw new UringUnavailableError(uringUnavailableErrno(), 'io_uring_setup');
     return mode;
   }

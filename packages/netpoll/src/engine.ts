@@ -29,6 +29,14 @@ export interface EngineOptions {
    * batch does not unmap and remap them. Default 16 MiB.
    */
   retainBytes?: number;
+  /**
+   * `uring` mode: blocks lent to the kernel's provided-buffer ring, which the multishot receives fill (a power of
+   * two in [1, 32768]; ignored in the other modes). Each completion takes one and the engine lends a fresh one
+   * at once; a receive that finds the ring empty ends with ENOBUFS and is re-armed after the refill, so a ring
+   * smaller than the number of connections receiving at once costs re-arms, never data. The ring's blocks are
+   * memory held all the time (256 × 64 KiB = 16 MiB by default) and are not counted in `blocksInUse`. Default 256.
+   */
+  uringBuffers?: number;
 }
 
 /** Counters for tests and monitoring. */
@@ -42,7 +50,7 @@ export interface EngineStats extends NativeStats {
   cachedBlocks: number;
   /** Slab ArrayBuffers cached on the JavaScript side. */
   cachedSlabs: number;
-  /** Blocks in use by connections or writers: blocksTotal - blocksFree - cachedBlocks. */
+  /** Blocks in use by connections or writers: blocksTotal - blocksFree - cachedBlocks - ringBlocks. */
   blocksInUse: number;
 }
 
@@ -121,18 +129,22 @@ export class Engine {
 
   constructor(options: EngineOptions = {}) {
     const checked = objectOption('engine options', options);
-    knownKeys('engine options', checked, ['mode', 'pollers', 'blockSize', 'slabSize', 'retainBytes']);
+    knownKeys('engine options', checked, ['mode', 'pollers', 'blockSize', 'slabSize', 'retainBytes', 'uringBuffers']);
     this.mode = resolveEngineMode(checked.mode);
-    this.pollers = integerOption('pollers', checked.pollers, 1, 64, defaultPollers());
-    this.blockSize = integerOption('blockSize', checked.blockSize, 4096, 4 * 1024 * 1024, 64 * 1024);
+    this.pollers = integerOption('pollers', checked.pollers, defaultPollers(), 1, 64);
+    this.blockSize = integerOption('blockSize', checked.blockSize, 64 * 1024, 4096, 4 * 1024 * 1024);
     if ((this.blockSize & (this.blockSize - 1)) !== 0) {
       throw new NetpollError('ERR_INVALID_OPTION', `blockSize must be a power of two, got ${this.blockSize}`);
     }
-    const slabSize = integerOption('slabSize', checked.slabSize, this.blockSize, 64 * 1024 * 1024, Math.max(this.blockSize, 1024 * 1024));
+    const slabSize = integerOption('slabSize', checked.slabSize, Math.max(this.blockSize, 1024 * 1024), this.blockSize, 64 * 1024 * 1024);
     if (slabSize % this.blockSize !== 0) {
       throw new NetpollError('ERR_INVALID_OPTION', `slabSize must be a multiple of blockSize ${this.blockSize}, got ${slabSize}`);
     }
-    const retainBytes = integerOption('retainBytes', checked.retainBytes, 0, 2 ** 40, 16 * 1024 * 1024);
+    const retainBytes = integerOption('retainBytes', checked.retainBytes, 16 * 1024 * 1024, 0, 2 ** 40);
+    const uringBuffers = integerOption('uringBuffers', checked.uringBuffers, 256, 1, 32768);
+    if ((uringBuffers & (uringBuffers - 1)) !== 0) {
+      throw new NetpollError('ERR_INVALID_OPTION', `uringBuffers must be a power of two, got ${uringBuffers}`);
+    }
     const binding = nativeBinding();
     this.eventWidth = binding.eventWidth;
     this.events = new Float64Array(EVENT_CAPACITY * this.eventWidth);
@@ -148,6 +160,7 @@ export class Engine {
         slabSize,
         retainBytes,
         readCap: 4 * 1024 * 1024,
+        uringBuffers,
       },
       this.dispatch,
       this.events,
@@ -194,7 +207,7 @@ export class Engine {
       jsConnections: this.clients.size,
       cachedBlocks: this.blockCache.length,
       cachedSlabs: this.slabs.size,
-      blocksInUse: native.blocksTotal - native.blocksFree - this.blockCache.length,
+      blocksInUse: native.blocksTotal - native.blocksFree - this.blockCache.length - native.ringBlocks,
     };
   }
 

@@ -86,7 +86,7 @@ export class EventLoop implements ConnectionHost {
     knownKeys('EventLoop options', checked, [...CONNECTION_OPTION_KEYS, 'engine', 'backlog', 'reusePort', 'ipv6Only']);
     this.handlers = handlers;
     this.options = validateConnectionOptions(checked);
-    this.backlog = integerOption('backlog', checked.backlog, 1, 65535, 511);
+    this.backlog = integerOption('backlog', checked.backlog, 511, 1, 65535);
     this.reusePort = booleanOption('reusePort', checked.reusePort, false);
     this.ipv6Only = booleanOption('ipv6Only', checked.ipv6Only, false);
     this.engine = options.engine ?? defaultEngine();

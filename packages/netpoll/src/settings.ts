@@ -71,8 +71,8 @@ export function validateConnectionOptions(options: Record<string, unknown>): Val
     idleTimeout: timeoutOption('idleTimeout', options.idleTimeout),
     keepAlive,
     noDelay: noDelay ?? true,
-    readBufferCap: integerOption('readBufferCap', options.readBufferCap, 1, 2 ** 40, DEFAULT_BUFFER_CAP),
-    writeBufferCap: integerOption('writeBufferCap', options.writeBufferCap, 0, 2 ** 40, DEFAULT_BUFFER_CAP),
+    readBufferCap: integerOption('readBufferCap', options.readBufferCap, DEFAULT_BUFFER_CAP, 1, 2 ** 40),
+    writeBufferCap: integerOption('writeBufferCap', options.writeBufferCap, DEFAULT_BUFFER_CAP, 0, 2 ** 40),
   };
 }
 

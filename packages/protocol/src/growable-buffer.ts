@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { TProtocolException, TProtocolExceptionType } from './errors';
 import { describe } from './describe';
+import { check } from './options-check';
 import type { ByteSink } from './sink';
 
 /** Options for GrowableBuffer. */
@@ -41,17 +42,11 @@ export class GrowableBuffer implements ByteSink {
 
   /** @throws TypeError/RangeError for invalid options. */
   constructor(options: GrowableBufferOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError(`GrowableBufferOptions must be an object, got ${describe(options)}`);
-    }
-    for (const key of Object.keys(options)) {
-      if (key !== 'initialCapacity' && key !== 'maxLength' && key !== 'retainCapacity') {
-        throw new TypeError(`GrowableBufferOptions has no option '${key}'; known options: initialCapacity, maxLength, retainCapacity`);
-      }
-    }
-    this.maxLength = integer(options.maxLength, 'maxLength', 0x7fffffff, 0, 0x7fffffff);
-    this.initialCapacity = integer(options.initialCapacity, 'initialCapacity', Math.min(1024, this.maxLength), 0, this.maxLength);
-    this.retainCapacity = integer(options.retainCapacity, 'retainCapacity', 1024 * 1024, 0, 0x7fffffff);
+    const given = check.objectOption('GrowableBufferOptions', options) ?? {};
+    check.knownKeys('GrowableBufferOptions', given, ['initialCapacity', 'maxLength', 'retainCapacity']);
+    this.maxLength = check.integerOption('GrowableBufferOptions.maxLength', given.maxLength, 0x7fffffff, 0, 0x7fffffff);
+    this.initialCapacity = check.integerOption('GrowableBufferOptions.initialCapacity', given.initialCapacity, Math.min(1024, this.maxLength), 0, this.maxLength);
+    this.retainCapacity = check.integerOption('GrowableBufferOptions.retainCapacity', given.retainCapacity, 1024 * 1024, 0, 0x7fffffff);
     this.buffer = Buffer.allocUnsafe(this.initialCapacity);
   }
 
@@ -124,12 +119,4 @@ export class GrowableBuffer implements ByteSink {
     this.buffer.copy(next, 0, 0, this.used);
     this.buffer = next;
   }
-}
-
-function integer(value: unknown, key: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`GrowableBufferOptions.${key} must be an integer in [${min}, ${max}], got ${describe(value)}`);
-  }
-  return value;
 }

@@ -1,4 +1,4 @@
-import { describe } from './describe';
+import { check } from './options-check';
 import type { ReaderOptions, WriterOptions } from './protocol';
 
 /** Default `stringLengthLimit`: 100 MiB, Apache's default maximum message size. */
@@ -27,6 +27,8 @@ export interface ResolvedWriterOptions {
   readonly strictWrite: boolean;
 }
 
+const { booleanOption, integerOption, knownKeys, objectOption } = check;
+
 const READER_KEYS: readonly string[] = ['strictRead', 'stringLengthLimit', 'containerLengthLimit', 'recursionLimit', 'binaryViews'];
 const WRITER_KEYS: readonly string[] = ['strictWrite'];
 
@@ -37,53 +39,22 @@ const WRITER_KEYS: readonly string[] = ['strictWrite'];
 export function resolveReaderOptions(options: ReaderOptions | undefined): ResolvedReaderOptions {
   const given = checkObject(options, 'ReaderOptions', READER_KEYS);
   return {
-    strictRead: booleanOption(given, 'ReaderOptions', 'strictRead', false),
-    stringLengthLimit: integerOption(given, 'ReaderOptions', 'stringLengthLimit', DEFAULT_STRING_LENGTH_LIMIT, 0, 0x7fffffff),
-    containerLengthLimit: integerOption(given, 'ReaderOptions', 'containerLengthLimit', DEFAULT_CONTAINER_LENGTH_LIMIT, 0, 0x7fffffff),
-    recursionLimit: integerOption(given, 'ReaderOptions', 'recursionLimit', DEFAULT_RECURSION_LIMIT, 1, MAX_RECURSION_LIMIT),
-    binaryViews: booleanOption(given, 'ReaderOptions', 'binaryViews', false),
+    strictRead: booleanOption('ReaderOptions.strictRead', given.strictRead, false),
+    stringLengthLimit: integerOption('ReaderOptions.stringLengthLimit', given.stringLengthLimit, DEFAULT_STRING_LENGTH_LIMIT, 0, 0x7fffffff),
+    containerLengthLimit: integerOption('ReaderOptions.containerLengthLimit', given.containerLengthLimit, DEFAULT_CONTAINER_LENGTH_LIMIT, 0, 0x7fffffff),
+    recursionLimit: integerOption('ReaderOptions.recursionLimit', given.recursionLimit, DEFAULT_RECURSION_LIMIT, 1, MAX_RECURSION_LIMIT),
+    binaryViews: booleanOption('ReaderOptions.binaryViews', given.binaryViews, false),
   };
 }
 
 /** Validates writer options and applies defaults (same error rules as resolveReaderOptions). */
 export function resolveWriterOptions(options: WriterOptions | undefined): ResolvedWriterOptions {
   const given = checkObject(options, 'WriterOptions', WRITER_KEYS);
-  return { strictWrite: booleanOption(given, 'WriterOptions', 'strictWrite', true) };
+  return { strictWrite: booleanOption('WriterOptions.strictWrite', given.strictWrite, true) };
 }
 
 function checkObject(options: unknown, what: string, known: readonly string[]): Readonly<Record<string, unknown>> {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`${what} must be an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new TypeError(`${what} has no option '${key}'; known options: ${known.join(', ')}`);
-    }
-  }
-  return options as Readonly<Record<string, unknown>>;
-}
-
-function booleanOption(given: Readonly<Record<string, unknown>>, what: string, key: string, fallback: boolean): boolean {
-  const value = given[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new TypeError(`${what}.${key} must be a boolean, got ${describe(value)}`);
-  return value;
-}
-
-function integerOption(
-  given: Readonly<Record<string, unknown>>,
-  what: string,
-  key: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const value = given[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw new TypeError(`${what}.${key} must be a number, got ${describe(value)}`);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${what}.${key} must be an integer in [${min}, ${max}], got ${value}`);
-  }
-  return value;
+  const given = objectOption(what, options) ?? {};
+  knownKeys(what, given, known);
+  return given;
 }

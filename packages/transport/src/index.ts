@@ -41,7 +41,7 @@ export {
   resolveEncoderOptions,
 } from './options';
 export type { DecoderOptions, EncoderOptions, DroppedMetadataPolicy, ResolvedDecoderOptions, ResolvedEncoderOptions } from './options';
-export { BufferSink } from './buffersink';
+export { BufferSink } from '@thriftpoll/buffer';
 export { BufferedDecoder, BufferedEncoder } from './buffered';
 export { FramedDecoder, FramedEncoder } from './framed';
 export { FramedTHeaderDecoder, FramedTHeaderEncoder } from './framed-theader';

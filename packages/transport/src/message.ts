@@ -1,4 +1,4 @@
-import type { Reader } from '@thriftpoll/buffer';
+import type { OutputSink, Reader } from '@thriftpoll/buffer';
 import type { ByteSink, ByteSource, ProtocolId } from '@thriftpoll/protocol';
 import type { Metadata } from './metadata';
 
@@ -113,19 +113,8 @@ export interface Envelope {
   transforms?: readonly THeaderTransform[];
 }
 
-/**
- * Where encoders write: the protocol `ByteSink` plus netpoll Writer's malloc family —
- * `malloc(n)` appends n bytes at the current position and returns them writable until the output is
- * flushed (so a length prefix can be reserved first and filled in once the payload is written);
- * `mallocLen()` counts the bytes written since the last flush; `mallocAck(n)` keeps only the first n of
- * them (so a message that fails half-way can be taken back). The engine's connection `Writer` and
- * {@link BufferSink} implement it.
- */
-export interface OutputSink extends ByteSink {
-  malloc(size: number): Uint8Array;
-  mallocLen(): number;
-  mallocAck(size: number): void;
-}
+// Where encoders write (a ByteSink plus netpoll's malloc family): @thriftpoll/buffer's writer family.
+export type { OutputSink } from '@thriftpoll/buffer';
 
 /**
  * Frames outgoing messages into an {@link OutputSink}.

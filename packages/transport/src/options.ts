@@ -1,3 +1,4 @@
+import { describeValue, optionValidators } from '@thriftpoll/buffer';
 import { ProtocolId } from '@thriftpoll/protocol';
 import { InvalidOptionError } from './errors';
 
@@ -82,38 +83,17 @@ export interface ResolvedEncoderOptions {
   readonly zlibLevel: number;
 }
 
+/** @thriftpoll/buffer's one option validator, throwing the transport's InvalidOptionError. */
+const check = optionValidators((message) => new InvalidOptionError(message));
+
 function optionObject(options: unknown, where: string): Record<string, unknown> {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object') {
-    throw new InvalidOptionError(`${where}: options must be an object, got ${typeof options}`);
-  }
-  return options as Record<string, unknown>;
+  if (options === null) return {};
+  return check.objectOption(`${where}: options`, options) ?? {};
 }
 
-/** Validates an integer option in [min, max]; returns the default when undefined. */
-export function integerOption(
-  where: string,
-  name: string,
-  value: unknown,
-  min: number,
-  max: number,
-  fallback: number,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(
-      `${where}: ${name} must be an integer between ${min} and ${max}, got ${describe(value)}`,
-    );
-  }
-  return value;
-}
-
-function booleanOption(where: string, name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') {
-    throw new InvalidOptionError(`${where}: ${name} must be a boolean, got ${describe(value)}`);
-  }
-  return value;
+/** Validates an integer option in [min, max] of `where` (a decoder or encoder); returns the default when undefined. */
+function integerOption(where: string, name: string, value: unknown, fallback: number, min: number, max: number): number {
+  return check.integerOption(`${where}: ${name}`, value, fallback, min, max);
 }
 
 /** Validates a protocol id option (binary 0 or compact 2). */
@@ -127,14 +107,8 @@ export function protocolOption(where: string, name: string, value: unknown): Pro
   return value;
 }
 
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === null) return 'null';
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  if (typeof value === 'function') return 'a function';
-  return String(value);
-}
+/** How a refused value is shown: @thriftpoll/buffer's describeValue, as in every package. */
+export const describe = describeValue;
 
 /**
  * Options objects this module produced (frozen, validated). Passing one back returns it as is, so that a server
@@ -152,17 +126,10 @@ export function resolveDecoderOptions(options: DecoderOptions | undefined, where
   if (options !== undefined && options !== null && resolved.has(options)) return options as ResolvedDecoderOptions;
   const o = optionObject(options, where);
   return remember({
-    maxFrameSize: integerOption(where, 'maxFrameSize', o.maxFrameSize, 1, MAX_FRAME_SIZE_LIMIT, DEFAULT_MAX_FRAME_SIZE),
-    maxMessageSize: integerOption(
-      where,
-      'maxMessageSize',
-      o.maxMessageSize,
-      1,
-      Number.MAX_SAFE_INTEGER,
-      DEFAULT_MAX_MESSAGE_SIZE,
-    ),
-    recursionLimit: integerOption(where, 'recursionLimit', o.recursionLimit, 1, 10_000, DEFAULT_RECURSION_LIMIT),
-    strictRead: booleanOption(where, 'strictRead', o.strictRead, false),
+    maxFrameSize: integerOption(where, 'maxFrameSize', o.maxFrameSize, DEFAULT_MAX_FRAME_SIZE, 1, MAX_FRAME_SIZE_LIMIT),
+    maxMessageSize: integerOption(where, 'maxMessageSize', o.maxMessageSize, DEFAULT_MAX_MESSAGE_SIZE, 1, Number.MAX_SAFE_INTEGER),
+    recursionLimit: integerOption(where, 'recursionLimit', o.recursionLimit, DEFAULT_RECURSION_LIMIT, 1, 10_000),
+    strictRead: check.booleanOption(`${where}: strictRead`, o.strictRead, false),
     protocol: protocolOption(where, 'protocol', o.protocol),
   });
 }
@@ -171,24 +138,12 @@ export function resolveDecoderOptions(options: DecoderOptions | undefined, where
 export function resolveEncoderOptions(options: EncoderOptions | undefined, where: string): ResolvedEncoderOptions {
   if (options !== undefined && options !== null && resolved.has(options)) return options as ResolvedEncoderOptions;
   const o = optionObject(options, where);
-  const policy = o.droppedMetadata;
-  if (policy !== undefined && policy !== 'warn' && policy !== 'error' && policy !== 'ignore') {
-    throw new InvalidOptionError(
-      `${where}: droppedMetadata must be 'warn', 'error' or 'ignore', got ${describe(policy)}`,
-    );
-  }
   return remember({
-    maxFrameSize: integerOption(where, 'maxFrameSize', o.maxFrameSize, 1, MAX_FRAME_SIZE_LIMIT, DEFAULT_MAX_FRAME_SIZE),
-    droppedMetadata: (policy ?? 'warn') as DroppedMetadataPolicy,
-    droppedMetadataOption: stringOption(where, 'droppedMetadataOption', o.droppedMetadataOption, 'droppedMetadata'),
-    zlibLevel: integerOption(where, 'zlibLevel', o.zlibLevel, -1, 9, -1),
+    maxFrameSize: integerOption(where, 'maxFrameSize', o.maxFrameSize, DEFAULT_MAX_FRAME_SIZE, 1, MAX_FRAME_SIZE_LIMIT),
+    droppedMetadata: check.oneOfOption<DroppedMetadataPolicy>(`${where}: droppedMetadata`, o.droppedMetadata, 'warn', ['warn', 'error', 'ignore']),
+    droppedMetadataOption: check.stringOption(`${where}: droppedMetadataOption`, o.droppedMetadataOption, 'droppedMetadata'),
+    zlibLevel: integerOption(where, 'zlibLevel', o.zlibLevel, -1, -1, 9),
   });
-}
-
-function stringOption(where: string, name: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string' || value === '') throw new InvalidOptionError(`${where}: ${name} must be a non-empty string, got ${describe(value)}`);
-  return value;
 }
 
 /** Freezes a resolved options object and records it as one (see `resolved`). */

@@ -1,6 +1,6 @@
 import type { Reader } from '@thriftpoll/buffer';
 import { ProtocolId, TApplicationExceptionType, type ByteSource } from '@thriftpoll/protocol';
-import { BufferSink } from './buffersink';
+import { BufferSink } from '@thriftpoll/buffer';
 import { utf8Slice, varintSize, writeU32, writeUtf8, writeVarint } from './bytes';
 import { TransportDecoder } from './decoder';
 import { TransportEncoder } from './encoder';

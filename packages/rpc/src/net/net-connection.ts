@@ -1,4 +1,4 @@
-import type { Reader } from '@thriftpoll/netpoll';
+import type { FlushableSink, Reader } from '@thriftpoll/buffer';
 import type { Address } from './address';
 import type { ResolvedClientTls, ResolvedServerTls, TlsConnectionInfo } from './tls';
 
@@ -9,36 +9,11 @@ import type { ResolvedClientTls, ResolvedServerTls, TlsConnectionInfo } from './
  */
 
 /**
- * Output of a connection: the protocol `ByteSink` contract (reserve/commit) plus netpoll's malloc family, so a
- * transport can reserve a length prefix and fill it in later, and the runtime can roll back a message whose
- * encoding failed half-way.
- *
- *   [ flushed ][ written since the last flush: mallocLen() bytes ]
- *                ^ mallocAck(n) keeps the first n of these and discards the rest
+ * Output of a connection: @thriftpoll/buffer's FlushableSink — the protocol `ByteSink` (reserve/commit), netpoll's
+ * malloc family (a transport reserves a length prefix and fills it in later; the runtime rolls back a message
+ * whose encoding failed half-way) and flush() with backpressure (needsDrain/drained).
  */
-export interface NetWriter {
-  /** A writable region of at least `size` bytes at the write position (valid until the next reserve/malloc). */
-  reserve(size: number): Uint8Array;
-  /** Appends the first `size` bytes of the last reserved region to the output. */
-  commit(size: number): void;
-  /** Appends `size` bytes and returns them, writable until flush() (e.g. a length prefix filled in later). */
-  malloc(size: number): Uint8Array;
-  /** Bytes written since the last flush. */
-  mallocLen(): number;
-  /** Keeps the first `size` bytes written since the last flush and discards the rest (a rollback). */
-  mallocAck(size: number): void;
-  /**
-   * Sends everything written. Resolves once the bytes are handed to the kernel, or — when the peer reads slower
-   * than we write — once the unsent backlog is back under the connection's cap (backpressure). Rejects if the
-   * connection fails. Never call write methods while relying on a previous flush() to be pending: writes may
-   * continue, they join the next flush.
-   */
-  flush(): Promise<void>;
-  /** True while flushed-but-unsent bytes exceed the connection's write buffer cap (the peer reads slowly). */
-  needsDrain(): boolean;
-  /** Resolves once the unsent bytes are back under the cap (at once if they are). */
-  drained(): Promise<void>;
-}
+export type NetWriter = FlushableSink;
 
 /** Called when a connection has input (at least the wake-at threshold); see NetConnection.setOnRequest. */
 export type RequestHandler = (connection: NetConnection) => void | Promise<void>;

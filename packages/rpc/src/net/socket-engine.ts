@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-// LinkBuffer is plain TypeScript: importing @thriftpoll/netpoll loads no addon (it loads when an engine starts).
-import { LinkBuffer } from '@thriftpoll/netpoll';
+// @thriftpoll/buffer is TypeScript only: nothing on this engine's path loads the native addon.
+import { BufferSink, DeliveryLoop, LinkBuffer } from '@thriftpoll/buffer';
 import { formatAddress, type Address } from './address';
 import { RpcError, RpcOptionError, RpcTimeoutError } from '../errors';
 import type { CloseCallback, ConnectionTuning, DialOptions, ListenOptions, NetConnection, NetEngine, NetListener, NetWriter, RequestHandler } from './net-connection';
@@ -22,16 +22,11 @@ const DEFAULT_WRITE_BUFFER_CAP = 4 * 1024 * 1024;
 const READ_BUFFER_CAP = 4 * 1024 * 1024;
 
 /**
- * NetWriter over a Node socket: bytes go into fixed blocks that never move (so malloc'd regions stay writable
- * until flush), and flush() hands the blocks to the socket in one corked batch.
- *
- *   blocks: [sealed][sealed][current: written | free]
+ * NetWriter over a Node socket: bytes go into a BufferSink's fixed blocks, which never move (so malloc'd regions
+ * stay writable until flush), and flush() hands what was written to the socket in one corked batch, without
+ * copying (the sink never writes over bytes it handed out).
  */
-class SocketWriter implements NetWriter {
-  private sealed: Buffer[] = [];
-  private sealedLength = 0;
-  private block: Buffer = Buffer.allocUnsafe(BLOCK_SIZE);
-  private position = 0;
+class SocketWriter extends BufferSink implements NetWriter {
   private writeTimer: NodeJS.Timeout | undefined;
   /** Bytes handed to the socket so far, and the flushes (end position, deadline) whose bytes are not all sent. */
   private handed = 0;
@@ -43,66 +38,20 @@ class SocketWriter implements NetWriter {
     /** ms the peer may leave flushed output untaken before the connection closes; 0: no limit. */
     private readonly writeTimeout = 0,
     private readonly onWriteTimeout: (error: Error) => void = () => undefined,
-  ) {}
-
-  reserve(size: number): Uint8Array {
-    if (this.block.length - this.position < size) this.seal(size);
-    return this.block.subarray(this.position);
-  }
-
-  commit(size: number): void {
-    if (!(size >= 0 && this.position + size <= this.block.length)) {
-      throw new RangeError(`commit(${size}) exceeds the ${this.block.length - this.position} bytes reserved`);
-    }
-    this.position += size;
-  }
-
-  malloc(size: number): Uint8Array {
-    const region = this.reserve(size).subarray(0, size);
-    this.position += size;
-    return region;
-  }
-
-  mallocLen(): number {
-    return this.sealedLength + this.position;
-  }
-
-  mallocAck(size: number): void {
-    const total = this.mallocLen();
-    if (!(size >= 0 && size <= total)) throw new RangeError(`mallocAck(${size}): only ${total} bytes are written`);
-    let drop = total - size;
-    while (drop > 0) {
-      if (this.position >= drop) {
-        this.position -= drop;
-        return;
-      }
-      drop -= this.position;
-      const previous = this.sealed.pop() as Buffer;
-      this.sealedLength -= previous.length;
-      // Resume writing at the end of the previous block's bytes (its spare tail was given up when it was sealed).
-      this.block = Buffer.allocUnsafe(Math.max(BLOCK_SIZE, previous.length));
-      previous.copy(this.block);
-      this.position = previous.length;
-    }
+  ) {
+    super(BLOCK_SIZE);
   }
 
   flush(): Promise<void> {
-    if (this.sealedLength + this.position === 0) return Promise.resolve();
+    const size = this.mallocLen();
+    if (size === 0) return Promise.resolve();
     if (this.socket.destroyed) {
       this.discard();
       return Promise.reject(new RpcError('ECLOSED', 'write on a closed connection'));
     }
     this.socket.cork();
-    this.handed += this.sealedLength + this.position;
-    for (const chunk of this.sealed) this.socket.write(chunk);
-    if (this.position > 0) {
-      this.socket.write(this.block.subarray(0, this.position));
-      // The written block now belongs to the socket until sent: start a fresh one.
-      this.block = Buffer.allocUnsafe(BLOCK_SIZE);
-      this.position = 0;
-    }
-    this.sealed = [];
-    this.sealedLength = 0;
+    this.handed += size;
+    for (const chunk of this.takeViews()) this.socket.write(chunk);
     this.socket.uncork();
     if (this.writeTimeout > 0 && this.socket.writableLength > 0) {
       this.unsentFlushes.push({ end: this.handed, deadline: Date.now() + this.writeTimeout });
@@ -155,19 +104,7 @@ class SocketWriter implements NetWriter {
     if (this.writeTimer !== undefined) clearTimeout(this.writeTimer);
     this.writeTimer = undefined;
     this.unsentFlushes.length = 0;
-    this.sealed = [];
-    this.sealedLength = 0;
-    this.position = 0;
-  }
-
-  private seal(size: number): void {
-    if (this.position > 0) {
-      const written = this.block.subarray(0, this.position);
-      this.sealed.push(written);
-      this.sealedLength += written.length;
-    }
-    this.block = Buffer.allocUnsafe(Math.max(BLOCK_SIZE, size));
-    this.position = 0;
+    this.reset();
   }
 }
 
@@ -184,8 +121,8 @@ class SocketConnection implements NetConnection {
   readonly localAddress: string;
   readonly tls: TlsConnectionInfo | undefined;
   private handler: RequestHandler | undefined;
-  private threshold = 1;
-  private running = false;
+  /** Calls the handler on the reader's input and releases it: @thriftpoll/buffer's loop, as the native engine. */
+  private readonly delivery: DeliveryLoop;
   /** The socket is paused because READ_BUFFER_CAP bytes wait unreleased. */
   private readPaused = false;
   private peerEnded = false;
@@ -210,8 +147,17 @@ class SocketConnection implements NetConnection {
     this.remoteAddress = path ?? socketAddress(socket.remoteAddress, socket.remotePort, 'unknown');
     this.localAddress = path ?? socketAddress(socket.localAddress, socket.localPort, 'unknown');
     this.tls = socket instanceof tls.TLSSocket ? connectionInfo(socket) : undefined;
+    this.delivery = new DeliveryLoop(this.reader, {
+      hasHandler: () => this.handler !== undefined,
+      deliver: () => (this.handler as RequestHandler)(this),
+      isClosed: () => this.closed,
+      failed: (error) => this.fail(error),
+      consumed: () => this.consumed(),
+      resume: () => this.deliver(),
+    });
     socket.on('data', (chunk: Buffer) => {
       this.reader.append(chunk);
+      this.delivery.inputArrived();
       this.deliver();
     });
     socket.on('end', () => {
@@ -242,14 +188,15 @@ class SocketConnection implements NetConnection {
   }
 
   wakeAt(bytes: number): void {
-    this.threshold = Math.max(1, bytes);
+    this.delivery.wakeAt(Math.max(1, bytes));
+    const wanted = this.delivery.wanted;
     // A partial message is buffered: it must complete within readTimeout.
-    if (this.readTimeout > 0 && this.readTimer === undefined && this.reader.len() > 0 && this.reader.len() < this.threshold) {
+    if (this.readTimeout > 0 && this.readTimer === undefined && this.reader.len() > 0 && this.reader.len() < wanted) {
       const limit = this.readTimeout;
       this.readTimer = setTimeout(() => {
         this.readTimer = undefined;
-        if (this.reader.len() >= this.threshold) return;
-        this.closeError = new RpcTimeoutError('ETIMEDOUT', limit, `read timeout: ${this.reader.len()} of ${this.threshold} bytes of a message after ${limit} ms`, {
+        if (this.reader.len() >= this.delivery.wanted) return;
+        this.closeError = new RpcTimeoutError('ETIMEDOUT', limit, `read timeout: ${this.reader.len()} of ${this.delivery.wanted} bytes of a message after ${limit} ms`, {
           address: this.remoteAddress,
         });
         this.close();
@@ -294,49 +241,16 @@ class SocketConnection implements NetConnection {
     this.readTimer = undefined;
   }
 
-  /**
-   * Runs the handler while at least the wake-at threshold is buffered, releasing what each call consumed (as the
-   * native engine does after every onRequest): released chunks are dropped and their memory collected.
-   */
+  /** Delivers what is buffered (see DeliveryLoop), then pauses or resumes reading by what waits unreleased. */
   private deliver(): void {
-    while (!this.running && this.handler !== undefined && !this.closed && this.reader.len() >= this.threshold) {
-      const before = this.reader.len();
-      // Each call states again what it waits for (wakeAt); until it does, any input wakes it.
-      this.threshold = 1;
-      let outcome: void | Promise<void>;
-      try {
-        outcome = this.handler(this);
-      } catch (error) {
-        this.fail(error);
-        return;
-      }
-      if (outcome instanceof Promise) {
-        this.running = true;
-        outcome.then(
-          () => {
-            this.running = false;
-            this.reader.release();
-            if (this.reader.len() < before) this.consumed();
-            this.deliver();
-          },
-          (error: unknown) => {
-            this.running = false;
-            this.fail(error);
-          },
-        );
-        break;
-      }
-      this.reader.release();
-      // A handler that consumed nothing waits for more input (it raised the threshold, or cannot progress).
-      if (this.reader.len() === before) break;
-      this.consumed();
-    }
-    this.applyReadCap();
+    if (this.closed) return;
+    this.delivery.run();
+    if (!this.closed) this.applyReadCap();
   }
 
   /** Stops reading the socket while too much input waits unreleased (never below the bytes a message needs). */
   private applyReadCap(): void {
-    const full = this.reader.len() >= Math.max(READ_BUFFER_CAP, this.threshold);
+    const full = this.reader.len() >= Math.max(READ_BUFFER_CAP, this.delivery.wanted);
     if (full && !this.readPaused) {
       this.readPaused = true;
       this.socket.pause();

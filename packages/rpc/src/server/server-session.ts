@@ -6,7 +6,7 @@ import {
   type MethodDescriptor,
   type ProtocolWriter,
 } from '@thriftpoll/protocol';
-import type { Reader } from '@thriftpoll/netpoll';
+import type { Reader } from '@thriftpoll/buffer';
 import { Metadata, TransportError, describeRefusedMessage, isTHeaderKind, type DecodedMessage, type MessageDecoder, type MessageEncoder } from '@thriftpoll/transport';
 import { connectionEncoder, errorCode } from '../codec';
 import { deadlineFromHeaders } from '../metadata/deadline';

@@ -1,10 +1,10 @@
-import type { OutputSink } from './message';
+import type { OutputSink } from './writer';
 
 const DEFAULT_BLOCK_SIZE = 16 * 1024;
 
 /**
- * An in-memory {@link OutputSink}: encoders write here when there is no engine connection (tests, Node `net`
- * sockets, scratch space for compression).
+ * An {@link OutputSink} in JavaScript memory: encoders write here when there is no engine connection (tests,
+ * scratch space for compression), and the `net` engine's socket writer sends from it (takeViews()).
  *
  *   blocks:  [committed.......|free]  [committed...|reserved|free]
  *                                                  ^ write position
@@ -23,6 +23,8 @@ export class BufferSink implements OutputSink {
   /** Write position in `block`. */
   private position = 0;
   private total = 0;
+  /** Bytes of `block` were handed out by takeViews(): reset() may not write over them. */
+  private blockLent = false;
 
   constructor(blockSize = DEFAULT_BLOCK_SIZE) {
     if (!Number.isInteger(blockSize) || blockSize < 16) {
@@ -106,8 +108,23 @@ export class BufferSink implements OutputSink {
     return out;
   }
 
+  /**
+   * Returns the committed bytes as views that now belong to the caller (e.g. handed to a socket) and empties the
+   * sink without copying: later writes never touch those bytes (they go after them, or into a new block).
+   */
+  takeViews(): Uint8Array[] {
+    const views = this.views();
+    this.done = [];
+    if (this.position > 0) this.blockLent = true;
+    this.start = this.position;
+    this.total = 0;
+    return views;
+  }
+
   /** Empties the sink (views and malloc'd regions handed out become invalid). */
   reset(): void {
+    if (this.blockLent) this.block = Buffer.allocUnsafe(this.blockSize);
+    this.blockLent = false;
     this.done = [];
     this.start = 0;
     this.position = 0;
@@ -118,6 +135,7 @@ export class BufferSink implements OutputSink {
     if (this.position > this.start) this.done.push(this.block.subarray(this.start, this.position));
     // A block that holds committed bytes is kept by `done`; a fresh one is needed.
     this.block = Buffer.allocUnsafe(Math.max(size, this.blockSize));
+    this.blockLent = false;
     this.start = 0;
     this.position = 0;
   }
