@@ -21,7 +21,7 @@ import { overloadFromReply } from '../overload';
 import { isConnectionReadyToReset } from '../metadata/kitex-headers';
 import type { PoolConnection } from './pool';
 
-/** One call waiting on a connection. Implemented by the client's attempt object. */
+/** One call waiting on a connection. Implemented by Attempt (attempt.ts). */
 export interface PendingCall {
   readonly descriptor: MethodDescriptor;
   /** The name on the wire (with a `Service:` prefix for multiplexed servers). */

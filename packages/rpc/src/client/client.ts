@@ -10,7 +10,7 @@ import { Metadata, isTHeaderKind } from '@thriftpoll/transport';
 import { formatAddress, parseAddress, parseEndpoints, type AddressLike, type Endpoint, type WeightedAddress } from '../net/address';
 import type { LoadBalancer } from './balancer';
 import { BALANCER_NAMES, createBalancer, type BalancerName } from '../governance/create-balancer';
-import { ClientConnection, type ClientWireOptions, type PendingCall } from './client-connection';
+import { ClientConnection, type ClientWireOptions } from './client-connection';
 import { ClientContext } from './client-context';
 import { decoderOptions, TRANSPORT_NAMES, transportAlias, type TransportName, type TransportOption } from '../codec';
 import { DiscoveredEndpoints } from '../discovery/discovered-endpoints';
@@ -20,8 +20,9 @@ import { writeDeadline } from '../metadata/deadline';
 import { kitexRequestHeaders } from '../metadata/kitex-headers';
 import { resolveEngine, resolveTlsEngine, type EngineName } from '../net/engines';
 import { resolveClientTls, type ClientTlsOptions, type ResolvedClientTls } from '../net/tls';
-import { RpcAbortError, RpcError, RpcOptionError, RpcTimeoutError } from '../errors';
+import { RpcError, RpcOptionError } from '../errors';
 import { abortError } from './first-contact';
+import { Attempt, type AttemptRoute } from './attempt';
 import { HealthTracker, type HealthOptions } from './health';
 import { LongPool, type LongPoolOptions } from './long-pool';
 import { compose, type Chain, type Middleware } from '../middleware';
@@ -171,60 +172,8 @@ const KNOWN_OPTIONS = [
   'tracing',
 ];
 
-/**
- * One attempt of a call on one connection: a PendingCall for the connection, plus the timer and abort listener
- * of the call. Settles exactly once.
- */
-class Attempt implements PendingCall {
-  readonly wireName: string;
-  readonly descriptor: MethodDescriptor;
-  readonly args: readonly unknown[];
-  connection: ClientConnection | undefined = undefined;
-  seqid = 0;
-  settled = false;
-  timer: NodeJS.Timeout | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
-  /** The failure came from this attempt's own timer (the connection may still deliver a late reply). */
-  timedOut = false;
-  /** The call's abort signal, combined with a backup request's cancellation when there is one. */
-  signal: AbortSignal | undefined = undefined;
-  order = 0;
-
-  constructor(
-    private readonly client: RpcClient,
-    readonly context: ClientContext,
-    readonly endpoint: Endpoint,
-    readonly headers: Metadata | undefined,
-    private readonly fulfil: (value: unknown) => void,
-    private readonly fail: (error: unknown) => void,
-  ) {
-    this.descriptor = context.descriptor;
-    this.args = context.args;
-    this.wireName = client.wireName(context);
-  }
-
-  resolve(value: unknown, headers: Metadata): void {
-    if (this.settled) return;
-    if (!headers.isEmpty()) this.context.setResponseHeaders(headers.toRecord());
-    this.client.settle(this, false, undefined);
-    this.fulfil(value);
-  }
-
-  reject(error: unknown): void {
-    if (this.settled) return;
-    this.client.settle(this, true, error);
-    this.fail(error);
-  }
-}
-
 /** The default `timeout` of a call, ms. */
 export const DEFAULT_CALL_TIMEOUT = 10_000;
-
-function isConnectionFailure(error: unknown): boolean {
-  if (!(error instanceof RpcError)) return false;
-  const code = error.code;
-  return code === 'ECONNREFUSED' || code === 'ECONNTIMEOUT' || code === 'EDIAL' || code === 'ECONNRESET';
-}
 
 /**
  * The invoker behind typed clients: address selection, connection pools, timeouts, aborts, retries and
@@ -234,6 +183,8 @@ export class RpcClient implements Invoker {
   private readonly staticEndpoints: readonly Endpoint[];
   private readonly discovery: DiscoveredEndpoints | undefined;
   private readonly pool: ConnectionPool<ClientConnection>;
+  /** What each Attempt uses: it settles on its own, without calling back into the client. */
+  private readonly attemptRoute: AttemptRoute;
   private readonly mode: 'pool' | 'mux' | 'short';
   private readonly balancer: LoadBalancer;
   private readonly health: HealthTracker;
@@ -339,6 +290,7 @@ export class RpcClient implements Invoker {
         : this.mode === 'mux'
           ? new MuxPool(connector, options.mux)
           : new ShortPool(connector);
+    this.attemptRoute = { pool: this.pool, health: this.health, breakers: this.breakers, reuseAfterAbandon: this.mode !== 'pool' };
   }
 
   /** The endpoints calls are balanced over: the static list, or the latest discovered one. */
@@ -418,8 +370,8 @@ export class RpcClient implements Invoker {
     return counts;
   }
 
-  /** @internal The name a call goes by on the wire: `Service:method` when multiplexed. */
-  wireName(context: ClientContext): string {
+  /** The name a call goes by on the wire: `Service:method` when multiplexed. */
+  private wireName(context: ClientContext): string {
     if (this.multiplexed === false) return context.method;
     return `${typeof this.multiplexed === 'string' ? this.multiplexed : context.service}:${context.method}`;
   }
@@ -531,77 +483,8 @@ export class RpcClient implements Invoker {
     context.attempts++;
     context.address = endpoint.key;
     const headers = this.requestHeaders(context, deadline);
-    return new Promise((resolve, reject) => {
-      const attempt = new Attempt(this, context, endpoint, headers, resolve, reject);
-      if (deadline !== undefined) {
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          attempt.timedOut = true;
-          attempt.reject(this.timeoutError(context, endpoint, undefined));
-          return;
-        }
-        attempt.timer = setTimeout(() => {
-          attempt.timedOut = true;
-          attempt.reject(this.timeoutError(context, endpoint, attempt.connection));
-        }, left);
-      }
-      const signal = cancel === undefined ? context.signal : context.signal === undefined ? cancel : AbortSignal.any([context.signal, cancel]);
-      attempt.signal = signal;
-      if (signal !== undefined) {
-        attempt.onAbort = () => attempt.reject(abortError(context, endpoint.key, signal.reason));
-        signal.addEventListener('abort', attempt.onAbort, { once: true });
-      }
-      this.pool.acquire(endpoint).then(
-        (connection) => {
-          if (attempt.settled) {
-            // The call ended (timeout, abort) while the connection was being made: it goes back unused.
-            this.pool.release(endpoint, connection, true);
-            return;
-          }
-          attempt.connection = connection;
-          try {
-            attempt.seqid = connection.send(attempt);
-          } catch (error) {
-            attempt.reject(error);
-          }
-        },
-        (error: unknown) => attempt.reject(error),
-      );
-    });
-  }
-
-  /** @internal Called once per attempt when it settles: timers, listeners, health, the connection's return. */
-  settle(attempt: Attempt, failed: boolean, error: unknown): void {
-    attempt.settled = true;
-    if (attempt.timer !== undefined) clearTimeout(attempt.timer);
-    if (attempt.onAbort !== undefined) attempt.signal?.removeEventListener('abort', attempt.onAbort);
-    const endpoint = attempt.endpoint;
-    const aborted = failed && error instanceof RpcAbortError;
-    // A cancelled or aborted attempt says nothing about the instance.
-    if (this.breakers !== undefined && !aborted) this.breakers.record(attempt.context, endpoint.key, failed ? error : undefined);
-    if (!failed) {
-      this.health.recordSuccess(endpoint.key);
-    } else if (isConnectionFailure(error)) {
-      this.health.recordFailure(endpoint.key, error);
-    }
-    const connection = attempt.connection;
-    if (connection === undefined) return;
-    attempt.connection = undefined;
-    const abandoned = attempt.timedOut || aborted;
-    if (abandoned) connection.abandon(attempt.seqid);
-    // In the long pool a connection with an abandoned call is not reused: its late reply would be next in line.
-    const reusable = connection.isActive() && !(abandoned && this.mode === 'pool');
-    this.pool.release(endpoint, connection, reusable);
-  }
-
-  private timeoutError(context: ClientContext, endpoint: Endpoint, connection: ClientConnection | undefined): RpcTimeoutError {
-    const timeout = context.timeout ?? 0;
-    const attempts = context.attempts > 1 ? ` (${context.attempts} attempts)` : '';
-    const hint = connection?.silenceHint();
-    const why = hint === undefined ? '' : ` (${hint})`;
-    return new RpcTimeoutError('ETIMEDOUT', timeout, `${context.service}.${context.method} to ${endpoint.key} timed out after ${timeout} ms${attempts}${why}`, {
-      address: endpoint.key,
-    });
+    const wireName = this.wireName(context);
+    return new Promise((resolve, reject) => new Attempt(this.attemptRoute, context, endpoint, headers, wireName, resolve, reject).start(deadline, cancel));
   }
 
   /** Metadata for one attempt: user headers, and on THeader/TTHeader the deadline and (TTHeader) Kitex's keys. */
