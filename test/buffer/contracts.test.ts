@@ -50,6 +50,22 @@ describe('DeliveryLoop (the loop both engines deliver input with)', () => {
     expect(events.consumed).toBe(2);
   });
 
+  test('progress is measured in bytes consumed: input that arrives while an async call is pending does not hide it', async () => {
+    let finish: () => void = () => undefined;
+    const { reader, loop, events } = harness((r) => {
+      r.skip(1);
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    reader.append(Uint8Array.from([1]));
+    loop.run();
+    reader.append(Uint8Array.from([2, 3])); // arrives while the first call is pending: len() grew from 1 to 2
+    finish();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(events.consumed).toBe(1); // the first call's byte counted at once...
+    expect(events.calls).toBe(2); // ...and the next call made from the same turn, not a later one
+  });
+
   test('an async handler that keeps settling without consuming is called again from later loop turns, never starving I/O', async () => {
     const { events, feed } = harness(() => Promise.resolve());
     feed([1, 2]);

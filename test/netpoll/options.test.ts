@@ -11,7 +11,7 @@ describe('option validation', () => {
     expect(() => new Engine({ pollers: 0 })).toThrow(/pollers must be an integer in \[1, 64\], got number 0/);
     expect(() => new Engine({ blockSize: 5000 })).toThrow(/blockSize must be a power of two, got 5000/);
     expect(() => new Engine({ blockSize: 8192, slabSize: 12288 })).toThrow(/slabSize must be a multiple of blockSize 8192, got 12288/);
-    expect(() => new Engine({ pollerz: 2 } as never)).toThrow(/engine options has no option 'pollerz' \(known: mode, pollers, blockSize, slabSize, retainBytes\)/);
+    expect(() => new Engine({ pollerz: 2 } as never)).toThrow(/engine options has no option 'pollerz' \(known: mode, pollers, blockSize, slabSize, retainBytes, uringBuffers\)/);
     try {
       new Engine({ pollers: 1.5 });
     } catch (error) {

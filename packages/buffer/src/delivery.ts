@@ -1,5 +1,8 @@
 import type { Reader } from './reader';
 
+/** A reader that counts what it has been given, so that progress is measured in bytes consumed (LinkBuffer is one). */
+export type CountingReader = Reader & { readonly appendedTotal: number };
+
 /** What a delivery loop needs from the connection it runs for (each engine adapter implements it). */
 export interface DeliveryHost {
   /** A request handler is set (without one, input waits in the reader). */
@@ -42,7 +45,7 @@ export class DeliveryLoop {
   private stalled = false;
 
   constructor(
-    private readonly reader: Reader,
+    private readonly reader: CountingReader,
     private readonly host: DeliveryHost,
   ) {}
 
@@ -93,6 +96,7 @@ export class DeliveryLoop {
     while (!this.running && this.host.hasHandler()) {
       const before = reader.len();
       if (before === 0 || this.stalled || before < this.threshold) break;
+      const start = this.readPosition();
       this.threshold = 1;
       let outcome: void | PromiseLike<void>;
       this.running = true;
@@ -105,7 +109,7 @@ export class DeliveryLoop {
       }
       if (isPromiseLike(outcome)) {
         outcome.then(
-          () => this.settled(before),
+          () => this.settled(start),
           (error: unknown) => {
             this.running = false;
             this.host.failed(error);
@@ -116,7 +120,7 @@ export class DeliveryLoop {
       this.running = false;
       if (this.host.isClosed()) return false;
       reader.release();
-      this.afterCall(before);
+      this.afterCall(start, before);
     }
     return true;
   }
@@ -126,11 +130,12 @@ export class DeliveryLoop {
    * input remains, whether or not the call consumed any — the rpc server session relies on it when it throttles
    * a caller that does not read its replies. A call that consumed nothing is repeated from the next loop turn.
    */
-  private settled(before: number): void {
+  private settled(start: number): void {
     this.running = false;
     if (this.host.isClosed()) return;
     this.reader.release();
-    if (this.reader.len() < before) {
+    // Measured by position, not by len(): bytes may have arrived while the promise was pending.
+    if (this.readPosition() > start) {
       this.host.consumed();
       this.host.resume();
     } else {
@@ -145,13 +150,18 @@ export class DeliveryLoop {
   };
 
   /**
-   * After a call that returned on `before` buffered bytes. One that consumed nothing and did not ask for more
+   * After a call that started at read position `start` with `before` bytes buffered. One that consumed nothing and did not ask for more
    * bytes than were there cannot progress on this input: it stalls until more arrives (instead of being called
    * in a loop).
    */
-  private afterCall(before: number): void {
-    if (this.reader.len() < before) this.host.consumed();
+  private afterCall(start: number, before: number): void {
+    if (this.readPosition() > start) this.host.consumed();
     else if (this.threshold <= before) this.stalled = true;
+  }
+
+  /** Absolute position of the next unread byte. */
+  private readPosition(): number {
+    return this.reader.appendedTotal - this.reader.len();
   }
 }
 

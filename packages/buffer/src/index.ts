@@ -13,7 +13,7 @@ export { DeliveryLoop } from './delivery';
 export { describeValue } from './describe';
 export { optionValidators } from './options';
 export type { OptionErrorFactory, OptionValidators } from './options';
-export type { DeliveryHost } from './delivery';
+export type { CountingReader, DeliveryHost } from './delivery';
 export { LinkBuffer } from './linkbuffer';
 export type { ReleaseListener } from './linkbuffer';
 export type { Reader } from './reader';
