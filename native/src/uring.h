@@ -3,10 +3,10 @@
 //
 //   JavaScript thread (the only issuer)
 //     GetSqe() ... GetSqe()          fill submission entries; nothing reaches the kernel yet
-//     Enter()                        one io_uring_enter: submits them all and runs deferred task work
+//     Enter()                        one io_uring_enter: submits them all
 //     ForEachCompletion(fn)          reads the completion queue (shared memory, no system call)
 //
-// The ring is created with SINGLE_ISSUER | DEFER_TASKRUN | COOP_TASKRUN when the kernel has them, falling back
+// The ring is created with SINGLE_ISSUER | COOP_TASKRUN (not DEFER_TASKRUN, see uring.cc) when the kernel has them, falling back
 // flag by flag to a plain ring, and it signals an eventfd (IORING_REGISTER_EVENTFD) whenever a completion is
 // posted, which libuv watches like the epoll fd of the inline mode.
 #pragma once
