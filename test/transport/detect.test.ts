@@ -17,14 +17,8 @@ import {
 } from '@thriftpoll/transport';
 import { bytesOf, decodeAll, dribble, expectBytes, hex, readerOf } from './helpers/bytes';
 import { caught, decodeError } from './helpers/errors';
-import { BINARY_ECHO, COMPACT_ECHO, writeMessage } from './helpers/messages';
+import { BINARY_ECHO, COMPACT_ECHO, frameWith, writeMessage } from './helpers/messages';
 
-
-function frameWith(transport: TransportKind, payload: Uint8Array, envelope?: Envelope): Buffer {
-  const out = new BufferSink();
-  writeMessage(createEncoder(transport, out), payload, envelope);
-  return out.take();
-}
 
 const CASES: [string, TransportKind, Uint8Array, ProtocolId, Envelope | undefined][] = [
   ['unframed binary', 'buffered', BINARY_ECHO, ProtocolId.BINARY, undefined],

@@ -9,15 +9,9 @@ import {
   type TransportKind,
 } from '@thriftpoll/transport';
 import { hex } from './helpers/bytes';
-import { BINARY_ECHO, COMPACT_ECHO, writeMessage } from './helpers/messages';
+import { BINARY_ECHO, COMPACT_ECHO, frameWith, writeMessage } from './helpers/messages';
 
 /** A refused message's head (its first bytes, as TransportError.messageHead keeps them) tells who to answer. */
-
-function frameWith(transport: TransportKind, payload: Uint8Array, envelope?: Envelope): Buffer {
-  const out = new BufferSink();
-  writeMessage(createEncoder(transport, out), payload, envelope);
-  return out.take();
-}
 
 const TRANSPORTS: readonly TransportKind[] = ['buffered', 'framed', 'theader', 'ttheader', 'ttheader-framed', 'framed-theader'];
 const PROTOCOLS = [

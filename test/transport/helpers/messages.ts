@@ -1,4 +1,5 @@
-import type { Envelope, MessageEncoder } from '@thriftpoll/transport';
+import { BufferSink } from '@thriftpoll/buffer';
+import { createEncoder, type Envelope, type MessageEncoder, type TransportKind } from '@thriftpoll/transport';
 import { hex } from './bytes';
 
 /** Golden payloads the transport tests frame: one echo call in each protocol. */
@@ -21,4 +22,11 @@ export function writeMessage(encoder: MessageEncoder, payload: Uint8Array, envel
   encoder.sink.reserve(payload.length).set(payload);
   encoder.sink.commit(payload.length);
   return encoder.end();
+}
+
+/** One message framed by `transport`'s encoder, as the bytes a peer would send. */
+export function frameWith(transport: TransportKind, payload: Uint8Array, envelope?: Envelope): Buffer {
+  const out = new BufferSink();
+  writeMessage(createEncoder(transport, out), payload, envelope);
+  return out.take();
 }
