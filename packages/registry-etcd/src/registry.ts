@@ -1,3 +1,4 @@
+import { isRecoverableError } from 'etcd3';
 import type { Lease } from 'etcd3';
 import { RpcOptionError, type Registry, type RegistryInfo } from '@thriftpoll/rpc';
 import { EtcdConnection, type EtcdConnectionOptions } from './connection';
@@ -75,6 +76,9 @@ class LeasedKey {
  *   await server.close();                  // key deleted and lease revoked before draining
  *   registry.close();
  */
+/** Registration attempts, each with a fresh lease, when etcd answers with a recoverable error. */
+const REGISTER_ATTEMPTS = 4;
+
 export class EtcdRegistry implements Registry {
   private readonly connection: EtcdConnection;
   private readonly ttl: number;
@@ -94,13 +98,21 @@ export class EtcdRegistry implements Registry {
   async register(info: RegistryInfo): Promise<void> {
     const key = serviceKey(info.serviceName, info.instance.address);
     if (this.keys.has(key)) throw new EtcdRegistryError(key, `${key} is already registered by this registry`);
-    const leased = new LeasedKey(this.connection, key, encodeInstance(info.instance), this.ttl, this.onLeaseLost);
-    try {
-      await leased.write();
-    } catch (error) {
-      throw new EtcdRegistryError(key, `could not register ${key} in etcd: ${(error as Error).message}`, error);
+    // A fresh lease per attempt: right after a member died, a lease granted through its broken channel can fail
+    // its put with UNAVAILABLE after etcd3's own retries; a new lease goes through a surviving member.
+    for (let attempt = 0; ; attempt++) {
+      const leased = new LeasedKey(this.connection, key, encodeInstance(info.instance), this.ttl, this.onLeaseLost);
+      try {
+        await leased.write();
+        this.keys.set(key, leased);
+        return;
+      } catch (error) {
+        if (attempt >= REGISTER_ATTEMPTS - 1 || !isRecoverableError(error as Error)) {
+          throw new EtcdRegistryError(key, `could not register ${key} in etcd: ${(error as Error).message}`, error);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+      }
     }
-    this.keys.set(key, leased);
   }
 
   async deregister(info: RegistryInfo): Promise<void> {
