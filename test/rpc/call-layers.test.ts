@@ -1,4 +1,4 @@
-import { createClient, createServer, type Endpoint, type LoadBalancer } from '@thriftpoll/rpc';
+import { createClient, createServer, type ClientContext, type Endpoint, type LoadBalancer, type Middleware } from '@thriftpoll/rpc';
 import { EchoService } from './fixtures/echo-code-first';
 
 /**
@@ -13,6 +13,17 @@ async function refusedPort(): Promise<number> {
   const address = (await server.listen({ host: '127.0.0.1', port: 0 })) as { port: number };
   await server.close({ timeout: 100 });
   return address.port;
+}
+
+/** Appends each call's attempt count to `counts` once the call ended. */
+function recordAttempts(counts: number[]): Middleware<ClientContext> {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      counts.push(ctx.attempts);
+    }
+  };
 }
 
 /** Picks the first candidate and records the candidates it was offered. */
@@ -37,15 +48,7 @@ describe('the retrying layer', () => {
       engine: 'net',
       loadBalancer: balancer,
       retry: { maxAttempts: 5 },
-      middleware: [
-        async (ctx, next) => {
-          try {
-            await next();
-          } finally {
-            attempts.push(ctx.attempts);
-          }
-        },
-      ],
+      middleware: [recordAttempts(attempts)],
     });
     try {
       await expect(echo.echo({ action: 'echo', msg: 'x' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
@@ -67,15 +70,7 @@ describe('the retrying layer', () => {
       timeout: 2000,
       // The delay before retry 1 is at least 30 s: past the 2 s deadline.
       retry: { maxAttempts: 3, backoff: 60_000, maxBackoff: 60_000 },
-      middleware: [
-        async (ctx, next) => {
-          try {
-            await next();
-          } finally {
-            attempts.push(ctx.attempts);
-          }
-        },
-      ],
+      middleware: [recordAttempts(attempts)],
     });
     try {
       // Had it slept, the next attempt would have found its deadline past (ETIMEDOUT) after 30 s.
@@ -96,15 +91,7 @@ describe('the retrying layer', () => {
       engine: 'net',
       timeout: 200,
       retry: { maxAttempts: 3, idempotent: true },
-      middleware: [
-        async (ctx, next) => {
-          try {
-            await next();
-          } finally {
-            attempts.push(ctx.attempts);
-          }
-        },
-      ],
+      middleware: [recordAttempts(attempts)],
     });
     try {
       await expect(echo.echo({ action: 'sleep', msg: '500' })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
