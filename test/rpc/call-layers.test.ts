@@ -103,3 +103,56 @@ describe('the retrying layer', () => {
     }
   });
 });
+
+describe('aborts and throwing balancers between attempts', () => {
+  test('an abort during the retry backoff ends the call at once, with no further attempt', async () => {
+    const port = await refusedPort();
+    const attempts: number[] = [];
+    const echo = createClient(EchoService, {
+      address: { host: '127.0.0.1', port },
+      engine: 'net',
+      timeout: Infinity,
+      // The delay before retry 1 is at least 30 s.
+      retry: { maxAttempts: 3, backoff: 60_000, maxBackoff: 60_000 },
+      middleware: [recordAttempts(attempts)],
+    });
+    const controller = new AbortController();
+    try {
+      const call = echo.echo({ action: 'echo', msg: 'x' }, { signal: controller.signal });
+      setTimeout(() => controller.abort(new Error('user gave up')), 300);
+      await expect(call).rejects.toMatchObject({ code: 'ECANCELED', message: expect.stringContaining('user gave up') });
+      expect(attempts).toEqual([1]);
+    } finally {
+      await echo.$close();
+    }
+  }, 15_000);
+
+  test('a balancer that throws while choosing the backup endpoint leaves the first attempt to answer', async () => {
+    const handler = new EchoService();
+    const servers = [0, 1].map(() => createServer({ service: EchoService, handler, engine: 'net' }));
+    const ports = await Promise.all(servers.map(async (server) => ((await server.listen({ host: '127.0.0.1', port: 0 })) as { port: number }).port));
+    let picks = 0;
+    const throwingOnBackup: LoadBalancer = {
+      name: 'throws-on-second-pick',
+      pick(candidates) {
+        picks++;
+        if (picks === 2) throw new Error('balancer failed');
+        return candidates[0];
+      },
+    };
+    const echo = createClient(EchoService, {
+      addresses: ports.map((port) => ({ host: '127.0.0.1', port })),
+      engine: 'net',
+      loadBalancer: throwingOnBackup,
+      backup: { delay: 20 },
+    });
+    try {
+      await expect(echo.echo({ action: 'sleep', msg: '300' })).resolves.toMatchObject({ msg: '300' });
+      expect(picks).toBe(2);
+      expect(handler.calls).toBe(1);
+    } finally {
+      await echo.$close();
+      await Promise.all(servers.map((server) => server.close({ timeout: 100 })));
+    }
+  });
+});

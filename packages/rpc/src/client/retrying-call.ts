@@ -1,6 +1,7 @@
 import { raceWithBackup, type BackupPolicy, type StartAttempt } from '../governance/backup';
 import type { Endpoint } from '../net/address';
 import { startAttempt, type AttemptRoute } from './attempt';
+import { abortError } from './first-contact';
 import type { ClientContext } from './client-context';
 import type { EndpointPicker } from './endpoint-picker';
 import { neverRan } from './never-ran';
@@ -123,15 +124,36 @@ export class RetryingCall {
       const delay = retry.delay(this.attempts);
       if (delay <= 0) return this.retryNow();
       if (delay >= left) return this.reject(error);
-      setTimeout(() => this.retryNow(), delay);
+      this.backoff(delay);
     } catch (thrown) {
       // A balancer of the user's (or a consistent-hash keyOf) threw while choosing the next endpoint.
       this.reject(thrown);
     }
   }
 
+  /** Waits `delay` ms before the next attempt; an abort meanwhile ends the call at once, with no further attempt. */
+  private backoff(delay: number): void {
+    const signal = this.context.signal;
+    if (signal === undefined) {
+      setTimeout(() => this.retryNow(), delay);
+      return;
+    }
+    const aborted = (): void => {
+      clearTimeout(timer);
+      this.reject(abortError(this.context, this.endpoint?.key, signal.reason));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', aborted);
+      this.retryNow();
+    }, delay);
+    signal.addEventListener('abort', aborted, { once: true });
+  }
+
   /** The next attempt of a retried call, on an endpoint not tried yet (any again once every one was). */
   private retryNow(): void {
+    const signal = this.context.signal;
+    // An attempt started on an aborted signal would never see the abort (its listener comes too late).
+    if (signal?.aborted === true) return this.reject(abortError(this.context, this.endpoint?.key, signal.reason));
     const tried = this.tried as Set<string>;
     const picker = this.route.picker;
     if (tried.size >= picker.endpoints.length) tried.clear();
