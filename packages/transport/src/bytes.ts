@@ -1,5 +1,7 @@
 /** Big-endian integer access and UTF-8 helpers over plain Uint8Arrays (no DataView per call). */
 
+import { ProtocolId } from '@thriftpoll/protocol';
+
 export function readU16(bytes: Uint8Array, at: number): number {
   return (bytes[at] << 8) | bytes[at + 1];
 }
@@ -12,11 +14,18 @@ export function readI32(bytes: Uint8Array, at: number): number {
   return (bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
 }
 
-/** True when bytes[at...] start a Thrift message (strict Binary 0x8001 or Compact 0x82 v1). */
-export function startsMessage(bytes: Uint8Array, at: number): boolean {
+/** The protocol of the Thrift message bytes[at...] start (strict Binary 0x8001 or Compact 0x82 v1), else undefined. */
+export function messageProtocolAt(bytes: Uint8Array, at: number): ProtocolId | undefined {
   const b0 = bytes[at];
   const b1 = bytes[at + 1];
-  return (b0 === 0x80 && b1 === 0x01) || (b0 === 0x82 && (b1 & 0x1f) === 1);
+  if (b0 === 0x80 && b1 === 0x01) return ProtocolId.BINARY;
+  if (b0 === 0x82 && (b1 & 0x1f) === 1) return ProtocolId.COMPACT;
+  return undefined;
+}
+
+/** True when bytes[at...] start a Thrift message (see messageProtocolAt). */
+export function startsMessage(bytes: Uint8Array, at: number): boolean {
+  return messageProtocolAt(bytes, at) !== undefined;
 }
 
 export function writeU16(bytes: Uint8Array, at: number, value: number): void {

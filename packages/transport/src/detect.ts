@@ -1,6 +1,7 @@
 import type { Reader } from '@thriftpoll/buffer';
 import { ProtocolId, TApplicationExceptionType } from '@thriftpoll/protocol';
 import { BufferedDecoder } from './buffered';
+import { messageProtocolAt } from './bytes';
 import { InvalidOptionError, TransportError, hexBytes } from './errors';
 import { StickyFailure, headOf } from './frame';
 import { FramedDecoder } from './framed';
@@ -60,10 +61,6 @@ function unrecognized(head: Uint8Array, why: string): TransportError {
   );
 }
 
-function isCompactStart(b0: number, b1: number): boolean {
-  return b0 === 0x82 && (b1 & 0x1f) === 1;
-}
-
 /**
  * Classifies the first bytes of a connection (`head`: whatever is buffered, at most DETECTION_BYTES are
  * looked at). Returns the detection, or `{ need }` — the bytes to wait for before deciding. Throws
@@ -85,14 +82,10 @@ export function detectTransport(head: Uint8Array, maxFrameSize: number): Detecti
   if (n < 2) return { need: 2 };
   const b0 = head[0];
   const b1 = head[1];
-  if (b0 === 0x80) {
-    if (b1 === 0x01) return { transport: 'buffered', protocol: ProtocolId.BINARY };
-    throw unrecognized(head, `start a binary message with version 0x80${b1.toString(16).padStart(2, '0')}, not 0x8001`);
-  }
-  if (b0 === 0x82) {
-    if ((b1 & 0x1f) === 1) return { transport: 'buffered', protocol: ProtocolId.COMPACT };
-    throw unrecognized(head, `start a compact message with version ${b1 & 0x1f}, not 1`);
-  }
+  const unframed = messageProtocolAt(head, 0);
+  if (unframed !== undefined) return { transport: 'buffered', protocol: unframed };
+  if (b0 === 0x80) throw unrecognized(head, `start a binary message with version 0x80${b1.toString(16).padStart(2, '0')}, not 0x8001`);
+  if (b0 === 0x82) throw unrecognized(head, `start a compact message with version ${b1 & 0x1f}, not 1`);
   if (b0 === 0x16 && b1 === 0x03) throw unrecognized(head, 'are a TLS handshake, but this port speaks plain TCP');
   if (n < 4) return { need: 4 };
   const method = String.fromCharCode(b0, b1, head[2], head[3]);
@@ -119,8 +112,8 @@ export function detectTransport(head: Uint8Array, maxFrameSize: number): Detecti
   const c1 = head[5];
   if (c0 === 0x0f && c1 === 0xff) return { transport: 'theader', protocol: undefined };
   if (c0 === 0x10 && c1 === 0x00) return { transport: 'ttheader', protocol: undefined };
-  if (c0 === 0x80 && c1 === 0x01) return { transport: 'framed', protocol: ProtocolId.BINARY };
-  if (isCompactStart(c0, c1)) return { transport: 'framed', protocol: ProtocolId.COMPACT };
+  const framed = messageProtocolAt(head, 4);
+  if (framed !== undefined) return { transport: 'framed', protocol: framed };
   if (((c0 << 24) | (c1 << 16) | (head[6] << 8) | head[7]) >>> 0 === length - 4) {
     if (n < FRAMED_THEADER_DETECTION_BYTES) return { need: FRAMED_THEADER_DETECTION_BYTES };
     if (head[8] === 0x0f && head[9] === 0xff) return { transport: 'framed-theader', protocol: undefined };

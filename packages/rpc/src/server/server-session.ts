@@ -252,7 +252,7 @@ export class ServerSession {
         // leaves unsent stays under the write buffer cap, plus the replies of requests already in flight
         // (the input waits in the engine, whose read buffer is capped too).
         if (output.mallocLen() > this.runtime.writeBufferCap || output.needsDrain()) {
-          this.runtime.stats.throttled++;
+          this.runtime.connectionThrottled();
           return;
         }
         let message: DecodedMessage | undefined;
@@ -288,7 +288,7 @@ export class ServerSession {
    */
   private readonly onRequest = (): void | Promise<void> => {
     if (!this.failed && this.output.needsDrain()) {
-      this.runtime.stats.throttled++;
+      this.runtime.connectionThrottled();
       return this.output.drained().then(
         () => this.onInput(),
         () => undefined,
@@ -356,7 +356,7 @@ export class ServerSession {
     if (hint === undefined) resolved = this.lastResolved ??= this.runtime.registry.resolve(name);
     else resolved = this.runtime.registry.resolve(name, hint);
     if ('unresolved' in resolved) {
-      this.runtime.stats.unknownMethod++;
+      this.runtime.requestRefused('unknownMethod');
       if (type === ONEWAY) this.finishNone(route);
       else this.finishFailure(route, TApplicationExceptionType.UNKNOWN_METHOD, resolved.unresolved);
       return;
@@ -364,7 +364,7 @@ export class ServerSession {
     const oneway = type === ONEWAY || resolved.descriptor.oneway;
     const refusal = this.admit();
     if (refusal !== undefined) {
-      this.runtime.stats.overloaded++;
+      this.runtime.requestRefused('overloaded');
       this.runtime.observer?.refused(refusal);
       if (oneway) this.finishNone(route);
       else this.finishFailure(route, TApplicationExceptionType.INTERNAL_ERROR, overloadMessage(refusal, this.describeLimit(refusal)));
@@ -376,7 +376,7 @@ export class ServerSession {
       args = resolved.descriptor.readArgs(reader) as unknown[];
       reader.readMessageEnd();
     } catch (error) {
-      this.runtime.stats.badRequests++;
+      this.runtime.requestRefused('badRequests');
       const why = error instanceof Error ? error.message : String(error);
       if (oneway) this.finishNone(route);
       else {
@@ -691,7 +691,7 @@ export class ServerSession {
     this.failed = true;
     // With metrics on, an HTTP request may be for /metrics or /healthz; one for anything else is refused as below.
     if (this.runtime.observer?.takeHttp(error, this.connection, () => this.countRefused(error)) === true) return;
-    this.runtime.stats.protocolErrors++;
+    this.runtime.protocolError();
     if (error instanceof TransportError && ANSWERABLE.has(error.code) && this.answerRefused(error)) {
       this.report(error);
       return;
@@ -713,7 +713,7 @@ export class ServerSession {
 
   /** An HTTP request the observer refused: a protocol error, as if it had never looked. */
   private countRefused(error: unknown): void {
-    this.runtime.stats.protocolErrors++;
+    this.runtime.protocolError();
     this.report(error);
   }
 

@@ -434,8 +434,7 @@ export class ThriftServer {
 
   /** A snapshot of the server's counters. */
   getStats(): ServerStats {
-    const runtime = this.runtime;
-    return { ...runtime.stats, connections: this.sessions.size, inFlight: runtime.inFlight };
+    return this.runtime.stats(this.sessions.size);
   }
 
   /** Open connections by transport ('detecting' until a connection's first message). */
@@ -475,7 +474,7 @@ export class ThriftServer {
 
   private accept(connection: NetConnection): void {
     const runtime = this.runtime;
-    runtime.stats.accepted++;
+    runtime.connectionAccepted();
     if (runtime.shuttingDown) {
       connection.close();
       return;
@@ -484,7 +483,7 @@ export class ThriftServer {
     const session = new ServerSession(runtime, connection, this.sessionClosed, over ? this.maxConnections : undefined);
     this.sessions.add(session);
     if (over) {
-      runtime.stats.rejectedConnections++;
+      runtime.connectionRejected();
       // A rejected connection is answered once, or dropped if it says nothing for a while.
       const timer = setTimeout(() => connection.close(), this.rejectTimeout);
       timer.unref();

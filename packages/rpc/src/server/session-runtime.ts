@@ -1,77 +1,72 @@
-import { protocolById, type BinaryWriter, type ByteSink, type ByteSource, type CompactWriter, type ProtocolReader, type ProtocolWriter, type ReaderOptions } from '@thriftpoll/protocol';
+import { protocolById, type BinaryWriter, type ByteSink, type ByteSource, type CompactWriter, type ProtocolReader, type ProtocolWriter } from '@thriftpoll/protocol';
 import type { MessageDecoder, ResolvedDecoderOptions, ResolvedEncoderOptions, TransportKind } from '@thriftpoll/transport';
 import { connectionDecoder, serverDecoder, type TransportName } from '../codec';
-import type { Chain } from '../middleware';
-import type { ServerObserver } from '../observability/server-observer';
 import { BatchClock } from './batch-clock';
-import type { ServiceRegistry } from './registry';
-import type { ServerContext } from './server-context';
-import type { ServerRuntime } from './server-runtime';
+import type { RequestRefusal, ServerRuntime, ServerSettings } from './server-runtime';
 import { zeroServerStats, type ServerStats } from './server-stats';
 
-/** The server's resolved configuration that its sessions use (see ServerRuntime for each field). */
-export interface SessionRuntimeConfig {
-  readonly registry: ServiceRegistry;
-  readonly chain: Chain<ServerContext>;
-  readonly direct: boolean;
-  readonly readerOptions: ReaderOptions;
+/** What the server gives its runtime: the settings sessions read, plus how new connections are decoded. */
+export interface SessionRuntimeConfig extends ServerSettings {
   readonly encoderOptions: ResolvedEncoderOptions;
   readonly decoderOptions: ResolvedDecoderOptions;
   /** The transport option: what a new connection's decoder detects or expects. */
   readonly transport: TransportName | 'auto';
-  readonly replyOrder: 'auto' | 'in-order';
-  readonly maxConcurrentRequests: number;
-  readonly maxConcurrentRequestsPerConnection: number;
-  readonly writeBufferCap: number;
-  readonly protocols: ReadonlySet<number>;
-  readonly observer: ServerObserver | undefined;
-  /** The server's onError / logger path. */
-  readonly report: (error: unknown, context: ServerContext | undefined, what: string) => void;
 }
+
+// The settings' fields are declared once, in ServerSettings; the constructor copies them onto the runtime.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface SessionRuntime extends ServerSettings {}
 
 /**
  * What a ThriftServer shares with its sessions, owned privately by the server: the configuration, the counters,
  * the server-wide call count and shutdown flag, and the shared protocol readers and writers. Sessions see it only
- * through ServerRuntime; the server alone starts the shutdown.
+ * through ServerRuntime, and count through its intention-named methods; the server alone reads the counters and
+ * starts the shutdown.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SessionRuntime implements ServerRuntime {
-  readonly registry: ServiceRegistry;
-  readonly chain: Chain<ServerContext>;
-  readonly direct: boolean;
-  readonly readerOptions: ReaderOptions;
-  readonly encoderOptions: ResolvedEncoderOptions;
-  readonly replyOrder: 'auto' | 'in-order';
-  readonly maxConcurrentRequests: number;
-  readonly maxConcurrentRequestsPerConnection: number;
-  readonly writeBufferCap: number;
-  readonly protocols: ReadonlySet<number>;
-  readonly observer: ServerObserver | undefined;
-  readonly stats: ServerStats = zeroServerStats();
   readonly clock = new BatchClock();
-  readonly report: (error: unknown, context: ServerContext | undefined, what: string) => void;
 
   private readonly transport: TransportName | 'auto';
   private readonly decoderOptions: ResolvedDecoderOptions;
+  private readonly counts: ServerStats = zeroServerStats();
   private readonly readers: (ProtocolReader | undefined)[] = [];
   private readonly writers: (BinaryWriter | CompactWriter | undefined)[] = [];
   private calls = 0;
   private stopping = false;
 
   constructor(config: SessionRuntimeConfig) {
-    this.registry = config.registry;
-    this.chain = config.chain;
-    this.direct = config.direct;
-    this.readerOptions = config.readerOptions;
-    this.encoderOptions = config.encoderOptions;
-    this.replyOrder = config.replyOrder;
-    this.maxConcurrentRequests = config.maxConcurrentRequests;
-    this.maxConcurrentRequestsPerConnection = config.maxConcurrentRequestsPerConnection;
-    this.writeBufferCap = config.writeBufferCap;
-    this.protocols = config.protocols;
-    this.observer = config.observer;
-    this.report = config.report;
-    this.transport = config.transport;
-    this.decoderOptions = config.decoderOptions;
+    const { transport, decoderOptions, ...settings } = config;
+    Object.assign(this, settings);
+    this.transport = transport;
+    this.decoderOptions = decoderOptions;
+  }
+
+  /** A snapshot of the counters, with the open connections as the server counts them. */
+  stats(connections: number): ServerStats {
+    return { ...this.counts, connections, inFlight: this.calls };
+  }
+
+  /** The server accepted a connection (counted even if it is then closed or rejected). */
+  connectionAccepted(): void {
+    this.counts.accepted++;
+  }
+
+  /** The server rejected a connection because of maxConnections. */
+  connectionRejected(): void {
+    this.counts.rejectedConnections++;
+  }
+
+  requestRefused(reason: RequestRefusal): void {
+    this.counts[reason]++;
+  }
+
+  connectionThrottled(): void {
+    this.counts.throttled++;
+  }
+
+  protocolError(): void {
+    this.counts.protocolErrors++;
   }
 
   get inFlight(): number {
