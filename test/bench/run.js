@@ -42,7 +42,7 @@ const { buildLoadgen, loadgenVersion, OUT_DIR } = require('./lib/loadgen');
 const { buildLimitServers } = require('./lib/limit');
 const { measurePoint, measureIdleMemory } = require('./lib/measure');
 const { freePort, onLines, delay, trackChild } = require('./lib/server');
-const { SERVERS, CLIENTS, MICRO, ROOT, startCatalogServer } = require('./lib/catalog');
+const { SERVERS, CLIENTS, MICRO, ROOT, startCatalogServer, addBaselineServers } = require('./lib/catalog');
 const { machineInfo, treeCpuMicros } = require('./lib/proc');
 const { markdownTable, fmtInt, fmtFixed, fmtBytes, fmtRatio, ratio } = require('./lib/table');
 const { lineChartSvg } = require('./lib/svg');
@@ -78,6 +78,7 @@ const spec = {
   taskset: { type: 'boolean', default: false, help: 'same as --pin on' },
   cpus: { type: 'string', value: 'S:L', help: 'with pinning: server CPU list S and load CPU list L, e.g. 0:1 or 0-1:2-3 (implies --taskset)' },
   out: { type: 'string', value: 'DIR', help: 'where results go (default test/bench/out)' },
+  baseline: { type: 'string', value: 'DIR', help: 'also run the engine and RPC echo servers of another built checkout DIR (e.g. a git worktree of the commit before a change), interleaved with this one: a paired before/after comparison' },
   hog: { type: 'boolean', default: false, help: "run a busy loop on the servers' CPU for the whole run (the quiet-hours study: a CPU hog sharing the server's core; needs pinning)" },
 };
 
@@ -88,6 +89,7 @@ Runs the thriftpoll benchmarks available in this checkout; see docs/benchmarks.m
 /** Validates and completes the options. Throws an Error with a precise message for bad combinations. */
 function resolveConfig(o) {
   const quick = o.quick;
+  const baseline = o.baseline ? addBaselineServers(o.baseline) : [];
   const only = o.only ? o.only.split(',').map((s) => s.trim()).filter(Boolean) : SCENARIO_IDS;
   for (const s of only) {
     if (!SCENARIO_IDS.includes(s)) throw new UsageError(`--only: unknown scenario '${s}'; known: ${SCENARIO_IDS.join(', ')}`);
@@ -141,6 +143,7 @@ function resolveConfig(o) {
     pin,
     unpinnedWhy,
     hog: o.hog,
+    baseline,
     outDir: o.out ? path.resolve(o.out) : OUT_DIR,
   };
 }
@@ -399,7 +402,7 @@ function engineVersusNet(result, engine, net, what) {
 }
 
 async function scenarioRawEcho(ctx, result, { connections, idle }) {
-  await measureServers(ctx, result, ['c-epoll-raw', 'c-uring-raw', 'engine-echo', 'engine-echo-uring', 'net-echo'],
+  await measureServers(ctx, result, ['c-epoll-raw', 'c-uring-raw', 'engine-echo', ...baselineOf(ctx, 'engine-echo'), 'engine-echo-uring', 'net-echo'],
     [{ load: { connections, idle }, extra: { connections, idle } }]);
   const points = Object.fromEntries(result.points.map((p) => [p.server, p]));
   const limit = points['c-epoll-raw'];
@@ -409,6 +412,20 @@ async function scenarioRawEcho(ctx, result, { connections, idle }) {
   engineVersusNet(result, points['engine-echo'], points['net-echo'], 'thriftpoll engine vs Node net');
   const uring = points['engine-echo-uring'];
   if (uring && limit) compare(result, 'thriftpoll engine (uring) vs C epoll limit', uring.cpu_us_per_req, limit.cpu_us_per_req, 'server CPU per request', 1, 'max');
+  compareWithBaseline(result, points['engine-echo'], points['engine-echo-base']);
+}
+
+/** The `--baseline` twin of server `id`, when one runs. */
+function baselineOf(ctx, id) {
+  return ctx.baseline.includes(`${id}-base`) ? [`${id}-base`] : [];
+}
+
+/** This checkout against the baseline's same server: no regression beyond noise (5% of CPU per request). */
+function compareWithBaseline(result, now, before) {
+  if (!now || !before) return;
+  const what = `${now.label} vs ${before.label}`;
+  compare(result, what, now.cpu_us_per_req, before.cpu_us_per_req, 'server CPU per request', 1.05, 'max');
+  compare(result, what, now.qps, before.qps, 'QPS', 0.95, 'min');
 }
 
 async function scenarioEngine(ctx, result) {
@@ -448,7 +465,7 @@ async function scenarioMemory(ctx, result) {
 }
 
 async function scenarioRpc(ctx, result) {
-  await measureServers(ctx, result, ['c-epoll-framed', 'c-uring-framed', 'rpc-echo', 'rpc-echo-uring', 'apache-echo', 'net-echo'],
+  await measureServers(ctx, result, ['c-epoll-framed', 'c-uring-framed', 'rpc-echo', ...baselineOf(ctx, 'rpc-echo'), 'rpc-echo-uring', 'apache-echo', 'net-echo'],
     ctx.concurrency.map((c) => ({ load: { connections: c }, extra: { concurrency: c } })));
   result.table = markdownTable([{ title: 'concurrency', align: 'right' }, { title: 'server' }, ...LATENCY_COLUMNS, LIMIT_COLUMN],
     [...result.points].sort((a, b) => a.concurrency - b.concurrency)
@@ -460,6 +477,7 @@ async function scenarioRpc(ctx, result) {
   const net = at('net-echo');
   const tpUring = at('rpc-echo-uring');
   const limit = at('c-epoll-framed');
+  compareWithBaseline(result, tp, at('rpc-echo-base'));
   if (tpUring && tp) {
     compare(result, `thriftpoll RPC uring vs inline @${ctx.headlineConcurrency}`, tpUring.cpu_us_per_req, tp.cpu_us_per_req, 'server CPU per request', 0.85, 'max');
   }

@@ -227,6 +227,40 @@ const MICRO = [
   { id: 'rpc', issue: '#6', what: 'RPC server path per request in user space, over an in-memory engine (no sockets)' },
 ].map((m) => ({ ...m, entry: path.join(BENCH, m.id, 'run.js') }));
 
+/** The servers `--baseline DIR` runs from another checkout, beside the same ones of this checkout. */
+const BASELINE_OF = ['engine-echo', 'rpc-echo'];
+
+/**
+ * Adds `<id>-base` for each server of BASELINE_OF: the same command run in `dir`, another checkout (built: its
+ * native addon and dist), so a change is measured against the code before it in the same run (paired rounds).
+ * Returns the ids added.
+ */
+function addBaselineServers(dir) {
+  const root = path.resolve(dir);
+  const scripts = (() => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts || {};
+    } catch {
+      return undefined;
+    }
+  })();
+  return BASELINE_OF.map((id) => {
+    const def = SERVERS[id];
+    SERVERS[`${id}-base`] = {
+      ...def,
+      label: `${def.label} (baseline)`,
+      baselineOf: id,
+      availability: () => {
+        if (scripts === undefined) return { ok: false, why: `--baseline ${dir}: no package.json there` };
+        const script = def.command({ host: '127.0.0.1', port: 0 }).args[2];
+        return scripts[script] ? { ok: true } : { ok: false, why: `--baseline ${dir}: no "${script}" script there` };
+      },
+      command: (options) => ({ ...def.command(options), cwd: root }),
+    };
+    return `${id}-base`;
+  });
+}
+
 /** Starts server `id` on host:port (pinned to `cpus` when given). */
 function startCatalogServer(id, { host, port, cpus, certs, workUs }) {
   const def = SERVERS[id];
@@ -234,4 +268,4 @@ function startCatalogServer(id, { host, port, cpus, certs, workUs }) {
   return startServer({ name: def.label, command, args, cwd, cpus, env });
 }
 
-module.exports = { ROOT, BENCH, SERVERS, CLIENTS, MICRO, rootScripts, startCatalogServer };
+module.exports = { ROOT, BENCH, SERVERS, CLIENTS, MICRO, rootScripts, startCatalogServer, addBaselineServers };
