@@ -38,7 +38,7 @@ describe('discovery options', () => {
     expect(parseEtcdEndpoints(['http://[::1]:2379', 'localhost:2380'])).toEqual(['[::1]:2379', 'localhost:2380']);
     expect(() => parseEtcdEndpoints('etcd://nohost')).toThrow('endpoints: "nohost" in "etcd://nohost" is not \'host:port\' (expected e.g. etcd://127.0.0.1:2379)');
     expect(() => parseEtcdEndpoints([])).toThrow(RpcOptionError);
-    expect(() => new EtcdRegistry({ endpoints: '127.0.0.1:1', ttl: 0 })).toThrow('EtcdRegistry: ttl must be an integer number of seconds >= 1, got 0');
+    expect(() => new EtcdRegistry({ endpoints: '127.0.0.1:1', ttl: 0 })).toThrow('EtcdRegistry: ttl (seconds) must be an integer in [1, 2147483647], got number 0');
     expect(() => new EtcdResolver({} as never)).toThrow("EtcdResolver: give exactly one of endpoints (e.g. '127.0.0.1:2379') or client (an etcd3 Etcd3)");
     const client = new Etcd3({ hosts: '127.0.0.1:1' });
     expect(() => new EtcdResolver({ client, endpoints: '127.0.0.1:1' })).toThrow(/give exactly one of endpoints/);

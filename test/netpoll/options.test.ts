@@ -36,6 +36,8 @@ describe('option validation', () => {
       await expect(loop.serve({ host: '127.0.0.1', port: 70000 })).rejects.toThrow(/port must be an integer in \[0, 65535\], got number 70000/);
       await expect(loop.serve({ path: 'x'.repeat(200) })).rejects.toThrow(/200 bytes; Unix socket paths hold at most 107/);
       await expect(dial({ host: '127.0.0.1', port: 0 }, { engine })).rejects.toThrow(/port must be an integer in \[1, 65535\], got number 0/);
+      await expect(dial({ host: '127.0.0.1' } as never, { engine })).rejects.toThrow(/port is missing: give \{ host, port \} with port an integer in \[1, 65535\], or \{ path \}/);
+      await expect(dial({ host: '127.0.0.1', port: '80' } as never, { engine })).rejects.toThrow(/port must be an integer in \[1, 65535\], got string "80"/);
       await expect(dial({ host: '127.0.0.1', port: 1 }, { engine, timeout: -5 })).rejects.toThrow(/timeout must be an integer/);
       await loop.shutdown();
     } finally {

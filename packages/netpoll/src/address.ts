@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 
 import { InvalidOptionError } from './errors';
-import { describeValue, objectOption } from './options';
+import { describeValue, integerOption, objectOption } from './options';
 
 /** Where to listen or connect: a TCP host and port (IPv4 or IPv6), or a Unix socket path. */
 export type Address = TcpAddress | UnixAddress;
@@ -41,12 +41,9 @@ export function parseAddress(name: string, value: unknown, purpose: 'listen' | '
   if (typeof object.host !== 'string' || object.host.length === 0) {
     throw new InvalidOptionError(`${name} must be { host, port } or { path }, got host ${describeValue(object.host)}`);
   }
-  const port = object.port;
   const min = purpose === 'listen' ? 0 : 1;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < min || port > 65535) {
-    throw new InvalidOptionError(`${name}.port must be an integer in [${min}, 65535], got ${describeValue(port)}`);
-  }
-  return { host: object.host, port };
+  if (object.port === undefined) throw new InvalidOptionError(`${name}.port is missing: give { host, port } with port an integer in [${min}, 65535], or { path }`);
+  return { host: object.host, port: integerOption(`${name}.port`, object.port, min, min, 65535) };
 }
 
 /** Resolves a host name to an IP literal (IP literals pass through without a lookup). */

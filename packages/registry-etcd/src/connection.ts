@@ -1,6 +1,7 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { Etcd3, isRecoverableError } from 'etcd3';
 import { RpcOptionError } from '@thriftpoll/rpc';
+import { msOption } from './options';
 
 /** Where etcd is: give `endpoints` (the client is made and closed here) or your own etcd3 `client`. */
 export interface EtcdConnectionOptions {
@@ -47,11 +48,7 @@ export class EtcdConnection {
     if ((options.endpoints === undefined) === (options.client === undefined)) {
       throw new RpcOptionError(`${what}: give exactly one of endpoints (e.g. '127.0.0.1:2379') or client (an etcd3 Etcd3)`);
     }
-    const timeout = options.requestTimeout ?? 3000;
-    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 1) {
-      throw new RpcOptionError(`${what}: requestTimeout must be a finite number of milliseconds >= 1, got ${JSON.stringify(timeout)}`);
-    }
-    this.requestTimeout = timeout;
+    this.requestTimeout = msOption(`${what}: requestTimeout`, options.requestTimeout, 3000, 1) as number;
     if (options.client !== undefined) {
       if (!(options.client instanceof Etcd3)) throw new RpcOptionError(`${what}: client must be an etcd3 Etcd3 instance`);
       this.client = options.client;
@@ -59,7 +56,7 @@ export class EtcdConnection {
     } else {
       this.client = new Etcd3({
         hosts: parseEtcdEndpoints(options.endpoints as string | readonly string[], `${what}.endpoints`).map((endpoint) => `http://${endpoint}`),
-        dialTimeout: timeout,
+        dialTimeout: this.requestTimeout,
         faultHandling: {
           // Retried across members for ~3.5 s: long enough to ride out a leader election after a member died
           // (~1-2 s in which the survivors refuse requests too); etcd3's default gives up after 3 quick attempts.

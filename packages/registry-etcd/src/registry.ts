@@ -1,9 +1,10 @@
 import { isRecoverableError } from 'etcd3';
 import type { Lease } from 'etcd3';
-import { RpcOptionError, type Registry, type RegistryInfo } from '@thriftpoll/rpc';
+import { type Registry, type RegistryInfo } from '@thriftpoll/rpc';
 import { EtcdConnection, type EtcdConnectionOptions } from './connection';
 import { EtcdRegistryError } from './errors';
 import { encodeInstance, serviceKey } from './layout';
+import { integerOption } from './options';
 
 export interface EtcdRegistryOptions extends EtcdConnectionOptions {
   /**
@@ -87,9 +88,7 @@ export class EtcdRegistry implements Registry {
 
   constructor(options: EtcdRegistryOptions) {
     this.connection = new EtcdConnection(options, 'EtcdRegistry');
-    const ttl = options.ttl ?? 60;
-    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1) throw new RpcOptionError(`EtcdRegistry: ttl must be an integer number of seconds >= 1, got ${JSON.stringify(ttl)}`);
-    this.ttl = ttl;
+    this.ttl = integerOption('EtcdRegistry: ttl (seconds)', options.ttl, 60, 1, 2 ** 31 - 1);
     this.onLeaseLost =
       options.onLeaseLost ??
       ((key, error) => process.emitWarning(`thriftpoll: the etcd lease of ${key} was lost (${error.message}); registering again`, { code: 'THRIFTPOLL_ETCD_LEASE_LOST' }));

@@ -1,5 +1,5 @@
 import { RpcOptionError } from '../errors';
-import { describeValue } from '../validate';
+import { describeValue, intOption } from '../validate';
 
 /** A TCP address (IPv4, IPv6 or a host name) or a Unix socket path — the engine's `serve`/`dial` address shape. */
 export type Address = { readonly host: string; readonly port: number } | { readonly path: string };
@@ -59,10 +59,7 @@ export function parseAddress(value: unknown, name = 'address'): Address {
     const record = value as Record<string, unknown>;
     if ('path' in record) return parsePath(record.path, name);
     if (typeof record.host === 'string' && record.host.length > 0 && typeof record.port === 'number') {
-      if (!Number.isInteger(record.port) || record.port < 0 || record.port > 65535) {
-        throw new RpcOptionError(`${name}.port must be an integer in [0, 65535], got ${describeValue(record.port)}`);
-      }
-      return { host: record.host, port: record.port };
+      return { host: record.host, port: intOption(`${name}.port`, record.port, 0, 0, 65535) };
     }
   }
   throw new RpcOptionError(`${name} must be 'host:port', 'unix:/path', { host, port } or { path }, got ${describeValue(value)}`);
