@@ -1,8 +1,8 @@
 import * as net from 'node:net';
-import { MessageType, TApplicationException, TApplicationExceptionType, TType, type BinaryWriter } from '@thriftpoll/protocol';
+import { MessageType, TApplicationException, TApplicationExceptionType } from '@thriftpoll/protocol';
 import { createClient, RpcError } from '@thriftpoll/rpc';
 import { EchoService } from './fixtures/echo-code-first';
-import { decodeFramedReply, framedMessage } from './helpers/raw';
+import { decodeFramedReply, echoResult, framedMessage } from './helpers/raw';
 
 /**
  * Calls the server provably never ran are retry-safe and, by default, sent once more on a fresh connection. The
@@ -10,25 +10,6 @@ import { decodeFramedReply, framedMessage } from './helpers/raw';
  */
 
 const ENGINES = ['netpoll', 'net'] as const;
-
-function echoResult(action: string, msg: string): (writer: BinaryWriter) => void {
-  return (writer) => {
-    writer.writeStructBegin('echo_result');
-    writer.writeFieldBegin(TType.STRUCT, 0);
-    writer.writeStructBegin('Response');
-    writer.writeFieldBegin(TType.STRING, 1);
-    writer.writeString(action);
-    writer.writeFieldEnd();
-    writer.writeFieldBegin(TType.STRING, 2);
-    writer.writeString(msg);
-    writer.writeFieldEnd();
-    writer.writeFieldStop();
-    writer.writeStructEnd();
-    writer.writeFieldEnd();
-    writer.writeFieldStop();
-    writer.writeStructEnd();
-  };
-}
 
 /** Splits the Framed requests out of `buffer`; returns them and what is left. */
 function takeFrames(buffer: Buffer): { frames: Buffer[]; rest: Buffer } {

@@ -22,15 +22,12 @@ export function emptyStruct(writer: BinaryWriter): void {
   writer.writeStructEnd();
 }
 
-/**
- * Writes an echo args struct whose Request (field 1) carries the given string fields: `action` (id 1) and `msg`
- * (id 2); a field left undefined is not written, to build requests a validating server must refuse.
- */
-export function echoRequest(fields: { action?: string; msg?: string }): (writer: BinaryWriter) => void {
+/** Writes `outer` whose field `id` is an `inner` struct of the string fields `action` (id 1) and `msg` (id 2); undefined ones are left out. */
+function echoStruct(outer: string, id: number, inner: string, fields: { action?: string; msg?: string }): (writer: BinaryWriter) => void {
   return (writer) => {
-    writer.writeStructBegin('echo_args');
-    writer.writeFieldBegin(TType.STRUCT, 1);
-    writer.writeStructBegin('Request');
+    writer.writeStructBegin(outer);
+    writer.writeFieldBegin(TType.STRUCT, id);
+    writer.writeStructBegin(inner);
     if (fields.action !== undefined) {
       writer.writeFieldBegin(TType.STRING, 1);
       writer.writeString(fields.action);
@@ -47,6 +44,19 @@ export function echoRequest(fields: { action?: string; msg?: string }): (writer:
     writer.writeFieldStop();
     writer.writeStructEnd();
   };
+}
+
+/**
+ * Writes an echo args struct whose Request (field 1) carries the given string fields: `action` (id 1) and `msg`
+ * (id 2); a field left undefined is not written, to build requests a validating server must refuse.
+ */
+export function echoRequest(fields: { action?: string; msg?: string }): (writer: BinaryWriter) => void {
+  return echoStruct('echo_args', 1, 'Request', fields);
+}
+
+/** Writes the echo result struct whose success (field 0) is the Response { action, msg }: what a server answers. */
+export function echoResult(action: string, msg: string): (writer: BinaryWriter) => void {
+  return echoStruct('echo_result', 0, 'Response', { action, msg });
 }
 
 /** An echo args struct whose Request lacks its required `msg`. */
