@@ -75,6 +75,8 @@ export interface NativeBinding {
   descriptorWidth: number;
   /** 0 when the `uring` mode can run in this process, else the errno that stops it. */
   probeUring(): number;
+  /** What this build of the addon lacks for the `uring` mode ("<linux/io_uring.h> ..."), or null when it has it. */
+  uringBuildMissing: string | null;
   NativeEngine: new (
     options: NativeEngineOptions,
     dispatch: () => void,
