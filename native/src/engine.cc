@@ -992,6 +992,9 @@ void Engine::ReceiveCompleted(Conn* conn, int result, uint32_t flags, std::vecto
     }
     if (last) {
       conn->receive = ReceiveState::kIdle;
+      // Ended by the kernel (ENOBUFS: the ring ran dry; or any other reason) while input is still wanted: the
+      // UpdateMask below, or RearmStarved after a refill, arms it again. A cancellation of ours is not counted.
+      if (result != -ECANCELED && !conn->closed && conn->error == 0 && !conn->eof && !conn->throttled) receiveRearms_++;
       if (result == -ENOBUFS && !conn->closed) buffers.Refill();
       if (result == -ENOBUFS && !conn->closed && buffers.lent() == 0) {
         // Every block is with the kernel or the connections and the pool has no more: wait for a release.
@@ -1131,6 +1134,7 @@ EngineStats Engine::Stats() {
   stats.listeners = liveListeners_;
 #if THRIFTPOLL_URING
   if (options_.uring && !pollers_.empty()) stats.ringBlocks = pollers_[0]->uring()->buffers().lent();
+  stats.receiveRearms = receiveRearms_;
 #endif
   stats.pool = pool_.Stats();
   return stats;
