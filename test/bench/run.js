@@ -421,7 +421,8 @@ async function scenarioIdle(ctx, result) {
 
 async function scenarioMemory(ctx, result) {
   const points = {};
-  for (const id of ['engine-echo', 'net-echo']) {
+  for (const id of ['engine-echo', 'engine-echo-uring', 'rpc-echo', 'rpc-echo-uring', 'net-echo']) {
+    if (!serverSelected(ctx, id)) continue;
     await withServer(ctx, result, id, async (h) => {
       const m = await measureIdleMemory(h, {
         host: ctx.host, port: h.port, connections: ctx.memoryConnections, loadgenCpus: ctx.pin && ctx.pin.load,
@@ -441,6 +442,8 @@ async function scenarioMemory(ctx, result) {
   const e = points['engine-echo'];
   const n = points['net-echo'];
   if (e && n) compare(result, 'thriftpoll engine vs Node net', e.rss_per_conn_bytes, n.rss_per_conn_bytes, 'RSS per idle connection', 1, 'max');
+  const u = points['engine-echo-uring'];
+  if (u && n) compare(result, 'thriftpoll engine (uring) vs Node net', u.rss_per_conn_bytes, n.rss_per_conn_bytes, 'RSS per idle connection', 1, 'max');
   result.note('RSS includes garbage not yet collected; figures are per connection of the growth, not of the heap.');
 }
 

@@ -1,6 +1,7 @@
 import { Etcd3 } from 'etcd3';
 import { createClient, createServer, RpcNoInstanceError, type ClientContext, type Instance, type Middleware, type ThriftServer } from '@thriftpoll/rpc';
 import { EtcdRegistry, EtcdRegistryError, EtcdResolver, encodeInstance, decodeInstance } from '@thriftpoll/registry-etcd';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { EchoService } from '../rpc/fixtures/echo-code-first';
 import { startServerScript } from '../rpc/helpers/child';
@@ -224,5 +225,23 @@ describe('service discovery on a real etcd', () => {
     const error = await client.echo({ action: 'echo', msg: 'x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpcNoInstanceError);
     expect((error as Error).message).toMatch(/^no instance of service 'far-away' to call: the etcd registry could not be read \(.+\)$/);
+  });
+
+  test('a registry that never answers: the first call fails at its deadline with ENOINSTANCE, and the client still closes', async () => {
+    // A real listener that accepts etcd's connection and never says a word.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+    cleanups.push(async () => sockets.forEach((socket) => socket.destroy()));
+    const port = (silent.address() as net.AddressInfo).port;
+    const mute = new EtcdResolver({ endpoints: `127.0.0.1:${port}`, requestTimeout: 30000 });
+    cleanups.push(() => mute.close());
+    const client = createClient(EchoService, { resolver: mute, destService: 'silent', engine: 'net', timeout: 300, retry: { maxAttempts: 3 } });
+    const error = await client.echo({ action: 'echo', msg: 'x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RpcNoInstanceError);
+    expect(error).toMatchObject({ code: 'ENOINSTANCE', service: 'silent' });
+    expect((error as Error).message).toBe("no instance of service 'silent' to call: the etcd registry gave no instance list within 300 ms");
+    await client.$close();
   });
 });

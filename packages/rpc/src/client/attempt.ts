@@ -6,16 +6,53 @@ import { RpcAbortError, RpcError, RpcTimeoutError } from '../errors';
 import type { ClientConnection, PendingCall } from './client-connection';
 import type { ClientContext } from './client-context';
 import { abortError } from './first-contact';
+import type { RequestHeaders } from '../metadata/request-headers';
 import type { HealthTracker } from './health';
 import type { ConnectionPool } from './pool';
 
-/** What an attempt uses of its client: where its connection comes from and where its outcome is recorded. */
+/**
+ * What an attempt uses of its client: where its connection comes from, what it sends besides the arguments, and
+ * where its outcome is recorded. Built once per client.
+ */
 export interface AttemptRoute {
   readonly pool: ConnectionPool<ClientConnection>;
   readonly health: HealthTracker;
+  /** Admits each attempt (startAttempt) and records its outcome (settle): both ends of one admission here. */
   readonly breakers: CircuitBreakers | undefined;
+  readonly headers: RequestHeaders;
+  /** ClientOptions.multiplexed: prefix method names with "<service>:" (a string overrides the service name). */
+  readonly multiplexed: boolean | string;
   /** False in the long pool: a connection with an abandoned call is not reused (its late reply would be next in line). */
   readonly reuseAfterAbandon: boolean;
+}
+
+/**
+ * The attempt layer's entry (below the retrying layer, retrying-call.ts): one attempt of `context` on the chosen
+ * `endpoint`, admitted by the circuit breakers first (a refusal fails it unsent, with ECIRCUITOPEN), then counted
+ * in `context.attempts` and started. Exactly one of `fulfil` and `fail` is called, once — possibly before this
+ * returns (a refusal, a deadline already past).
+ */
+export function startAttempt(
+  route: AttemptRoute,
+  context: ClientContext,
+  endpoint: Endpoint,
+  deadline: number | undefined,
+  cancel: AbortSignal | undefined,
+  fulfil: (value: unknown) => void,
+  fail: (error: unknown) => void,
+): void {
+  const refused = route.breakers?.admit(context, endpoint);
+  if (refused !== undefined) return fail(refused);
+  context.attempts++;
+  context.address = endpoint.key;
+  const headers = route.headers.forAttempt(context, deadline);
+  new Attempt(route, context, endpoint, headers, wireName(route.multiplexed, context), fulfil, fail).start(deadline, cancel);
+}
+
+/** The name a call goes by on the wire: `Service:method` when multiplexed (Apache's TMultiplexedProtocol). */
+function wireName(multiplexed: boolean | string, context: ClientContext): string {
+  if (multiplexed === false) return context.method;
+  return `${typeof multiplexed === 'string' ? multiplexed : context.service}:${context.method}`;
 }
 
 function isConnectionFailure(error: unknown): boolean {

@@ -6,23 +6,21 @@ import {
   type ReaderOptions,
   type ServiceDescriptor,
 } from '@thriftpoll/protocol';
-import { Metadata, isTHeaderKind } from '@thriftpoll/transport';
 import { formatAddress, parseAddress, parseEndpoints, type AddressLike, type Endpoint, type WeightedAddress } from '../net/address';
 import type { LoadBalancer } from './balancer';
 import { BALANCER_NAMES, createBalancer, type BalancerName } from '../governance/create-balancer';
 import { ClientConnection, type ClientWireOptions } from './client-connection';
 import { ClientContext } from './client-context';
-import { decoderOptions, TRANSPORT_NAMES, transportAlias, type TransportName, type TransportOption } from '../codec';
+import { decoderOptions, TRANSPORT_NAMES, transportAlias, type TransportOption } from '../codec';
 import { DiscoveredEndpoints } from '../discovery/discovered-endpoints';
 import type { Resolver } from '../discovery/resolver';
 import { isCodeFirstService, serviceDescriptor, type CodeFirstClient, type StructClass } from '../code-first';
-import { writeDeadline } from '../metadata/deadline';
-import { kitexRequestHeaders } from '../metadata/kitex-headers';
+import { RequestHeaders } from '../metadata/request-headers';
 import { resolveEngine, resolveTlsEngine, type EngineName } from '../net/engines';
 import { resolveClientTls, type ClientTlsOptions, type ResolvedClientTls } from '../net/tls';
 import { RpcError, RpcOptionError } from '../errors';
-import { abortError } from './first-contact';
-import { Attempt, type AttemptRoute } from './attempt';
+import { EndpointPicker } from './endpoint-picker';
+import { ResolvingCall, type CallRoute } from './resolving-call';
 import { HealthTracker, type HealthOptions } from './health';
 import { LongPool, type LongPoolOptions } from './long-pool';
 import { compose, type Chain, type Middleware } from '../middleware';
@@ -34,10 +32,9 @@ import type { TracingOption } from '../observability/tracing';
 import type { ConnectionPool } from './pool';
 import type { ClientStats } from './client-stats';
 import { RetryPolicy, type RetryOptions } from './retry';
-import { BackupPolicy, raceWithBackup, type BackupOptions } from '../governance/backup';
+import { BackupPolicy, type BackupOptions } from '../governance/backup';
 import { CircuitBreakers, type CircuitBreakersOptions } from '../governance/circuit-breakers';
 import { ShortPool } from './short-pool';
-import { neverRan } from './never-ran';
 import { LogLimiter } from '../log-limiter';
 import { consoleLogger, loggerOption, type Logger } from '../logger';
 import { boolOption, checkKnownKeys, describeValue, keepAliveOption, enumOption, headersOption, intOption, msOption, objectOption } from '../validate';
@@ -176,40 +173,30 @@ const KNOWN_OPTIONS = [
 export const DEFAULT_CALL_TIMEOUT = 10_000;
 
 /**
- * The invoker behind typed clients: address selection, connection pools, timeouts, aborts, retries and
- * middleware. One RpcClient can serve several services' clients (`client.use(Service)`), sharing connections.
+ * The invoker behind typed clients. One RpcClient can serve several services' clients (`client.use(Service)`),
+ * sharing connections. It validates the options, owns the pools, connections, stats and middleware, and builds
+ * once the route its call layers share; each call then runs through them (diagram in resolving-call.ts):
+ * ResolvingCall (closed, abort, deadline, discovery) → RetryingCall (endpoints, retries, backups, resends) →
+ * Attempt (breaker admission, headers, timer, abort, connection).
  */
 export class RpcClient implements Invoker {
-  private readonly staticEndpoints: readonly Endpoint[];
-  private readonly discovery: DiscoveredEndpoints | undefined;
+  /** What the call layers use (resolving-call.ts, retrying-call.ts, attempt.ts); `closed` is set by close(). */
+  private readonly route: CallRoute & { closed: boolean };
   private readonly pool: ConnectionPool<ClientConnection>;
-  /** What each Attempt uses: it settles on its own, without calling back into the client. */
-  private readonly attemptRoute: AttemptRoute;
   private readonly mode: 'pool' | 'mux' | 'short';
-  private readonly balancer: LoadBalancer;
   private readonly health: HealthTracker;
-  private readonly retry: RetryPolicy | undefined;
-  private readonly resendUnsent: boolean;
-  /** What retries and backups draw from: the retry policy, or one made for its budget alone. */
-  private readonly budget: RetryPolicy | undefined;
   private readonly breakers: CircuitBreakers | undefined;
-  private readonly backup: BackupPolicy | undefined;
   private readonly chain: Chain<ClientContext> | undefined;
   private readonly observer: ClientObserver | undefined;
   private readonly engine: NetEngine;
   private readonly tls: ResolvedClientTls | undefined;
   private readonly wire: ClientWireOptions;
-  private readonly transport: TransportName;
   private readonly defaultTimeout: number | undefined;
   private readonly connectTimeout: number;
   private readonly defaultHeaders: Readonly<Record<string, string>> | undefined;
-  private readonly serviceName: string | undefined;
-  private readonly multiplexed: boolean | string;
   private readonly connections = new Set<ClientConnection>();
   private readonly dialOptions: DialOptions;
-  private readonly baseHeaders = new Map<string, WeakMap<MethodDescriptor, Metadata>>();
   private discardedFromClosed = 0;
-  private closed = false;
 
   constructor(options: ClientOptions) {
     const record = objectOption('client options', options);
@@ -218,14 +205,14 @@ export class RpcClient implements Invoker {
     if ([options.address, options.addresses, options.resolver].filter((given) => given !== undefined).length !== 1) {
       throw new RpcOptionError('give exactly one of address or addresses, or a resolver with destService');
     }
-    this.discovery = options.resolver === undefined ? undefined : discoveredEndpoints(options.resolver, options.destService, (endpoints) => this.endpointsChanged(endpoints));
-    if (this.discovery === undefined && options.destService !== undefined) throw new RpcOptionError('destService needs resolver');
-    this.staticEndpoints = options.address !== undefined ? [singleEndpoint(options.address)] : options.addresses !== undefined ? parseEndpoints(options.addresses) : [];
-    if (this.discovery === undefined && this.staticEndpoints.length === 0) throw new RpcOptionError('addresses is empty: give at least one address');
-    this.transport = enumOption('transport', transportAlias(options.transport), 'framed', TRANSPORT_NAMES);
+    const discovery = options.resolver === undefined ? undefined : discoveredEndpoints(options.resolver, options.destService, (endpoints) => this.route.picker.endpointsChanged(endpoints));
+    if (discovery === undefined && options.destService !== undefined) throw new RpcOptionError('destService needs resolver');
+    const staticEndpoints = options.address !== undefined ? [singleEndpoint(options.address)] : options.addresses !== undefined ? parseEndpoints(options.addresses) : [];
+    if (discovery === undefined && staticEndpoints.length === 0) throw new RpcOptionError('addresses is empty: give at least one address');
+    const transport = enumOption('transport', transportAlias(options.transport), 'framed', TRANSPORT_NAMES);
     const protocol = enumOption('protocol', options.protocol, 'binary', ['binary', 'compact']);
     this.mode = enumOption('mode', options.mode, 'pool', ['pool', 'mux', 'short']);
-    if (this.mode === 'mux' && this.transport === 'buffered') {
+    if (this.mode === 'mux' && transport === 'buffered') {
       throw new RpcOptionError("mode 'mux' needs a transport that frames whole messages: 'framed', 'theader', 'ttheader', 'ttheader-framed' or 'framed-theader', not 'buffered'");
     }
     if (this.mode !== 'pool' && options.pool !== undefined) throw new RpcOptionError(`pool options apply to mode 'pool', not '${this.mode}'`);
@@ -236,25 +223,23 @@ export class RpcClient implements Invoker {
     if (options.serviceName !== undefined && typeof options.serviceName !== 'string') {
       throw new RpcOptionError(`serviceName must be a string, got ${describeValue(options.serviceName)}`);
     }
-    this.serviceName = options.serviceName;
     if (options.multiplexed !== undefined && typeof options.multiplexed !== 'boolean' && typeof options.multiplexed !== 'string') {
       throw new RpcOptionError(`multiplexed must be true, false or a service name, got ${describeValue(options.multiplexed)}`);
     }
-    this.multiplexed = options.multiplexed ?? false;
+    const multiplexed = options.multiplexed ?? false;
     const lb = options.loadBalancer ?? 'weighted-random';
-    if (typeof lb === 'string') this.balancer = createBalancer(enumOption('loadBalancer', lb, 'weighted-random', BALANCER_NAMES));
-    else if (typeof lb === 'object' && lb !== null && typeof lb.pick === 'function') this.balancer = lb;
+    let balancer: LoadBalancer;
+    if (typeof lb === 'string') balancer = createBalancer(enumOption('loadBalancer', lb, 'weighted-random', BALANCER_NAMES));
+    else if (typeof lb === 'object' && lb !== null && typeof lb.pick === 'function') balancer = lb;
     else throw new RpcOptionError(`loadBalancer must be one of ${BALANCER_NAMES.map((name) => `'${name}'`).join(', ')} or an object with pick(), got ${describeValue(lb)}`);
-    if (this.staticEndpoints.length > 1) this.balancer.rebalance?.(this.staticEndpoints);
     this.health = new HealthTracker(objectOption('health', options.health) ?? {});
-    this.retry = options.retry === undefined ? undefined : new RetryPolicy(options.retry);
-    this.resendUnsent = this.retry === undefined && boolOption('resendUnsent', options.resendUnsent, true);
+    const retry = options.retry === undefined ? undefined : new RetryPolicy(options.retry);
+    const resendUnsent = retry === undefined && boolOption('resendUnsent', options.resendUnsent, true);
     this.breakers = options.circuitBreaker === undefined ? undefined : new CircuitBreakers(options.circuitBreaker);
-    this.backup = options.backup === undefined ? undefined : new BackupPolicy(options.backup);
-    this.budget = this.retry ?? (this.backup === undefined ? undefined : new RetryPolicy({ maxAttempts: 1 }));
+    const backup = options.backup === undefined ? undefined : new BackupPolicy(options.backup);
     const userMiddleware = options.middleware ?? [];
     if (!Array.isArray(userMiddleware)) throw new RpcOptionError('middleware must be an array of (ctx, next) => Promise<void>');
-    this.observer = ClientObserver.create(options, this, this.transport !== 'framed' && this.transport !== 'buffered');
+    this.observer = ClientObserver.create(options, this, transport !== 'framed' && transport !== 'buffered');
     const middleware = this.observer === undefined ? userMiddleware : [...this.observer.middleware, ...userMiddleware];
     this.chain = middleware.length === 0 ? undefined : compose(middleware, (ctx) => this.execute(ctx).then((result) => void (ctx.result = result)));
     this.tls = resolveClientTls(options.tls);
@@ -277,7 +262,7 @@ export class RpcClient implements Invoker {
     const droppedHeaders = enumOption('droppedHeaders', options.droppedHeaders, 'warn', ['warn', 'error', 'ignore']);
     const readerOptions: ReaderOptions = { ...(objectOption('readerOptions', options.readerOptions) ?? {}) };
     this.wire = {
-      transport: this.transport,
+      transport,
       protocol: protocol === 'binary' ? ProtocolId.BINARY : ProtocolId.COMPACT,
       decoder: decoderOptions(maxFrameSize, maxMessageSize, readerOptions),
       encoder: { maxFrameSize, droppedMetadata: droppedHeaders, droppedMetadataOption: 'droppedHeaders' },
@@ -290,12 +275,29 @@ export class RpcClient implements Invoker {
         : this.mode === 'mux'
           ? new MuxPool(connector, options.mux)
           : new ShortPool(connector);
-    this.attemptRoute = { pool: this.pool, health: this.health, breakers: this.breakers, reuseAfterAbandon: this.mode !== 'pool' };
+    this.route = {
+      closed: false,
+      discovery,
+      picker: new EndpointPicker(staticEndpoints, discovery, this.health, this.breakers, balancer),
+      retry,
+      // Backups without retries still draw from a budget: one made for it alone.
+      budget: retry ?? (backup === undefined ? undefined : new RetryPolicy({ maxAttempts: 1 })),
+      backup,
+      resendUnsent,
+      attempt: {
+        pool: this.pool,
+        health: this.health,
+        breakers: this.breakers,
+        headers: new RequestHeaders(transport, options.serviceName, this.connectTimeout),
+        multiplexed,
+        reuseAfterAbandon: this.mode !== 'pool',
+      },
+    };
   }
 
   /** The endpoints calls are balanced over: the static list, or the latest discovered one. */
   get endpoints(): readonly Endpoint[] {
-    return this.discovery === undefined ? this.staticEndpoints : this.discovery.endpoints;
+    return this.route.picker.endpoints;
   }
 
   /** The typed client of `service` over this invoker (generated descriptor or code-first class). */
@@ -339,12 +341,13 @@ export class RpcClient implements Invoker {
 
   /** Closes every connection; calls in flight and later calls fail with ECLOSED. */
   close(): Promise<void> {
-    this.closed = true;
+    this.route.closed = true;
     this.observer?.closed();
     const reason = new RpcError('ECLOSED', 'the client was closed while the call was in flight', { retrySafe: false });
     for (const connection of this.connections) connection.close(reason);
     this.pool.close();
-    return this.discovery === undefined ? Promise.resolve() : this.discovery.close();
+    const discovery = this.route.discovery;
+    return discovery === undefined ? Promise.resolve() : discovery.close();
   }
 
   stats(): ClientStats {
@@ -370,163 +373,9 @@ export class RpcClient implements Invoker {
     return counts;
   }
 
-  /** The name a call goes by on the wire: `Service:method` when multiplexed. */
-  private wireName(context: ClientContext): string {
-    if (this.multiplexed === false) return context.method;
-    return `${typeof this.multiplexed === 'string' ? this.multiplexed : context.service}:${context.method}`;
-  }
-
-  /** The call with its retries. Rejects with the last attempt's error. */
+  /** One call through its layers (resolving → retrying → attempt: see resolving-call.ts). */
   private execute(context: ClientContext): Promise<unknown> {
-    if (this.closed) return Promise.reject(new RpcError('ECLOSED', `the client is closed; ${context.service}.${context.method} was not called`));
-    const signal = context.signal;
-    if (signal?.aborted) return Promise.reject(abortError(context, undefined, signal.reason));
-    const timeout = context.timeout;
-    const deadline = timeout === undefined ? undefined : Date.now() + timeout;
-    const discovery = this.discovery;
-    if (discovery !== undefined && !discovery.ready) return discovery.whenReady(timeout).then(() => this.run(context, deadline));
-    try {
-      return this.run(context, deadline);
-    } catch (error) {
-      // A balancer of the user's (or a consistent-hash keyOf) threw: the call still fails by rejecting.
-      return Promise.reject(error);
-    }
-  }
-
-  private run(context: ClientContext, deadline: number | undefined): Promise<unknown> {
-    const retry = this.retry;
-    this.budget?.recordCall();
-    if (retry === undefined) {
-      const endpoint = this.pick(undefined, context);
-      if (endpoint === undefined) return Promise.reject(this.noInstance());
-      const first = this.attemptWithBackup(context, endpoint, deadline, undefined);
-      return this.resendUnsent ? first.catch((error: unknown) => this.resendIfNeverRan(context, endpoint, deadline, error)) : first;
-    }
-    return this.retrying(context, deadline, retry);
-  }
-
-  /** Sends the call once more on a fresh connection if `error` proves it never ran (see resendUnsent); else rethrows. */
-  private resendIfNeverRan(context: ClientContext, failed: Endpoint, deadline: number | undefined, error: unknown): Promise<unknown> {
-    if (this.closed || !neverRan(error) || context.signal?.aborted === true) throw error;
-    if (deadline !== undefined && deadline - Date.now() <= 0) throw error;
-    const endpoint = (this.endpoints.length > 1 ? this.pick(new Set([failed.key]), context) : undefined) ?? failed;
-    return this.attemptWithBackup(context, endpoint, deadline, undefined);
-  }
-
-  /** One attempt, raced against a backup attempt on another endpoint when backups are on. */
-  private attemptWithBackup(context: ClientContext, endpoint: Endpoint, deadline: number | undefined, tried: Set<string> | undefined): Promise<unknown> {
-    const backup = this.backup;
-    if (backup === undefined || context.oneway) return this.attempt(context, endpoint, deadline, undefined);
-    const winner = (chosen: Endpoint) => (cancel: AbortSignal) =>
-      this.attempt(context, chosen, deadline, cancel).then((value) => {
-        context.address = chosen.key;
-        return value;
-      });
-    return raceWithBackup(backup.delay, winner(endpoint), () => {
-      const exclude = new Set(tried);
-      exclude.add(endpoint.key);
-      const other = this.pick(exclude, context);
-      if (other === undefined || other.key === endpoint.key || !(this.budget as RetryPolicy).takeBudget()) return undefined;
-      tried?.add(other.key);
-      return winner(other);
-    });
-  }
-
-  private async retrying(context: ClientContext, deadline: number | undefined, retry: RetryPolicy): Promise<unknown> {
-    const tried = new Set<string>();
-    for (let attempt = 1; ; attempt++) {
-      const endpoint = this.pick(tried, context);
-      if (endpoint === undefined) throw this.noInstance();
-      tried.add(endpoint.key);
-      try {
-        return await this.attemptWithBackup(context, endpoint, deadline, tried);
-      } catch (error) {
-        const left = deadline === undefined ? Infinity : deadline - Date.now();
-        if (context.signal?.aborted || left <= 0 || this.closed || !retry.shouldRetry(error, attempt)) throw error;
-        const delay = retry.delay(attempt);
-        if (delay > 0) {
-          if (delay >= left) throw error;
-          await new Promise((resolve) => setTimeout(resolve, delay));
-        }
-        if (tried.size >= this.endpoints.length) tried.clear();
-      }
-    }
-  }
-
-  /** The endpoint of the next attempt; undefined when discovery has no instance. */
-  private pick(exclude: ReadonlySet<string> | undefined, context: ClientContext): Endpoint | undefined {
-    const endpoints = this.endpoints;
-    if (endpoints.length <= 1) return endpoints[0];
-    const candidates = this.health.candidates(endpoints, exclude);
-    return this.balancer.pick(this.breakers === undefined ? candidates : this.breakers.filter(candidates), context);
-  }
-
-  private noInstance(): RpcError {
-    return (this.discovery as DiscoveredEndpoints).noInstance('the registry lists none');
-  }
-
-  /** A new discovered list: balancers and health forget the instances that left; calls in flight carry on. */
-  private endpointsChanged(endpoints: readonly Endpoint[]): void {
-    const keys = new Set(endpoints.map((endpoint) => endpoint.key));
-    this.health.retain(keys);
-    this.breakers?.retain(keys);
-    this.balancer.rebalance?.(endpoints);
-  }
-
-  /**
-   * One attempt on one endpoint: connection, send, reply — bounded by the deadline, the abort signal and (for a
-   * backup request) `cancel`.
-   */
-  private attempt(context: ClientContext, endpoint: Endpoint, deadline: number | undefined, cancel: AbortSignal | undefined): Promise<unknown> {
-    const refused = this.breakers?.admit(context, endpoint);
-    if (refused !== undefined) return Promise.reject(refused);
-    context.attempts++;
-    context.address = endpoint.key;
-    const headers = this.requestHeaders(context, deadline);
-    const wireName = this.wireName(context);
-    return new Promise((resolve, reject) => new Attempt(this.attemptRoute, context, endpoint, headers, wireName, resolve, reject).start(deadline, cancel));
-  }
-
-  /** Metadata for one attempt: user headers, and on THeader/TTHeader the deadline and (TTHeader) Kitex's keys. */
-  private requestHeaders(context: ClientContext, deadline: number | undefined): Metadata | undefined {
-    const user = context.headersToSend();
-    const transport = this.transport;
-    if (transport === 'framed' || transport === 'buffered') {
-      // Nothing of ours to send; the user's headers go to the encoder, whose policy warns that they are dropped.
-      return user === undefined ? undefined : Metadata.from(user);
-    }
-    const remaining = deadline === undefined ? undefined : String(Math.max(1, Math.ceil(deadline - Date.now())));
-    if (isTHeaderKind(transport)) {
-      if (user === undefined && remaining === undefined) return undefined;
-      const metadata = Metadata.from(user);
-      if (remaining !== undefined) writeDeadline(metadata, 'theader', remaining);
-      return metadata;
-    }
-    const base = this.kitexHeaders(context);
-    if (user === undefined && remaining === undefined) return base;
-    const metadata = base.clone();
-    if (user !== undefined) for (const key of Object.keys(user)) metadata.set(key, user[key]);
-    if (remaining !== undefined) writeDeadline(metadata, 'ttheader', remaining);
-    return metadata;
-  }
-
-  /** The TTHeader keys a Kitex client writes for a method, built once per method. */
-  private kitexHeaders(context: ClientContext): Metadata {
-    let perService = this.baseHeaders.get(context.service);
-    if (perService === undefined) this.baseHeaders.set(context.service, (perService = new WeakMap()));
-    let metadata = perService.get(context.descriptor);
-    if (metadata === undefined) {
-      metadata = kitexRequestHeaders({
-        fromService: this.serviceName,
-        service: context.service,
-        method: context.method,
-        oneway: context.oneway,
-        framed: this.transport === 'ttheader-framed',
-        connectTimeout: this.connectTimeout,
-      });
-      perService.set(context.descriptor, metadata);
-    }
-    return metadata;
+    return new ResolvingCall(this.route, context).start();
   }
 
   private connect(endpoint: Endpoint): Promise<ClientConnection> {

@@ -28,8 +28,8 @@ export class BackupPolicy {
 export type StartAttempt<T> = (cancel: AbortSignal) => Promise<T>;
 
 /**
- * Runs `first`; if it has not settled after `delay` ms, asks `backup()` for a second attempt (undefined: none
- * allowed) and runs it too. Resolves with the first success and cancels the other attempt; rejects with the
+ * Runs `first`; if it has not settled after `delay` ms, asks `backup()` for a second attempt (undefined, or a
+ * throw: none) and runs it too. Resolves with the first success and cancels the other attempt; rejects with the
  * first attempt's error if it fails before a backup started, otherwise once both failed, with the last error.
  */
 export function raceWithBackup<T>(delay: number, first: StartAttempt<T>, backup: () => StartAttempt<T> | undefined): Promise<T> {
@@ -65,7 +65,14 @@ export function raceWithBackup<T>(delay: number, first: StartAttempt<T>, backup:
     timer = setTimeout(() => {
       timer = undefined;
       if (done) return;
-      const second = backup();
+      let second: StartAttempt<T> | undefined;
+      try {
+        second = backup();
+      } catch {
+        // Choosing the backup's endpoint threw (a user's balancer, a consistent-hash keyOf): no backup is sent,
+        // and the first attempt, still running, decides the call (a throw here would be uncaught, in a timer).
+        return;
+      }
       if (second !== undefined) start(second);
     }, delay);
   });
