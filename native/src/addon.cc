@@ -48,7 +48,7 @@ Napi::Value ProcessStats(const Napi::CallbackInfo& info) {
 }
 
 // probeUring() -> 0 when the `uring` engine mode can run here, else the errno that stops it (ENOSYS: no io_uring,
-// EPERM: io_uring_disabled or seccomp, EOPNOTSUPP: a needed operation is missing).
+// EPERM: io_uring_disabled or seccomp, EOPNOTSUPP: a needed operation is missing, or a build without io_uring).
 Napi::Value ProbeUring(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), thriftpoll::ProbeUring());
 }
@@ -77,6 +77,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeEngine", engineClass);
   exports.Set("processStats", Napi::Function::New(env, ProcessStats, "processStats"));
   exports.Set("probeUring", Napi::Function::New(env, ProbeUring, "probeUring"));
+  // What this build lacks for the `uring` mode ("built without ..."), or null (uring_config.h).
+  const char* uringMissing = thriftpoll::UringBuildMissing();
+  exports.Set("uringBuildMissing", uringMissing == nullptr ? env.Null() : Napi::String::New(env, uringMissing));
   exports.Set("eventWidth", Napi::Number::New(env, static_cast<double>(thriftpoll::kEventWidth)));
   exports.Set("descriptorWidth", Napi::Number::New(env, static_cast<double>(thriftpoll::kDescriptorWidth)));
   return exports;

@@ -481,6 +481,7 @@ Napi::Value EngineWrap::StatsJs(const Napi::CallbackInfo& info) {
   set("inputBlocks", stats.inputBlocks);
   set("outputSegments", stats.outputSegments);
   set("ringBlocks", stats.ringBlocks);
+  set("receiveRearms", stats.receiveRearms);
   set("slabs", stats.pool.slabs);
   set("blocksTotal", stats.pool.blocksTotal);
   set("blocksFree", stats.pool.blocksFree);

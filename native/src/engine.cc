@@ -160,10 +160,12 @@ uint32_t Engine::DesiredMask(const Conn* conn) const {
 
 void Engine::UpdateMask(Conn* conn) {
   uint32_t desired = DesiredMask(conn);
+#if THRIFTPOLL_URING
   if (options_.uring && !conn->connecting) {
     UpdateUring(conn, desired);
     return;
   }
+#endif
   if (desired == conn->mask) return;
   int error = conn->poller->Control(conn->fd, conn, conn->mask, desired);
   if (error == 0 || desired == 0) {
@@ -822,6 +824,7 @@ int64_t Engine::Flush(uint64_t id, const double* descriptors, size_t count) {
     conn->out.push_back(segment);
     conn->outQueued += length;
   }
+#if THRIFTPOLL_URING
   if (options_.uring) {
     // The send is a ring entry, submitted with the next io_uring_enter (once per JavaScript turn, with every other
     // flush of the turn); its completion reports the progress. One send per connection is in flight at a time.
@@ -831,6 +834,7 @@ int64_t Engine::Flush(uint64_t id, const double* descriptors, size_t count) {
     }
     return static_cast<int64_t>(conn->outQueued - conn->outSent);
   }
+#endif
   if (wasEmpty && !conn->connecting) {
     int error = WriteOutput(conn);
     if (error != 0) {
@@ -854,6 +858,7 @@ void Engine::CloseLocked(Conn* conn) {
   conn->closed = true;
   if (conn->mask != 0) conn->poller->Control(conn->fd, conn, conn->mask, 0);
   conn->mask = 0;
+#if THRIFTPOLL_URING
   if (options_.uring && !tearingDown_) {
     // The requests in flight end with -ECANCELED (or their result); their completions drop the references.
     UringPoll* ring = conn->poller->uring();
@@ -863,6 +868,7 @@ void Engine::CloseLocked(Conn* conn) {
     }
     if (conn->sendInFlight) ring->Cancel(UringPoll::IoTag(conn, UringPoll::kSend));
   }
+#endif
   if (conn->fd >= 0) close(conn->fd);
   conn->fd = -1;
   // A send in flight may still read its blocks: they go back to the pool with its completion.
@@ -871,6 +877,7 @@ void Engine::CloseLocked(Conn* conn) {
 
 // ---------------------------------------------------------------------------------------------------------
 // Uring mode: connection I/O as ring requests (JavaScript thread, under conn->mu)
+#if THRIFTPOLL_URING
 
 void Engine::UpdateUring(Conn* conn, uint32_t desired) {
   if (conn->mask != 0) {
@@ -985,6 +992,9 @@ void Engine::ReceiveCompleted(Conn* conn, int result, uint32_t flags, std::vecto
     }
     if (last) {
       conn->receive = ReceiveState::kIdle;
+      // Ended by the kernel (ENOBUFS: the ring ran dry; or any other reason) while input is still wanted: the
+      // UpdateMask below, or RearmStarved after a refill, arms it again. A cancellation of ours is not counted.
+      if (result != -ECANCELED && !conn->closed && conn->error == 0 && !conn->eof && !conn->throttled) receiveRearms_++;
       if (result == -ENOBUFS && !conn->closed) buffers.Refill();
       if (result == -ENOBUFS && !conn->closed && buffers.lent() == 0) {
         // Every block is with the kernel or the connections and the pool has no more: wait for a release.
@@ -1038,6 +1048,9 @@ void Engine::RearmStarved() {
     Unref(conn);
   }
 }
+#else
+void Engine::RearmStarved() {}
+#endif  // THRIFTPOLL_URING
 
 void Engine::Close(uint64_t id) {
   Conn* conn = Find(id);
@@ -1119,7 +1132,10 @@ EngineStats Engine::Stats() {
     }
   }
   stats.listeners = liveListeners_;
+#if THRIFTPOLL_URING
   if (options_.uring && !pollers_.empty()) stats.ringBlocks = pollers_[0]->uring()->buffers().lent();
+  stats.receiveRearms = receiveRearms_;
+#endif
   stats.pool = pool_.Stats();
   return stats;
 }

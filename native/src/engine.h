@@ -75,6 +75,7 @@ struct EngineStats {
   size_t inputBlocks = 0;
   size_t outputSegments = 0;
   size_t ringBlocks = 0;      // uring: blocks lent to the kernel's provided-buffer ring
+  uint64_t receiveRearms = 0; // uring: multishot receives the kernel ended (no IORING_CQE_F_MORE) that were re-armed
   PoolStats pool;
 };
 
@@ -193,6 +194,7 @@ class Engine {
   std::vector<uint32_t> retiredScratch_;
   std::deque<Conn*> drainBatch_;
   std::vector<Conn*> starved_;  // uring: receives waiting for the buffer ring to be refilled (each a reference)
+  uint64_t receiveRearms_ = 0;  // uring: see EngineStats::receiveRearms
 
   EngineMutex readyMu_;
   std::deque<Conn*> ready_;

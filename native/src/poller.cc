@@ -22,7 +22,11 @@ Poller::~Poller() {
 }
 
 int Poller::Init() {
+#if THRIFTPOLL_URING
   if (uring_) return uring_->Init(&engine_->pool(), engine_->options().uringBuffers);
+#else
+  if (uring_) return EOPNOTSUPP;  // built without io_uring (uring_config.h)
+#endif
   epfd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) return errno;
   if (!threaded_) return 0;
@@ -56,6 +60,7 @@ void Poller::Loop() {
 }
 
 int Poller::RunOnce(int timeoutMs, int maxEvents) {
+#if THRIFTPOLL_URING
   if (uring_) {
     auto polled = [this](Pollable* item, uint32_t events, int result) {
       if (result != UringPoll::kPolled) {
@@ -77,6 +82,7 @@ int Poller::RunOnce(int timeoutMs, int maxEvents) {
     if (!ready_.empty()) engine_->PushReady(&ready_);
     return n;
   }
+#endif
   epoll_event events[kMaxEvents];
   int n = epoll_wait(epfd_, events, maxEvents < kMaxEvents ? maxEvents : kMaxEvents, timeoutMs);
   if (n < 0) return 0;  // EINTR: the caller loops
@@ -146,7 +152,9 @@ void Poller::DropDeferred() {
 
 int Poller::Control(int fd, Pollable* item, uint32_t oldEvents, uint32_t newEvents) {
   if (oldEvents == newEvents) return 0;
+#if THRIFTPOLL_URING
   if (uring_) return uring_->Control(fd, item, newEvents, item->kind == PollKind::kListener);
+#endif
   epoll_event ev{};
   ev.events = newEvents;
   ev.data.ptr = item;

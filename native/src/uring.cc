@@ -1,5 +1,25 @@
 #include "uring.h"
 
+#include <cerrno>
+
+namespace thriftpoll {
+
+const char* UringBuildMissing() {
+#if THRIFTPOLL_URING
+  return nullptr;
+#else
+  return THRIFTPOLL_URING_MISSING;
+#endif
+}
+
+}  // namespace thriftpoll
+
+#if !THRIFTPOLL_URING
+namespace thriftpoll {
+int ProbeUring() { return EOPNOTSUPP; }
+}  // namespace thriftpoll
+#else
+
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -187,3 +207,5 @@ void Uring::SignalEvent() {
 }
 
 }  // namespace thriftpoll
+
+#endif  // THRIFTPOLL_URING

@@ -11,16 +11,23 @@
 // posted, which libuv watches like the epoll fd of the inline mode.
 #pragma once
 
-#include <linux/io_uring.h>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 
+#include "uring_config.h"
+
 namespace thriftpoll {
 
-/** Probes whether this process may use io_uring with the operations the engine needs. Returns 0 or an errno. */
+/**
+ * Probes whether this process may use io_uring with the operations the engine needs. Returns 0 or an errno
+ * (EOPNOTSUPP in a build without io_uring: UringBuildMissing() says why).
+ */
 int ProbeUring();
+/** What this build lacks for the `uring` mode (see uring_config.h), or null when it has it. */
+const char* UringBuildMissing();
+
+#if THRIFTPOLL_URING
 
 class Uring {
  public:
@@ -87,5 +94,7 @@ class Uring {
   uint32_t cqMask_ = 0;
   io_uring_cqe* cqes_ = nullptr;
 };
+
+#endif  // THRIFTPOLL_URING
 
 }  // namespace thriftpoll

@@ -1,5 +1,7 @@
 #include "uring_buffers.h"
 
+#if THRIFTPOLL_URING
+
 #include <linux/io_uring.h>
 #include <sys/mman.h>
 
@@ -88,3 +90,5 @@ void UringBufferRing::Publish(uint32_t bid) {
 }
 
 }  // namespace thriftpoll
+
+#endif  // THRIFTPOLL_URING

@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "block_pool.h"
+#include "uring_config.h"
 
+#if THRIFTPOLL_URING
 namespace thriftpoll {
 
 class Uring;
@@ -61,3 +63,4 @@ class UringBufferRing {
 };
 
 }  // namespace thriftpoll
+#endif  // THRIFTPOLL_URING

@@ -1,5 +1,7 @@
 #include "uring_poll.h"
 
+#if THRIFTPOLL_URING
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -139,3 +141,5 @@ void UringPoll::Disarm(uint32_t index) {
 int UringPoll::Submit() { return ring_.pending() == 0 ? 0 : ring_.Enter(false); }
 
 }  // namespace thriftpoll
+
+#endif  // THRIFTPOLL_URING

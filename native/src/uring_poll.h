@@ -32,6 +32,8 @@
 
 namespace thriftpoll {
 
+#if THRIFTPOLL_URING
+
 struct Pollable;
 class BlockPool;
 
@@ -170,5 +172,14 @@ int UringPoll::RunOnce(int maxEvents, Polled&& polled, Io&& io) {
   if (ring_.HasCompletions()) ring_.SignalEvent();
   return static_cast<int>(ready_.size());
 }
+
+#else
+/** A build without io_uring (uring_config.h): no poller ever has one; this only keeps Poller's member declarable. */
+class UringPoll {
+ public:
+  int eventFd() const { return -1; }
+  int Submit() { return 0; }
+};
+#endif  // THRIFTPOLL_URING
 
 }  // namespace thriftpoll

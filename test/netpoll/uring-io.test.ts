@@ -2,7 +2,7 @@ import * as net from 'node:net';
 
 import { createEventLoop, dial } from '@thriftpoll/netpoll';
 
-import { echoFrames, engineFactory, frame, pattern, until } from './helpers';
+import { echoFrames, engineFactory, frame, netClient, pattern, until } from './helpers';
 
 /**
  * The `uring` mode's receive and send paths on the real kernel: a multishot receive into a provided-buffer ring
@@ -32,11 +32,42 @@ describe('uring receive and send', () => {
       );
     }
     expect(engine.stats().ringBlocks).toBe(2);
+    // The path was taken: receives ended by the kernel (ENOBUFS) and were armed again.
+    expect(engine.stats().receiveRearms).toBeGreaterThan(0);
     for (const client of clients) client.close();
     await loop.shutdown({ timeout: 1000 });
     await until(() => engine.stats().connections === 0, 'connections freed');
     expect(engine.stats()).toMatchObject({ inputBytes: 0, outputBytes: 0, blocksInUse: 0, ringBlocks: 2 });
   }, 60_000);
+
+  test('a buffer ring of 1 block: 50 net clients sending multi-block messages at once are echoed byte for byte', async () => {
+    const engine = engines.create('uring', { blockSize: 4096, uringBuffers: 1 });
+    const loop = createEventLoop({ onRequest: echoFrames }, { engine });
+    const { port } = await loop.serve({ host: '127.0.0.1', port: 0 });
+    const clients = await Promise.all(Array.from({ length: 50 }, () => netClient({ host: '127.0.0.1', port })));
+    const sent = clients.map(() => [] as Buffer[]);
+    for (let round = 0; round < 4; round++) {
+      // Every client writes before any reply is read: the one block is taken at once, so most receives end
+      // with ENOBUFS and must be re-armed for their data to arrive.
+      clients.forEach((client, i) => {
+        const message = frame(pattern(1 + ((i * 7919 + round * 104_729) % 30_000), 1000 * round + i));
+        sent[i]?.push(message);
+        client.socket.write(message);
+      });
+      await until(
+        () => clients.every((client, i) => client.received().length === Buffer.concat(sent[i] ?? []).length),
+        `round ${round + 1}: every echo complete`,
+        30_000,
+      );
+    }
+    clients.forEach((client, i) => expect(client.received().equals(Buffer.concat(sent[i] ?? []))).toBe(true));
+    expect(engine.stats().receiveRearms).toBeGreaterThan(0);
+    expect(engine.stats().ringBlocks).toBe(1);
+    for (const client of clients) client.socket.destroy();
+    await loop.shutdown({ timeout: 1000 });
+    await until(() => engine.stats().connections === 0, 'connections freed');
+    expect(engine.stats()).toMatchObject({ inputBytes: 0, outputBytes: 0, blocksInUse: 0, ringBlocks: 1 });
+  }, 90_000);
 
   test('past the read cap the receive stops; each release re-arms it until everything has arrived', async () => {
     const engine = engines.create('uring', { blockSize: 4096, uringBuffers: 4 });

@@ -35,6 +35,11 @@ export interface NativeStats {
   outputSegments: number;
   /** `uring` mode: blocks lent to the kernel's provided-buffer ring (0 in the other modes). */
   ringBlocks: number;
+  /**
+   * `uring` mode: multishot receives the kernel ended (no `IORING_CQE_F_MORE`: `ENOBUFS` when the buffer ring ran
+   * dry, or another reason) while the connection still wanted input, each re-armed (0 in the other modes).
+   */
+  receiveRearms: number;
   slabs: number;
   blocksTotal: number;
   blocksFree: number;
@@ -75,6 +80,8 @@ export interface NativeBinding {
   descriptorWidth: number;
   /** 0 when the `uring` mode can run in this process, else the errno that stops it. */
   probeUring(): number;
+  /** What this build of the addon lacks for the `uring` mode ("<linux/io_uring.h> ..."), or null when it has it. */
+  uringBuildMissing: string | null;
   NativeEngine: new (
     options: NativeEngineOptions,
     dispatch: () => void,

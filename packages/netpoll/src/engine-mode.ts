@@ -23,6 +23,13 @@ export const ENGINE_MODE_VARIABLE = 'THRIFTPOLL_ENGINE_MODE';
 let probed: number | undefined;
 let warned = false;
 
+/** Why `uring` cannot run here: a build without io_uring, else what the kernel probe met; null when it can. */
+function uringUnavailable(): UringUnavailableError | null {
+  if (uringUnavailableErrno() === 0) return null;
+  const builtWithout = nativeBinding().uringBuildMissing;
+  return builtWithout !== null ? new UringUnavailableError(uringUnavailableErrno(), 'build', builtWithout) : new UringUnavailableError(uringUnavailableErrno(), 'io_uring_setup');
+}
+
 /** 0 when io_uring can run the `uring` mode in this process, else the errno that stops it (probed once). */
 export function uringUnavailableErrno(): number {
   probed ??= nativeBinding().probeUring();
@@ -37,7 +44,8 @@ export function uringUnavailableErrno(): number {
 export function resolveEngineMode(explicit: unknown): EngineMode {
   if (explicit !== undefined) {
     const mode = oneOfOption<EngineMode>('mode', explicit, 'inline', ENGINE_MODES);
-    if (mode === 'uring' && uringUnavailableErrno() !== 0) throw new UringUnavailableError(uringUnavailableErrno(), 'io_uring_setup');
+    const unavailable = mode === 'uring' ? uringUnavailable() : null;
+    if (unavailable !== null) throw unavailable;
     return mode;
   }
   const fromEnvironment = process.env[ENGINE_MODE_VARIABLE];
@@ -48,11 +56,12 @@ export function resolveEngineMode(explicit: unknown): EngineMode {
     );
   }
   const mode = fromEnvironment as EngineMode;
-  if (mode === 'uring' && uringUnavailableErrno() !== 0) {
+  const unavailable = mode === 'uring' ? uringUnavailable() : null;
+  if (unavailable !== null) {
     if (!warned) {
       warned = true;
       process.emitWarning(
-        `${ENGINE_MODE_VARIABLE}=uring: ${new UringUnavailableError(uringUnavailableErrno(), 'io_uring_setup').message}; running in 'inline' mode instead`,
+        `${ENGINE_MODE_VARIABLE}=uring: ${unavailable.message}; running in 'inline' mode instead`,
         { code: 'THRIFTPOLL_URING_UNAVAILABLE' },
       );
     }

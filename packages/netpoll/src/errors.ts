@@ -60,16 +60,21 @@ export class InvalidOptionError extends NetpollError {
 }
 
 /**
- * An explicit `mode: 'uring'` that this kernel or process cannot honour (old kernel, `io_uring_disabled`,
- * seccomp). `errno` is what the probe met (ENOSYS, EPERM, EOPNOTSUPP, ...).
+ * An explicit `mode: 'uring'` that this kernel, process or build cannot honour (old kernel, `io_uring_disabled`,
+ * seccomp; or an addon built without a new enough `<linux/io_uring.h>`). `errno` is what the probe met (ENOSYS,
+ * EPERM, EOPNOTSUPP, ...); for a build without io_uring it is EOPNOTSUPP and `syscall` is `'build'`.
  */
 export class UringUnavailableError extends NetpollError {
-  constructor(errno: number, syscall: string) {
+  /** `builtWithout`: what the addon was built without (its message then says so instead of naming a syscall). */
+  constructor(errno: number, syscall: string, builtWithout?: string) {
     super(
       'ERR_URING_UNAVAILABLE',
-      `engine mode 'uring' was requested but io_uring is unavailable here: ${syscall} failed with ${errnoName(errno)}` +
-        ` (${describeErrno(errno)}); use mode 'inline' or 'threads', or allow io_uring (kernel >= 5.6,` +
-        ' sysctl kernel.io_uring_disabled=0, a seccomp profile that permits io_uring_setup)',
+      builtWithout !== undefined
+        ? `engine mode 'uring' was requested but io_uring is unavailable: built without ${builtWithout}; use mode` +
+            " 'inline' or 'threads', or rebuild @thriftpoll/native (`npm rebuild @thriftpoll/native`) with the Linux >= 6.0 UAPI headers"
+        : `engine mode 'uring' was requested but io_uring is unavailable here: ${syscall} failed with ${errnoName(errno)}` +
+            ` (${describeErrno(errno)}); use mode 'inline' or 'threads', or allow io_uring (kernel >= 5.6,` +
+            ' sysctl kernel.io_uring_disabled=0, a seccomp profile that permits io_uring_setup)',
       { errno, syscall },
     );
   }
