@@ -623,6 +623,16 @@ void Engine::CloseListener(uint32_t id) {
     listener->poller->Control(listener->fd, listener, listener->mask, 0);
     listener->mask = 0;
     listener->poller->Control(listener->timerFd, &listener->timer, EPOLLIN, 0);
+#if THRIFTPOLL_URING
+    if (options_.uring) {
+      // The multishot accept holds its own reference to the socket until its cancellation completes, so close()
+      // alone would leave it listening: a connection made meanwhile would be taken into the backlog and then
+      // reset. shutdown() stops the listening at once (new connections are refused), and the cancellation
+      // leaves now rather than with the loop turn's enter.
+      shutdown(listener->fd, SHUT_RDWR);
+      listener->poller->Submit();
+    }
+#endif
     close(listener->fd);
     close(listener->timerFd);
     listener->fd = -1;
@@ -882,6 +892,10 @@ void Engine::CloseLocked(Conn* conn) {
       conn->receive = ReceiveState::kCancelling;
     }
     if (conn->sendInFlight) ring->Cancel(UringPoll::IoTag(conn, UringPoll::kSend));
+    // Entries still queued name this fd by number (a receive armed this turn, a send): they must reach the
+    // kernel before close() frees the number, or they would run on whatever socket takes it next (a receive
+    // would swallow another connection's bytes, a send would write into it).
+    ring->Submit();
   }
 #endif
   if (conn->fd >= 0) close(conn->fd);

@@ -171,6 +171,26 @@ describe('uring receive and send', () => {
     await loop.shutdown({ timeout: 1000 });
   }, 60_000);
 
+  test('a connection closed in the turn its receive was armed: its queued entries never reach the socket that takes its fd number next', async () => {
+    const engine = engines.create('uring', { blockSize: 4096, uringBuffers: 8 });
+    // An in-process peer: its accepted sockets take the lowest free fd numbers, the ones our closes free.
+    const received: number[] = [];
+    const server = net.createServer((socket) => {
+      const index = received.push(0) - 1;
+      socket.on('data', (chunk: Buffer) => (received[index] = (received[index] ?? 0) + chunk.length));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    for (let i = 0; i < 20; i++) {
+      const client = await dial({ host: '127.0.0.1', port }, { engine });
+      client.writer.writeBinary(pattern(100, i));
+      await client.writer.flush();  // written at once: the close below comes in the same turn
+      client.close();
+    }
+    await until(() => received.length === 20 && received.every((bytes) => bytes === 100), `every connection's 100 bytes (got ${received.join(',')})`);
+    await new Promise((resolve) => server.close(resolve));
+  }, 60_000);
+
   test('a client connection writes many flushes in one turn and reads them back in order', async () => {
     const engine = engines.create('uring', { blockSize: 4096, uringBuffers: 8 });
     const loop = createEventLoop({ onRequest: echoFrames }, { engine });
