@@ -19,6 +19,7 @@ import type { ServerRuntime } from './server-runtime';
 import { ServerContext } from './server-context';
 import { callHandler, isThenable, thrownBy } from './invoke-handler';
 import { closeGracefully, SHUTDOWN_QUIET_MS } from './graceful-close';
+import { isKnownFulfilled } from './fulfilled-flush';
 import { stackless } from '../stackless';
 
 /** How a reply is routed back: what the request's message and transport said. */
@@ -626,16 +627,27 @@ export class ServerSession {
     if (!this.flushScheduled) return;
     this.flushScheduled = false;
     if (this.closed) return;
-    this.flushing++;
     this.runtime.observer?.sent(this.output.mallocLen());
-    this.output.flush().then(this.flushed, this.flushFailed);
+    const sending = this.output.flush();
+    if (isKnownFulfilled(sending)) {
+      // The kernel took every byte: nothing to wait for, so no promise reaction either.
+      this.afterFlush();
+      return;
+    }
+    this.flushing++;
+    sending.then(this.flushed, this.flushFailed);
   }
 
   private readonly flushed = (): void => {
     this.flushing--;
+    this.afterFlush();
+  };
+
+  /** A flush's bytes are all sent: the connection may now be idle. */
+  private afterFlush(): void {
     this.lastFlushed = this.runtime.clock.now();
     if (!this.closed) this.updateBusy();
-  };
+  }
 
   private readonly flushFailed = (error: unknown): void => {
     this.flushing--;
