@@ -7,8 +7,10 @@ import { sleep, waitFor } from './helpers/wait';
 import { GRACEFUL_CLOSE_LINGER, SHUTDOWN_QUIET_MS } from '../../packages/rpc/src/server/graceful-close';
 
 /**
- * A session's after-flush bookkeeping (when its connection counts as idle) runs at once when the kernel took a
- * flush whole, and when the flush's promise settles otherwise. These pin down both paths end to end.
+ * When a server connection counts as idle (graceful close, idle timeout): its session marks it busy at the end of
+ * a batch of input that left calls running or replies unsent, and idle once a flush's bytes are all sent — at once
+ * when the kernel took the flush whole, when the flush's promise settles otherwise. These pin the paths down end
+ * to end.
  */
 const ENGINES = ['netpoll', 'net'] as const;
 
@@ -44,7 +46,7 @@ async function pausedCaller(port: number): Promise<{ socket: net.Socket; receive
   return { socket, received: () => ended };
 }
 
-describe.each(ENGINES)('flush bookkeeping on %s', (engine) => {
+describe.each(ENGINES)('idle bookkeeping on %s', (engine) => {
   let server: ThriftServer | undefined;
   afterEach(async () => {
     await server?.close({ timeout: 100 });
@@ -87,6 +89,19 @@ describe.each(ENGINES)('flush bookkeeping on %s', (engine) => {
     // A connection left busy would hold the close until its timeout (past this test's own).
     await server.close({ timeout: 120000 });
     expect(server.getStats()).toMatchObject({ connections: 0, inFlight: 0 });
+    await client.$close();
+  });
+
+  test('a call still running when its batch of input ends keeps the connection from the idle timeout', async () => {
+    const handler = new EchoService();
+    server = createServer({ service: EchoService, handler, engine, idleTimeout: 100, onError: () => undefined });
+    const port = portOf(await server.listen({ host: '127.0.0.1', port: 0 }));
+    const client = createClient(EchoService, { address: { host: '127.0.0.1', port }, engine, mode: 'mux' });
+    // Several idle periods long, on one connection: it must not be closed under the call.
+    await expect(client.echo({ action: 'sleep', msg: '700' })).resolves.toEqual({ action: 'sleep', msg: '700' });
+    expect(server.getStats().accepted).toBe(1);
+    // Once idle, it is closed.
+    await waitFor(() => server?.getStats().connections === 0, 10000, 'the idle connection to be closed');
     await client.$close();
   });
 });

@@ -162,9 +162,12 @@ export class ServerSession {
 
   /**
    * Tells the engine whether the connection has work (so that its graceful shutdown closes it only when idle), and
-   * closes it when a graceful close was asked and the work is done.
+   * closes it when a graceful close was asked and the work is done. Waits for the end of a batch of input while
+   * one is read (onInput calls it then): the engine knows its handler is running, so a call answered within the
+   * batch never marks the connection busy at all.
    */
   private updateBusy(): void {
+    if (this.reading) return;
     const busy = !this.isIdle();
     if (busy !== this.busy) {
       this.busy = busy;
@@ -278,8 +281,9 @@ export class ServerSession {
       }
     } finally {
       this.reading = false;
+      // Either way, ends with updateBusy(): the busy mark and a graceful close waited for the batch's end.
       if (this.flushScheduled && !this.flushQueued) this.flush();
-      else if (this.closeWhenIdle) this.updateBusy();
+      else this.updateBusy();
     }
   }
 
@@ -636,6 +640,7 @@ export class ServerSession {
     }
     this.flushing++;
     sending.then(this.flushed, this.flushFailed);
+    this.updateBusy();
   }
 
   private readonly flushed = (): void => {
