@@ -13,6 +13,7 @@ import { deadlineFromHeaders } from '../metadata/deadline';
 import { markConnectionReadyToReset, requestedService } from '../metadata/kitex-headers';
 import { RpcError, type OverloadLimit } from '../errors';
 import type { NetConnection, NetWriter } from '../net/net-connection';
+import type { TlsConnectionInfo } from '../net/tls';
 import { overloadMessage } from '../overload';
 import { plainMethodName, type RegisteredMethod, type UnresolvedMethod } from './registry';
 import type { ServerRuntime } from './server-runtime';
@@ -130,6 +131,8 @@ export class ServerSession {
   private readonly input: Reader;
   private readonly output: NetWriter;
   private remote: string | undefined = undefined;
+  /** The connection's TLS, fixed when it was accepted (engines without TLS have no such property at all). */
+  private readonly tls: TlsConnectionInfo | undefined;
 
   /**
    * @param rejectLimit set when the connection is over maxConnections: its first request is answered with an
@@ -145,6 +148,7 @@ export class ServerSession {
     this.decoder = runtime.createDecoder();
     this.input = connection.reader;
     this.output = connection.writer;
+    this.tls = connection.tls;
     connection.setOnRequest(this.onRequest);
     connection.setOnPeerClosed(this.onPeerClosed);
     connection.addCloseCallback((error) => this.onClosed(error));
@@ -438,7 +442,7 @@ export class ServerSession {
       method.handler,
       this.readTime,
     );
-    if (this.connection.tls !== undefined) context.tls = this.connection.tls;
+    if (this.tls !== undefined) context.tls = this.tls;
     this.inFlight++;
     this.runtime.callStarted();
     if (!this.busy) this.updateBusy();
