@@ -165,8 +165,9 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
     uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
   }
   if (engineOptions.uring) {
-    // Registration changes made while JavaScript ran (flushes that wait for EPOLLOUT, releases that resume
-    // reading, new dials) leave in one io_uring_enter just before libuv waits: one per loop turn, none per call.
+    // Ring entries queued while JavaScript ran (sends past the turn's first few, receives re-armed after a
+    // release, cancellations, new dials) leave in one io_uring_enter just before libuv waits: one per loop turn,
+    // none per call. The next turn starts its count of sends written at once (Engine::Flush).
     prepare_ = new uv_prepare_t();
     prepare_->data = this;
     uv_prepare_init(loop, prepare_);
@@ -482,6 +483,8 @@ Napi::Value EngineWrap::StatsJs(const Napi::CallbackInfo& info) {
   set("outputSegments", stats.outputSegments);
   set("ringBlocks", stats.ringBlocks);
   set("receiveRearms", stats.receiveRearms);
+  set("directSends", stats.directSends);
+  set("ringSends", stats.ringSends);
   set("slabs", stats.pool.slabs);
   set("blocksTotal", stats.pool.blocksTotal);
   set("blocksFree", stats.pool.blocksFree);

@@ -62,7 +62,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap>, public Notifier {
   AddonEnv* addonEnv_ = nullptr;  // this environment's state; set while the engine is listed in it
   bool dispatching_ = false;
   // Dispatch counters for stats(). Every libuv callback runs on the JavaScript thread, so plain integers do.
-  uint64_t wakeups_ = 0;  // poll callbacks (inline: epoll fd, uring: eventfd) and async callbacks (threads, deferred rounds)
+  uint64_t wakeups_ = 0;  // poll callbacks (inline: epoll fd, uring: the ring fd) and async callbacks (threads, deferred rounds)
   uint64_t batches_ = 0;  // calls into the JavaScript dispatcher
   uint64_t events_ = 0;   // event records drained to JavaScript
 };

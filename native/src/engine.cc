@@ -24,6 +24,9 @@ constexpr int kReadRounds = 16;        // readv calls per readiness event (level
 constexpr uint32_t kSmallTailRoom = 4096;  // below this much room left in the tail block, also read into a fresh one
 constexpr uint32_t kBackoffFirstMs = 50;
 constexpr uint32_t kBackoffMaxMs = 1000;
+// Uring: flushes per loop turn written at once rather than as ring entries (see Flush). A few cover a quiet
+// server's turn (one or two replies) without a completion each; a busy turn's other replies still share one enter.
+constexpr uint32_t kDirectSendsPerTurn = 4;
 
 int SocketError(int fd) {
   int value = 0;
@@ -528,6 +531,7 @@ int Engine::RunInline(int maxEvents) {
 }
 
 void Engine::SubmitPending() {
+  turnDirectSends_ = 0;
   if (!pollers_.empty()) pollers_[0]->Submit();
 }
 
@@ -826,9 +830,18 @@ int64_t Engine::Flush(uint64_t id, const double* descriptors, size_t count) {
   }
 #if THRIFTPOLL_URING
   if (options_.uring) {
-    // The send is a ring entry, submitted with the next io_uring_enter (once per JavaScript turn, with every other
-    // flush of the turn); its completion reports the progress. One send per connection is in flight at a time.
-    if (!conn->sendInFlight && !conn->connecting && !SubmitSend(conn)) {
+    if (conn->sendInFlight || conn->connecting) return static_cast<int64_t>(conn->outQueued - conn->outSent);
+    // The first flushes of a loop turn are written at once, like the epoll modes': a send the socket takes whole
+    // needs no completion, so a quiet connection costs one system call per reply and no extra wake-up. The rest
+    // of the turn's flushes become ring entries, submitted with one io_uring_enter before libuv waits; their
+    // completions report the progress. One send per connection is in flight at a time.
+    if (turnDirectSends_ < kDirectSendsPerTurn) {
+      turnDirectSends_++;
+      directSends_++;
+      int error = WriteOutput(conn);
+      if (error != 0) return FailFlush(conn, error);
+    }
+    if (!SubmitSend(conn)) {
       DropOutputLocked(conn);
       return -conn->error;
     }
@@ -837,16 +850,18 @@ int64_t Engine::Flush(uint64_t id, const double* descriptors, size_t count) {
 #endif
   if (wasEmpty && !conn->connecting) {
     int error = WriteOutput(conn);
-    if (error != 0) {
-      conn->error = error;
-      conn->errorDelivered = true;  // reported through this return value
-      DropOutputLocked(conn);
-      UpdateMask(conn);
-      return -error;
-    }
+    if (error != 0) return FailFlush(conn, error);
   }
   UpdateMask(conn);
   return static_cast<int64_t>(conn->outQueued - conn->outSent);
+}
+
+int64_t Engine::FailFlush(Conn* conn, int error) {
+  conn->error = error;
+  conn->errorDelivered = true;  // reported through the flush's return value
+  DropOutputLocked(conn);
+  UpdateMask(conn);
+  return -error;
 }
 
 void Engine::FreeBlock(uint32_t slabId, uint32_t offset) {
@@ -938,6 +953,7 @@ bool Engine::SubmitSend(Conn* conn) {
   }
   conn->sendInFlight = true;
   conn->refs.fetch_add(1);
+  ringSends_++;
   return true;
 }
 
@@ -1135,6 +1151,8 @@ EngineStats Engine::Stats() {
 #if THRIFTPOLL_URING
   if (options_.uring && !pollers_.empty()) stats.ringBlocks = pollers_[0]->uring()->buffers().lent();
   stats.receiveRearms = receiveRearms_;
+  stats.directSends = directSends_;
+  stats.ringSends = ringSends_;
 #endif
   stats.pool = pool_.Stats();
   return stats;

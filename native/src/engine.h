@@ -76,6 +76,8 @@ struct EngineStats {
   size_t outputSegments = 0;
   size_t ringBlocks = 0;      // uring: blocks lent to the kernel's provided-buffer ring
   uint64_t receiveRearms = 0; // uring: multishot receives the kernel ended (no IORING_CQE_F_MORE) that were re-armed
+  uint64_t directSends = 0;   // uring: flushes written at once (send/sendmsg), no ring entry
+  uint64_t ringSends = 0;     // uring: sends submitted as ring entries
   PoolStats pool;
 };
 
@@ -112,7 +114,7 @@ class Engine {
   int InlineFd() const;
   /** Inline mode: handles up to maxEvents ready items without waiting; returns how many there were. */
   int RunInline(int maxEvents);
-  /** Uring mode: submits queued registration changes (once per JavaScript turn, before libuv waits). */
+  /** Uring mode: submits the queued ring entries and ends the turn's direct sends (once per loop turn, before libuv waits). */
   void SubmitPending();
   /** True when Drain has something to report. */
   bool HasWork();
@@ -152,6 +154,8 @@ class Engine {
   void UpdateMask(Conn* conn);
   void ReadInput(Conn* conn, std::vector<Conn*>* ready);
   int WriteOutput(Conn* conn);
+  /** A flush's write failed: the error is the connection's, its output is dropped. Returns -error. */
+  int64_t FailFlush(Conn* conn, int error);
   /** Drops `sent` bytes from the front of the output queue, returning blocks that are done. */
   void ConsumeSent(Conn* conn, size_t sent);
   // Uring mode:
@@ -195,6 +199,9 @@ class Engine {
   std::deque<Conn*> drainBatch_;
   std::vector<Conn*> starved_;  // uring: receives waiting for the buffer ring to be refilled (each a reference)
   uint64_t receiveRearms_ = 0;  // uring: see EngineStats::receiveRearms
+  uint32_t turnDirectSends_ = 0;  // uring: flushes written at once this loop turn (see Flush)
+  uint64_t directSends_ = 0;      // uring: see EngineStats::directSends
+  uint64_t ringSends_ = 0;        // uring: see EngineStats::ringSends
 
   EngineMutex readyMu_;
   std::deque<Conn*> ready_;

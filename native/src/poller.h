@@ -39,8 +39,8 @@ class Poller {
   void Start();
   /** Stops and joins the thread (threads mode); idempotent. */
   void Stop();
-  /** The fd libuv watches in inline mode: the epoll fd, or the ring's eventfd in uring mode. */
-  int epollFd() const { return uring_ ? uring_->eventFd() : epfd_; }
+  /** The fd libuv watches in inline mode: the epoll fd, or the ring's own fd in uring mode. */
+  int epollFd() const { return uring_ ? uring_->pollFd() : epfd_; }
   /** Uring mode: submits the registration changes queued since the last wake-up (one system call). */
   int Submit() { return uring_ ? uring_->Submit() : 0; }
   uint32_t index() const { return index_; }

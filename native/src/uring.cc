@@ -20,7 +20,6 @@ int ProbeUring() { return EOPNOTSUPP; }
 }  // namespace thriftpoll
 #else
 
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -89,7 +88,6 @@ Uring::~Uring() {
   if (cqRing_ != nullptr && cqRing_ != sqRing_) munmap(cqRing_, cqRingSize_);
   if (sqRing_ != nullptr) munmap(sqRing_, sqRingSize_);
   if (ringFd_ >= 0) close(ringFd_);
-  if (eventFd_ >= 0) close(eventFd_);
 }
 
 int Uring::Init(uint32_t entries) {
@@ -138,6 +136,7 @@ int Uring::Init(uint32_t entries) {
   sqMask_ = *reinterpret_cast<uint32_t*>(sq + params.sq_off.ring_mask);
   sqEntries_ = params.sq_entries;
   sqArray_ = reinterpret_cast<uint32_t*>(sq + params.sq_off.array);
+  sqFlags_ = reinterpret_cast<uint32_t*>(sq + params.sq_off.flags);
   sqTail_ = submitted_ = *sqTailShared_;
   char* cq = static_cast<char*>(cqRing_);
   cqHead_ = reinterpret_cast<uint32_t*>(cq + params.cq_off.head);
@@ -154,10 +153,6 @@ int Uring::Init(uint32_t entries) {
   for (uint8_t op : kNeededOps) {
     if (op > probe->last_op || (probe->ops[op].flags & IO_URING_OP_SUPPORTED) == 0) return EOPNOTSUPP;
   }
-
-  eventFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (eventFd_ < 0) return errno;
-  if (RegisterRaw(fd, IORING_REGISTER_EVENTFD, &eventFd_, 1) != 0) return errno;
   return 0;
 }
 
@@ -192,18 +187,6 @@ int Uring::Enter(bool getEvents) {
     if (errno == EINTR) continue;
     return errno;
   }
-}
-
-void Uring::ClearEvent() {
-  uint64_t value;
-  ssize_t ignored = read(eventFd_, &value, sizeof value);
-  (void)ignored;
-}
-
-void Uring::SignalEvent() {
-  uint64_t one = 1;
-  ssize_t ignored = write(eventFd_, &one, sizeof one);
-  (void)ignored;
 }
 
 }  // namespace thriftpoll

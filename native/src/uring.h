@@ -6,9 +6,9 @@
 //     Enter()                        one io_uring_enter: submits them all
 //     ForEachCompletion(fn)          reads the completion queue (shared memory, no system call)
 //
-// The ring is created with SINGLE_ISSUER | COOP_TASKRUN (not DEFER_TASKRUN, see uring.cc) when the kernel has them, falling back
-// flag by flag to a plain ring, and it signals an eventfd (IORING_REGISTER_EVENTFD) whenever a completion is
-// posted, which libuv watches like the epoll fd of the inline mode.
+// The ring is created with SINGLE_ISSUER | COOP_TASKRUN (not DEFER_TASKRUN, see uring.cc) when the kernel has them,
+// falling back flag by flag to a plain ring. libuv watches the ring's own fd, which polls readable (level-triggered)
+// while completions wait in the queue: no eventfd to signal per completion and to read per wake-up.
 #pragma once
 
 #include <atomic>
@@ -38,8 +38,8 @@ class Uring {
 
   /** Sets the ring up (entries: submission queue size, a power of two). Returns 0 or an errno. */
   int Init(uint32_t entries);
-  /** The eventfd the kernel signals on every completion. */
-  int eventFd() const { return eventFd_; }
+  /** The ring's fd: readable while completions wait (what libuv watches). */
+  int fd() const { return ringFd_; }
   /** IORING_SETUP_* flags the kernel accepted. */
   uint32_t setupFlags() const { return setupFlags_; }
 
@@ -49,6 +49,14 @@ class Uring {
   uint32_t pending() const { return sqTail_ - submitted_; }
   /** Submits what is queued and, with `getEvents`, runs deferred completion work. Returns 0 or an errno. */
   int Enter(bool getEvents);
+  /**
+   * Submits what is queued, and moves completions the kernel kept aside (the queue was full) into the queue.
+   * No system call when there is neither. Returns 0 or an errno.
+   */
+  int Flush() {
+    bool overflowed = (__atomic_load_n(sqFlags_, __ATOMIC_ACQUIRE) & IORING_SQ_CQ_OVERFLOW) != 0;
+    return pending() == 0 && !overflowed ? 0 : Enter(overflowed);
+  }
   /** Calls fn(cqe) for up to `max` completions, then marks them seen. Returns how many there were. */
   template <typename Fn>
   uint32_t ForEachCompletion(uint32_t max, Fn&& fn) {
@@ -67,14 +75,9 @@ class Uring {
   bool HasCompletions() const { return *cqHead_ != __atomic_load_n(cqTail_, __ATOMIC_ACQUIRE); }
   /** io_uring_register(2) on this ring. Returns 0, or -1 with errno set. */
   int Register(uint32_t opcode, const void* arg, uint32_t count);
-  /** Reads the eventfd so that it signals again on the next completion. */
-  void ClearEvent();
-  /** Makes the eventfd readable (completions are left that this wake-up did not handle). */
-  void SignalEvent();
 
  private:
   int ringFd_ = -1;
-  int eventFd_ = -1;
   uint32_t setupFlags_ = 0;
   void* sqRing_ = nullptr;
   size_t sqRingSize_ = 0;
@@ -85,6 +88,7 @@ class Uring {
   uint32_t* sqHead_ = nullptr;
   uint32_t* sqTailShared_ = nullptr;
   uint32_t* sqArray_ = nullptr;
+  uint32_t* sqFlags_ = nullptr;  // IORING_SQ_CQ_OVERFLOW: completions wait in the kernel for an enter
   uint32_t sqMask_ = 0;
   uint32_t sqEntries_ = 0;
   uint32_t sqTail_ = 0;     // local tail: entries filled

@@ -41,8 +41,8 @@ class UringPoll {
  public:
   /** Sets the ring and its provided-buffer ring of `buffers` blocks up. Returns 0 or an errno. */
   int Init(BlockPool* pool, uint32_t buffers);
-  /** The eventfd libuv watches. */
-  int eventFd() const { return ring_.eventFd(); }
+  /** The fd libuv watches: the ring's, readable while completions wait. */
+  int pollFd() const { return ring_.fd(); }
   UringBufferRing& buffers() { return buffers_; }
 
   /**
@@ -71,7 +71,7 @@ class UringPoll {
   int Submit();
 
   /**
-   * Submits, runs deferred completion work and hands up to maxEvents completions to polled(item, events, result)
+   * Submits what is queued and hands up to maxEvents completions to polled(item, events, result)
    * (a polled item, re-armed afterwards) or io(owner, kind, result, flags) (a connection request), in order.
    * Returns how many there were.
    */
@@ -121,8 +121,9 @@ class UringPoll {
 
 template <typename Polled, typename Io>
 int UringPoll::RunOnce(int maxEvents, Polled&& polled, Io&& io) {
-  ring_.ClearEvent();
-  ring_.Enter(true);
+  // With COOP_TASKRUN the kernel's completion work has run by now: it runs whenever this thread leaves a system
+  // call (here: libuv's epoll_wait), so only what is queued and an overflow need an io_uring_enter.
+  ring_.Flush();
   ready_.clear();
   ring_.ForEachCompletion(static_cast<uint32_t>(maxEvents), [&](const io_uring_cqe* cqe) {
     uint64_t kind = cqe->user_data & kKindMask;
@@ -168,8 +169,7 @@ int UringPoll::RunOnce(int maxEvents, Polled&& polled, Io&& io) {
     polled(slots_[ready.index].item, ready.events, ready.result);
     if (ready.index < slots_.size() && slots_[ready.index].generation == ready.generation) Arm(ready.index);
   }
-  // Completions this wake-up did not take: have libuv come back at once (the eventfd was cleared above).
-  if (ring_.HasCompletions()) ring_.SignalEvent();
+  // Completions this wake-up did not take keep the ring's fd readable: libuv comes back at once.
   return static_cast<int>(ready_.size());
 }
 
@@ -177,7 +177,7 @@ int UringPoll::RunOnce(int maxEvents, Polled&& polled, Io&& io) {
 /** A build without io_uring (uring_config.h): no poller ever has one; this only keeps Poller's member declarable. */
 class UringPoll {
  public:
-  int eventFd() const { return -1; }
+  int pollFd() const { return -1; }
   int Submit() { return 0; }
 };
 #endif  // THRIFTPOLL_URING

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 
-import { createEventLoop, dial } from '@thriftpoll/netpoll';
+import { type Connection, createEventLoop, dial } from '@thriftpoll/netpoll';
 
 import { echoFrames, engineFactory, frame, netClient, pattern, until } from './helpers';
 
@@ -131,6 +131,43 @@ describe('uring receive and send', () => {
     await until(() => Buffer.concat(answer).toString() === 'ok', 'the half-closed peer gets its answer', 30_000);
     await until(() => disconnected, 'onDisconnect after the data');
     peer.destroy();
+    await loop.shutdown({ timeout: 1000 });
+  }, 60_000);
+
+  test('a quiet connection\'s replies are written at once; a turn with many replies sends all but four through the ring', async () => {
+    const engine = engines.create('uring', { blockSize: 4096, uringBuffers: 8 });
+    const waiting: Connection[] = [];
+    let gather = false;
+    const loop = createEventLoop(
+      {
+        onRequest(connection) {
+          if (!gather) return echoFrames(connection);
+          // Replies held back until every client has asked, then all written in this one turn.
+          if (connection.reader.len() < 4) return undefined;
+          waiting.push(connection);
+          if (waiting.length < 40) return undefined;
+          return Promise.all(waiting.map((held) => echoFrames(held))).then(() => undefined);
+        },
+      },
+      { engine },
+    );
+    const { port } = await loop.serve({ host: '127.0.0.1', port: 0 });
+    const quiet = await netClient({ host: '127.0.0.1', port });
+    for (let i = 1; i <= 20; i++) {
+      quiet.socket.write(frame(pattern(100, i)));
+      await until(() => quiet.received().length === 104 * i, `reply ${i}`);
+    }
+    // Ping-pong: one reply per loop turn, each taken whole by the socket, none a ring entry.
+    expect(engine.stats()).toMatchObject({ directSends: 20, ringSends: 0 });
+
+    gather = true;
+    const clients = await Promise.all(Array.from({ length: 40 }, () => netClient({ host: '127.0.0.1', port })));
+    const messages = clients.map((_, i) => frame(pattern(200 + i, i)));
+    clients.forEach((client, i) => client.socket.write(messages[i] ?? Buffer.alloc(0)));
+    await until(() => clients.every((client, i) => client.received().equals(messages[i] ?? Buffer.alloc(0))), 'every held reply');
+    expect(engine.stats().directSends).toBeLessThanOrEqual(24);
+    expect(engine.stats().ringSends).toBeGreaterThanOrEqual(36);
+    for (const client of [quiet, ...clients]) client.socket.destroy();
     await loop.shutdown({ timeout: 1000 });
   }, 60_000);
 

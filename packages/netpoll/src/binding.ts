@@ -40,6 +40,10 @@ export interface NativeStats {
    * dry, or another reason) while the connection still wanted input, each re-armed (0 in the other modes).
    */
   receiveRearms: number;
+  /** `uring` mode: flushes written at once (the first few of each loop turn), with no ring entry (0 otherwise). */
+  directSends: number;
+  /** `uring` mode: sends submitted as ring entries, one `io_uring_enter` per loop turn for all of them (0 otherwise). */
+  ringSends: number;
   slabs: number;
   blocksTotal: number;
   blocksFree: number;
@@ -49,7 +53,7 @@ export interface NativeStats {
   /** Slabs mapped since the engine started (a figure that keeps climbing under steady load means churn). */
   slabsCreated: number;
   /**
-   * Times libuv woke the engine on the JavaScript thread: the epoll fd (`inline`) or the io_uring's eventfd
+   * Times libuv woke the engine on the JavaScript thread: the epoll fd (`inline`) or the io_uring's fd
    * (`uring`) became readable, a poller
    * signalled ready work (`threads`, coalesced), or work left over from a batch was deferred to the next loop
    * turn (either mode). Counts since the engine started, like `batches` and `events`.

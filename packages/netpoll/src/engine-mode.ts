@@ -9,9 +9,10 @@ import { oneOfOption } from './options';
  * - `threads`: `pollers` native threads, each with its own level-triggered epoll instance and eventfd. They
  *   accept, read (readv into pooled blocks) and finish pending writes, then wake the JavaScript thread once per
  *   batch. Connections are spread over the pollers round-robin.
- * - `uring`: like `inline`, but readiness comes from an io_uring (one-shot polls re-armed per event, all
- *   submitted in one `io_uring_enter` per loop turn that also collects the completions) whose eventfd Node's
- *   event loop watches. Needs io_uring (Linux >= 5.6, not disabled by sysctl or seccomp).
+ * - `uring`: like `inline`, but connection I/O runs on an io_uring whose fd Node's event loop watches: a
+ *   multishot receive per connection into a ring of engine blocks, the first few replies of a loop turn written
+ *   at once and the rest submitted together in one `io_uring_enter`, completions read without a system call.
+ *   Needs io_uring (Linux >= 6.0, not disabled by sysctl or seccomp).
  */
 export type EngineMode = 'threads' | 'inline' | 'uring';
 
