@@ -644,7 +644,8 @@ export class ServerSession {
     }
     this.flushing++;
     sending.then(this.flushed, this.flushFailed);
-    this.updateBusy();
+    // A write that failed at once may have closed the connection already.
+    if (!this.closed) this.updateBusy();
   }
 
   private readonly flushed = (): void => {
