@@ -26,3 +26,6 @@ export { isUuid, uuidFromBytes, uuidToBytes } from './uuid';
 export { isValueType, typeName } from './wire-types';
 export { serialize, deserialize } from './serialize';
 export { exceptionMessage } from './exception-message';
+/** The UTF-8 codecs the protocols use, shared with @thriftpoll/transport (header strings). */
+export { asBuffer, decodeUtf8 } from './utf8';
+export type { BufferCodecs } from './utf8';

@@ -1,6 +1,6 @@
 /** Big-endian integer access and UTF-8 helpers over plain Uint8Arrays (no DataView per call). */
 
-import { ProtocolId } from '@thriftpoll/protocol';
+import { asBuffer, decodeUtf8, ProtocolId } from '@thriftpoll/protocol';
 
 export function readU16(bytes: Uint8Array, at: number): number {
   return (bytes[at] << 8) | bytes[at + 1];
@@ -40,23 +40,16 @@ export function writeU32(bytes: Uint8Array, at: number, value: number): void {
   bytes[at + 3] = value;
 }
 
-const utf8Decoder = new TextDecoder('utf-8');
-const utf8Encoder = new TextEncoder();
-/** Strings up to this many bytes take the ASCII fast paths (a JS loop beats a native call for short text). */
+/** Strings up to this many bytes are written in JavaScript when ASCII (a loop beats a native call for short text). */
 const SHORT_TEXT = 64;
 
-/** Decodes bytes[start, end) as UTF-8 (invalid sequences become U+FFFD). */
+/**
+ * Decodes bytes[start, end) as UTF-8: the protocols' decoder (short ASCII in JavaScript, the rest in Node's
+ * codec straight from the Buffer, no subarray). Invalid sequences become U+FFFD; a leading U+FEFF is kept (it is
+ * part of the value, unlike TextDecoder's BOM stripping).
+ */
 export function utf8Slice(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start <= SHORT_TEXT) {
-    let text = '';
-    for (let i = start; i < end; i++) {
-      const b = bytes[i];
-      if (b >= 0x80) return utf8Decoder.decode(bytes.subarray(start, end));
-      text += String.fromCharCode(b);
-    }
-    return text;
-  }
-  return utf8Decoder.decode(bytes.subarray(start, end));
+  return decodeUtf8(asBuffer(bytes), start, end);
 }
 
 /**
@@ -68,7 +61,7 @@ export function writeUtf8(bytes: Uint8Array, at: number, text: string, length: n
     // byteLength equal to the UTF-16 length means every character is ASCII.
     for (let i = 0; i < length; i++) bytes[at + i] = text.charCodeAt(i);
   } else if (length > 0) {
-    utf8Encoder.encodeInto(text, bytes.subarray(at, at + length));
+    asBuffer(bytes).utf8Write(text, at, length);
   }
   return at + length;
 }

@@ -216,10 +216,12 @@ class SocketConnection implements NetConnection {
 
   /** Closes the connection after `ms` without traffic, unless it is busy (calls in flight). */
   setIdleTimeout(ms: number): void {
-    this.socket.setTimeout(ms, () => {
-      if (this.busy) this.socket.setTimeout(ms);
+    const onIdle = (): void => {
+      // Busy: wait another period. setTimeout's callback is a one-time listener, so it is passed again.
+      if (this.busy) this.socket.setTimeout(ms, onIdle);
       else this.socket.destroy();
-    });
+    };
+    this.socket.setTimeout(ms, onIdle);
   }
 
   setOnPeerClosed(callback: () => void): void {

@@ -13,12 +13,14 @@ import { deadlineFromHeaders } from '../metadata/deadline';
 import { markConnectionReadyToReset, requestedService } from '../metadata/kitex-headers';
 import { RpcError, type OverloadLimit } from '../errors';
 import type { NetConnection, NetWriter } from '../net/net-connection';
+import type { TlsConnectionInfo } from '../net/tls';
 import { overloadMessage } from '../overload';
 import { plainMethodName, type RegisteredMethod, type UnresolvedMethod } from './registry';
 import type { ServerRuntime } from './server-runtime';
 import { ServerContext } from './server-context';
 import { callHandler, isThenable, thrownBy } from './invoke-handler';
 import { closeGracefully, SHUTDOWN_QUIET_MS } from './graceful-close';
+import { isKnownFulfilled } from './fulfilled-flush';
 import { stackless } from '../stackless';
 
 /** How a reply is routed back: what the request's message and transport said. */
@@ -129,6 +131,8 @@ export class ServerSession {
   private readonly input: Reader;
   private readonly output: NetWriter;
   private remote: string | undefined = undefined;
+  /** The connection's TLS, fixed when it was accepted (engines without TLS have no such property at all). */
+  private readonly tls: TlsConnectionInfo | undefined;
 
   /**
    * @param rejectLimit set when the connection is over maxConnections: its first request is answered with an
@@ -144,6 +148,7 @@ export class ServerSession {
     this.decoder = runtime.createDecoder();
     this.input = connection.reader;
     this.output = connection.writer;
+    this.tls = connection.tls;
     connection.setOnRequest(this.onRequest);
     connection.setOnPeerClosed(this.onPeerClosed);
     connection.addCloseCallback((error) => this.onClosed(error));
@@ -161,9 +166,12 @@ export class ServerSession {
 
   /**
    * Tells the engine whether the connection has work (so that its graceful shutdown closes it only when idle), and
-   * closes it when a graceful close was asked and the work is done.
+   * closes it when a graceful close was asked and the work is done. Waits for the end of a batch of input while
+   * one is read (onInput calls it then): the engine knows its handler is running, so a call answered within the
+   * batch never marks the connection busy at all.
    */
   private updateBusy(): void {
+    if (this.reading) return;
     const busy = !this.isIdle();
     if (busy !== this.busy) {
       this.busy = busy;
@@ -277,8 +285,9 @@ export class ServerSession {
       }
     } finally {
       this.reading = false;
+      // Either way, ends with updateBusy(): the busy mark and a graceful close waited for the batch's end.
       if (this.flushScheduled && !this.flushQueued) this.flush();
-      else if (this.closeWhenIdle) this.updateBusy();
+      else this.updateBusy();
     }
   }
 
@@ -433,7 +442,7 @@ export class ServerSession {
       method.handler,
       this.readTime,
     );
-    if (this.connection.tls !== undefined) context.tls = this.connection.tls;
+    if (this.tls !== undefined) context.tls = this.tls;
     this.inFlight++;
     this.runtime.callStarted();
     if (!this.busy) this.updateBusy();
@@ -626,16 +635,29 @@ export class ServerSession {
     if (!this.flushScheduled) return;
     this.flushScheduled = false;
     if (this.closed) return;
-    this.flushing++;
     this.runtime.observer?.sent(this.output.mallocLen());
-    this.output.flush().then(this.flushed, this.flushFailed);
+    const sending = this.output.flush();
+    if (isKnownFulfilled(sending)) {
+      // The kernel took every byte: nothing to wait for, so no promise reaction either.
+      this.afterFlush();
+      return;
+    }
+    this.flushing++;
+    sending.then(this.flushed, this.flushFailed);
+    // A write that failed at once may have closed the connection already.
+    if (!this.closed) this.updateBusy();
   }
 
   private readonly flushed = (): void => {
     this.flushing--;
+    this.afterFlush();
+  };
+
+  /** A flush's bytes are all sent: the connection may now be idle. */
+  private afterFlush(): void {
     this.lastFlushed = this.runtime.clock.now();
     if (!this.closed) this.updateBusy();
-  };
+  }
 
   private readonly flushFailed = (error: unknown): void => {
     this.flushing--;
