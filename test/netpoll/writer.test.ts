@@ -1,4 +1,6 @@
-import { type Connection, createEventLoop, dial, OutputBuffer } from '@thriftpoll/netpoll';
+import * as net from 'node:net';
+
+import { type Connection, createEventLoop, dial, FLUSHED, OutputBuffer } from '@thriftpoll/netpoll';
 import type { ByteSink } from '@thriftpoll/protocol';
 
 import { engineFactory, frame, pattern, until } from './helpers';
@@ -141,6 +143,35 @@ describe('Writer', () => {
     await until(() => t.bytes().length === 3 * 1024 * 1024, 'received');
     await t.stop();
   });
+});
+
+describe('FLUSHED', () => {
+  test.each(['inline', 'uring'] as const)('%s: flush() returns FLUSHED exactly when the kernel took every byte at once', async (mode) => {
+    const engine = engines.create(mode);
+    // A peer that does not read: a large flush stays partly unsent.
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => {
+      socket.pause();
+      sockets.push(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = await dial({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port }, { engine });
+    await until(() => sockets.length === 1, 'the peer accepted');
+    client.writer.writeBinary(pattern(100));
+    expect(client.writer.flush()).toBe(FLUSHED);
+    client.writer.writeBinary(pattern(16 * 1024 * 1024));
+    const waiting = client.writer.flush();
+    expect(waiting).not.toBe(FLUSHED);
+    expect(client.writer.pending()).toBeGreaterThan(0);
+    // Nothing new, but earlier bytes unsent: still a promise of its own.
+    expect(client.writer.flush()).not.toBe(FLUSHED);
+    for (const socket of sockets) socket.resume();
+    await waiting;
+    expect(client.writer.flush()).toBe(FLUSHED);
+    client.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }, 60_000);
 });
 
 describe('Reader views', () => {

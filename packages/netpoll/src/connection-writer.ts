@@ -2,7 +2,12 @@ import type { Engine } from './engine';
 import { errnoError, NetpollError } from './errors';
 import { OutputBuffer } from './writer';
 
-const RESOLVED: Promise<void> = Promise.resolve();
+/**
+ * What ConnectionWriter.flush() returns, exactly when the kernel took every byte flushed so far at once: one shared,
+ * already fulfilled promise. A caller may compare with it (`flush() === FLUSHED`) to do its after-send work at once
+ * instead of in a promise reaction; any other promise is still waiting for the peer, or rejects.
+ */
+export const FLUSHED: Promise<void> = Promise.resolve();
 
 /** What the writer needs from its connection. */
 export interface WriterOwner {
@@ -26,7 +31,8 @@ interface FlushWaiter {
  *
  * flush() hands the written segments to the engine, which tries a non-blocking writev at once on this thread;
  * what the kernel does not take waits in the engine (EPOLLOUT) and the returned promise settles when it is
- * sent, or rejects with a NetpollError (ECLOSED, EPIPE, ECONNRESET, ETIMEDOUT for the write timeout).
+ * sent, or rejects with a NetpollError (ECLOSED, EPIPE, ECONNRESET, ETIMEDOUT for the write timeout). When the
+ * kernel took everything at once it returns FLUSHED.
  *
  * Backpressure: pending() is what has been flushed but not yet sent. Past `writeBufferCap`, needsDrain() is
  * true and callers should `await drained()` before writing more; memory then stays bounded by the cap plus
@@ -60,7 +66,7 @@ export class ConnectionWriter extends OutputBuffer {
     this.cutSegment();
     const segments = this.segments;
     const count = this.segmentCount;
-    if (count === 0) return this.queued === this.sent ? RESOLVED : this.waitFor(this.queued);
+    if (count === 0) return this.queued === this.sent ? FLUSHED : this.waitFor(this.queued);
     const engine = this.engine;
     const descriptors = engine.descriptors;
     const capacity = engine.descriptorCapacity * 4;
@@ -91,7 +97,7 @@ export class ConnectionWriter extends OutputBuffer {
     if (result === 0) {
       this.blockInFlight = false;
       this.recycleIdleBlock();
-      return RESOLVED;
+      return FLUSHED;
     }
     this.blockInFlight = this.block !== undefined;
     return this.waitFor(this.queued);
@@ -110,7 +116,7 @@ export class ConnectionWriter extends OutputBuffer {
   /** Resolves once pending() is at or below writeBufferCap (at once if it already is). */
   drained(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (!this.needsDrain()) return RESOLVED;
+    if (!this.needsDrain()) return FLUSHED;
     return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
   }
 

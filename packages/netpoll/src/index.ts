@@ -36,7 +36,7 @@
 export { LinkBuffer } from '@thriftpoll/buffer';
 export type { Reader, ReleaseListener, Writer } from '@thriftpoll/buffer';
 export { OutputBuffer } from './writer';
-export { ConnectionWriter } from './connection-writer';
+export { ConnectionWriter, FLUSHED } from './connection-writer';
 export { Connection } from './connection';
 export type { CloseCallback, RequestHandler } from './connection';
 export { createEventLoop, EventLoop } from './eventloop';

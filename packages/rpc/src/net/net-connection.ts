@@ -15,6 +15,13 @@ import type { ResolvedClientTls, ResolvedServerTls, TlsConnectionInfo } from './
  */
 export type NetWriter = FlushableSink;
 
+/**
+ * What NetWriter.flush() returns when every byte was sent at once (netpoll's one shared, fulfilled promise): a
+ * caller comparing with it may do its after-send work at once. Engines that cannot tell (Node's `net`) always
+ * return promises of their own.
+ */
+export { FLUSHED } from '@thriftpoll/netpoll';
+
 /** Called when a connection has input (at least the wake-at threshold); see NetConnection.setOnRequest. */
 export type RequestHandler = (connection: NetConnection) => void | Promise<void>;
 

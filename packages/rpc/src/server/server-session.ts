@@ -12,7 +12,7 @@ import { connectionEncoder, errorCode } from '../codec';
 import { deadlineFromHeaders } from '../metadata/deadline';
 import { markConnectionReadyToReset, requestedService } from '../metadata/kitex-headers';
 import { RpcError, type OverloadLimit } from '../errors';
-import type { NetConnection, NetWriter } from '../net/net-connection';
+import { FLUSHED, type NetConnection, type NetWriter } from '../net/net-connection';
 import type { TlsConnectionInfo } from '../net/tls';
 import { overloadMessage } from '../overload';
 import { plainMethodName, type RegisteredMethod, type UnresolvedMethod } from './registry';
@@ -20,7 +20,6 @@ import type { ServerRuntime } from './server-runtime';
 import { ServerContext } from './server-context';
 import { callHandler, isThenable, thrownBy } from './invoke-handler';
 import { closeGracefully, SHUTDOWN_QUIET_MS } from './graceful-close';
-import { isKnownFulfilled } from './fulfilled-flush';
 import { stackless } from '../stackless';
 
 /** How a reply is routed back: what the request's message and transport said. */
@@ -637,7 +636,7 @@ export class ServerSession {
     if (this.closed) return;
     this.runtime.observer?.sent(this.output.mallocLen());
     const sending = this.output.flush();
-    if (isKnownFulfilled(sending)) {
+    if (sending === FLUSHED) {
       // The kernel took every byte: nothing to wait for, so no promise reaction either.
       this.afterFlush();
       return;
