@@ -402,7 +402,8 @@ function engineVersusNet(result, engine, net, what) {
 }
 
 async function scenarioRawEcho(ctx, result, { connections, idle }) {
-  await measureServers(ctx, result, ['c-epoll-raw', 'c-uring-raw', 'engine-echo', ...baselineOf(ctx, 'engine-echo'), 'engine-echo-uring', 'net-echo'],
+  await measureServers(ctx, result, ['c-epoll-raw', 'c-uring-raw', 'engine-echo', ...baselineOf(ctx, 'engine-echo'), 'engine-echo-inline',
+    'engine-echo-uring', 'net-echo'],
     [{ load: { connections, idle }, extra: { connections, idle } }]);
   const points = Object.fromEntries(result.points.map((p) => [p.server, p]));
   const limit = points['c-epoll-raw'];
@@ -438,7 +439,7 @@ async function scenarioIdle(ctx, result) {
 
 async function scenarioMemory(ctx, result) {
   const points = {};
-  for (const id of ['engine-echo', 'engine-echo-uring', 'rpc-echo', 'rpc-echo-uring', 'net-echo']) {
+  for (const id of ['engine-echo', 'engine-echo-inline', 'engine-echo-uring', 'rpc-echo', 'rpc-echo-inline', 'rpc-echo-uring', 'net-echo']) {
     if (!serverSelected(ctx, id)) continue;
     await withServer(ctx, result, id, async (h) => {
       const m = await measureIdleMemory(h, {
@@ -465,7 +466,8 @@ async function scenarioMemory(ctx, result) {
 }
 
 async function scenarioRpc(ctx, result) {
-  await measureServers(ctx, result, ['c-epoll-framed', 'c-uring-framed', 'rpc-echo', ...baselineOf(ctx, 'rpc-echo'), 'rpc-echo-uring', 'apache-echo', 'net-echo'],
+  await measureServers(ctx, result, ['c-epoll-framed', 'c-uring-framed', 'rpc-echo', ...baselineOf(ctx, 'rpc-echo'), 'rpc-echo-inline',
+    ...baselineOf(ctx, 'rpc-echo-inline'), 'rpc-echo-uring', ...baselineOf(ctx, 'rpc-echo-uring'), 'apache-echo', 'net-echo'],
     ctx.concurrency.map((c) => ({ load: { connections: c }, extra: { concurrency: c } })));
   result.table = markdownTable([{ title: 'concurrency', align: 'right' }, { title: 'server' }, ...LATENCY_COLUMNS, LIMIT_COLUMN],
     [...result.points].sort((a, b) => a.concurrency - b.concurrency)
@@ -476,10 +478,13 @@ async function scenarioRpc(ctx, result) {
   const ap = at('apache-echo');
   const net = at('net-echo');
   const tpUring = at('rpc-echo-uring');
+  const tpInline = at('rpc-echo-inline');
   const limit = at('c-epoll-framed');
   compareWithBaseline(result, tp, at('rpc-echo-base'));
-  if (tpUring && tp) {
-    compare(result, `thriftpoll RPC uring vs inline @${ctx.headlineConcurrency}`, tpUring.cpu_us_per_req, tp.cpu_us_per_req, 'server CPU per request', 0.85, 'max');
+  compareWithBaseline(result, tpInline, at('rpc-echo-inline-base'));
+  compareWithBaseline(result, tpUring, at('rpc-echo-uring-base'));
+  if (tpUring && tpInline) {
+    compare(result, `thriftpoll RPC uring vs inline @${ctx.headlineConcurrency}`, tpUring.cpu_us_per_req, tpInline.cpu_us_per_req, 'server CPU per request', 0.85, 'max');
   }
   if (tpUring && limit) {
     compare(result, `thriftpoll RPC uring vs C epoll limit @${ctx.headlineConcurrency}`, tpUring.cpu_us_per_req, limit.cpu_us_per_req, 'server CPU per request', 1.2, 'max');
@@ -771,7 +776,8 @@ async function scenarioMetrics(ctx, result) {
 
 /** Fixed rate (issue #18): open-loop calls at RATE_POINTS; RPC against Node net's raw echo and the C limit. */
 async function scenarioRate(ctx, result) {
-  await measureServers(ctx, result, ['c-epoll-raw', 'c-epoll-framed', 'engine-echo', 'engine-echo-uring', 'rpc-echo', 'rpc-echo-uring', 'rpc-echo-stgc', 'net-echo'],
+  await measureServers(ctx, result, ['c-epoll-raw', 'c-epoll-framed', 'engine-echo', 'engine-echo-inline', 'engine-echo-uring', 'rpc-echo',
+    'rpc-echo-inline', 'rpc-echo-uring', 'rpc-echo-stgc', 'net-echo'],
     RATE_POINTS.map(({ connections, interval }) => ({ load: { connections, interval, size: RATE_SIZE }, extra: { connections, interval } })));
   const sorted = [...result.points].sort((a, b) => b.interval - a.interval || a.server.localeCompare(b.server));
   result.table = markdownTable([{ title: 'connections x interval' }, { title: 'server' }, ...LATENCY_COLUMNS, LIMIT_COLUMN],
@@ -780,7 +786,7 @@ async function scenarioRate(ctx, result) {
   for (const { connections, interval } of RATE_POINTS) {
     const at = (id) => result.points.find((p) => p.server === id && p.connections === connections && p.interval === interval);
     const net = at('net-echo');
-    for (const id of ['rpc-echo', 'rpc-echo-uring', 'rpc-echo-stgc']) {
+    for (const id of ['rpc-echo', 'rpc-echo-inline', 'rpc-echo-uring', 'rpc-echo-stgc']) {
       const p = at(id);
       if (!p || !net) continue;
       const what = `${SERVERS[id].label} vs Node net raw echo @${connections} x ${interval} ms`;

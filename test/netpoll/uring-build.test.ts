@@ -93,7 +93,8 @@ describe('a build with a pre-6.0 <linux/io_uring.h>', () => {
     expect(result.warnings[0]?.message).toContain(BUILT_WITHOUT);
   });
 
-  test('inline and threads run on it', () => {
+  test('inline and threads run on it, and with no mode asked for it runs inline without a warning', () => {
+    expect(runFixture({}, [])).toMatchObject({ mode: 'inline', echoed: 'ping', warnings: [] });
     expect(runFixture({}, ['inline'])).toMatchObject({ mode: 'inline', echoed: 'ping', warnings: [] });
     expect(runFixture({}, ['threads'])).toMatchObject({ mode: 'threads', echoed: 'ping', warnings: [] });
   });

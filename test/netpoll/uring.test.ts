@@ -76,11 +76,17 @@ describe('uring mode', () => {
     expect(result).toEqual({ mode: 'uring', echoed: 'ping', warnings: [] });
   });
 
+  test('with neither a mode nor the variable, an engine runs on io_uring where it can, silently', () => {
+    expect(runFixture({}, [], false)).toEqual({ mode: 'uring', echoed: 'ping', warnings: [] });
+    // Where io_uring is refused, the default is inline, without the warning an asked-for uring gives.
+    expect(runFixture({}, [], true)).toEqual({ mode: 'inline', echoed: 'ping', warnings: [] });
+  });
+
   test(`${ENGINE_MODE_VARIABLE} with an unknown mode is rejected, naming the variable`, () => {
     const saved = process.env[ENGINE_MODE_VARIABLE];
     process.env[ENGINE_MODE_VARIABLE] = 'epoll';
     try {
-      expect(() => new Engine()).toThrow(/THRIFTPOLL_ENGINE_MODE must be one of inline, threads, uring, got "epoll"/);
+      expect(() => new Engine()).toThrow(/THRIFTPOLL_ENGINE_MODE must be one of inline, threads, uring, got "epoll"; unset it for the default \(uring\)/);
     } finally {
       if (saved === undefined) delete process.env[ENGINE_MODE_VARIABLE];
       else process.env[ENGINE_MODE_VARIABLE] = saved;

@@ -10,8 +10,9 @@ export type { EngineMode } from './engine-mode';
 export interface EngineOptions {
   /**
    * Default: THRIFTPOLL_ENGINE_MODE when set (`uring` there falls back to `inline`, with one warning, where
-   * io_uring is unavailable), else `inline` (see docs/engine.md for the measurements behind it). An explicit
-   * `uring` that cannot run throws `UringUnavailableError` (code `ERR_URING_UNAVAILABLE`).
+   * io_uring is unavailable), else `uring` where io_uring can run it and `inline` where it cannot, silently
+   * (defaultEngineMode(); docs/engine.md has the measurements behind it). An explicit `uring` that cannot run
+   * throws `UringUnavailableError` (code `ERR_URING_UNAVAILABLE`).
    */
   mode?: EngineMode;
   /**

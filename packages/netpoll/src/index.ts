@@ -46,7 +46,7 @@ export type { DialOptions } from './dialer';
 export type { ConnectionOptions } from './settings';
 export { configureDefaultEngine, defaultEngine, Engine, engineStats } from './engine';
 export type { EngineMode, EngineOptions, EngineStats } from './engine';
-export { ENGINE_MODE_VARIABLE } from './engine-mode';
+export { defaultEngineMode, ENGINE_MODE_VARIABLE } from './engine-mode';
 export { errnoName, InvalidOptionError, NetpollError, UringUnavailableError } from './errors';
 export type { NetpollErrorCode } from './errors';
 export { formatAddress } from './address';

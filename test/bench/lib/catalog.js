@@ -15,7 +15,9 @@
  *   rpc-echo-metrics  the RPC EchoServer with --metrics (prom-client, /metrics on its port)  thrift-framed   npm run echo:server -- ... --metrics
  *   rpc-work-w1  RPC EchoServer burning --work-us of CPU per call, in-thread     ... --work-us N
  *   rpc-work-w2  the same in 2 worker threads                                    ... --work-us N --workers 2
- *   engine-echo-uring, rpc-echo-uring   the same two thriftpoll servers with THRIFTPOLL_ENGINE_MODE=uring (#18)
+ *   engine-echo, rpc-echo run in the engine's default mode (uring where io_uring runs, else inline); the same two
+ *   engine-echo-uring, rpc-echo-uring     with THRIFTPOLL_ENGINE_MODE=uring (#18)
+ *   engine-echo-inline, rpc-echo-inline   with THRIFTPOLL_ENGINE_MODE=inline
  *   c-epoll-raw, c-epoll-framed   the C epoll limit (test/bench/limit-echo/epoll-echo.c)   raw / thrift-framed
  *   c-uring-raw, c-uring-framed   the C io_uring limit (uring-echo.c)                       raw / thrift-framed
  *
@@ -78,8 +80,9 @@ function limitServer(name, wire) {
   };
 }
 
-function withUring(server) {
-  return { ...server, env: { THRIFTPOLL_ENGINE_MODE: 'uring' } };
+/** `server` with every engine of its process in `mode` (THRIFTPOLL_ENGINE_MODE). */
+function withMode(server, mode) {
+  return { ...server, env: { THRIFTPOLL_ENGINE_MODE: mode } };
 }
 
 function nodeCommand(file, args) {
@@ -140,7 +143,7 @@ const SERVERS = {
       const script = scriptAvailability('echo-raw:server', "the engine's echo example examples/echo-raw");
       return script.ok ? uringAvailability() : script;
     },
-    command: ({ host, port }) => withUring(npmCommand('echo-raw:server', ['--host', host, '--port', String(port)])),
+    command: ({ host, port }) => withMode(npmCommand('echo-raw:server', ['--host', host, '--port', String(port)]), 'uring'),
   },
   'rpc-echo-stgc': {
     label: 'thriftpoll RPC (single-threaded GC)',
@@ -158,8 +161,21 @@ const SERVERS = {
       const script = scriptAvailability('echo:server', 'the RPC echo server of packages/rpc');
       return script.ok ? uringAvailability() : script;
     },
-    command: ({ host, port }) => withUring(npmCommand('echo:server',
-      ['--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary'])),
+    command: ({ host, port }) => withMode(npmCommand('echo:server',
+      ['--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary']), 'uring'),
+  },
+  'engine-echo-inline': {
+    label: 'thriftpoll engine (inline)',
+    wire: 'raw',
+    availability: () => scriptAvailability('echo-raw:server', "the engine's echo example examples/echo-raw"),
+    command: ({ host, port }) => withMode(npmCommand('echo-raw:server', ['--host', host, '--port', String(port)]), 'inline'),
+  },
+  'rpc-echo-inline': {
+    label: 'thriftpoll RPC (inline)',
+    wire: 'thrift-framed',
+    availability: () => scriptAvailability('echo:server', 'the RPC echo server of packages/rpc'),
+    command: ({ host, port }) => withMode(npmCommand('echo:server',
+      ['--host', host, '--port', String(port), '--transport', 'framed', '--protocol', 'binary']), 'inline'),
   },
   'c-epoll-raw': limitServer('epoll', 'raw'),
   'c-epoll-framed': limitServer('epoll', 'thrift-framed'),
@@ -228,7 +244,7 @@ const MICRO = [
 ].map((m) => ({ ...m, entry: path.join(BENCH, m.id, 'run.js') }));
 
 /** The servers `--baseline DIR` runs from another checkout, beside the same ones of this checkout. */
-const BASELINE_OF = ['engine-echo', 'rpc-echo'];
+const BASELINE_OF = ['engine-echo', 'rpc-echo', 'rpc-echo-uring', 'rpc-echo-inline'];
 
 /**
  * Adds `<id>-base` for each server of BASELINE_OF: the same command run in `dir`, another checkout (built: its
