@@ -57,7 +57,7 @@ struct EngineOptions {
   uint32_t slabSize = 1024 * 1024;
   size_t retainBytes = 16 * 1024 * 1024;
   size_t readCap = 4 * 1024 * 1024;
-  uint32_t uringBuffers = 256;  // uring: blocks in the provided-buffer ring (a power of two)
+  uint32_t uringBuffers = 1024;  // uring: blocks in the provided-buffer ring (a power of two)
 };
 
 /** Wakes the JavaScript thread (thread-safe, coalescing). */

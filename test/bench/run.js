@@ -871,22 +871,14 @@ async function main(options) {
   const meta = { date: new Date().toISOString(), machine, git: gitDescribe(), loadgen: loadgenVersion(build.binary) };
   log(`load generator: ${path.relative(ROOT, build.binary)} (${build.rebuilt ? 'built' : 'up to date'}, version ${meta.loadgen})`);
 
-  if (ctx.hog) startHog(ctx);
+  const stopHog = ctx.hog ? startHog(ctx) : () => undefined;
   const results = [];
-  for (const s of SCENARIOS) {
-    if (!ctx.only.includes(s.id)) continue;
-    log(`\n== ${s.title}\n   ${s.describe(ctx)}`);
-    const result = new ScenarioResult(s.id, s.title);
-    try {
-      await s.run(ctx, result);
-    } catch (err) {
-      result.fail(s.id, err);
-    }
-    for (const line of comparisonLines(result.comparisons)) log(`  ${line.slice(2)}`);
-    for (const n of result.notes) log(`  note: ${n}`);
-    results.push(result);
-    await delay(200); // let sockets of the last server leave TIME_WAIT churn before the next scenario
+  try {
+    await runScenarios(ctx, results);
+  } finally {
+    stopHog();
   }
+
 
   const config = { ...ctx, loadgen: path.relative(ROOT, ctx.loadgen), outDir: path.relative(ROOT, ctx.outDir) || '.' };
   const json = { meta, config, scenarios: results.map((r) => r.toJSON()) };
@@ -903,12 +895,34 @@ async function main(options) {
   }
 }
 
-/** A busy loop pinned to the servers' CPU until the run ends (--hog); trackChild stops it at exit. */
+/** Runs the scenarios of --only in order, each result pushed to `results`. */
+async function runScenarios(ctx, results) {
+  for (const s of SCENARIOS) {
+    if (!ctx.only.includes(s.id)) continue;
+    log(`\n== ${s.title}\n   ${s.describe(ctx)}`);
+    const result = new ScenarioResult(s.id, s.title);
+    try {
+      await s.run(ctx, result);
+    } catch (err) {
+      result.fail(s.id, err);
+    }
+    for (const line of comparisonLines(result.comparisons)) log(`  ${line.slice(2)}`);
+    for (const n of result.notes) log(`  note: ${n}`);
+    results.push(result);
+    await delay(200); // let sockets of the last server leave TIME_WAIT churn before the next scenario
+  }
+}
+
+/**
+ * A busy loop pinned to the servers' CPU (--hog). Returns the function that stops it, called when the scenarios
+ * end: a running child would keep this process alive, so its exit hook alone (trackChild) never came.
+ */
 function startHog(ctx) {
   if (!ctx.pin) throw new UsageError(`--hog needs the servers pinned to a CPU, and they are not (${ctx.unpinnedWhy})`);
   const hog = trackChild(spawn('taskset', ['-c', ctx.pin.server, 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' }));
   hog.on('error', (err) => log(`  note: the --hog busy loop failed: ${err.message}`));
   log(`  a busy loop (--hog) shares CPU ${ctx.pin.server} with the servers for the whole run (pid ${hog.pid})`);
+  return () => hog.kill('SIGKILL');
 }
 
 runCli({ spec, usage: USAGE, main: (o) => main(o).catch((err) => {
