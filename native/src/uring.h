@@ -71,8 +71,6 @@ class Uring {
     __atomic_store_n(cqHead_, head, __ATOMIC_RELEASE);
     return seen;
   }
-  /** True when completions are waiting in the queue. */
-  bool HasCompletions() const { return *cqHead_ != __atomic_load_n(cqTail_, __ATOMIC_ACQUIRE); }
   /** io_uring_register(2) on this ring. Returns 0, or -1 with errno set. */
   int Register(uint32_t opcode, const void* arg, uint32_t count);
 

@@ -54,7 +54,8 @@ export function defaultEngineMode(): EngineMode {
  */
 export function resolveEngineMode(explicit: unknown): EngineMode {
   if (explicit !== undefined) {
-    const mode = oneOfOption<EngineMode>('mode', explicit, defaultEngineMode(), ENGINE_MODES);
+    // The fallback is never taken (explicit is set): no io_uring probe for an engine that named its mode.
+    const mode = oneOfOption<EngineMode>('mode', explicit, 'inline', ENGINE_MODES);
     const unavailable = mode === 'uring' ? uringUnavailable() : null;
     if (unavailable !== null) throw unavailable;
     return mode;
